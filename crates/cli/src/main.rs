@@ -1,0 +1,30 @@
+//! `switchboard`: the one binary. Parses the command line, resolves configuration
+//! (flags > environment > config file > defaults) and runs a command.
+
+mod cli;
+mod commands;
+mod config;
+mod logging;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line a person can act on; details (if any) were logged.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Passwords, API tokens and other random credentials.
+//!
+//! Passwords are hashed with Argon2id (PHC string format); tokens are 256 random
+//! bits shown once and stored only as a SHA-256 digest, which is enough for values
+//! that cannot be guessed.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+
+use crate::SecretString;
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted; bounds the hashing work one request can ask for.
+pub const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Prefix of personal API tokens, so a leaked one is recognisable by secret scanners.
+pub const API_TOKEN_PREFIX: &str = "sb_";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("the password is too short: use at least {MIN_PASSWORD_CHARS} characters")]
+    TooShort,
+    #[error("the password is too long: use at most {MAX_PASSWORD_BYTES} bytes")]
+    TooLong,
+    #[error("the password could not be hashed")]
+    Hashing,
+}
+
+/// Check a new password against the length rules.
+pub fn validate_password(password: &SecretString) -> Result<(), PasswordError> {
+    if password.expose().len() > MAX_PASSWORD_BYTES {
+        return Err(PasswordError::TooLong);
+    }
+    if password.expose().chars().count() < MIN_PASSWORD_CHARS {
+        return Err(PasswordError::TooShort);
+    }
+    Ok(())
+}
+
+/// Hash a password with Argon2id and a random salt, as a PHC string.
+pub fn hash_password(password: &SecretString) -> Result<String, PasswordError> {
+    validate_password(password)?;
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| PasswordError::Hashing)
+}
+
+/// Whether `password` matches `phc`. With `phc == None` (no such user, or a user
+/// without a password) it still does the same work against a fixed hash and
+/// answers `false`, so the time taken does not tell whether an account exists.
+pub fn verify_password(password: &SecretString, phc: Option<&str>) -> bool {
+    let candidate = password.expose().as_bytes();
+    if candidate.len() > MAX_PASSWORD_BYTES {
+        return false;
+    }
+    let (phc, real) = match phc {
+        Some(phc) => (phc, true),
+        None => (DUMMY_HASH, false),
+    };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let ok = Argon2::default().verify_password(candidate, &parsed).is_ok();
+    ok && real
+}
+
+/// An Argon2id hash (default parameters) of a random password nobody knows.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c3dpdGNoYm9hcmRkdW1teQ$9Yp7c3Jx0cQ3xgmM6b1kqA0x4b6qJ3wq9b6m0FsZ0wE";
+
+/// `n` random bytes from the operating system, URL-safe base64 without padding.
+pub fn random_token(n: usize) -> SecretString {
+    let mut bytes = vec![0u8; n];
+    OsRng.fill_bytes(&mut bytes);
+    SecretString::new(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A new personal API token: `sb_` followed by 256 random bits.
+pub fn new_api_token() -> SecretString {
+    SecretString::new(format!("{API_TOKEN_PREFIX}{}", random_token(32).expose()))
+}
+
+/// The digest under which a token (API token, session id) is stored and looked up.
+pub fn token_digest(token: &SecretString) -> String {
+    let digest = Sha256::digest(token.expose().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_differ_per_salt() {
+        let pw = SecretString::new("correct horse battery");
+        let a = hash_password(&pw).expect("hashes");
+        let b = hash_password(&pw).expect("hashes");
+        assert_ne!(a, b, "salts differ");
+        assert!(a.starts_with("$argon2id$"));
+        assert!(verify_password(&pw, Some(&a)));
+        assert!(!verify_password(&SecretString::new("wrong horse battery"), Some(&a)));
+    }
+
+    #[test]
+    fn unknown_user_never_verifies() {
+        let pw = SecretString::new("whatever it is");
+        assert!(!verify_password(&pw, None));
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok(), "the dummy hash parses, so the work is done");
+    }
+
+    #[test]
+    fn password_length_rules() {
+        assert_eq!(validate_password(&SecretString::new("short")), Err(PasswordError::TooShort));
+        assert_eq!(validate_password(&SecretString::new("x".repeat(1025))), Err(PasswordError::TooLong));
+        assert_eq!(validate_password(&SecretString::new("ten chars!")), Ok(()));
+    }
+
+    #[test]
+    fn api_tokens_are_prefixed_random_and_digested() {
+        let a = new_api_token();
+        let b = new_api_token();
+        assert!(a.expose().starts_with(API_TOKEN_PREFIX));
+        assert_eq!(a.expose().len(), API_TOKEN_PREFIX.len() + 43);
+        assert_ne!(a, b);
+        assert_eq!(token_digest(&a).len(), 64);
+        assert_eq!(token_digest(&a), token_digest(&a.clone()));
+        assert_ne!(token_digest(&a), token_digest(&b));
+    }
+}

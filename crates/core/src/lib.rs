@@ -1,0 +1,20 @@
+//! Switchboard's domain types and policy.
+//!
+//! Everything here is pure: no IO, no clocks, no database, no HTTP. Handlers and the
+//! CLI parse their input into these types at the edge and ask the policy functions
+//! in [`permission`] and [`developer_mode`] what is allowed.
+
+pub mod credentials;
+pub mod developer_mode;
+pub mod email;
+pub mod ids;
+pub mod permission;
+pub mod role;
+pub mod secret;
+
+pub use developer_mode::DeveloperModePolicy;
+pub use email::Email;
+pub use ids::{GroupId, TokenId, UserId};
+pub use permission::Action;
+pub use role::Role;
+pub use secret::SecretString;

@@ -1,0 +1,166 @@
+//! Who may do what: pure functions over roles, tested table-driven.
+//!
+//! Handlers call these; they never compare roles inline.
+
+use crate::Role;
+
+/// Something a signed-in user asks to do in the workspace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// List users and read one.
+    ViewUsers,
+    /// Create, change and remove users (further limited by [`may_manage_user`]).
+    ManageUsers,
+    /// List groups and their members.
+    ViewGroups,
+    /// Create and delete groups, add and remove members.
+    ManageGroups,
+    /// Read workspace settings (developer-mode policy and its groups).
+    ViewWorkspaceSettings,
+    /// Change workspace settings.
+    ManageWorkspaceSettings,
+    /// Create, list and revoke one's own API tokens.
+    ManageOwnTokens,
+}
+
+impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::ViewUsers,
+        Action::ManageUsers,
+        Action::ViewGroups,
+        Action::ManageGroups,
+        Action::ViewWorkspaceSettings,
+        Action::ManageWorkspaceSettings,
+        Action::ManageOwnTokens,
+    ];
+}
+
+/// Whether `role` may perform `action` at all.
+pub fn permits(role: Role, action: Action) -> bool {
+    use Action::*;
+    match action {
+        ManageOwnTokens => true,
+        ViewUsers | ViewGroups | ViewWorkspaceSettings => {
+            matches!(role, Role::Owner | Role::Admin | Role::Auditor)
+        }
+        ManageUsers | ManageGroups | ManageWorkspaceSettings => role.is_admin(),
+    }
+}
+
+/// Why a change to a user was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UserChangeDenied {
+    #[error("your role may not manage users")]
+    NotAnAdmin,
+    #[error("only an owner may create, change or remove owners and admins")]
+    OwnersAndAdminsNeedAnOwner,
+    #[error("you cannot change your own role or remove yourself; ask another owner")]
+    SelfChange,
+}
+
+/// A change one user asks to make to another user's account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserChange {
+    /// Create a user with this role.
+    Create { role: Role },
+    /// Change the role of a user that has `from`.
+    ChangeRole { from: Role, to: Role },
+    /// Remove a user that has `role`.
+    Remove { role: Role },
+}
+
+/// Whether `actor` may make `change`; `is_self` says the target is the actor.
+///
+/// Owners manage everyone but themselves; admins manage members and auditors only
+/// (they cannot create admins, promote anyone to admin or owner, or touch an owner or
+/// another admin). Nobody changes their own role or removes themselves, so a
+/// workspace always keeps at least one owner.
+pub fn may_manage_user(actor: Role, change: UserChange, is_self: bool) -> Result<(), UserChangeDenied> {
+    if !permits(actor, Action::ManageUsers) {
+        return Err(UserChangeDenied::NotAnAdmin);
+    }
+    if is_self && !matches!(change, UserChange::Create { .. }) {
+        return Err(UserChangeDenied::SelfChange);
+    }
+    let touches_admin_roles = match change {
+        UserChange::Create { role } | UserChange::Remove { role } => role.is_admin(),
+        UserChange::ChangeRole { from, to } => from.is_admin() || to.is_admin(),
+    };
+    if touches_admin_roles && actor != Role::Owner {
+        return Err(UserChangeDenied::OwnersAndAdminsNeedAnOwner);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action::*;
+    use Role::*;
+
+    /// The whole role × action table, written out so a change to it is a visible diff.
+    const TABLE: &[(Action, [bool; 4])] = &[
+        //                       owner  admin  member auditor
+        (ViewUsers, [true, true, false, true]),
+        (ManageUsers, [true, true, false, false]),
+        (ViewGroups, [true, true, false, true]),
+        (ManageGroups, [true, true, false, false]),
+        (ViewWorkspaceSettings, [true, true, false, true]),
+        (ManageWorkspaceSettings, [true, true, false, false]),
+        (ManageOwnTokens, [true, true, true, true]),
+    ];
+
+    #[test]
+    fn role_by_action_table() {
+        assert_eq!(TABLE.len(), Action::ALL.len(), "every action has a row");
+        for (action, expected) in TABLE {
+            for (role, expect) in [Owner, Admin, Member, Auditor].into_iter().zip(expected) {
+                assert_eq!(permits(role, *action), *expect, "{role} {action:?}");
+            }
+        }
+    }
+
+    fn check(actor: Role, change: UserChange, is_self: bool, expect: Result<(), UserChangeDenied>) {
+        assert_eq!(may_manage_user(actor, change, is_self), expect, "{actor} {change:?} self={is_self}");
+    }
+
+    #[test]
+    fn owners_manage_everyone_but_themselves() {
+        for role in Role::ALL {
+            check(Owner, UserChange::Create { role }, false, Ok(()));
+            check(Owner, UserChange::Remove { role }, false, Ok(()));
+            for to in Role::ALL {
+                check(Owner, UserChange::ChangeRole { from: role, to }, false, Ok(()));
+            }
+        }
+        check(Owner, UserChange::ChangeRole { from: Owner, to: Member }, true, Err(UserChangeDenied::SelfChange));
+        check(Owner, UserChange::Remove { role: Owner }, true, Err(UserChangeDenied::SelfChange));
+    }
+
+    #[test]
+    fn admins_manage_members_and_auditors_only() {
+        let denied = Err(UserChangeDenied::OwnersAndAdminsNeedAnOwner);
+        check(Admin, UserChange::Create { role: Member }, false, Ok(()));
+        check(Admin, UserChange::Create { role: Auditor }, false, Ok(()));
+        check(Admin, UserChange::Create { role: Admin }, false, denied);
+        check(Admin, UserChange::Create { role: Owner }, false, denied);
+        check(Admin, UserChange::ChangeRole { from: Member, to: Auditor }, false, Ok(()));
+        check(Admin, UserChange::ChangeRole { from: Member, to: Admin }, false, denied);
+        check(Admin, UserChange::ChangeRole { from: Admin, to: Member }, false, denied);
+        check(Admin, UserChange::ChangeRole { from: Owner, to: Member }, false, denied);
+        check(Admin, UserChange::Remove { role: Member }, false, Ok(()));
+        check(Admin, UserChange::Remove { role: Admin }, false, denied);
+        check(Admin, UserChange::Remove { role: Owner }, false, denied);
+        check(Admin, UserChange::Remove { role: Admin }, true, Err(UserChangeDenied::SelfChange));
+    }
+
+    #[test]
+    fn members_and_auditors_manage_nobody() {
+        for actor in [Member, Auditor] {
+            for role in Role::ALL {
+                check(actor, UserChange::Create { role }, false, Err(UserChangeDenied::NotAnAdmin));
+                check(actor, UserChange::Remove { role }, false, Err(UserChangeDenied::NotAnAdmin));
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Connecting, migrating and checking the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Connection as _, Executor as _};
+
+use crate::crypto::MasterKey;
+use crate::error::{Result, StoreError};
+use crate::time_ms;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names, if it is one we support.
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Pool settings.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    pub max_connections: u32,
+    /// How long to wait for the first connection and, later, for a free one.
+    pub timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self { max_connections: 10, timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The handle every query goes through. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: AnyPool,
+    backend: Backend,
+    pub(crate) key: Arc<MasterKey>,
+}
+
+impl Store {
+    /// Connect, failing fast with the reason when the database cannot be reached.
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str, key: MasterKey, options: ConnectOptions) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let shown = redact_url(url);
+        let unreachable = |reason: String| StoreError::Unreachable { url: shown.clone(), reason };
+        let connect_options: AnyConnectOptions = url
+            .parse::<AnyConnectOptions>()
+            .map_err(|e| unreachable(e.to_string()))?
+            .disable_statement_logging();
+
+        // One direct connection first: the pool would only say "timed out", this says why.
+        let probe = tokio::time::timeout(options.timeout, AnyConnection::connect_with(&connect_options))
+            .await
+            .map_err(|_| unreachable(format!("no answer within {:?}", options.timeout)))?
+            .map_err(|e| unreachable(e.to_string()))?;
+        probe.close().await.ok();
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { options.max_connections.min(4) } else { options.max_connections })
+            .acquire_timeout(options.timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_lazy_with(connect_options);
+        Ok(Self { pool, backend, key: Arc::new(key) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Apply pending migrations and make sure the workspace row exists.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        sqlx::query("INSERT INTO workspace (id, created_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+            .bind(time_ms::to_ms(time_ms::now()))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Close the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) if userinfo.contains(':') => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:[redacted]@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:[redacted]@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn backends_by_scheme() {
+        assert_eq!(Backend::from_url("sqlite://x.db?mode=rwc").ok(), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgresql://h/db").ok(), Some(Backend::Postgres));
+        assert!(matches!(Backend::from_url("mysql://h/db"), Err(StoreError::UnsupportedUrl(_))));
+    }
+}

@@ -1,0 +1,49 @@
+use thiserror::Error;
+
+/// What went wrong in the store. Callers match on the variants that mean
+/// something to a user (`NotFound`, `Conflict`, `AlreadySetUp`); the rest are
+/// internal and are logged, not shown.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the workspace already has an owner")]
+    AlreadySetUp,
+    #[error("cannot reach the database at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB")]
+    UnsupportedUrl(String),
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("a stored value is corrupt: {0}")]
+    Corrupt(String),
+    #[error("secret key: {0}")]
+    Key(String),
+    #[error("a secret could not be decrypted: wrong SWITCHBOARD_SECRET_KEY or key file for this database")]
+    Decrypt,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// The database could not be reached right now (down, or no free connection).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Unreachable { .. }
+                | Self::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+
+    /// Map a unique-constraint violation to `Conflict(message)`, anything else to `Database`.
+    pub(crate) fn unique(err: sqlx::Error, message: impl Into<String>) -> Self {
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message.into()),
+            _ => Self::Database(err),
+        }
+    }
+}
+
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;

@@ -1,0 +1,29 @@
+//! Switchboard's persistence layer.
+//!
+//! One [`Store`] speaks to SQLite (the default, embedded) or PostgreSQL through
+//! sqlx's `Any` driver, so every query is written once. Both backends get their own
+//! migrations (`migrations/sqlite`, `migrations/postgres`) because their DDL differs;
+//! the queries stick to types both read the same way (TEXT, BIGINT, BLOB/BYTEA).
+//!
+//! Architecture invariant: only this crate knows SQL. Secrets are sealed with
+//! AES-256-GCM before they reach a column ([`crypto`]).
+
+pub mod crypto;
+mod db;
+mod error;
+mod groups;
+mod records;
+mod secrets;
+mod sessions;
+mod settings;
+mod time_ms;
+mod tokens;
+mod users;
+
+pub use crypto::MasterKey;
+pub use db::{Backend, ConnectOptions, Store};
+pub use error::StoreError;
+pub use records::{
+    ApiToken, Group, GroupMember, GroupSummary, NewApiToken, NewUser, Session, User,
+    WorkspaceSettings,
+};

@@ -1,0 +1,65 @@
+//! Browser sessions, stored by the digest of the cookie value.
+
+use sqlx::Row;
+use switchboard_core::{SecretString, UserId};
+use time::OffsetDateTime;
+
+use crate::error::Result;
+use crate::records::Session;
+use crate::time_ms::{from_ms, now, to_ms};
+use crate::users::{user_from_row, USER_COLUMNS};
+use crate::Store;
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        digest: &str,
+        user: UserId,
+        csrf_token: &SecretString,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (digest, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(digest)
+        .bind(user.to_string())
+        .bind(csrf_token.expose())
+        .bind(to_ms(now()))
+        .bind(to_ms(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The live session with this digest, with its user; `None` when unknown or expired.
+    pub async fn session(&self, digest: &str) -> Result<Option<Session>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s \
+             JOIN users ON users.id = s.user_id WHERE s.digest = $1 AND s.expires_at > $2"
+        );
+        let row = sqlx::query(&sql).bind(digest).bind(to_ms(now())).fetch_optional(&self.pool).await?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(Session {
+            user: user_from_row(&row)?,
+            csrf_token: SecretString::new(row.try_get::<String, _>("csrf_token")?),
+            expires_at: from_ms(row.try_get("expires_at")?)?,
+        }))
+    }
+
+    pub async fn delete_session(&self, digest: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE digest = $1").bind(digest).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Sign a user out everywhere (after a password or role change).
+    pub async fn delete_sessions_of(&self, user: UserId) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.to_string()).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Remove expired sessions; returns how many.
+    pub async fn purge_expired_sessions(&self) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(to_ms(now())).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,36 @@
+//! Static assets, compiled into the binary: one stylesheet and small ES modules.
+
+use axum::extract::Path;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::error::problem_response;
+use crate::state::AppState;
+
+const FILES: &[(&str, &str, &str)] = &[
+    ("app.css", "text/css; charset=utf-8", include_str!("../static/app.css")),
+    ("js/api.js", "text/javascript; charset=utf-8", include_str!("../static/js/api.js")),
+    ("js/shell.js", "text/javascript; charset=utf-8", include_str!("../static/js/shell.js")),
+    ("js/setup.js", "text/javascript; charset=utf-8", include_str!("../static/js/setup.js")),
+    ("js/login.js", "text/javascript; charset=utf-8", include_str!("../static/js/login.js")),
+    ("js/settings.js", "text/javascript; charset=utf-8", include_str!("../static/js/settings.js")),
+    ("js/workspace.js", "text/javascript; charset=utf-8", include_str!("../static/js/workspace.js")),
+    ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),
+];
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/static/{*path}", get(serve))
+}
+
+async fn serve(Path(path): Path<String>) -> Response {
+    match FILES.iter().find(|(name, _, _)| *name == path) {
+        Some((_, content_type, body)) => (
+            [(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=300")],
+            *body,
+        )
+            .into_response(),
+        None => problem_response(StatusCode::NOT_FOUND, "not_found", "no such static file"),
+    }
+}

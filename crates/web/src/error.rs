@@ -1,0 +1,134 @@
+//! The one error type of the web layer, rendered as RFC 9457 problem+json.
+//!
+//! Client errors carry a stable `code` and a message a person can act on; server
+//! errors carry a generic body and the detail goes to the log.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use switchboard_store::StoreError;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum AppError {
+    /// A request the client can fix: status, stable code, message.
+    #[error("{code}: {detail}")]
+    Client { status: StatusCode, code: &'static str, detail: String },
+    /// The database or another dependency is not available right now.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A fault of ours; the detail is logged, never returned.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub(crate) fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Client { status, code, detail: detail.into() }
+    }
+
+    pub(crate) fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub(crate) fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, code, detail)
+    }
+
+    pub(crate) fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+
+    pub(crate) fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    pub(crate) fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    pub(crate) fn invalid(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
+    }
+
+    /// The 403 for a role that may not do this.
+    pub(crate) fn role(detail: impl Into<String>) -> Self {
+        Self::forbidden("insufficient_role", detail)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            StoreError::Conflict(detail) => Self::conflict("conflict", detail),
+            StoreError::AlreadySetUp => {
+                Self::conflict("already_set_up", "the workspace already has an owner; sign in instead")
+            }
+            err if err.is_unavailable() => Self::Unavailable(err.to_string()),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// An RFC 9457 problem document with a stable `code`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Problem {
+    /// A URI naming the kind of problem (`urn:switchboard:problem:<code>`).
+    #[serde(rename = "type")]
+    pub(crate) kind: String,
+    pub(crate) title: String,
+    pub(crate) status: u16,
+    pub(crate) detail: String,
+    /// Stable machine-readable code, e.g. `invalid_json`, `insufficient_role`.
+    pub(crate) code: String,
+}
+
+pub(crate) fn problem_response(status: StatusCode, code: &str, detail: &str) -> Response {
+    let body = Problem {
+        kind: format!("urn:switchboard:problem:{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        code: code.to_owned(),
+    };
+    let mut response = (status, axum::Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Client { status, code, detail } => {
+                let mut response = problem_response(status, code, &detail);
+                if status == StatusCode::UNAUTHORIZED {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"switchboard\""));
+                }
+                response
+            }
+            Self::Unavailable(detail) => {
+                tracing::warn!(%detail, "dependency unavailable");
+                problem_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the database is not reachable right now; try again shortly",
+                )
+            }
+            Self::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                problem_response(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side; the details are in the server log",
+                )
+            }
+        }
+    }
+}
+
+pub(crate) type ApiResult<T> = Result<T, AppError>;

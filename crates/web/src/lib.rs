@@ -1,0 +1,28 @@
+//! Switchboard's HTTP surface.
+//!
+//! [`app`] builds the whole router from an [`AppState`]; `main` (in the CLI crate)
+//! only binds a socket and serves it, so tests drive the same router over a real
+//! socket or with `tower::ServiceExt::oneshot`.
+//!
+//! Architecture invariant: only this crate knows HTTP routes, status codes and the
+//! JSON shapes of the API. Permission decisions are delegated to
+//! `switchboard_core::permission` and `switchboard_core::developer_mode`.
+
+mod assets;
+mod auth;
+mod config;
+mod error;
+mod json;
+mod metrics;
+mod middleware;
+mod openapi;
+mod pages;
+mod router;
+mod routes;
+mod state;
+mod views;
+
+pub use config::WebConfig;
+pub use openapi::openapi_json;
+pub use router::app;
+pub use state::{AppState, SetupToken};

@@ -1,0 +1,137 @@
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use switchboard_core::permission::{may_manage_user, permits, Action, UserChange};
+use switchboard_core::{DeveloperModePolicy, Role};
+
+use super::{not_found_page, render, visitor, Shell};
+use crate::error::AppError;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "workspace.html")]
+struct WorkspacePage {
+    shell: Shell,
+    tab: &'static str,
+    can_manage: bool,
+    roles: Vec<String>,
+    users: Vec<UserRow>,
+    groups: Vec<GroupRow>,
+    policy: String,
+    policies: Vec<(String, &'static str, &'static str)>,
+}
+
+struct UserRow {
+    id: String,
+    name: String,
+    email: String,
+    role: String,
+    developer_mode: bool,
+    /// The visitor may change this user's role or remove them.
+    editable: bool,
+}
+
+struct GroupRow {
+    id: String,
+    name: String,
+    granted: bool,
+    members: Vec<MemberRow>,
+}
+
+struct MemberRow {
+    user_id: String,
+    name: String,
+    email: String,
+}
+
+/// Workspace settings for owners and admins (auditors see them read-only).
+pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>, headers: HeaderMap) -> Response {
+    let tab = match tab.as_str() {
+        "members" => "members",
+        "groups" => "groups",
+        "permissions" => "permissions",
+        _ => return not_found_page(),
+    };
+    let visitor = match visitor(&state, &headers, &format!("/workspace/{tab}")).await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let role = visitor.session.user.role;
+    if !permits(role, Action::ViewWorkspaceSettings) {
+        return AppError::role("workspace settings are for owners, admins and auditors").into_response();
+    }
+    match build(&state, tab, role, &visitor).await {
+        Ok(page) => render(&page),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn build(state: &AppState, tab: &'static str, role: Role, visitor: &super::Visitor) -> Result<WorkspacePage, AppError> {
+    let me = visitor.session.user.id;
+    let users = if tab == "members" {
+        state
+            .store
+            .list_users()
+            .await?
+            .iter()
+            .map(|u| UserRow {
+                id: u.id.to_string(),
+                name: u.name.clone(),
+                email: u.email.to_string(),
+                role: u.role.to_string(),
+                developer_mode: u.developer_mode,
+                editable: may_manage_user(role, UserChange::Remove { role: u.role }, u.id == me).is_ok(),
+            })
+            .collect()
+    } else {
+        vec![]
+    };
+    let settings = state.store.workspace_settings().await?;
+    let mut groups = vec![];
+    if tab != "members" {
+        for summary in state.store.list_groups().await? {
+            let group = state.store.group(summary.id).await?;
+            groups.push(GroupRow {
+                id: group.id.to_string(),
+                name: group.name,
+                granted: settings.developer_mode_groups.iter().any(|g| g.id == summary.id),
+                members: group
+                    .members
+                    .iter()
+                    .map(|m| MemberRow { user_id: m.user_id.to_string(), name: m.name.clone(), email: m.email.to_string() })
+                    .collect(),
+            });
+        }
+    }
+    let can_manage = match tab {
+        "members" => permits(role, Action::ManageUsers),
+        "groups" => permits(role, Action::ManageGroups),
+        _ => permits(role, Action::ManageWorkspaceSettings),
+    };
+    // Admins may only hand out the roles they manage.
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| role == Role::Owner || !r.is_admin())
+        .map(|r| r.to_string())
+        .collect();
+    let title = match tab {
+        "members" => "Members",
+        "groups" => "Groups",
+        _ => "Permissions & roles",
+    };
+    Ok(WorkspacePage {
+        shell: visitor.shell(title, "workspace", Some("workspace.js")),
+        tab,
+        can_manage,
+        roles,
+        users,
+        groups,
+        policy: settings.developer_mode_policy.to_string(),
+        policies: vec![
+            (DeveloperModePolicy::Off.to_string(), "Off", "nobody may use developer mode"),
+            (DeveloperModePolicy::Admins.to_string(), "Owners and admins", "each turns it on for themselves"),
+            (DeveloperModePolicy::Rbac.to_string(), "Owners, admins and granted groups", "role-based access"),
+        ],
+    })
+}

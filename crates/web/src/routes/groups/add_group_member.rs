@@ -1,0 +1,36 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_core::{Action, GroupId};
+
+use crate::auth::Actor;
+use crate::error::{AppError, ApiResult};
+use crate::json::Json;
+use crate::routes::parse_id;
+use crate::state::AppState;
+use crate::views::{parse_email, AddMemberRequest, GroupDetailView};
+
+/// Add a user, by email, to a group.
+#[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = Uuid, Path)),
+    request_body = AddMemberRequest, security(("session" = []), ("token" = [])), responses(
+    (status = 201, body = GroupDetailView),
+    (status = 404, description = "no such group or user", body = crate::error::Problem),
+    (status = 409, description = "already a member", body = crate::error::Problem),
+))]
+pub(crate) async fn add_group_member(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Json(body): Json<AddMemberRequest>,
+) -> ApiResult<(StatusCode, Json<GroupDetailView>)> {
+    actor.require(Action::ManageGroups)?;
+    let id: GroupId = parse_id(&id, "group")?;
+    let email = parse_email(&body.email)?;
+    let user = state
+        .store
+        .user_by_email(&email)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no user with email {email}; add the user first")))?;
+    state.store.add_group_member(id, user.id).await?;
+    tracing::info!(actor = %actor.user.id, group = %id, user = %user.id, "group member added");
+    Ok((StatusCode::CREATED, Json(GroupDetailView::from(&state.store.group(id).await?))))
+}

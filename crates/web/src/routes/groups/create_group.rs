@@ -1,0 +1,27 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_core::Action;
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views::{parse_name, CreateGroupRequest, GroupView};
+
+/// Create a group.
+#[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = CreateGroupRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 201, body = GroupView),
+    (status = 409, description = "a group with this name exists", body = crate::error::Problem),
+))]
+pub(crate) async fn create_group(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<CreateGroupRequest>,
+) -> ApiResult<(StatusCode, Json<GroupView>)> {
+    actor.require(Action::ManageGroups)?;
+    let name = parse_name(&body.name, "group name", 64)?;
+    let group = state.store.create_group(&name).await?;
+    tracing::info!(actor = %actor.user.id, group = %group.id, "group created");
+    Ok((StatusCode::CREATED, Json(GroupView::from(&group))))
+}

@@ -1,0 +1,22 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_core::{Action, GroupId};
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::routes::parse_id;
+use crate::state::AppState;
+
+/// Delete a group; its memberships and grants go with it.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = Uuid, Path)),
+    security(("session" = []), ("token" = [])), responses(
+    (status = 204, description = "deleted"),
+    (status = 404, body = crate::error::Problem),
+))]
+pub(crate) async fn delete_group(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    actor.require(Action::ManageGroups)?;
+    let id: GroupId = parse_id(&id, "group")?;
+    state.store.delete_group(id).await?;
+    tracing::info!(actor = %actor.user.id, group = %id, "group deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

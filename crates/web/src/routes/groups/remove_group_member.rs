@@ -1,0 +1,27 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_core::{Action, GroupId, UserId};
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::routes::parse_id;
+use crate::state::AppState;
+
+/// Remove a user from a group.
+#[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
+    params(("id" = Uuid, Path), ("user_id" = Uuid, Path)), security(("session" = []), ("token" = [])), responses(
+    (status = 204, description = "removed"),
+    (status = 404, body = crate::error::Problem),
+))]
+pub(crate) async fn remove_group_member(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, user_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    actor.require(Action::ManageGroups)?;
+    let id: GroupId = parse_id(&id, "group")?;
+    let user_id: UserId = parse_id(&user_id, "group member")?;
+    state.store.remove_group_member(id, user_id).await?;
+    tracing::info!(actor = %actor.user.id, group = %id, user = %user_id, "group member removed");
+    Ok(StatusCode::NO_CONTENT)
+}

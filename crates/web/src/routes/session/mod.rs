@@ -1,0 +1,44 @@
+//! Browser sign-in and sign-out.
+
+pub(crate) mod create_session;
+pub(crate) mod delete_session;
+
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, HeaderValue};
+use switchboard_core::credentials::{random_token, token_digest};
+use switchboard_store::User;
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::{SessionView, UserView};
+
+/// Store a new session for `user` and build its cookie.
+pub(crate) async fn start_session(state: &AppState, user: &User) -> Result<(SessionView, HeaderMap), AppError> {
+    let cookie = random_token(32);
+    let csrf = random_token(32);
+    let ttl = state.config.session_ttl;
+    let expires_at = OffsetDateTime::now_utc() + ttl;
+    state.store.create_session(&token_digest(&cookie), user.id, &csrf, expires_at).await?;
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let value = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        state.config.session_cookie(),
+        cookie.expose(),
+        ttl.as_secs()
+    );
+    let mut headers = HeaderMap::new();
+    headers.insert(SET_COOKIE, HeaderValue::from_str(&value).map_err(|e| AppError::Internal(e.to_string()))?);
+    Ok((SessionView { user: UserView::from(user), csrf_token: csrf.expose().to_owned() }, headers))
+}
+
+/// A `Set-Cookie` that removes the session cookie.
+pub(crate) fn clear_cookie(state: &AppState) -> HeaderMap {
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let value = format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", state.config.session_cookie());
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        headers.insert(SET_COOKIE, v);
+    }
+    headers
+}

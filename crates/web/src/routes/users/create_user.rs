@@ -1,0 +1,43 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_core::credentials::hash_password;
+use switchboard_core::permission::{may_manage_user, UserChange};
+use switchboard_core::Role;
+use switchboard_store::NewUser;
+
+use crate::auth::Actor;
+use crate::error::{AppError, ApiResult};
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views::{parse_email, parse_name, CreateUserRequest, UserView};
+
+/// Add a user. Admins add members and auditors; owners add anyone.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 201, body = UserView),
+    (status = 403, body = crate::error::Problem),
+    (status = 409, description = "a user with this email exists", body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem),
+))]
+pub(crate) async fn create_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<CreateUserRequest>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    let role = Role::from(body.role);
+    may_manage_user(actor.user.role, UserChange::Create { role }, false)?;
+    let email = parse_email(&body.email)?;
+    let name = parse_name(&body.name, "name", 100)?;
+    let password_hash = match body.password {
+        Some(password) => Some(
+            tokio::task::spawn_blocking(move || hash_password(&password))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::invalid(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let user = state.store.create_user(NewUser { email, name, role, password_hash }).await?;
+    tracing::info!(actor = %actor.user.id, user = %user.id, %role, "user created");
+    Ok((StatusCode::CREATED, Json(UserView::from(&user))))
+}

@@ -1,0 +1,26 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use switchboard_core::permission::{may_manage_user, UserChange};
+use switchboard_core::{Action, UserId};
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::routes::parse_id;
+use crate::state::AppState;
+
+/// Remove a user with their sessions, tokens and memberships.
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    security(("session" = []), ("token" = [])), responses(
+    (status = 204, description = "removed"),
+    (status = 403, body = crate::error::Problem),
+    (status = 404, body = crate::error::Problem),
+))]
+pub(crate) async fn delete_user(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    actor.require(Action::ManageUsers)?;
+    let id: UserId = parse_id(&id, "user")?;
+    let target = state.store.user(id).await?;
+    may_manage_user(actor.user.role, UserChange::Remove { role: target.role }, target.id == actor.user.id)?;
+    state.store.delete_user(id).await?;
+    tracing::info!(actor = %actor.user.id, user = %id, "user removed");
+    Ok(StatusCode::NO_CONTENT)
+}

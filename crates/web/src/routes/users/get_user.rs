@@ -1,0 +1,21 @@
+use axum::extract::{Path, State};
+use switchboard_core::{Action, UserId};
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::routes::parse_id;
+use crate::state::AppState;
+use crate::views::UserView;
+
+/// One user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    security(("session" = []), ("token" = [])), responses(
+    (status = 200, body = UserView),
+    (status = 404, body = crate::error::Problem),
+))]
+pub(crate) async fn get_user(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+    actor.require(Action::ViewUsers)?;
+    let id: UserId = parse_id(&id, "user")?;
+    Ok(Json(UserView::from(&state.store.user(id).await?)))
+}

@@ -1,0 +1,68 @@
+use axum::extract::{Path, State};
+use switchboard_core::credentials::hash_password;
+use switchboard_core::permission::{may_manage_user, UserChange};
+use switchboard_core::{Action, Role, UserId};
+
+use crate::auth::Actor;
+use crate::error::{AppError, ApiResult};
+use crate::json::Json;
+use crate::routes::parse_id;
+use crate::state::AppState;
+use crate::views::{parse_name, UpdateUserRequest, UserView};
+
+/// Change a user's name, role or password. A role or password change ends their sessions.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
+    request_body = UpdateUserRequest, security(("session" = []), ("token" = [])), responses(
+    (status = 200, body = UserView),
+    (status = 403, body = crate::error::Problem),
+    (status = 404, body = crate::error::Problem),
+    (status = 422, body = crate::error::Problem),
+))]
+pub(crate) async fn update_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Json(body): Json<UpdateUserRequest>,
+) -> ApiResult<Json<UserView>> {
+    actor.require(Action::ManageUsers)?;
+    let id: UserId = parse_id(&id, "user")?;
+    let target = state.store.user(id).await?;
+    let is_self = target.id == actor.user.id;
+    let new_role = body.role.map(Role::from);
+    // Renaming or resetting a password is a change "to a user with this role".
+    let change = match new_role {
+        Some(to) => UserChange::ChangeRole { from: target.role, to },
+        None => UserChange::ChangeRole { from: target.role, to: target.role },
+    };
+    if !(is_self && new_role.is_none()) {
+        may_manage_user(actor.user.role, change, is_self)?;
+    }
+    let name = body.name.as_deref().map(|n| parse_name(n, "name", 100)).transpose()?;
+    let password_hash = match body.password {
+        Some(password) => Some(
+            tokio::task::spawn_blocking(move || hash_password(&password))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::invalid(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let mut user = target;
+    if let Some(name) = name {
+        user = state.store.set_user_name(id, &name).await?;
+    }
+    let mut end_sessions = false;
+    if let Some(role) = new_role.filter(|r| *r != user.role) {
+        user = state.store.set_user_role(id, role).await?;
+        end_sessions = true;
+    }
+    if let Some(hash) = password_hash {
+        user = state.store.set_user_password(id, &hash).await?;
+        end_sessions = !is_self;
+    }
+    if end_sessions {
+        state.store.delete_sessions_of(id).await?;
+    }
+    tracing::info!(actor = %actor.user.id, user = %id, "user updated");
+    Ok(Json(UserView::from(&user)))
+}

@@ -1,0 +1,18 @@
+use axum::extract::State;
+use switchboard_core::Action;
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views::WorkspaceSettingsView;
+
+/// The workspace settings: the developer-mode policy and its granted groups.
+#[utoipa::path(get, path = "/api/v1/workspace/settings", tag = "workspace", security(("session" = []), ("token" = [])), responses(
+    (status = 200, body = WorkspaceSettingsView),
+    (status = 403, body = crate::error::Problem),
+))]
+pub(crate) async fn get_workspace_settings(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<WorkspaceSettingsView>> {
+    actor.require(Action::ViewWorkspaceSettings)?;
+    Ok(Json(WorkspaceSettingsView::from(&state.store.workspace_settings().await?)))
+}

@@ -1,0 +1,361 @@
+//! The JSON shapes of the API: what handlers return and accept.
+//!
+//! Domain types from `core` and `store` are mapped here, so a change of a stored
+//! field never changes the API by accident.
+
+use serde::{Deserialize, Serialize};
+use switchboard_core::{DeveloperModePolicy, Role, SecretString};
+use switchboard_store::{ApiToken, Group, GroupMember, GroupSummary, User};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A workspace role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = Role)]
+pub(crate) enum RoleName {
+    Owner,
+    Admin,
+    Member,
+    Auditor,
+}
+
+impl From<Role> for RoleName {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Owner => Self::Owner,
+            Role::Admin => Self::Admin,
+            Role::Member => Self::Member,
+            Role::Auditor => Self::Auditor,
+        }
+    }
+}
+
+impl From<RoleName> for Role {
+    fn from(r: RoleName) -> Self {
+        match r {
+            RoleName::Owner => Self::Owner,
+            RoleName::Admin => Self::Admin,
+            RoleName::Member => Self::Member,
+            RoleName::Auditor => Self::Auditor,
+        }
+    }
+}
+
+/// Who may use developer mode: nobody, owners and admins, or admins plus granted groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[schema(as = DeveloperModePolicy)]
+pub(crate) enum PolicyName {
+    Off,
+    Admins,
+    Rbac,
+}
+
+impl From<DeveloperModePolicy> for PolicyName {
+    fn from(p: DeveloperModePolicy) -> Self {
+        match p {
+            DeveloperModePolicy::Off => Self::Off,
+            DeveloperModePolicy::Admins => Self::Admins,
+            DeveloperModePolicy::Rbac => Self::Rbac,
+        }
+    }
+}
+
+impl From<PolicyName> for DeveloperModePolicy {
+    fn from(p: PolicyName) -> Self {
+        match p {
+            PolicyName::Off => Self::Off,
+            PolicyName::Admins => Self::Admins,
+            PolicyName::Rbac => Self::Rbac,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UserView {
+    pub(crate) id: Uuid,
+    pub(crate) email: String,
+    pub(crate) name: String,
+    pub(crate) role: RoleName,
+    /// The user's own developer-mode toggle.
+    pub(crate) developer_mode_enabled: bool,
+    /// False for users who sign in only through single sign-on.
+    pub(crate) has_password: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email.to_string(),
+            name: u.name.clone(),
+            role: u.role.into(),
+            developer_mode_enabled: u.developer_mode,
+            has_password: u.has_password,
+            created_at: u.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct GroupRef {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+}
+
+impl From<&GroupSummary> for GroupRef {
+    fn from(g: &GroupSummary) -> Self {
+        Self { id: g.id.as_uuid(), name: g.name.clone() }
+    }
+}
+
+/// Developer mode as it applies to one user.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DeveloperModeView {
+    /// The user's own toggle.
+    pub(crate) enabled: bool,
+    /// Whether the workspace policy lets this user use developer mode.
+    pub(crate) allowed: bool,
+    /// Both of the above: developer mode is in effect.
+    pub(crate) active: bool,
+    pub(crate) policy: PolicyName,
+}
+
+/// The signed-in user.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MeView {
+    pub(crate) id: Uuid,
+    pub(crate) email: String,
+    pub(crate) name: String,
+    pub(crate) role: RoleName,
+    pub(crate) groups: Vec<GroupRef>,
+    pub(crate) developer_mode: DeveloperModeView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct GroupView {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    pub(crate) member_count: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<&GroupSummary> for GroupView {
+    fn from(g: &GroupSummary) -> Self {
+        Self { id: g.id.as_uuid(), name: g.name.clone(), member_count: g.member_count, created_at: g.created_at }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MemberView {
+    pub(crate) user_id: Uuid,
+    pub(crate) email: String,
+    pub(crate) name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) added_at: OffsetDateTime,
+}
+
+impl From<&GroupMember> for MemberView {
+    fn from(m: &GroupMember) -> Self {
+        Self { user_id: m.user_id.as_uuid(), email: m.email.to_string(), name: m.name.clone(), added_at: m.added_at }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct GroupDetailView {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+    pub(crate) members: Vec<MemberView>,
+}
+
+impl From<&Group> for GroupDetailView {
+    fn from(g: &Group) -> Self {
+        Self {
+            id: g.id.as_uuid(),
+            name: g.name.clone(),
+            created_at: g.created_at,
+            members: g.members.iter().map(MemberView::from).collect(),
+        }
+    }
+}
+
+/// A personal API token as listed: never the token itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct TokenView {
+    pub(crate) id: Uuid,
+    pub(crate) name: String,
+    /// The token's last four characters.
+    pub(crate) hint: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub(crate) expires_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub(crate) last_used_at: Option<OffsetDateTime>,
+}
+
+impl From<&ApiToken> for TokenView {
+    fn from(t: &ApiToken) -> Self {
+        Self {
+            id: t.id.as_uuid(),
+            name: t.name.clone(),
+            hint: t.hint.clone(),
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        }
+    }
+}
+
+/// A token just created: the only time `token` is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CreatedTokenView {
+    /// Send as `Authorization: Bearer <token>`. Shown once; only its digest is stored.
+    pub(crate) token: String,
+    #[serde(flatten)]
+    pub(crate) info: TokenView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DeveloperModeSettingsView {
+    pub(crate) policy: PolicyName,
+    /// Groups whose members may use developer mode under the `rbac` policy.
+    pub(crate) groups: Vec<GroupRef>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WorkspaceSettingsView {
+    pub(crate) developer_mode: DeveloperModeSettingsView,
+}
+
+/// A signed-in session.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SessionView {
+    pub(crate) user: UserView,
+    /// Send as `X-CSRF-Token` on every state-changing request made with the session cookie.
+    pub(crate) csrf_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct StatusView {
+    pub(crate) status: &'static str,
+}
+
+// ---- requests ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SetupRequest {
+    /// The one-time token printed by `switchboard serve`.
+    #[schema(value_type = String, format = Password)]
+    pub(crate) token: SecretString,
+    pub(crate) email: String,
+    pub(crate) name: String,
+    #[schema(value_type = String, format = Password)]
+    pub(crate) password: SecretString,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignInRequest {
+    pub(crate) email: String,
+    #[schema(value_type = String, format = Password)]
+    pub(crate) password: SecretString,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeveloperModeRequest {
+    pub(crate) enabled: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateTokenRequest {
+    /// What the token is for, e.g. "laptop CLI".
+    pub(crate) name: String,
+    /// Days until it expires; omitted means it never expires.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub(crate) expires_in_days: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateUserRequest {
+    pub(crate) email: String,
+    pub(crate) name: String,
+    pub(crate) role: RoleName,
+    /// Omit for users who will sign in through single sign-on.
+    #[schema(value_type = Option<String>, format = Password)]
+    pub(crate) password: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateUserRequest {
+    pub(crate) name: Option<String>,
+    pub(crate) role: Option<RoleName>,
+    /// Set a new password; the user's sessions end.
+    #[schema(value_type = Option<String>, format = Password)]
+    pub(crate) password: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateGroupRequest {
+    pub(crate) name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddMemberRequest {
+    pub(crate) email: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DeveloperModeSettingsRequest {
+    pub(crate) policy: PolicyName,
+    /// Group ids granted developer mode under `rbac` (ignored by other policies, but kept).
+    #[serde(default)]
+    pub(crate) groups: Vec<Uuid>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateWorkspaceSettingsRequest {
+    pub(crate) developer_mode: DeveloperModeSettingsRequest,
+}
+
+/// A display name: trimmed, 1 to `max` characters, no control characters.
+pub(crate) fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, crate::error::AppError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(crate::error::AppError::invalid(format!("{what} must not be empty")));
+    }
+    if name.chars().count() > max {
+        return Err(crate::error::AppError::invalid(format!("{what} must be at most {max} characters")));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(crate::error::AppError::invalid(format!("{what} must not contain control characters")));
+    }
+    Ok(name.to_owned())
+}
+
+pub(crate) fn parse_email(raw: &str) -> Result<switchboard_core::Email, crate::error::AppError> {
+    switchboard_core::Email::parse(raw).map_err(|e| crate::error::AppError::invalid(e.to_string()))
+}

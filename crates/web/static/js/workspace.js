@@ -1,0 +1,62 @@
+import { api, onClick, onSubmit } from "./api.js";
+
+onSubmit(document.getElementById("add-user-form"), async (data) => {
+  const password = data.get("password");
+  await api("POST", "/api/v1/users", {
+    email: data.get("email"),
+    name: data.get("name"),
+    role: data.get("role"),
+    password: password ? password : null,
+  });
+  window.location.reload();
+});
+
+onSubmit(document.getElementById("create-group-form"), async (data) => {
+  await api("POST", "/api/v1/groups", { name: data.get("name") });
+  window.location.reload();
+});
+
+for (const form of document.querySelectorAll("form.add-member-form")) {
+  onSubmit(form, async (data) => {
+    await api("POST", `/api/v1/groups/${form.dataset.group}/members`, { email: data.get("email") });
+    window.location.reload();
+  });
+}
+
+onSubmit(document.getElementById("policy-form"), async (data) => {
+  await api("PUT", "/api/v1/workspace/settings", {
+    developer_mode: { policy: data.get("policy"), groups: data.getAll("groups") },
+  });
+  window.location.reload();
+});
+
+for (const select of document.querySelectorAll("select.role-select")) {
+  select.addEventListener("change", async () => {
+    const alert = document.getElementById("page-error");
+    alert.textContent = "";
+    try {
+      await api("PATCH", `/api/v1/users/${select.dataset.id}`, { role: select.value });
+      window.location.reload();
+    } catch (error) {
+      select.value = select.dataset.role;
+      alert.textContent = error.message;
+    }
+  });
+}
+
+onClick({
+  "remove-user": async (button) => {
+    if (!window.confirm(`Remove ${button.dataset.email}? Their sessions and tokens end.`)) return;
+    await api("DELETE", `/api/v1/users/${button.dataset.id}`);
+    window.location.reload();
+  },
+  "delete-group": async (button) => {
+    if (!window.confirm(`Delete the group "${button.dataset.name}"?`)) return;
+    await api("DELETE", `/api/v1/groups/${button.dataset.id}`);
+    window.location.reload();
+  },
+  "remove-member": async (button) => {
+    await api("DELETE", `/api/v1/groups/${button.dataset.group}/members/${button.dataset.user}`);
+    window.location.reload();
+  },
+});
