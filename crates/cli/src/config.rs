@@ -83,10 +83,8 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
         None => DEFAULT_LISTEN.parse().context("default listen address")?,
     };
     let public_url = args.public_url.clone().or_else(|| file.public_url.clone());
-    if let Some(url) = &public_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            anyhow::bail!("public url {url:?} must start with http:// or https://");
-        }
+    if let Some(url) = public_url.as_ref().filter(|u| !(u.starts_with("http://") || u.starts_with("https://"))) {
+        anyhow::bail!("public url {url:?} must start with http:// or https://");
     }
     Ok(Serve {
         listen,

@@ -1,5 +1,9 @@
 //! Test-only helpers, used as a dev-dependency and never compiled into the product.
 
+pub mod app;
+pub mod browser;
 pub mod db;
 
+pub use app::{Signed, TestApp};
+pub use browser::Browser;
 pub use db::{DbKind, TestDb};

@@ -21,7 +21,9 @@ const FILES: &[(&str, &str, &str)] = &[
 ];
 
 pub(crate) fn routes() -> Router<AppState> {
-    Router::new().route("/static/{*path}", get(serve))
+    Router::new()
+        .route("/static/{*path}", get(serve))
+        .route("/favicon.ico", get(|| serve(Path("favicon.svg".to_owned()))))
 }
 
 async fn serve(Path(path): Path<String>) -> Response {

@@ -64,12 +64,15 @@ impl FromRequestParts<AppState> for Actor {
             return Ok(Actor { user, via: Via::Token });
         }
 
-        let (digest, session) = session_from_headers(&parts.headers, state).await?.ok_or_else(|| {
-            AppError::unauthorized(
+        if cookie(&parts.headers, state.config.session_cookie()).is_none() {
+            return Err(AppError::unauthorized(
                 "not_signed_in",
                 "sign in, or send a personal API token as `Authorization: Bearer <token>`",
-            )
-        })?;
+            ));
+        }
+        let (digest, session) = session_from_headers(&parts.headers, state)
+            .await?
+            .ok_or_else(|| AppError::unauthorized("session_expired", "your session has ended; sign in again"))?;
         if !parts.method.is_safe() {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             if !session.csrf_token.ct_eq(sent) {

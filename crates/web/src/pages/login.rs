@@ -3,9 +3,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{render, Shell};
+use super::{page_error, render, Shell};
 use crate::auth::session_from_headers;
-use crate::error::AppError;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -18,12 +17,12 @@ struct LoginPage {
 pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match state.store.is_set_up().await {
         Ok(false) => return Redirect::to("/setup").into_response(),
-        Err(e) => return AppError::from(e).into_response(),
+        Err(e) => return page_error(e.into()),
         Ok(true) => {}
     }
     match session_from_headers(&headers, &state).await {
         Ok(Some(_)) => Redirect::to("/chat").into_response(),
         Ok(None) => render(&LoginPage { shell: Shell::public("Sign in", "login.js") }),
-        Err(e) => e.into_response(),
+        Err(e) => page_error(e),
     }
 }

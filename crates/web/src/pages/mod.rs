@@ -60,6 +60,43 @@ impl Shell {
     pub(crate) fn public(title: &'static str, script: &'static str) -> Self {
         Self { title, nav: "", layout: "centered", csrf: String::new(), script: Some(script), me: None }
     }
+
+    fn bare(title: &'static str) -> Self {
+        Self { title, nav: "", layout: "centered", csrf: String::new(), script: None, me: None }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    shell: Shell,
+    heading: &'static str,
+    detail: String,
+}
+
+/// An error as a page: the same status as the API would give, in words for a person.
+pub(crate) fn page_error(err: AppError) -> Response {
+    let (status, detail) = match err {
+        AppError::Client { status, detail, .. } => (status, detail),
+        AppError::Unavailable(detail) => {
+            tracing::warn!(%detail, "dependency unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, "the database is not reachable right now; try again shortly".to_owned())
+        }
+        AppError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; the details are in the server log".to_owned())
+        }
+    };
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::FORBIDDEN => "Not for your role",
+        StatusCode::SERVICE_UNAVAILABLE => "Temporarily unavailable",
+        _ => "Something went wrong",
+    };
+    let page = ErrorPage { shell: Shell::bare(heading), heading, detail };
+    let mut response = render(&page);
+    *response.status_mut() = status;
+    response
 }
 
 /// A signed-in visitor of a page.
@@ -90,10 +127,10 @@ impl Visitor {
 
 /// The signed-in visitor, or the redirect that gets them signed in.
 pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap, here: &str) -> Result<Visitor, Response> {
-    let found = session_from_headers(headers, state).await.map_err(IntoResponse::into_response)?;
+    let found = session_from_headers(headers, state).await.map_err(page_error)?;
     match found {
         Some((_, session)) => {
-            let me = me_view(state, &session.user).await.map_err(IntoResponse::into_response)?;
+            let me = me_view(state, &session.user).await.map_err(page_error)?;
             Ok(Visitor { session, me })
         }
         None => Err(to_sign_in(state, here).await),
@@ -104,7 +141,7 @@ async fn to_sign_in(state: &AppState, here: &str) -> Response {
     match state.store.is_set_up().await {
         Ok(false) => Redirect::to("/setup").into_response(),
         Ok(true) => Redirect::to(&format!("/login?next={}", urlencode(here))).into_response(),
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => page_error(e.into()),
     }
 }
 
@@ -127,12 +164,13 @@ async fn index(axum::extract::State(state): axum::extract::State<AppState>, head
 pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
+        // Not through `page_error`: rendering its template could fail the same way.
         Err(e) => AppError::Internal(format!("template: {e}")).into_response(),
     }
 }
 
 pub(crate) fn not_found_page() -> Response {
-    crate::error::problem_response(StatusCode::NOT_FOUND, "not_found", "no such page")
+    page_error(AppError::not_found("there is no such page"))
 }
 
 /// A time as people read it: `2026-11-22 14:05 UTC`.

@@ -1,10 +1,9 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use super::{human_time, not_found_page, render, visitor, Shell};
-use crate::error::AppError;
+use super::{page_error, human_time, not_found_page, render, visitor, Shell};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -61,7 +60,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
                     last_used: t.last_used_at.map(human_time).unwrap_or_else(|| "never".into()),
                 })
                 .collect(),
-            Err(e) => return AppError::from(e).into_response(),
+            Err(e) => return page_error(e.into()),
         }
     } else {
         vec![]

@@ -3,8 +3,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{render, Shell};
-use crate::error::AppError;
+use super::{page_error, render, Shell};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -24,6 +23,6 @@ pub(crate) async fn page(State(state): State<AppState>, Query(query): Query<Setu
     match state.store.is_set_up().await {
         Ok(true) => Redirect::to("/login").into_response(),
         Ok(false) => render(&SetupPage { shell: Shell::public("Set up", "setup.js"), token: query.token.unwrap_or_default() }),
-        Err(e) => AppError::from(e).into_response(),
+        Err(e) => page_error(e.into()),
     }
 }

@@ -1,11 +1,11 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use switchboard_core::permission::{may_manage_user, permits, Action, UserChange};
 use switchboard_core::{DeveloperModePolicy, Role};
 
-use super::{not_found_page, render, visitor, Shell};
+use super::{page_error, not_found_page, render, visitor, Shell};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -59,11 +59,11 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
     };
     let role = visitor.session.user.role;
     if !permits(role, Action::ViewWorkspaceSettings) {
-        return AppError::role("workspace settings are for owners, admins and auditors").into_response();
+        return page_error(AppError::role("workspace settings are for owners, admins and auditors"));
     }
     match build(&state, tab, role, &visitor).await {
         Ok(page) => render(&page),
-        Err(e) => e.into_response(),
+        Err(e) => page_error(e),
     }
 }
 

@@ -23,7 +23,13 @@ export async function api(method, path, body) {
   });
   if (response.status === 204) return null;
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // Not JSON: a proxy's error page, say. Report the status rather than a parse error.
+    throw new ApiError(response.status, { detail: `the server answered ${response.status} ${response.statusText}` });
+  }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }

@@ -11,11 +11,13 @@ toggle?.addEventListener("change", async () => {
     toggle.checked = me.developer_mode.enabled;
     status.textContent = me.developer_mode.active ? "On" : "Off";
     status.dataset.state = me.developer_mode.active ? "on" : "off";
+    // Once off, a user the policy does not include cannot turn it back on.
+    toggle.dataset.allowed = String(me.developer_mode.allowed);
   } catch (error) {
     toggle.checked = !toggle.checked;
     alert.textContent = error.message;
   } finally {
-    toggle.disabled = false;
+    toggle.disabled = toggle.dataset.allowed === "false" && !toggle.checked;
   }
 });
 
@@ -28,13 +30,20 @@ onSubmit(document.getElementById("token-form"), async (data) => {
   const box = document.getElementById("new-token");
   box.querySelector("code").textContent = created.token;
   box.hidden = false;
+  document.getElementById("no-tokens")?.remove();
   document.getElementById("token-form").reset();
 });
 
 onClick({
-  "copy-token": async () => {
+  "copy-token": async (button) => {
     const code = document.querySelector("#new-token code");
-    await navigator.clipboard.writeText(code.textContent);
+    if (navigator.clipboard) {
+      await navigator.clipboard.writeText(code.textContent);
+      button.textContent = "Copied";
+    } else {
+      // No clipboard API outside secure contexts: select the token for the user to copy.
+      window.getSelection().selectAllChildren(code);
+    }
   },
   "revoke-token": async (button) => {
     if (!window.confirm(`Revoke the token "${button.dataset.name}"? Clients using it stop working.`)) return;

@@ -5,7 +5,13 @@ signOut?.addEventListener("click", async () => {
   signOut.disabled = true;
   try {
     await api("DELETE", "/api/v1/session");
-  } finally {
-    window.location.assign("/login");
+  } catch (error) {
+    // Already signed out (401) is fine; anything else is worth telling.
+    if (error.status !== 401) {
+      signOut.disabled = false;
+      window.alert(`Could not sign out: ${error.message}`);
+      return;
+    }
   }
+  window.location.assign("/login");
 });

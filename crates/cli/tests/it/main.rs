@@ -1,0 +1,5 @@
+//! The `switchboard` binary, run as a person would run it.
+
+mod commands;
+mod process;
+mod serve;

@@ -1,0 +1,57 @@
+//! The REST API, folder by folder as the URLs go.
+
+mod errors;
+mod groups;
+mod health;
+mod me;
+mod openapi;
+mod session;
+mod setup;
+mod tokens;
+mod users;
+mod workspace;
+
+use reqwest::{RequestBuilder, StatusCode};
+use serde_json::Value;
+
+/// Run each `$test::run(DbKind)` on SQLite (`sqlite::$test`) and PostgreSQL (`postgres::$test`).
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test::run(switchboard_testkit::DbKind::Sqlite).await;
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test::run(switchboard_testkit::DbKind::Postgres).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_backends;
+
+/// Send a request; the status and the JSON body (`Null` when there is none).
+pub(crate) async fn send(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("request reaches the server");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, body)
+}
+
+/// Assert a problem+json answer with this status and code.
+#[track_caller]
+pub(crate) fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str) {
+    assert_eq!(got.0.as_u16(), status, "status of {}", got.1);
+    assert_eq!(got.1["code"], code, "code of {}", got.1);
+    assert_eq!(got.1["status"], status, "status field of {}", got.1);
+    assert!(got.1["detail"].as_str().is_some_and(|d| !d.is_empty()), "a detail a person can act on: {}", got.1);
+}

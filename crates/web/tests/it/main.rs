@@ -1,0 +1,5 @@
+//! The web layer's test suite: the real router on a real socket, over SQLite and
+//! PostgreSQL, plus the pages in a real Chromium.
+
+mod api;
+mod browser;
