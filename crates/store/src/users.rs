@@ -118,16 +118,7 @@ impl Store {
     }
 
     pub async fn set_developer_mode(&self, id: UserId, enabled: bool) -> Result<User> {
-        let done = sqlx::query("UPDATE users SET developer_mode = $1, updated_at = $2 WHERE id = $3")
-            .bind(i64::from(enabled))
-            .bind(to_ms(now()))
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound("user"));
-        }
-        self.user(id).await
+        self.update_user_column(id, "developer_mode", i64::from(enabled)).await
     }
 
     /// Remove a user with their sessions, tokens and group memberships.
@@ -139,7 +130,10 @@ impl Store {
         Ok(())
     }
 
-    async fn update_user_column(&self, id: UserId, column: &'static str, value: String) -> Result<User> {
+    async fn update_user_column<V>(&self, id: UserId, column: &'static str, value: V) -> Result<User>
+    where
+        V: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
+    {
         let sql = format!("UPDATE users SET {column} = $1, updated_at = $2 WHERE id = $3");
         let done = sqlx::query(&sql)
             .bind(value)

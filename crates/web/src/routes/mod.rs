@@ -11,7 +11,18 @@ pub(crate) mod workspace;
 
 use std::str::FromStr;
 
+use switchboard_core::SecretString;
+
 use crate::error::AppError;
+
+/// Hash a new password on the blocking pool (Argon2 takes tens of milliseconds);
+/// a password that breaks the length rules is a 422 saying which rule.
+pub(crate) async fn hash_new_password(password: SecretString) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || switchboard_core::credentials::hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::invalid(e.to_string()))
+}
 
 /// An id from the URL; a malformed one names nothing, so it is a 404 like an unknown one.
 pub(crate) fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, AppError> {

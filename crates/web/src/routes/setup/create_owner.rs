@@ -1,11 +1,11 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use switchboard_core::credentials::hash_password;
 use switchboard_store::NewUser;
 
 use crate::error::{AppError, ApiResult};
 use crate::json::Json;
+use crate::routes::hash_new_password;
 use crate::routes::session::start_session;
 use crate::state::AppState;
 use crate::views::{parse_email, parse_name, SetupRequest};
@@ -29,11 +29,7 @@ pub(crate) async fn create_owner(State(state): State<AppState>, Json(body): Json
     }
     let email = parse_email(&body.email)?;
     let name = parse_name(&body.name, "name", 100)?;
-    let password = body.password;
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::invalid(e.to_string()))?;
+    let hash = hash_new_password(body.password).await?;
     let user = state
         .store
         .complete_setup(NewUser { email, name, role: switchboard_core::Role::Owner, password_hash: Some(hash) })

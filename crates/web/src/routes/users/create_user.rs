@@ -1,13 +1,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_core::credentials::hash_password;
 use switchboard_core::permission::{may_manage_user, UserChange};
 use switchboard_core::Role;
 use switchboard_store::NewUser;
 
 use crate::auth::Actor;
-use crate::error::{AppError, ApiResult};
+use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::hash_new_password;
 use crate::state::AppState;
 use crate::views::{parse_email, parse_name, CreateUserRequest, UserView};
 
@@ -29,12 +29,7 @@ pub(crate) async fn create_user(
     let email = parse_email(&body.email)?;
     let name = parse_name(&body.name, "name", 100)?;
     let password_hash = match body.password {
-        Some(password) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&password))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::invalid(e.to_string()))?,
-        ),
+        Some(password) => Some(hash_new_password(password).await?),
         None => None,
     };
     let user = state.store.create_user(NewUser { email, name, role, password_hash }).await?;

@@ -1,11 +1,11 @@
 use axum::extract::{Path, State};
-use switchboard_core::credentials::hash_password;
 use switchboard_core::permission::{may_manage_user, UserChange};
 use switchboard_core::{Action, Role, UserId};
 
 use crate::auth::Actor;
-use crate::error::{AppError, ApiResult};
+use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::hash_new_password;
 use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views::{parse_name, UpdateUserRequest, UserView};
@@ -39,12 +39,7 @@ pub(crate) async fn update_user(
     }
     let name = body.name.as_deref().map(|n| parse_name(n, "name", 100)).transpose()?;
     let password_hash = match body.password {
-        Some(password) => Some(
-            tokio::task::spawn_blocking(move || hash_password(&password))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::invalid(e.to_string()))?,
-        ),
+        Some(password) => Some(hash_new_password(password).await?),
         None => None,
     };
     let mut user = target;
