@@ -4,10 +4,13 @@
 //! CLI parse their input into these types at the edge and ask the policy functions
 //! in [`permission`] and [`developer_mode`] what is allowed.
 
+pub mod catalog;
+pub mod catalog_diff;
 pub mod credentials;
 pub mod developer_mode;
 pub mod email;
 pub mod ids;
+pub mod network;
 pub mod permission;
 pub mod role;
 pub mod secret;

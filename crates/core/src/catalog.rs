@@ -1,0 +1,171 @@
+//! A connector's tool catalog as the server advertised it, kept whole, and the
+//! classification every developer-mode host applies to it.
+//!
+//! Classification follows one rule: a tool whose `annotations.readOnlyHint` is
+//! exactly `true` is a **read** action; anything else — `false`, missing, or not a
+//! boolean — is a **write** action. Annotations only ever raise risk: an admin
+//! may tighten a read action into a write, never the other way.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One tool, exactly as `tools/list` returned it (unknown fields kept in `extra`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(rename = "inputSchema", default = "empty_object_schema")]
+    pub input_schema: Value,
+    #[serde(rename = "outputSchema", default, skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<Value>,
+    #[serde(rename = "_meta", default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
+    /// Fields a newer protocol may add (icons, execution hints, …), kept verbatim.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn empty_object_schema() -> Value {
+    serde_json::json!({"type": "object"})
+}
+
+/// Whether an action only reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Classification {
+    Read,
+    Write,
+}
+
+/// Risk shown next to an action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskBadges {
+    /// A write that may destroy or overwrite data (`destructiveHint`, default true).
+    pub destructive: bool,
+    /// Reaches outside the server's own data (`openWorldHint`, default true).
+    pub open_world: bool,
+}
+
+impl Tool {
+    fn hint(&self, name: &str) -> Option<&Value> {
+        self.annotations.as_ref()?.get(name)
+    }
+
+    /// `annotations.title`, else `title`, else the name: what a person is shown.
+    pub fn display_name(&self) -> &str {
+        self.hint("title")
+            .and_then(Value::as_str)
+            .or(self.title.as_deref())
+            .unwrap_or(&self.name)
+    }
+
+    /// Read only when `readOnlyHint` is exactly `true`.
+    pub fn classification(&self) -> Classification {
+        match self.hint("readOnlyHint") {
+            Some(Value::Bool(true)) => Classification::Read,
+            _ => Classification::Write,
+        }
+    }
+
+    /// Badges with the specification's defaults: only an explicit `false` clears one.
+    pub fn risk_badges(&self) -> RiskBadges {
+        let not_false = |name| !matches!(self.hint(name), Some(Value::Bool(false)));
+        RiskBadges {
+            destructive: self.classification() == Classification::Write && not_false("destructiveHint"),
+            open_world: not_false("openWorldHint"),
+        }
+    }
+
+    /// The classification in force once an admin's override (if any) is applied.
+    pub fn effective_classification(&self, admin_override: Option<Classification>) -> Classification {
+        tighten(self.classification(), admin_override)
+    }
+}
+
+/// Apply an override that may only raise risk: `Write` wins over `Read`.
+pub fn tighten(advertised: Classification, admin_override: Option<Classification>) -> Classification {
+    match (advertised, admin_override) {
+        (_, Some(Classification::Write)) | (Classification::Write, _) => Classification::Write,
+        (Classification::Read, _) => Classification::Read,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn tool(annotations: Option<Value>) -> Tool {
+        let mut raw = json!({"name": "t", "inputSchema": {"type": "object"}});
+        if let Some(a) = annotations {
+            raw["annotations"] = a;
+        }
+        serde_json::from_value(raw).expect("a tool")
+    }
+
+    fn check(annotations: Option<Value>, expect: (Classification, bool, bool)) {
+        let t = tool(annotations.clone());
+        let badges = t.risk_badges();
+        assert_eq!((t.classification(), badges.destructive, badges.open_world), expect, "annotations {annotations:?}");
+    }
+
+    #[test]
+    fn read_only_hint_true_is_the_only_way_to_read() {
+        use Classification::*;
+        check(None, (Write, true, true));
+        check(Some(json!({})), (Write, true, true));
+        check(Some(json!({"readOnlyHint": true})), (Read, false, true));
+        check(Some(json!({"readOnlyHint": true, "openWorldHint": false})), (Read, false, false));
+        check(Some(json!({"readOnlyHint": false})), (Write, true, true));
+        check(Some(json!({"readOnlyHint": "true"})), (Write, true, true));
+        check(Some(json!({"readOnlyHint": 1})), (Write, true, true));
+        check(Some(json!({"readOnlyHint": null})), (Write, true, true));
+        check(Some(json!({"destructiveHint": false})), (Write, false, true));
+        check(Some(json!({"destructiveHint": false, "openWorldHint": false})), (Write, false, false));
+        // destructiveHint is meaningless on a read action.
+        check(Some(json!({"readOnlyHint": true, "destructiveHint": true})), (Read, false, true));
+    }
+
+    #[test]
+    fn overrides_only_tighten() {
+        use Classification::*;
+        for (advertised, over, expect) in [
+            (Read, None, Read),
+            (Read, Some(Write), Write),
+            (Read, Some(Read), Read),
+            (Write, None, Write),
+            (Write, Some(Read), Write),
+            (Write, Some(Write), Write),
+        ] {
+            assert_eq!(tighten(advertised, over), expect, "{advertised:?} {over:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip() {
+        let raw = json!({
+            "name": "search", "title": "Search", "description": "Use this when…",
+            "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}},
+            "outputSchema": {"type": "object"},
+            "annotations": {"readOnlyHint": true, "title": "Search the board"},
+            "_meta": {"openai/outputTemplate": "ui://widget/board.html", "securitySchemes": [{"type": "noauth"}]},
+            "icons": [{"src": "https://example.com/i.png"}]
+        });
+        let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
+        assert_eq!(t.display_name(), "Search the board");
+        assert_eq!(serde_json::to_value(&t).expect("serialises"), raw);
+    }
+
+    #[test]
+    fn a_missing_input_schema_is_an_empty_object_schema() {
+        let t: Tool = serde_json::from_value(json!({"name": "ping"})).expect("a tool");
+        assert_eq!(t.input_schema, json!({"type": "object"}));
+        assert_eq!(t.display_name(), "ping");
+    }
+}
