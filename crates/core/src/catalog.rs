@@ -56,12 +56,10 @@ impl Tool {
         self.annotations.as_ref()?.get(name)
     }
 
-    /// `annotations.title`, else `title`, else the name: what a person is shown.
+    /// `title`, else `annotations.title`, else the name: what a person is shown
+    /// (the specification's order of precedence).
     pub fn display_name(&self) -> &str {
-        self.hint("title")
-            .and_then(Value::as_str)
-            .or(self.title.as_deref())
-            .unwrap_or(&self.name)
+        self.title.as_deref().or_else(|| self.hint("title").and_then(Value::as_str)).unwrap_or(&self.name)
     }
 
     /// Read only when `readOnlyHint` is exactly `true`.
@@ -158,7 +156,9 @@ mod tests {
             "icons": [{"src": "https://example.com/i.png"}]
         });
         let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
-        assert_eq!(t.display_name(), "Search the board");
+        assert_eq!(t.display_name(), "Search", "title wins over annotations.title");
+        let untitled: Tool = serde_json::from_value(json!({"name": "s", "annotations": {"title": "Search the board"}})).expect("a tool");
+        assert_eq!(untitled.display_name(), "Search the board");
         assert_eq!(serde_json::to_value(&t).expect("serialises"), raw);
     }
 
