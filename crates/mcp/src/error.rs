@@ -1,0 +1,40 @@
+use std::time::Duration;
+
+/// What went wrong talking to an upstream server, in words a server author can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum McpError {
+    #[error("{0}")]
+    Refused(#[from] switchboard_core::network::Refused),
+    #[error("the URL is not usable: {0}")]
+    BadUrl(String),
+    #[error("the command is empty")]
+    EmptyCommand,
+    #[error("cannot start {program:?}: {reason}")]
+    Spawn { program: String, reason: String },
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the server sent more than {0} tools; Switchboard accepts at most that many")]
+    TooManyTools(usize),
+    #[error("the server answered with an error: {0}")]
+    Protocol(String),
+    #[error("the connection to the server is closed")]
+    Closed,
+}
+
+/// An error with its causes, outermost first: `a: b: c`. Transport errors hide the
+/// useful part (a refused address, a TLS failure) several sources deep.
+pub(crate) fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,124 @@
+//! The HTTP client for upstream servers: every address it connects to, and every
+//! redirect it follows, is checked against the workspace's address policy.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Once};
+
+use reqwest13 as reqwest;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use switchboard_core::network::{check, NetworkPolicy};
+use url::{Host, Url};
+
+use crate::error::McpError;
+use crate::options::ClientOptions;
+
+/// At most this many redirects, each to the same origin.
+const MAX_REDIRECTS: usize = 5;
+
+/// rustls needs one process-wide crypto provider; Switchboard uses ring throughout.
+pub(crate) fn ensure_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Resolves names and keeps only the addresses the policy allows.
+struct PolicyResolver {
+    policy: NetworkPolicy,
+}
+
+impl Resolve for PolicyResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let policy = self.policy;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let mut refused = None;
+            let allowed: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|a| match check(a.ip(), &policy) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        refused.get_or_insert(e);
+                        false
+                    }
+                })
+                .collect();
+            match (allowed.is_empty(), refused) {
+                (true, Some(refused)) => Err(format!("{host} resolves to {refused}").into()),
+                (true, None) => Err(format!("{host} does not resolve to any address").into()),
+                (false, _) => Ok(Box::new(allowed.into_iter()) as Addrs),
+            }
+        })
+    }
+}
+
+/// A literal IP in the URL never reaches the resolver: check it here.
+pub(crate) fn check_url(url: &Url, policy: &NetworkPolicy) -> Result<(), McpError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(McpError::BadUrl(format!("{url} is not an http(s) URL")));
+    }
+    let ip: Option<IpAddr> = match url.host() {
+        Some(Host::Ipv4(v4)) => Some(v4.into()),
+        Some(Host::Ipv6(v6)) => Some(v6.into()),
+        Some(Host::Domain(_)) => None,
+        None => return Err(McpError::BadUrl(format!("{url} has no host"))),
+    };
+    if let Some(ip) = ip {
+        check(ip, policy)?;
+    }
+    Ok(())
+}
+
+/// Check the URL and, for a name, what it resolves to now: the connection itself is
+/// checked again by the resolver, but a refusal found here can say exactly why.
+pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), McpError> {
+    check_url(url, policy)?;
+    let Some(Host::Domain(name)) = url.host() else { return Ok(()) };
+    let port = url.port_or_known_default().unwrap_or(80);
+    let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
+        .await
+        .map_err(|e| McpError::Connect(format!("cannot resolve {name}: {e}")))?
+        .collect();
+    let mut first_refusal = None;
+    for addr in &found {
+        match check(addr.ip(), policy) {
+            Ok(()) => return Ok(()),
+            Err(refused) => {
+                first_refusal.get_or_insert(refused);
+            }
+        }
+    }
+    match first_refusal {
+        Some(refused) => Err(McpError::Refused(refused)),
+        None => Err(McpError::Connect(format!("{name} does not resolve to any address"))),
+    }
+}
+
+pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
+    ensure_crypto_provider();
+    let policy = options.network;
+    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+        let first = attempt.previous().first().map(|u| u.origin());
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        if first.as_ref() != Some(&attempt.url().origin()) {
+            // Credentials and custom headers must never follow to another origin.
+            let message = format!("refused a redirect to another origin ({})", attempt.url());
+            return attempt.error(message);
+        }
+        if let Err(e) = check_url(attempt.url(), &policy) {
+            return attempt.error(e.to_string());
+        }
+        attempt.follow()
+    });
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(PolicyResolver { policy }))
+        .redirect(redirects)
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| McpError::Connect(e.to_string()))
+}

@@ -1,0 +1,52 @@
+//! Sizes and times are bounded.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use switchboard_mcp::McpError;
+use switchboard_testkit::peers::PeerProcess;
+
+use super::*;
+
+#[tokio::test]
+async fn large_results_are_capped_and_slow_calls_time_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("tools.json");
+    write_tools(&file, &sample_tools());
+    let peer = PeerProcess::python_tools(&file, "streamable-http");
+    let limited = ClientOptions { max_result_bytes: 4096, call_timeout: Duration::from_secs(2), ..options() };
+    let session = Session::connect(&http(&peer.url), &limited).await.expect("connect");
+
+    let args = json!({"size": 100_000}).as_object().cloned().expect("object");
+    let outcome = session.call_tool("big", args).await.expect("call");
+    assert!(outcome.truncated);
+    assert!(outcome.bytes > 100_000);
+    assert!(outcome.result.to_string().len() < 4096 + 512, "capped near the limit");
+    assert!(outcome.result["content"][0]["text"].as_str().expect("text").contains("[result truncated"));
+
+    let started = Instant::now();
+    let args = json!({"seconds": 30}).as_object().cloned().expect("object");
+    let slow = session.call_tool("slow", args).await;
+    assert!(matches!(slow, Err(McpError::Timeout(_))), "{slow:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn ten_thousand_tools_across_pages_within_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("tools.json");
+    let many: Vec<_> = (0..10_000)
+        .map(|i| json!({"name": format!("tool_{i:05}"), "description": "generated", "inputSchema": {"type": "object"}}))
+        .collect();
+    write_tools(&file, &json!(many));
+    let peer = PeerProcess::python_tools(&file, "streamable-http");
+    let session = connect(&http(&peer.url)).await;
+    let tools = session.list_tools().await.expect("all pages");
+    assert_eq!(tools.len(), 10_000);
+    assert_eq!(tools[9_999].name, "tool_09999");
+
+    let capped = ClientOptions { max_tools: 2_000, ..options() };
+    let session = Session::connect(&http(&peer.url), &capped).await.expect("connect");
+    let too_many = session.list_tools().await;
+    assert!(matches!(too_many, Err(McpError::TooManyTools(2_000))), "{too_many:?}");
+}

@@ -1,0 +1,122 @@
+//! Real MCP servers that nobody here wrote, run as child processes on loopback:
+//! npm `@modelcontextprotocol/server-everything` and a server on PyPI `mcp`
+//! (`peers/tools_server.py`, whose tool set is read from a JSON file).
+//!
+//! `scripts/test` installs them, pinned, under `SWITCHBOARD_PEERS_DIR` (default
+//! `$HOME/.cache/switchboard-peers`). A missing peer is a test failure, never a skip.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Where the test peers are installed.
+pub fn peers_dir() -> PathBuf {
+    match std::env::var_os("SWITCHBOARD_PEERS_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/switchboard-peers"),
+    }
+}
+
+fn must_exist(path: PathBuf) -> PathBuf {
+    assert!(path.exists(), "test peer {} is missing: run scripts/test, which installs the pinned peers", path.display());
+    path
+}
+
+/// `node …/server-everything/dist/index.js`
+pub fn everything_argv(mode: &str) -> Vec<String> {
+    let entry = must_exist(peers_dir().join("npm/node_modules/@modelcontextprotocol/server-everything/dist/index.js"));
+    vec!["node".into(), entry.display().to_string(), mode.into()]
+}
+
+/// `python tools_server.py --tools FILE --transport T`
+pub fn python_tools_argv(tools: &Path, transport: &str) -> Vec<String> {
+    let python = must_exist(peers_dir().join("py/bin/python"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/tools_server.py");
+    vec![
+        python.display().to_string(),
+        script.display().to_string(),
+        "--tools".into(),
+        tools.display().to_string(),
+        "--transport".into(),
+        transport.into(),
+    ]
+}
+
+/// A peer server process, killed (with its children) on drop.
+#[derive(Debug)]
+pub struct PeerProcess {
+    child: Child,
+    /// The MCP endpoint, e.g. `http://127.0.0.1:PORT/mcp`.
+    pub url: String,
+}
+
+impl Drop for PeerProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.child.id())]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+fn spawn(argv: &[String], env: &[(&str, String)]) -> Child {
+    use std::os::unix::process::CommandExt as _;
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit()).process_group(0);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().unwrap_or_else(|e| panic!("cannot start test peer {argv:?}: {e}"))
+}
+
+impl PeerProcess {
+    /// server-everything in `streamableHttp` (`/mcp`) or `sse` (`/sse`) mode.
+    pub fn everything(mode: &str) -> PeerProcess {
+        let port = free_port();
+        let child = spawn(&everything_argv(mode), &[("PORT", port.to_string())]);
+        let path = if mode == "sse" { "/sse" } else { "/mcp" };
+        let peer = PeerProcess { child, url: format!("http://127.0.0.1:{port}{path}") };
+        wait_for_port(port, Duration::from_secs(30));
+        peer
+    }
+
+    /// The PyPI `mcp` server over `streamable-http` or `sse`, tools from `tools`.
+    pub fn python_tools(tools: &Path, transport: &str) -> PeerProcess {
+        // Owned by a PeerProcess from the start, so a failed start still kills it.
+        let mut peer = PeerProcess { child: spawn(&python_tools_argv(tools, transport), &[]), url: String::new() };
+        let stdout = peer.child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(line) => {
+                    if let Some(url) = line.strip_prefix("ready ") {
+                        peer.url = url.trim().to_owned();
+                        return peer;
+                    }
+                }
+                Err(_) => panic!("the Python MCP server did not start within 30 s"),
+            }
+        }
+    }
+}
+
+fn wait_for_port(port: u16, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on 127.0.0.1:{port} after {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
