@@ -61,6 +61,10 @@ id_type!(
     GroupId
 );
 id_type!(
+    /// A connector (an MCP server connected to the workspace).
+    ConnectorId
+);
+id_type!(
     /// A personal API token (its identifier, not the secret).
     TokenId
 );

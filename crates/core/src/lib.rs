@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod catalog_diff;
+pub mod connector;
 pub mod credentials;
 pub mod developer_mode;
 pub mod email;
@@ -17,7 +18,7 @@ pub mod secret;
 
 pub use developer_mode::DeveloperModePolicy;
 pub use email::Email;
-pub use ids::{GroupId, TokenId, UserId};
+pub use ids::{ConnectorId, GroupId, TokenId, UserId};
 pub use permission::Action;
 pub use role::Role;
 pub use secret::SecretString;

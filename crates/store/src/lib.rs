@@ -9,6 +9,7 @@
 //! AES-256-GCM before they reach a column ([`crypto`]).
 
 pub mod crypto;
+mod connectors;
 mod db;
 mod error;
 mod groups;
@@ -24,6 +25,6 @@ pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use records::{
-    ApiToken, Group, GroupMember, GroupSummary, NewApiToken, NewUser, Session, User,
+    ApiToken, Connector, ConnectorTool, Group, GroupMember, GroupSummary, NewApiToken, NewConnector, NewUser, Session, User,
     WorkspaceSettings,
 };

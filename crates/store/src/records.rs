@@ -84,3 +84,47 @@ pub struct WorkspaceSettings {
     /// Groups whose members may use developer mode under the `rbac` policy.
     pub developer_mode_groups: Vec<GroupSummary>,
 }
+
+/// A connected MCP server.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Connector {
+    pub id: switchboard_core::ConnectorId,
+    pub owner_id: UserId,
+    pub name: String,
+    pub description: String,
+    /// Set for HTTP connectors.
+    pub url: Option<String>,
+    /// Set for local commands: `{argv, env, cwd}`.
+    pub command: Option<serde_json::Value>,
+    /// What was asked: `auto`, `streamable_http`, `sse` or `stdio`.
+    pub transport: String,
+    pub auth_mode: String,
+    pub status: switchboard_core::connector::ConnectorStatus,
+    pub protocol_version: String,
+    /// What the connection actually used.
+    pub used_transport: String,
+    pub server_info: serde_json::Value,
+    pub created_at: OffsetDateTime,
+    pub refreshed_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewConnector {
+    pub owner_id: UserId,
+    pub name: String,
+    pub description: String,
+    pub url: Option<String>,
+    pub command: Option<serde_json::Value>,
+    pub transport: String,
+    pub auth_mode: String,
+    pub protocol_version: String,
+    pub used_transport: String,
+    pub server_info: serde_json::Value,
+}
+
+/// One tool of a connector's catalog, as stored, with its toggle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConnectorTool {
+    pub tool: switchboard_core::catalog::Tool,
+    pub enabled: bool,
+}

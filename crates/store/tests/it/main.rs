@@ -28,6 +28,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod connectors;
 mod groups;
 mod secrets;
 mod sessions;

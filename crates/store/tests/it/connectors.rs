@@ -1,0 +1,74 @@
+use serde_json::json;
+use switchboard_core::catalog::Tool;
+use switchboard_core::network::NetworkPolicy;
+use switchboard_core::{ConnectorId, Role};
+use switchboard_store::{NewConnector, StoreError};
+
+use super::users::new_user;
+use super::*;
+
+fn tool(name: &str, read: bool) -> Tool {
+    serde_json::from_value(json!({"name": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": read},
+        "_meta": {"ui.resourceUri": "ui://x"}, "icons": [{"src": "https://example.com/i.png"}]}))
+    .expect("a tool")
+}
+
+mod catalog_round_trip_and_toggles {
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let store = db.store().await;
+        let owner = store.create_user(new_user("dev@example.com", Role::Member)).await.expect("user");
+        let new = NewConnector {
+            owner_id: owner.id,
+            name: "Board".into(),
+            description: "Kanban".into(),
+            url: Some("http://127.0.0.1:3333/mcp".into()),
+            command: None,
+            transport: "auto".into(),
+            auth_mode: "none".into(),
+            protocol_version: "2026-07-28".into(),
+            used_transport: "streamable_http".into(),
+            server_info: json!({"name": "kanban", "version": "1"}),
+        };
+        let tools = vec![tool("list", true), tool("create", false)];
+        let connector = store.create_connector(new.clone(), &tools).await.expect("created");
+        assert_eq!(connector.server_info["name"], "kanban");
+        let stored = store.connector_tools(connector.id).await.expect("tools");
+        assert_eq!(stored.iter().map(|t| t.tool.clone()).collect::<Vec<_>>(), tools, "stored whole, in order");
+        assert!(stored.iter().all(|t| t.enabled));
+
+        let off = store.set_tool_enabled(connector.id, "create", false).await.expect("toggled");
+        assert!(!off.enabled);
+        assert!(matches!(store.set_tool_enabled(connector.id, "nope", false).await, Err(StoreError::NotFound("tool"))));
+
+        // A refresh keeps the toggle of tools that stay; new tools arrive enabled.
+        store.replace_tools(connector.id, &[tool("create", false), tool("delete", false)], "2025-11-25").await.expect("replaced");
+        let after = store.connector_tools(connector.id).await.expect("tools");
+        assert_eq!(after.iter().map(|t| (t.tool.name.as_str(), t.enabled)).collect::<Vec<_>>(), [("create", false), ("delete", true)]);
+        assert_eq!(store.connector(connector.id).await.expect("found").protocol_version, "2025-11-25");
+
+        // A catalog that names a tool twice is refused whole.
+        let dup = store.create_connector(new, &[tool("a", true), tool("a", true)]).await;
+        assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+        assert_eq!(store.list_connectors().await.expect("listed").len(), 1, "nothing stored half-made");
+
+        store.delete_connector(connector.id).await.expect("deleted");
+        assert!(store.connector_tools(connector.id).await.expect("tools").is_empty());
+        assert!(matches!(store.connector(connector.id).await, Err(StoreError::NotFound("connector"))));
+        assert!(matches!(store.delete_connector(ConnectorId::new()).await, Err(StoreError::NotFound(_))));
+    }
+}
+
+mod network_policy {
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let store = db.store().await;
+        assert_eq!(store.network_policy().await.expect("read"), NetworkPolicy::default());
+        let strict = NetworkPolicy { allow_private: false, allow_link_local: false, allow_cloud_metadata: false };
+        assert_eq!(store.set_network_policy(strict).await.expect("set"), strict);
+    }
+}
+
+on_both_backends!(catalog_round_trip_and_toggles, network_policy);
