@@ -1,1 +1,41 @@
-fn main() {}
+//! `bench`: benchmarks of the `switchboard` binary. One subcommand per scenario;
+//! each prints medians and a ratio to a baseline measured in the same run, so
+//! figures from noisy machines can still be compared.
+
+mod http;
+mod postgres;
+mod process;
+mod startup;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "bench", about = "Benchmarks of the switchboard binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Time from spawning `switchboard serve` to the first 200 from /readyz,
+    /// graceful shutdown time, and resident memory while idle.
+    Startup(startup::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Startup(args) => startup::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

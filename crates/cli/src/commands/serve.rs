@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use switchboard_core::credentials::random_token;
-use switchboard_web::{app, AppState, SetupToken, WebConfig};
+use switchboard_web::{AppState, SetupToken, WebConfig, app};
 use tokio::net::TcpListener;
 
 use crate::config::{Common, Serve};
@@ -10,10 +10,12 @@ use crate::config::{Common, Serve};
 /// `switchboard serve`: migrate, print the setup link while there is no owner,
 /// serve until SIGINT or SIGTERM, then finish in-flight requests and close.
 pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
+    // Register the signal handlers first: a SIGTERM that arrives as soon as the
+    // server answers must still shut it down gracefully.
+    let signals = Signals::register()?;
     let store = super::open_store(common).await?;
-    let listener = TcpListener::bind(serve.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", serve.listen))?;
+    let listener =
+        TcpListener::bind(serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
     let local = listener.local_addr().context("listening address")?;
     let public_url = serve.public_url.clone().unwrap_or_else(|| default_public_url(local));
 
@@ -24,6 +26,13 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.allowed_hosts.extend(serve.allowed_hosts.iter().cloned());
     config.max_body_bytes = serve.max_body_bytes;
     config.session_ttl = serve.session_ttl;
+    config.upstream = serve.upstream.clone();
+    config.allow_local_commands = serve.allow_local_commands;
+    if serve.allow_local_commands {
+        tracing::warn!(
+            "local commands are allowed: owners and admins may add connectors that run programs on this host"
+        );
+    }
 
     let setup = if store.is_set_up().await? {
         SetupToken::default()
@@ -40,18 +49,14 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     println!("Switchboard is listening on http://{local} (public URL {public_url})");
     tracing::info!(%local, %public_url, backend = store.backend().as_str(), "listening");
 
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await.context("server error")?;
+    axum::serve(listener, app(state)).with_graceful_shutdown(signals.received()).await.context("server error")?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
 fn default_public_url(local: std::net::SocketAddr) -> String {
-    if local.ip().is_unspecified() {
-        format!("http://localhost:{}", local.port())
-    } else {
-        format!("http://{local}")
-    }
+    if local.ip().is_unspecified() { format!("http://localhost:{}", local.port()) } else { format!("http://{local}") }
 }
 
 /// Remove expired sessions once an hour.
@@ -67,24 +72,36 @@ async fn purge_sessions(store: switchboard_store::Store) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// SIGINT and SIGTERM, listened for from the moment they are registered.
+struct Signals {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn register() -> anyhow::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+                interrupt: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+            })
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        Ok(Self {})
     }
-    tracing::info!("shutting down: finishing requests in flight");
+
+    async fn received(mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    }
 }
