@@ -8,7 +8,10 @@ use url::Url;
 /// How to reach a server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Endpoint {
-    Http { url: Url, transport: HttpTransport },
+    Http {
+        url: Url,
+        transport: HttpTransport,
+    },
     /// A local command speaking MCP on stdin/stdout.
     Stdio(StdioCommand),
 }
@@ -16,9 +19,13 @@ pub enum Endpoint {
 /// Which HTTP transport to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HttpTransport {
-    /// Streamable HTTP first, as the specification's compatibility procedure says.
+    /// Streamable HTTP first; a server that refuses it (HTTP 400, 404 or 405 to the
+    /// initialize POST) is asked for the HTTP+SSE transport at the same URL, as the
+    /// specification's compatibility procedure says.
     Auto,
     StreamableHttp,
+    /// The HTTP+SSE transport of protocol version 2024-11-05: the URL is the event stream.
+    Sse,
 }
 
 /// A local command: the exact argv (never passed through a shell), extra

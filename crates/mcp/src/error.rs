@@ -21,6 +21,15 @@ pub enum McpError {
     Protocol(String),
     #[error("the connection to the server is closed")]
     Closed,
+    #[error(
+        "the server's endpoint event points to another origin ({endpoint}); \
+         Switchboard only posts messages to {origin}, the origin of the SSE URL"
+    )]
+    ForeignEndpoint { endpoint: String, origin: String },
+    #[error("the server sent no endpoint event within {0:?}; check that the URL is the server's SSE endpoint")]
+    NoEndpointEvent(Duration),
+    #[error("the server sent an event larger than {0} bytes; Switchboard accepts at most that much")]
+    EventTooLarge(usize),
 }
 
 /// An error with its causes, outermost first: `a: b: c`. Transport errors hide the

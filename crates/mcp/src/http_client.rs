@@ -4,9 +4,9 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Once};
 
-use reqwest13 as reqwest;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use switchboard_core::network::{check, NetworkPolicy};
+use reqwest13 as reqwest;
+use switchboard_core::network::{NetworkPolicy, check};
 use url::{Host, Url};
 
 use crate::error::McpError;

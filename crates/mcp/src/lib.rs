@@ -2,7 +2,8 @@
 //!
 //! [`Session::connect`] reaches an MCP server over Streamable HTTP (the stateless
 //! 2026-07-28 protocol through `server/discover`, falling back to the
-//! initialize-based versions) or as a local command over stdio, lists its whole
+//! initialize-based versions), over the HTTP+SSE transport of 2024-11-05 for
+//! servers that predate Streamable HTTP, or as a local command over stdio, lists its whole
 //! tool catalog and calls its tools. Every outbound HTTP connection goes through
 //! the workspace's address policy ([`switchboard_core::network`]), checked on the
 //! address actually connected to and on every redirect.
@@ -10,13 +11,17 @@
 //! Architecture invariant: this crate knows MCP and HTTP-as-a-client; it knows no
 //! SQL and none of Switchboard's own routes.
 
+mod diagnosis;
 mod endpoint;
 mod error;
 mod http_client;
+mod legacy_sse;
 mod options;
+mod probe;
 mod session;
 
-pub use endpoint::{Endpoint, HttpTransport, StdioCommand, INHERITED_ENV};
+pub use diagnosis::{Step, diagnose};
+pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::McpError;
 pub use options::ClientOptions;
 pub use session::{CallOutcome, Session};

@@ -4,19 +4,21 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
+use rmcp::RoleClient;
 use rmcp::model::{
     CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, ProtocolVersion,
 };
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, RunningService};
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::service::{ClientInitializeError, ClientLifecycleMode, ClientServiceExt, RunningService};
+use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
-use rmcp::RoleClient;
 use serde_json::{Map, Value};
 use switchboard_core::catalog::Tool;
+use url::Url;
 
-use crate::endpoint::{Endpoint, StdioCommand, INHERITED_ENV};
-use crate::error::{with_causes, McpError};
+use crate::endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
+use crate::error::{McpError, with_causes};
 use crate::http_client;
+use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
 
 /// The result of one tool call.
@@ -37,51 +39,34 @@ pub struct Session {
     service: RunningService<RoleClient, ClientConfig>,
     protocol_version: String,
     server_info: Value,
+    transport: &'static str,
     options: ClientOptions,
 }
 
 impl Session {
     /// Connect and complete the handshake: `server/discover` (2026-07-28) first,
-    /// `initialize` for servers that predate it.
+    /// `initialize` for servers that predate it. Over HTTP, a server that predates
+    /// Streamable HTTP is reached over HTTP+SSE with `initialize` at 2024-11-05.
     pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<Session, McpError> {
-        let info = ClientConfig::new(
-            ClientCapabilities::default(),
-            Implementation::new("switchboard", env!("CARGO_PKG_VERSION")),
-        );
-        let lifecycle = ClientLifecycleMode::Auto {
-            preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-            legacy_version: Some(ProtocolVersion::V_2025_11_25),
-        };
-        let handshake = async {
-            match endpoint {
-                Endpoint::Http { url, .. } => {
-                    http_client::preflight(url, &options.network).await?;
-                    let client = http_client::build(options)?;
-                    let config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
-                    let transport = StreamableHttpClientTransport::with_client(client, config);
-                    info.serve_with_lifecycle(transport, lifecycle).await.map_err(|e| McpError::Connect(with_causes(&e)))
-                }
-                Endpoint::Stdio(command) => {
-                    let transport = spawn(command)?;
-                    info.serve_with_lifecycle(transport, lifecycle).await.map_err(|e| McpError::Connect(with_causes(&e)))
-                }
-            }
-        };
-        let service = tokio::time::timeout(options.connect_timeout, handshake)
+        // One deadline for connecting and the handshake, whichever transports are tried.
+        let deadline = tokio::time::Instant::now() + options.connect_timeout;
+        let (service, transport) = tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline))
             .await
             .map_err(|_| McpError::Timeout(options.connect_timeout))??;
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
-        let server_info = peer
-            .as_ref()
-            .and_then(|p| serde_json::to_value(&p.server_info).ok())
-            .unwrap_or(Value::Null);
-        Ok(Session { service, protocol_version, server_info, options: options.clone() })
+        let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
+        Ok(Session { service, protocol_version, server_info, transport, options: options.clone() })
     }
 
     /// The protocol version the handshake settled on, e.g. `2026-07-28` or `2025-06-18`.
     pub fn protocol_version(&self) -> &str {
         &self.protocol_version
+    }
+
+    /// The transport the session runs over: `streamable_http`, `sse` or `stdio`.
+    pub fn transport(&self) -> &'static str {
+        self.transport
     }
 
     /// The server's `name`, `version` and the rest of its self-description.
@@ -134,6 +119,101 @@ impl Session {
     }
 }
 
+type Service = RunningService<RoleClient, ClientConfig>;
+
+fn client_info() -> ClientConfig {
+    ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
+}
+
+/// `server/discover` first, `initialize` at 2025-11-25 for a server that does not know it.
+fn discover_or_initialize() -> ClientLifecycleMode {
+    ClientLifecycleMode::Auto {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+        legacy_version: Some(ProtocolVersion::V_2025_11_25),
+    }
+}
+
+async fn handshake(
+    endpoint: &Endpoint,
+    options: &ClientOptions,
+    deadline: tokio::time::Instant,
+) -> Result<(Service, &'static str), McpError> {
+    match endpoint {
+        Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline).await,
+        Endpoint::Stdio(command) => {
+            let transport = spawn(command)?;
+            let service = client_info().serve_with_lifecycle(transport, discover_or_initialize()).await;
+            Ok((service.map_err(|e| McpError::Connect(with_causes(&e)))?, "stdio"))
+        }
+    }
+}
+
+async fn serve_http(
+    url: &Url,
+    transport: HttpTransport,
+    options: &ClientOptions,
+    deadline: tokio::time::Instant,
+) -> Result<(Service, &'static str), McpError> {
+    http_client::preflight(url, &options.network).await?;
+    let client = http_client::build(options)?;
+    if transport == HttpTransport::Sse {
+        return Ok((serve_sse(client, url, options, deadline).await?, "sse"));
+    }
+    let config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
+    let streamable = StreamableHttpClientTransport::with_client(client.clone(), config);
+    match client_info().serve_with_lifecycle(streamable, discover_or_initialize()).await {
+        Ok(service) => Ok((service, "streamable_http")),
+        Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
+            let refused = with_causes(initialize_failure(&e));
+            tracing::debug!(error = %refused, "the server refused Streamable HTTP; trying HTTP+SSE");
+            match serve_sse(client, url, options, deadline).await {
+                Ok(service) => Ok((service, "sse")),
+                Err(McpError::Connect(sse)) => Err(McpError::Connect(format!(
+                    "the server refused Streamable HTTP ({refused}), and HTTP+SSE at the same URL failed: {sse}"
+                ))),
+                Err(other) => Err(other),
+            }
+        }
+        Err(e) => Err(McpError::Connect(with_causes(&e))),
+    }
+}
+
+/// The HTTP+SSE transport with the `initialize` handshake, asking for 2024-11-05:
+/// a server that speaks only this transport may know no later version.
+async fn serve_sse(
+    client: reqwest13::Client,
+    url: &Url,
+    options: &ClientOptions,
+    deadline: tokio::time::Instant,
+) -> Result<Service, McpError> {
+    let transport = LegacySseTransport::connect(client, url, options, deadline).await?;
+    let info = client_info().with_protocol_version(ProtocolVersion::V_2024_11_05);
+    info.serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
+        .await
+        .map_err(|e| McpError::Connect(with_causes(&e)))
+}
+
+/// The specification's compatibility procedure: a server that answers the
+/// `initialize` POST with HTTP 400, 404 or 405 predates Streamable HTTP.
+fn predates_streamable_http(error: &ClientInitializeError) -> bool {
+    let ClientInitializeError::TransportError { error, .. } = initialize_failure(error) else { return false };
+    match error.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+        // rmcp keeps the status of a 4xx answer only in the text of this error: `HTTP 405 Method Not Allowed: …`.
+        Some(StreamableHttpError::UnexpectedServerResponse(text)) => {
+            matches!(text.strip_prefix("HTTP ").and_then(|t| t.get(..3)), Some("400" | "404" | "405"))
+        }
+        _ => false,
+    }
+}
+
+/// When `server/discover` was refused and `initialize` then failed too, the failure of `initialize`.
+fn initialize_failure(error: &ClientInitializeError) -> &ClientInitializeError {
+    match error {
+        ClientInitializeError::LegacyFallbackFailed { fallback, .. } => initialize_failure(fallback),
+        other => other,
+    }
+}
+
 /// Replace an oversized result by its beginning, as one text block, marked as truncated.
 fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
     if bytes <= max {
@@ -181,6 +261,30 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn only_a_refused_initialize_post_means_an_older_server() {
+        type Streamable = StreamableHttpClientTransport<reqwest13::Client>;
+        let answered = |text: &str| {
+            let error = StreamableHttpError::UnexpectedServerResponse(text.to_owned().into());
+            ClientInitializeError::transport::<Streamable>(error, "send initialize request")
+        };
+        for (error, older) in [
+            (answered("HTTP 404 Not Found: Cannot POST /sse"), true),
+            (answered("HTTP 405 Method Not Allowed: "), true),
+            (answered("HTTP 400 Bad Request: "), true),
+            (answered("HTTP 401 Unauthorized: "), false),
+            (answered("HTTP 500 Internal Server Error: "), false),
+            (answered("could not parse JSON response"), false),
+            (ClientInitializeError::ConnectionClosed("initialize response".into()), false),
+        ] {
+            let text = error.to_string();
+            assert_eq!(predates_streamable_http(&error), older, "{text}");
+            let discover = Box::new(ClientInitializeError::ConnectionClosed("discover".into()));
+            let both = ClientInitializeError::LegacyFallbackFailed { discover, fallback: Box::new(error) };
+            assert_eq!(predates_streamable_http(&both), older, "after discover: {text}");
+        }
+    }
 
     #[test]
     fn small_results_pass_untouched() {

@@ -1,11 +1,11 @@
 //! The whole application on a real loopback socket, over a fresh database.
 
 use reqwest::header::{HeaderMap, HeaderValue};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use switchboard_core::credentials::{hash_password, new_api_token, random_token, token_digest};
 use switchboard_core::{Email, Role, SecretString};
 use switchboard_store::{NewApiToken, NewUser, Store, User};
-use switchboard_web::{app, AppState, SetupToken, WebConfig};
+use switchboard_web::{AppState, SetupToken, WebConfig, app};
 
 use crate::db::{DbKind, TestDb};
 

@@ -81,7 +81,8 @@ impl TestDb {
     }
 
     pub async fn store_with_key(&self, key: MasterKey) -> Store {
-        let store = Store::connect(&self.url, key, ConnectOptions::default()).await.expect("connect to the test database");
+        let store =
+            Store::connect(&self.url, key, ConnectOptions::default()).await.expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
         store
     }

@@ -20,7 +20,11 @@ pub fn peers_dir() -> PathBuf {
 }
 
 fn must_exist(path: PathBuf) -> PathBuf {
-    assert!(path.exists(), "test peer {} is missing: run scripts/test, which installs the pinned peers", path.display());
+    assert!(
+        path.exists(),
+        "test peer {} is missing: run scripts/test, which installs the pinned peers",
+        path.display()
+    );
     path
 }
 
@@ -54,7 +58,9 @@ pub struct PeerProcess {
 
 impl Drop for PeerProcess {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.child.id())]).status();
+        // `--` matters: without it, procps `kill` misreads `-PID` as an option and
+        // can signal every process (-1) instead of this process group.
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", self.child.id())]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -1,5 +1,6 @@
 //! The upstream client against real MCP servers over real sockets and pipes.
 
+mod legacy_sse;
 mod limits;
 mod policy;
 mod stdio;
@@ -8,7 +9,7 @@ mod streamable_http;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use switchboard_core::catalog::Tool;
 use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, Session, StdioCommand};
 
@@ -21,7 +22,11 @@ pub(crate) fn stdio(argv: Vec<String>) -> Endpoint {
 }
 
 pub(crate) fn options() -> ClientOptions {
-    ClientOptions { connect_timeout: Duration::from_secs(30), call_timeout: Duration::from_secs(30), ..ClientOptions::default() }
+    ClientOptions {
+        connect_timeout: Duration::from_secs(30),
+        call_timeout: Duration::from_secs(30),
+        ..ClientOptions::default()
+    }
 }
 
 pub(crate) async fn connect(endpoint: &Endpoint) -> Session {
@@ -29,7 +34,10 @@ pub(crate) async fn connect(endpoint: &Endpoint) -> Session {
 }
 
 pub(crate) fn tool<'a>(tools: &'a [Tool], name: &str) -> &'a Tool {
-    tools.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("tool {name} in {:?}", tools.iter().map(|t| &t.name).collect::<Vec<_>>()))
+    tools
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("tool {name} in {:?}", tools.iter().map(|t| &t.name).collect::<Vec<_>>()))
 }
 
 /// Write a tool set for the Python peer.

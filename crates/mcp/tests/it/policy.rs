@@ -18,7 +18,8 @@ async fn metadata_and_private_addresses_are_refused_before_connecting() {
 
     // A workspace that refuses private addresses refuses a live local server, by IP and by name.
     let peer = PeerProcess::everything("streamableHttp");
-    let strict = ClientOptions { network: NetworkPolicy { allow_private: false, ..NetworkPolicy::default() }, ..options() };
+    let strict =
+        ClientOptions { network: NetworkPolicy { allow_private: false, ..NetworkPolicy::default() }, ..options() };
     let by_ip = Session::connect(&http(&peer.url), &strict).await;
     assert!(matches!(by_ip, Err(McpError::Refused(_))), "{by_ip:?}");
     let by_name = Session::connect(&http(&peer.url.replace("127.0.0.1", "localhost")), &strict).await;
