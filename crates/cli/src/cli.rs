@@ -61,6 +61,9 @@ pub(crate) struct ServeArgs {
     /// [default: http://LISTEN].
     #[arg(long, env = "SWITCHBOARD_PUBLIC_URL")]
     pub(crate) public_url: Option<String>,
+    /// Let owners and admins add connectors that run local commands (stdio). Off by default.
+    #[arg(long, env = "SWITCHBOARD_ALLOW_LOCAL_COMMANDS")]
+    pub(crate) allow_local_commands: bool,
 }
 
 #[derive(Debug, Subcommand)]

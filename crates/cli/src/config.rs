@@ -29,6 +29,13 @@ pub(crate) struct FileConfig {
     pub(crate) database_max_connections: Option<u32>,
     pub(crate) database_timeout_seconds: Option<u64>,
     pub(crate) log_format: Option<LogFormat>,
+    pub(crate) allow_local_commands: Option<bool>,
+    /// Connecting to an MCP server and its handshake.
+    pub(crate) upstream_connect_timeout_seconds: Option<u64>,
+    /// One request to an MCP server (a page of tools, a tool call).
+    pub(crate) upstream_call_timeout_seconds: Option<u64>,
+    /// Largest tool result kept; larger ones are truncated and say so.
+    pub(crate) upstream_max_result_bytes: Option<usize>,
 }
 
 /// What every command that touches the database needs.
@@ -50,6 +57,8 @@ pub(crate) struct Serve {
     pub(crate) allowed_hosts: Vec<String>,
     pub(crate) max_body_bytes: usize,
     pub(crate) session_ttl: Duration,
+    pub(crate) allow_local_commands: bool,
+    pub(crate) upstream: switchboard_mcp::ClientOptions,
 }
 
 pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -60,7 +69,8 @@ pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
 
 pub(crate) fn common(args: &GlobalArgs) -> anyhow::Result<Common> {
     let file = load_file(args.config.as_deref())?;
-    let data_dir = args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+    let data_dir =
+        args.data_dir.clone().or_else(|| file.data_dir.clone()).unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
     let database_url = args
         .database_url
         .clone()
@@ -92,7 +102,22 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
         allowed_hosts: file.allowed_hosts.clone(),
         max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
         session_ttl: Duration::from_secs(3600 * file.session_ttl_hours.unwrap_or(24 * 14)),
+        allow_local_commands: args.allow_local_commands || file.allow_local_commands.unwrap_or(false),
+        upstream: upstream(file),
     })
+}
+
+fn upstream(file: &FileConfig) -> switchboard_mcp::ClientOptions {
+    let defaults = switchboard_mcp::ClientOptions::default();
+    switchboard_mcp::ClientOptions {
+        connect_timeout: file
+            .upstream_connect_timeout_seconds
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.connect_timeout),
+        call_timeout: file.upstream_call_timeout_seconds.map(Duration::from_secs).unwrap_or(defaults.call_timeout),
+        max_result_bytes: file.upstream_max_result_bytes.unwrap_or(defaults.max_result_bytes),
+        ..defaults
+    }
 }
 
 fn sqlite_url(path: &Path) -> String {
@@ -104,7 +129,12 @@ mod tests {
     use super::*;
 
     fn args(config: Option<PathBuf>, data_dir: Option<&str>, url: Option<&str>) -> GlobalArgs {
-        GlobalArgs { config, data_dir: data_dir.map(PathBuf::from), database_url: url.map(str::to_owned), log_format: None }
+        GlobalArgs {
+            config,
+            data_dir: data_dir.map(PathBuf::from),
+            database_url: url.map(str::to_owned),
+            log_format: None,
+        }
     }
 
     #[test]
@@ -120,16 +150,29 @@ mod tests {
     fn flags_beat_the_file_and_the_file_beats_defaults() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("sb.toml");
-        std::fs::write(&path, "data_dir = \"/from/file\"\ndatabase_url = \"postgres://file@h/db\"\nlisten = \"0.0.0.0:9000\"\n").expect("write");
+        std::fs::write(
+            &path,
+            "data_dir = \"/from/file\"\ndatabase_url = \"postgres://file@h/db\"\nlisten = \"0.0.0.0:9000\"\n",
+        )
+        .expect("write");
         let c = common(&args(Some(path.clone()), None, None)).expect("resolves");
         assert_eq!(c.data_dir, PathBuf::from("/from/file"));
         assert_eq!(c.database_url, "postgres://file@h/db");
-        let s = serve(&ServeArgs { listen: None, public_url: None }, &c).expect("resolves");
+        let s =
+            serve(&ServeArgs { listen: None, public_url: None, allow_local_commands: false }, &c).expect("resolves");
         assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
         let c = common(&args(Some(path), Some("/from/flag"), Some("sqlite://x.db"))).expect("resolves");
         assert_eq!(c.data_dir, PathBuf::from("/from/flag"));
         assert_eq!(c.database_url, "sqlite://x.db");
-        let s = serve(&ServeArgs { listen: Some("127.0.0.1:1234".parse().expect("addr")), public_url: None }, &c).expect("resolves");
+        let s = serve(
+            &ServeArgs {
+                listen: Some("127.0.0.1:1234".parse().expect("addr")),
+                public_url: None,
+                allow_local_commands: false,
+            },
+            &c,
+        )
+        .expect("resolves");
         assert_eq!(s.listen.to_string(), "127.0.0.1:1234");
     }
 
@@ -147,7 +190,11 @@ mod tests {
     #[test]
     fn public_url_must_be_http() {
         let c = common(&args(None, None, None)).expect("resolves");
-        let err = serve(&ServeArgs { listen: None, public_url: Some("javascript:alert(1)".into()) }, &c).expect_err("refused");
+        let err = serve(
+            &ServeArgs { listen: None, public_url: Some("javascript:alert(1)".into()), allow_local_commands: false },
+            &c,
+        )
+        .expect_err("refused");
         assert!(err.to_string().contains("must start with http"), "{err}");
     }
 }

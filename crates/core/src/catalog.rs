@@ -157,7 +157,8 @@ mod tests {
         });
         let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
         assert_eq!(t.display_name(), "Search", "title wins over annotations.title");
-        let untitled: Tool = serde_json::from_value(json!({"name": "s", "annotations": {"title": "Search the board"}})).expect("a tool");
+        let untitled: Tool =
+            serde_json::from_value(json!({"name": "s", "annotations": {"title": "Search the board"}})).expect("a tool");
         assert_eq!(untitled.display_name(), "Search the board");
         assert_eq!(serde_json::to_value(&t).expect("serialises"), raw);
     }

@@ -89,7 +89,9 @@ mod tests {
         ];
         let after = vec![
             tool(json!({"name": "same", "description": "Same"})),
-            tool(json!({"name": "list", "description": "List all tasks", "annotations": {"readOnlyHint": false}, "_meta": {"x": 1}})),
+            tool(
+                json!({"name": "list", "description": "List all tasks", "annotations": {"readOnlyHint": false}, "_meta": {"x": 1}}),
+            ),
             tool(json!({"name": "new", "description": "New"})),
         ];
         let d = diff(&before, &after);
@@ -98,7 +100,8 @@ mod tests {
         assert_eq!(d.changed.len(), 1);
         let change = &d.changed[0];
         assert_eq!(change.tool, "list");
-        let fields: Vec<_> = change.fields.iter().map(|f| (f.field.as_str(), f.before.clone(), f.after.clone())).collect();
+        let fields: Vec<_> =
+            change.fields.iter().map(|f| (f.field.as_str(), f.before.clone(), f.after.clone())).collect();
         assert_eq!(
             fields,
             [
@@ -111,7 +114,10 @@ mod tests {
 
     #[test]
     fn identical_catalogs_in_any_order_have_no_diff() {
-        let a = vec![tool(json!({"name": "a"})), tool(json!({"name": "b", "inputSchema": {"type": "object", "properties": {}}}))];
+        let a = vec![
+            tool(json!({"name": "a"})),
+            tool(json!({"name": "b", "inputSchema": {"type": "object", "properties": {}}})),
+        ];
         let b = vec![a[1].clone(), a[0].clone()];
         assert!(diff(&a, &b).is_empty());
         assert!(diff(&[], &[]).is_empty());
@@ -119,10 +125,15 @@ mod tests {
 
     #[test]
     fn schema_changes_are_reported_whole() {
-        let before = [tool(json!({"name": "t", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}}))];
-        let after = [tool(json!({"name": "t", "inputSchema": {"type": "object", "properties": {"q": {"type": "integer"}}}}))];
+        let before =
+            [tool(json!({"name": "t", "inputSchema": {"type": "object", "properties": {"q": {"type": "string"}}}}))];
+        let after =
+            [tool(json!({"name": "t", "inputSchema": {"type": "object", "properties": {"q": {"type": "integer"}}}}))];
         let d = diff(&before, &after);
         assert_eq!(d.changed[0].fields[0].field, "inputSchema");
-        assert_eq!(d.changed[0].fields[0].after, Some(json!({"type": "object", "properties": {"q": {"type": "integer"}}})));
+        assert_eq!(
+            d.changed[0].fields[0].after,
+            Some(json!({"type": "object", "properties": {"q": {"type": "integer"}}}))
+        );
     }
 }

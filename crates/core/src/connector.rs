@@ -71,7 +71,13 @@ pub fn may_view(role: Role, user: UserId, developer_mode_active: bool, owner: Us
 
 /// Whether a user may change a connector (toggle tools, refresh, call it from the
 /// playground, delete it): whoever may see a draft may work on it.
-pub fn may_manage(role: Role, user: UserId, developer_mode_active: bool, owner: UserId, status: ConnectorStatus) -> bool {
+pub fn may_manage(
+    role: Role,
+    user: UserId,
+    developer_mode_active: bool,
+    owner: UserId,
+    status: ConnectorStatus,
+) -> bool {
     may_view(role, user, developer_mode_active, owner, status)
 }
 
@@ -95,7 +101,11 @@ mod tests {
             (Owner, true, true, true, Ok(())),
         ];
         for (role, dev, local, enabled, expect) in table {
-            assert_eq!(may_create(role, dev, local, enabled), expect, "{role} dev={dev} local={local} enabled={enabled}");
+            assert_eq!(
+                may_create(role, dev, local, enabled),
+                expect,
+                "{role} dev={dev} local={local} enabled={enabled}"
+            );
         }
     }
 

@@ -58,10 +58,7 @@ impl FromStr for DeveloperModePolicy {
     type Err = UnknownPolicy;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPolicy(s.to_owned()))
+        Self::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownPolicy(s.to_owned()))
     }
 }
 
@@ -75,9 +72,7 @@ pub fn is_allowed(
     match policy {
         DeveloperModePolicy::Off => false,
         DeveloperModePolicy::Admins => role.is_admin(),
-        DeveloperModePolicy::Rbac => {
-            role.is_admin() || user_groups.iter().any(|g| granted_groups.contains(g))
-        }
+        DeveloperModePolicy::Rbac => role.is_admin() || user_groups.iter().any(|g| granted_groups.contains(g)),
     }
 }
 

@@ -76,7 +76,18 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_an_address() {
-        for bad in ["", "plain", "@example.com", "a@", "a@b@c.com", "a b@example.com", "a@example", "a@.com", "a@com.", "a@x..com"] {
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b@c.com",
+            "a b@example.com",
+            "a@example",
+            "a@.com",
+            "a@com.",
+            "a@x..com",
+        ] {
             check(bad, None);
         }
         check(&format!("{}@example.com", "x".repeat(250)), None);

@@ -235,6 +235,9 @@ mod tests {
             assert_eq!(check(ip, &open).is_ok(), open_ok, "open {ip}");
         }
         let refused = check("169.254.169.254".parse().expect("ip"), &NetworkPolicy::default()).expect_err("refused");
-        assert_eq!(refused.to_string(), "169.254.169.254 is a cloud metadata address, which this workspace does not allow connecting to");
+        assert_eq!(
+            refused.to_string(),
+            "169.254.169.254 is a cloud metadata address, which this workspace does not allow connecting to"
+        );
     }
 }

@@ -1,16 +1,16 @@
 //! Connectors and their tool catalogs.
 
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use switchboard_core::catalog::Tool;
 use switchboard_core::connector::ConnectorStatus;
 use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{ConnectorId, UserId};
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::records::{Connector, ConnectorTool, NewConnector};
 use crate::time_ms::{from_ms, now, to_ms};
-use crate::Store;
 
 const COLUMNS: &str = "id, owner_id, name, description, url, command, transport, auth_mode, status, \
                        protocol_version, used_transport, server_info, created_at, refreshed_at";
@@ -62,7 +62,9 @@ impl Store {
         let command = new.command.as_ref().map(serde_json::to_string).transpose().map_err(|e| corrupt("command", e))?;
         let server_info = new.server_info.to_string();
         let mut tx = self.pool.begin().await?;
-        let sql = format!("INSERT INTO connectors ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)");
+        let sql = format!(
+            "INSERT INTO connectors ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)"
+        );
         sqlx::query(&sql)
             .bind(id.to_string())
             .bind(new.owner_id.to_string())
@@ -99,10 +101,11 @@ impl Store {
 
     /// The catalog in the order the server listed it.
     pub async fn connector_tools(&self, id: ConnectorId) -> Result<Vec<ConnectorTool>> {
-        let rows = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 ORDER BY position")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 ORDER BY position")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(tool_from_row).collect()
     }
 
@@ -139,7 +142,10 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("connector"));
         }
-        sqlx::query("DELETE FROM connector_tools WHERE connector_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM connector_tools WHERE connector_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
         insert_tools(&mut tx, id, tools, &disabled).await?;
         tx.commit().await?;
         Ok(())

@@ -39,12 +39,11 @@ impl MasterKey {
 
     /// A key given as base64 of exactly 32 bytes (`SWITCHBOARD_SECRET_KEY`).
     pub fn from_base64(text: &str) -> Result<Self> {
-        let bytes = STANDARD
-            .decode(text.trim())
-            .map_err(|_| StoreError::Key("the key is not base64; generate one with `openssl rand -base64 32`".into()))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| StoreError::Key("the key must be 32 bytes (44 base64 characters)".into()))?;
+        let bytes = STANDARD.decode(text.trim()).map_err(|_| {
+            StoreError::Key("the key is not base64; generate one with `openssl rand -base64 32`".into())
+        })?;
+        let key: [u8; 32] =
+            bytes.try_into().map_err(|_| StoreError::Key("the key must be 32 bytes (44 base64 characters)".into()))?;
         Ok(Self(Box::new(key)))
     }
 
@@ -68,7 +67,8 @@ impl MasterKey {
     }
 
     pub(crate) fn seal(&self, aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        let cipher = Aes256Gcm::new_from_slice(self.0.as_slice()).map_err(|_| StoreError::Key("bad key length".into()))?;
+        let cipher =
+            Aes256Gcm::new_from_slice(self.0.as_slice()).map_err(|_| StoreError::Key("bad key length".into()))?;
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
         let ciphertext = cipher
@@ -85,11 +85,10 @@ impl MasterKey {
         if sealed.len() < 1 + NONCE_LEN || sealed[0] != VERSION {
             return Err(StoreError::Corrupt("sealed value has an unknown format".into()));
         }
-        let cipher = Aes256Gcm::new_from_slice(self.0.as_slice()).map_err(|_| StoreError::Key("bad key length".into()))?;
+        let cipher =
+            Aes256Gcm::new_from_slice(self.0.as_slice()).map_err(|_| StoreError::Key("bad key length".into()))?;
         let (nonce, ciphertext) = sealed[1..].split_at(NONCE_LEN);
-        cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad })
-            .map_err(|_| StoreError::Decrypt)
+        cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad }).map_err(|_| StoreError::Decrypt)
     }
 }
 

@@ -71,10 +71,8 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let shown = redact_url(url);
         let unreachable = |reason: String| StoreError::Unreachable { url: shown.clone(), reason };
-        let connect_options: AnyConnectOptions = url
-            .parse::<AnyConnectOptions>()
-            .map_err(|e| unreachable(e.to_string()))?
-            .disable_statement_logging();
+        let connect_options: AnyConnectOptions =
+            url.parse::<AnyConnectOptions>().map_err(|e| unreachable(e.to_string()))?.disable_statement_logging();
 
         // One direct connection first: the pool would only say "timed out", this says why.
         let probe = tokio::time::timeout(options.timeout, AnyConnection::connect_with(&connect_options))

@@ -1,13 +1,13 @@
 //! Groups and their members.
 
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use switchboard_core::{Email, GroupId, UserId};
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::records::{Group, GroupMember, GroupSummary};
 use crate::time_ms::{from_ms, now, to_ms};
-use crate::Store;
 
 const SUMMARY: &str = "SELECT g.id, g.name, g.created_at, \
      (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count FROM groups g";
@@ -44,9 +44,8 @@ impl Store {
 
     /// The groups a user belongs to.
     pub async fn groups_of_user(&self, user: UserId) -> Result<Vec<GroupSummary>> {
-        let sql = format!(
-            "{SUMMARY} WHERE g.id IN (SELECT group_id FROM group_members WHERE user_id = $1) ORDER BY g.name"
-        );
+        let sql =
+            format!("{SUMMARY} WHERE g.id IN (SELECT group_id FROM group_members WHERE user_id = $1) ORDER BY g.name");
         let rows = sqlx::query(&sql).bind(user.to_string()).fetch_all(&self.pool).await?;
         rows.iter().map(summary_from_row).collect()
     }
@@ -101,9 +100,7 @@ impl Store {
             .execute(&self.pool)
             .await
             .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                    StoreError::NotFound("group or user")
-                }
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("group or user"),
                 _ => StoreError::unique(e, "the user is already a member of this group"),
             })?;
         Ok(())

@@ -8,8 +8,8 @@
 //! Architecture invariant: only this crate knows SQL. Secrets are sealed with
 //! AES-256-GCM before they reach a column ([`crypto`]).
 
-pub mod crypto;
 mod connectors;
+pub mod crypto;
 mod db;
 mod error;
 mod groups;
@@ -25,6 +25,6 @@ pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use records::{
-    ApiToken, Connector, ConnectorTool, Group, GroupMember, GroupSummary, NewApiToken, NewConnector, NewUser, Session, User,
-    WorkspaceSettings,
+    ApiToken, Connector, ConnectorTool, Group, GroupMember, GroupSummary, NewApiToken, NewConnector, NewUser, Session,
+    User, WorkspaceSettings,
 };

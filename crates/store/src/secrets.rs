@@ -3,9 +3,9 @@
 use sqlx::Row;
 use switchboard_core::SecretString;
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::time_ms::{now, to_ms};
-use crate::Store;
 
 impl Store {
     /// Store (or replace) a secret. The name is bound into the ciphertext, so a
@@ -25,7 +25,8 @@ impl Store {
     }
 
     pub async fn secret(&self, name: &str) -> Result<Option<SecretString>> {
-        let row = sqlx::query("SELECT sealed FROM secrets WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT sealed FROM secrets WHERE name = $1").bind(name).fetch_optional(&self.pool).await?;
         let Some(row) = row else { return Ok(None) };
         let sealed: Vec<u8> = row.try_get("sealed")?;
         let plain = self.key.open(name.as_bytes(), &sealed)?;

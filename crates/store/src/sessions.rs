@@ -4,11 +4,11 @@ use sqlx::Row;
 use switchboard_core::{SecretString, UserId};
 use time::OffsetDateTime;
 
+use crate::Store;
 use crate::error::Result;
 use crate::records::Session;
 use crate::time_ms::{from_ms, now, to_ms};
-use crate::users::{user_from_row, USER_COLUMNS};
-use crate::Store;
+use crate::users::{USER_COLUMNS, user_from_row};
 
 impl Store {
     pub async fn create_session(
@@ -59,7 +59,8 @@ impl Store {
 
     /// Remove expired sessions; returns how many.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(to_ms(now())).execute(&self.pool).await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(to_ms(now())).execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 }

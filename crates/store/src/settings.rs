@@ -3,16 +3,14 @@
 use sqlx::Row;
 use switchboard_core::{DeveloperModePolicy, GroupId};
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::groups::summary_from_row;
 use crate::records::WorkspaceSettings;
-use crate::Store;
 
 impl Store {
     pub async fn workspace_settings(&self) -> Result<WorkspaceSettings> {
-        let row = sqlx::query("SELECT developer_mode_policy FROM workspace WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query("SELECT developer_mode_policy FROM workspace WHERE id = 1").fetch_one(&self.pool).await?;
         let policy: String = row.try_get("developer_mode_policy")?;
         let rows = sqlx::query(
             "SELECT g.id, g.name, g.created_at, \
@@ -22,7 +20,9 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(WorkspaceSettings {
-            developer_mode_policy: policy.parse().map_err(|e: switchboard_core::developer_mode::UnknownPolicy| StoreError::Corrupt(e.to_string()))?,
+            developer_mode_policy: policy
+                .parse()
+                .map_err(|e: switchboard_core::developer_mode::UnknownPolicy| StoreError::Corrupt(e.to_string()))?,
             developer_mode_groups: rows.iter().map(summary_from_row).collect::<Result<_>>()?,
         })
     }

@@ -1,14 +1,14 @@
 //! Personal API tokens, stored by digest.
 
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use switchboard_core::{TokenId, UserId};
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::records::{ApiToken, NewApiToken, User};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
-use crate::users::{user_from_row, USER_COLUMNS};
-use crate::Store;
+use crate::users::{USER_COLUMNS, user_from_row};
 
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at";
 
@@ -85,12 +85,14 @@ impl Store {
         };
         let token_id: String = row.try_get("token_id")?;
         // Coarse: at most one write a minute per token, so reads stay reads.
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
-            .bind(now)
-            .bind(&token_id)
-            .bind(now - 60_000)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(&token_id)
+        .bind(now - 60_000)
+        .execute(&self.pool)
+        .await?;
         user_from_row(&row).map(Some)
     }
 }

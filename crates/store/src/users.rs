@@ -1,13 +1,13 @@
 //! Users and workspace setup.
 
-use sqlx::any::AnyRow;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use switchboard_core::{Email, Role, UserId};
 
+use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::records::{NewUser, User};
 use crate::time_ms::{from_ms, now, to_ms};
-use crate::Store;
 
 pub(crate) const USER_COLUMNS: &str =
     "users.id, users.email, users.name, users.role, users.password_hash, users.developer_mode, users.created_at";
@@ -31,9 +31,8 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<User> {
 impl Store {
     /// Whether the first owner has been created.
     pub async fn is_set_up(&self) -> Result<bool> {
-        let row = sqlx::query("SELECT setup_completed_at FROM workspace WHERE id = 1")
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT setup_completed_at FROM workspace WHERE id = 1").fetch_optional(&self.pool).await?;
         Ok(match row {
             Some(row) => row.try_get::<Option<i64>, _>("setup_completed_at")?.is_some(),
             None => false,
@@ -45,12 +44,11 @@ impl Store {
     pub async fn complete_setup(&self, new: NewUser) -> Result<User> {
         let mut tx = self.pool.begin().await?;
         let now = to_ms(now());
-        let claimed = sqlx::query(
-            "UPDATE workspace SET setup_completed_at = $1 WHERE id = 1 AND setup_completed_at IS NULL",
-        )
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let claimed =
+            sqlx::query("UPDATE workspace SET setup_completed_at = $1 WHERE id = 1 AND setup_completed_at IS NULL")
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
         if claimed.rows_affected() != 1 {
             return Err(StoreError::AlreadySetUp);
         }
@@ -135,12 +133,7 @@ impl Store {
         V: for<'q> sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any> + Send + 'static,
     {
         let sql = format!("UPDATE users SET {column} = $1, updated_at = $2 WHERE id = $3");
-        let done = sqlx::query(&sql)
-            .bind(value)
-            .bind(to_ms(now()))
-            .bind(id.to_string())
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(&sql).bind(value).bind(to_ms(now())).bind(id.to_string()).execute(&self.pool).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }

@@ -1,10 +1,10 @@
 //! Static assets, compiled into the binary: one stylesheet and small ES modules.
 
+use axum::Router;
 use axum::extract::Path;
-use axum::http::{header, StatusCode};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 use crate::error::problem_response;
 use crate::state::AppState;
@@ -28,11 +28,10 @@ pub(crate) fn routes() -> Router<AppState> {
 
 async fn serve(Path(path): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == path) {
-        Some((_, content_type, body)) => (
-            [(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=300")],
-            *body,
-        )
-            .into_response(),
+        Some((_, content_type, body)) => {
+            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=300")], *body)
+                .into_response()
+        }
         None => problem_response(StatusCode::NOT_FOUND, "not_found", "no such static file"),
     }
 }

@@ -5,12 +5,12 @@
 //! attaches them on its own.
 
 use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
-use switchboard_core::credentials::token_digest;
-use switchboard_core::permission::{permits, Action};
 use switchboard_core::SecretString;
+use switchboard_core::credentials::token_digest;
+use switchboard_core::permission::{Action, permits};
 use switchboard_store::{Session, User};
 
 use crate::error::AppError;
@@ -55,12 +55,13 @@ impl FromRequestParts<AppState> for Actor {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| AppError::unauthorized("invalid_authorization", "use `Authorization: Bearer <token>`"))?;
-            let user = state
-                .store
-                .user_by_token_digest(&token_digest(&SecretString::new(token)))
-                .await?
-                .ok_or_else(|| AppError::unauthorized("invalid_token", "the API token is unknown, revoked or expired"))?;
+                .ok_or_else(|| {
+                    AppError::unauthorized("invalid_authorization", "use `Authorization: Bearer <token>`")
+                })?;
+            let user =
+                state.store.user_by_token_digest(&token_digest(&SecretString::new(token))).await?.ok_or_else(|| {
+                    AppError::unauthorized("invalid_token", "the API token is unknown, revoked or expired")
+                })?;
             return Ok(Actor { user, via: Via::Token });
         }
 

@@ -13,6 +13,12 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// How long a browser session lasts.
     pub session_ttl: Duration,
+    /// Timeouts and size limits for upstream MCP servers (the address policy comes
+    /// from the workspace settings at each connection).
+    pub upstream: switchboard_mcp::ClientOptions,
+    /// Whether connectors may run local commands (stdio). Off unless the operator
+    /// turns it on at start.
+    pub allow_local_commands: bool,
 }
 
 impl WebConfig {
@@ -23,7 +29,14 @@ impl WebConfig {
         if let Some(authority) = authority_of(&public_url) {
             allowed_hosts.push(authority.to_owned());
         }
-        Self { public_url, allowed_hosts, max_body_bytes: 1024 * 1024, session_ttl: Duration::from_secs(14 * 24 * 3600) }
+        Self {
+            public_url,
+            allowed_hosts,
+            max_body_bytes: 1024 * 1024,
+            session_ttl: Duration::from_secs(14 * 24 * 3600),
+            upstream: switchboard_mcp::ClientOptions::default(),
+            allow_local_commands: false,
+        }
     }
 
     /// Also accept `localhost`, `127.0.0.1` and `[::1]` on `port` (when listening on loopback).
@@ -65,7 +78,9 @@ pub(crate) fn authority_of(url: &str) -> Option<String> {
     if authority.is_empty() {
         return None;
     }
-    let has_port = authority.rsplit_once(':').is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']'));
+    let has_port = authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.chars().all(|c| c.is_ascii_digit()) && !authority.ends_with(']'));
     Some(if has_port {
         authority.to_ascii_lowercase()
     } else {

@@ -3,7 +3,7 @@
 //! Client errors carry a stable `code` and a message a person can act on; server
 //! errors carry a generic body and the detail goes to the log.
 
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use switchboard_store::StoreError;
@@ -14,6 +14,9 @@ pub(crate) enum AppError {
     /// A request the client can fix: status, stable code, message.
     #[error("{code}: {detail}")]
     Client { status: StatusCode, code: &'static str, detail: String },
+    /// A client error with structured details (a connection diagnosis, schema errors).
+    #[error("{code}: {detail}")]
+    Detailed { status: StatusCode, code: &'static str, detail: String, details: serde_json::Value },
     /// The database or another dependency is not available right now.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -82,20 +85,28 @@ pub(crate) struct Problem {
     pub(crate) detail: String,
     /// Stable machine-readable code, e.g. `invalid_json`, `insufficient_role`.
     pub(crate) code: String,
+    /// Structured details for some codes: `connection_failed` carries the diagnosis
+    /// steps, `invalid_arguments` the schema errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub(crate) details: Option<serde_json::Value>,
 }
 
 pub(crate) fn problem_response(status: StatusCode, code: &str, detail: &str) -> Response {
+    problem_with(status, code, detail, None)
+}
+
+fn problem_with(status: StatusCode, code: &str, detail: &str, details: Option<serde_json::Value>) -> Response {
     let body = Problem {
         kind: format!("urn:switchboard:problem:{code}"),
         title: status.canonical_reason().unwrap_or("Error").to_owned(),
         status: status.as_u16(),
         detail: detail.to_owned(),
         code: code.to_owned(),
+        details,
     };
     let mut response = (status, axum::Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
     response
 }
 
@@ -111,6 +122,7 @@ impl IntoResponse for AppError {
                 }
                 response
             }
+            Self::Detailed { status, code, detail, details } => problem_with(status, code, &detail, Some(details)),
             Self::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
                 problem_response(

@@ -48,7 +48,9 @@ fn rejection_to_error(rejection: JsonRejection) -> AppError {
             "payload_too_large",
             "the request body is larger than this server accepts",
         ),
-        other => AppError::bad_request("invalid_body", format!("the request body could not be read: {}", other.body_text())),
+        other => {
+            AppError::bad_request("invalid_body", format!("the request body could not be read: {}", other.body_text()))
+        }
     }
 }
 

@@ -21,6 +21,7 @@ mod router;
 mod routes;
 mod state;
 mod views;
+mod views_connectors;
 
 pub use config::WebConfig;
 pub use openapi::openapi_json;

@@ -74,9 +74,16 @@ impl Metrics {
         for (route, h) in &inner.latency {
             let route = escape(route);
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(out, "switchboard_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "switchboard_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+                );
             }
-            let _ = writeln!(out, "switchboard_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "switchboard_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
             let _ = writeln!(out, "switchboard_http_request_duration_seconds_sum{{route=\"{route}\"}} {:.6}", h.sum);
             let _ = writeln!(out, "switchboard_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
@@ -99,7 +106,10 @@ mod tests {
         m.record("GET", "/api/v1/me", 200, Duration::from_millis(30));
         m.record("GET", "/api/v1/me", 401, Duration::from_millis(1));
         let text = m.render();
-        assert!(text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 2"), "{text}");
+        assert!(
+            text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"200\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"));
         assert!(text.contains("switchboard_http_request_duration_seconds_bucket{route=\"/api/v1/me\",le=\"0.005\"} 2"));
         assert!(text.contains("switchboard_http_request_duration_seconds_bucket{route=\"/api/v1/me\",le=\"+Inf\"} 3"));

@@ -4,8 +4,8 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -19,7 +19,11 @@ fn is_probe(path: &str) -> bool {
 
 /// Refuse requests whose `Host` is not this server (DNS rebinding), and
 /// state-changing requests sent from another origin.
-pub(crate) async fn guard_origin(State(state): State<AppState>, request: Request, next: Next) -> Result<Response, AppError> {
+pub(crate) async fn guard_origin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let headers = request.headers();
     if !is_probe(request.uri().path()) {
         let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{groups, health, me, session, setup, tokens, users, workspace};
+use crate::routes::{connectors, groups, health, me, session, setup, tokens, users, workspace};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,10 @@ use crate::routes::{groups, health, me, session, setup, tokens, users, workspace
         groups::list_groups::list_groups, groups::create_group::create_group, groups::get_group::get_group,
         groups::delete_group::delete_group, groups::add_group_member::add_group_member,
         groups::remove_group_member::remove_group_member,
+        connectors::create_connector::create_connector, connectors::list_connectors::list_connectors,
+        connectors::get_connector::get_connector, connectors::delete_connector::delete_connector,
+        connectors::list_tools::list_tools, connectors::update_tool::update_tool,
+        connectors::call_tool::call_tool, connectors::refresh_connector::refresh_connector,
         workspace::get_workspace_settings::get_workspace_settings,
         workspace::update_workspace_settings::update_workspace_settings,
     ),
@@ -36,6 +40,7 @@ use crate::routes::{groups, health, me, session, setup, tokens, users, workspace
         (name = "tokens", description = "Personal API tokens"),
         (name = "users", description = "Workspace users"),
         (name = "groups", description = "Groups of users"),
+        (name = "connectors", description = "MCP servers, their actions, and the playground"),
         (name = "workspace", description = "Workspace settings"),
     )
 )]
@@ -48,7 +53,12 @@ impl Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("A personal API token (`sb_…`)")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal API token (`sb_…`)"))
+                    .build(),
+            ),
         );
         components.add_security_scheme(
             "session",

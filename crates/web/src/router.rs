@@ -4,10 +4,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post, put};
-use axum::{middleware, Router};
+use axum::{Router, middleware};
 
 use crate::error::problem_response;
-use crate::routes::{groups, health, me, session, setup, tokens, users, workspace};
+use crate::routes::{connectors, groups, health, me, session, setup, tokens, users, workspace};
 use crate::state::AppState;
 use crate::{assets, openapi, pages};
 
@@ -15,7 +15,10 @@ use crate::{assets, openapi, pages};
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/setup", post(setup::create_owner::create_owner))
-        .route("/session", post(session::create_session::create_session).delete(session::delete_session::delete_session))
+        .route(
+            "/session",
+            post(session::create_session::create_session).delete(session::delete_session::delete_session),
+        )
         .route("/me", get(me::get_me::get_me))
         .route("/me/developer-mode", put(me::set_developer_mode::set_developer_mode))
         .route("/tokens", get(tokens::list_tokens::list_tokens).post(tokens::create_token::create_token))
@@ -23,12 +26,29 @@ pub fn app(state: AppState) -> Router {
         .route("/users", get(users::list_users::list_users).post(users::create_user::create_user))
         .route(
             "/users/{id}",
-            get(users::get_user::get_user).patch(users::update_user::update_user).delete(users::delete_user::delete_user),
+            get(users::get_user::get_user)
+                .patch(users::update_user::update_user)
+                .delete(users::delete_user::delete_user),
         )
         .route("/groups", get(groups::list_groups::list_groups).post(groups::create_group::create_group))
         .route("/groups/{id}", get(groups::get_group::get_group).delete(groups::delete_group::delete_group))
         .route("/groups/{id}/members", post(groups::add_group_member::add_group_member))
-        .route("/groups/{id}/members/{user_id}", axum::routing::delete(groups::remove_group_member::remove_group_member))
+        .route(
+            "/groups/{id}/members/{user_id}",
+            axum::routing::delete(groups::remove_group_member::remove_group_member),
+        )
+        .route(
+            "/connectors",
+            get(connectors::list_connectors::list_connectors).post(connectors::create_connector::create_connector),
+        )
+        .route(
+            "/connectors/{id}",
+            get(connectors::get_connector::get_connector).delete(connectors::delete_connector::delete_connector),
+        )
+        .route("/connectors/{id}/tools", get(connectors::list_tools::list_tools))
+        .route("/connectors/{id}/tools/{name}", axum::routing::patch(connectors::update_tool::update_tool))
+        .route("/connectors/{id}/tools/{name}/call", post(connectors::call_tool::call_tool))
+        .route("/connectors/{id}/refresh", post(connectors::refresh_connector::refresh_connector))
         .route(
             "/workspace/settings",
             get(workspace::get_workspace_settings::get_workspace_settings)
@@ -54,7 +74,11 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn not_found() -> Response {
-    problem_response(StatusCode::NOT_FOUND, "not_found", "no such route; the API is under /api/v1 (see /api/openapi.json)")
+    problem_response(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such route; the API is under /api/v1 (see /api/openapi.json)",
+    )
 }
 
 async fn method_not_allowed() -> Response {

@@ -8,12 +8,20 @@ use switchboard_store::NewUser;
 use crate::config::Common;
 
 /// `switchboard user add EMAIL --role ROLE [--name NAME] --password-stdin`.
-pub(super) async fn add(common: &Common, email: &str, role: &str, name: Option<&str>, password_stdin: bool) -> anyhow::Result<()> {
+pub(super) async fn add(
+    common: &Common,
+    email: &str,
+    role: &str,
+    name: Option<&str>,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
     let role: Role = role.parse()?;
-    let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned).unwrap_or_else(|| {
-        email.as_str().split('@').next().unwrap_or_default().to_owned()
-    });
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
     let password_hash = if password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;

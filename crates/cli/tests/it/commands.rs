@@ -63,7 +63,12 @@ fn a_database_that_is_down_is_one_clear_line_and_a_failure() {
         assert_eq!(out.status.code(), Some(1), "{command:?}");
         let err = text(&out.stderr);
         assert_eq!(err.trim().lines().count(), 1, "{command:?}: one line, got {err}");
-        assert!(err.starts_with("error: cannot reach the database at postgres://postgres:[redacted]@127.0.0.1:1/switchboard"), "{err}");
+        assert!(
+            err.starts_with(
+                "error: cannot reach the database at postgres://postgres:[redacted]@127.0.0.1:1/switchboard"
+            ),
+            "{err}"
+        );
         assert!(!err.contains("hunter2"), "the password is not printed");
     }
 

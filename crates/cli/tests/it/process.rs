@@ -48,7 +48,10 @@ impl Server {
     /// The same, with more `serve` flags.
     pub(crate) fn start_with_args(mut cmd: Command, args: &[&str]) -> Server {
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
-            .args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).stdin(Stdio::null());
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .stdin(Stdio::null());
         let mut child = cmd.spawn().expect("spawn switchboard serve");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -65,9 +68,9 @@ impl Server {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    let listening = line.strip_prefix("Switchboard is listening on ").map(|rest| {
-                        rest.split_whitespace().next().unwrap_or_default().to_owned()
-                    });
+                    let listening = line
+                        .strip_prefix("Switchboard is listening on ")
+                        .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned());
                     lines.push(line);
                     if let Some(url) = listening {
                         return Server { child, url, stdout: lines };

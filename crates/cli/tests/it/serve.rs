@@ -3,7 +3,7 @@
 use serde_json::json;
 use switchboard_testkit::TestDb;
 
-use crate::process::{run, switchboard, text, Server};
+use crate::process::{Server, run, switchboard, text};
 
 #[tokio::test]
 async fn first_run_prints_a_setup_link_that_creates_the_owner() {
@@ -75,7 +75,8 @@ async fn postgres_database_url_works_for_every_command() {
     assert!(!server.stdout.iter().any(|l| l.contains("/setup?token=")), "the owner exists: {:?}", server.stdout);
     let client = reqwest::Client::new();
     assert_eq!(client.get(server.at("/readyz")).send().await.expect("readyz").status(), 200);
-    let me: serde_json::Value = client.get(server.at("/api/v1/me")).bearer_auth(&token).send().await.expect("me").json().await.expect("json");
+    let me: serde_json::Value =
+        client.get(server.at("/api/v1/me")).bearer_auth(&token).send().await.expect("me").json().await.expect("json");
     assert_eq!(me["email"], "owner@example.com");
     assert!(!dir.path().join("switchboard.db").exists(), "no SQLite file when PostgreSQL is configured");
     assert!(server.terminate().success());

@@ -8,8 +8,10 @@ use super::users::new_user;
 use super::*;
 
 fn tool(name: &str, read: bool) -> Tool {
-    serde_json::from_value(json!({"name": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": read},
-        "_meta": {"ui.resourceUri": "ui://x"}, "icons": [{"src": "https://example.com/i.png"}]}))
+    serde_json::from_value(
+        json!({"name": name, "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": read},
+        "_meta": {"ui.resourceUri": "ui://x"}, "icons": [{"src": "https://example.com/i.png"}]}),
+    )
     .expect("a tool")
 }
 
@@ -43,9 +45,15 @@ mod catalog_round_trip_and_toggles {
         assert!(matches!(store.set_tool_enabled(connector.id, "nope", false).await, Err(StoreError::NotFound("tool"))));
 
         // A refresh keeps the toggle of tools that stay; new tools arrive enabled.
-        store.replace_tools(connector.id, &[tool("create", false), tool("delete", false)], "2025-11-25").await.expect("replaced");
+        store
+            .replace_tools(connector.id, &[tool("create", false), tool("delete", false)], "2025-11-25")
+            .await
+            .expect("replaced");
         let after = store.connector_tools(connector.id).await.expect("tools");
-        assert_eq!(after.iter().map(|t| (t.tool.name.as_str(), t.enabled)).collect::<Vec<_>>(), [("create", false), ("delete", true)]);
+        assert_eq!(
+            after.iter().map(|t| (t.tool.name.as_str(), t.enabled)).collect::<Vec<_>>(),
+            [("create", false), ("delete", true)]
+        );
         assert_eq!(store.connector(connector.id).await.expect("found").protocol_version, "2025-11-25");
 
         // A catalog that names a tool twice is refused whole.

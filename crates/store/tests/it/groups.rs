@@ -24,9 +24,15 @@ mod membership {
         assert!(matches!(store.add_group_member(eng.id, UserId::new()).await, Err(StoreError::NotFound("user"))));
 
         let group = store.group(eng.id).await.expect("found");
-        assert_eq!(group.members.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(), ["ada@example.com", "bob@example.com"]);
+        assert_eq!(
+            group.members.iter().map(|m| m.email.as_str()).collect::<Vec<_>>(),
+            ["ada@example.com", "bob@example.com"]
+        );
         let listed = store.list_groups().await.expect("listed");
-        assert_eq!(listed.iter().map(|g| (g.name.as_str(), g.member_count)).collect::<Vec<_>>(), [("engineering", 2), ("ops", 1)]);
+        assert_eq!(
+            listed.iter().map(|g| (g.name.as_str(), g.member_count)).collect::<Vec<_>>(),
+            [("engineering", 2), ("ops", 1)]
+        );
         let of_ada = store.groups_of_user(ada.id).await.expect("listed");
         assert_eq!(of_ada.iter().map(|g| g.id).collect::<Vec<_>>(), [eng.id, ops.id]);
 

@@ -46,7 +46,10 @@ mod encrypted_at_rest {
     async fn raw_sealed(db: &TestDb) -> Vec<u8> {
         sqlx::any::install_default_drivers();
         let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("connect");
-        let row = sqlx::query("SELECT sealed FROM secrets WHERE name = 'provider/openai'").fetch_one(&mut conn).await.expect("row");
+        let row = sqlx::query("SELECT sealed FROM secrets WHERE name = 'provider/openai'")
+            .fetch_one(&mut conn)
+            .await
+            .expect("row");
         row.try_get::<Vec<u8>, _>("sealed").expect("bytes")
     }
 

@@ -17,7 +17,13 @@ mod issue_use_and_revoke {
         let bob = store.create_user(new_user("bob@example.com", Role::Member)).await.expect("created");
         let secret = new_api_token();
         let token = store
-            .create_api_token(NewApiToken { user_id: ada.id, name: "ci".into(), digest: token_digest(&secret), hint: "abcd".into(), expires_at: None })
+            .create_api_token(NewApiToken {
+                user_id: ada.id,
+                name: "ci".into(),
+                digest: token_digest(&secret),
+                hint: "abcd".into(),
+                expires_at: None,
+            })
             .await
             .expect("created");
         let user = store.user_by_token_digest(&token_digest(&secret)).await.expect("query").expect("live");

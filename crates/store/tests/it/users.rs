@@ -4,7 +4,12 @@ use switchboard_store::{NewUser, StoreError};
 use super::*;
 
 pub(crate) fn new_user(email: &str, role: Role) -> NewUser {
-    NewUser { email: Email::parse(email).expect("valid email"), name: email.split('@').next().unwrap_or("x").to_owned(), role, password_hash: Some("$argon2id$fake".into()) }
+    NewUser {
+        email: Email::parse(email).expect("valid email"),
+        name: email.split('@').next().unwrap_or("x").to_owned(),
+        role,
+        password_hash: Some("$argon2id$fake".into()),
+    }
 }
 
 mod create_and_read {
@@ -58,7 +63,8 @@ mod setup_happens_once {
         let loser = if a.is_ok() { b } else { a };
         assert!(matches!(loser, Err(StoreError::AlreadySetUp)), "{loser:?}");
         assert!(store.is_set_up().await.expect("query"));
-        let owners: Vec<_> = store.list_users().await.expect("listed").into_iter().filter(|u| u.role == Role::Owner).collect();
+        let owners: Vec<_> =
+            store.list_users().await.expect("listed").into_iter().filter(|u| u.role == Role::Owner).collect();
         assert_eq!(owners.len(), 1, "setup always makes an owner, whatever role was asked");
     }
 }
@@ -72,7 +78,10 @@ mod creating_an_owner_completes_setup {
         assert!(!store.is_set_up().await.expect("query"), "a member does not complete setup");
         store.create_user(new_user("o@example.com", Role::Owner)).await.expect("created");
         assert!(store.is_set_up().await.expect("query"));
-        assert!(matches!(store.complete_setup(new_user("x@example.com", Role::Owner)).await, Err(StoreError::AlreadySetUp)));
+        assert!(matches!(
+            store.complete_setup(new_user("x@example.com", Role::Owner)).await,
+            Err(StoreError::AlreadySetUp)
+        ));
     }
 }
 

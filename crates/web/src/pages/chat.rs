@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{render, visitor, Shell};
+use super::{Shell, render, visitor};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -19,5 +19,8 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> R
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
-    render(&ChatPage { shell: visitor.shell("Chat", "chat", None), developer_mode_active: visitor.me.developer_mode.active })
+    render(&ChatPage {
+        shell: visitor.shell("Chat", "chat", None),
+        developer_mode_active: visitor.me.developer_mode.active,
+    })
 }

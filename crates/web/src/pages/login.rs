@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{page_error, render, Shell};
+use super::{Shell, page_error, render};
 use crate::auth::session_from_headers;
 use crate::state::AppState;
 

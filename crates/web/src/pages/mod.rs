@@ -9,11 +9,11 @@ mod setup;
 mod workspace;
 
 use askama::Template;
+use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
-use switchboard_core::permission::{permits, Action};
+use switchboard_core::permission::{Action, permits};
 use switchboard_store::Session;
 use time::OffsetDateTime;
 
@@ -77,14 +77,17 @@ struct ErrorPage {
 /// An error as a page: the same status as the API would give, in words for a person.
 pub(crate) fn page_error(err: AppError) -> Response {
     let (status, detail) = match err {
-        AppError::Client { status, detail, .. } => (status, detail),
+        AppError::Client { status, detail, .. } | AppError::Detailed { status, detail, .. } => (status, detail),
         AppError::Unavailable(detail) => {
             tracing::warn!(%detail, "dependency unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "the database is not reachable right now; try again shortly".to_owned())
         }
         AppError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
-            (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; the details are in the server log".to_owned())
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side; the details are in the server log".to_owned(),
+            )
         }
     };
     let heading = match status {

@@ -3,7 +3,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{page_error, human_time, not_found_page, render, visitor, Shell};
+use super::{Shell, human_time, not_found_page, page_error, render, visitor};
 use crate::state::AppState;
 
 #[derive(Template)]

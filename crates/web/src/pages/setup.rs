@@ -3,7 +3,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{page_error, render, Shell};
+use super::{Shell, page_error, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -22,7 +22,9 @@ pub(crate) struct SetupQuery {
 pub(crate) async fn page(State(state): State<AppState>, Query(query): Query<SetupQuery>) -> Response {
     match state.store.is_set_up().await {
         Ok(true) => Redirect::to("/login").into_response(),
-        Ok(false) => render(&SetupPage { shell: Shell::public("Set up", "setup.js"), token: query.token.unwrap_or_default() }),
+        Ok(false) => {
+            render(&SetupPage { shell: Shell::public("Set up", "setup.js"), token: query.token.unwrap_or_default() })
+        }
         Err(e) => page_error(e.into()),
     }
 }

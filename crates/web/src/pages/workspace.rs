@@ -2,10 +2,10 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use switchboard_core::permission::{may_manage_user, permits, Action, UserChange};
+use switchboard_core::permission::{Action, UserChange, may_manage_user, permits};
 use switchboard_core::{DeveloperModePolicy, Role};
 
-use super::{page_error, not_found_page, render, visitor, Shell};
+use super::{Shell, not_found_page, page_error, render, visitor};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -67,7 +67,12 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
     }
 }
 
-async fn build(state: &AppState, tab: &'static str, role: Role, visitor: &super::Visitor) -> Result<WorkspacePage, AppError> {
+async fn build(
+    state: &AppState,
+    tab: &'static str,
+    role: Role,
+    visitor: &super::Visitor,
+) -> Result<WorkspacePage, AppError> {
     let me = visitor.session.user.id;
     let users = if tab == "members" {
         state
@@ -99,7 +104,11 @@ async fn build(state: &AppState, tab: &'static str, role: Role, visitor: &super:
                 members: group
                     .members
                     .iter()
-                    .map(|m| MemberRow { user_id: m.user_id.to_string(), name: m.name.clone(), email: m.email.to_string() })
+                    .map(|m| MemberRow {
+                        user_id: m.user_id.to_string(),
+                        name: m.name.clone(),
+                        email: m.email.to_string(),
+                    })
                     .collect(),
             });
         }
@@ -110,11 +119,7 @@ async fn build(state: &AppState, tab: &'static str, role: Role, visitor: &super:
         _ => permits(role, Action::ManageWorkspaceSettings),
     };
     // Admins may only hand out the roles they manage.
-    let roles = Role::ALL
-        .into_iter()
-        .filter(|r| role == Role::Owner || !r.is_admin())
-        .map(|r| r.to_string())
-        .collect();
+    let roles = Role::ALL.into_iter().filter(|r| role == Role::Owner || !r.is_admin()).map(|r| r.to_string()).collect();
     let title = match tab {
         "members" => "Members",
         "groups" => "Groups",

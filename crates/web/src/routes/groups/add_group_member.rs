@@ -3,11 +3,11 @@ use axum::http::StatusCode;
 use switchboard_core::{Action, GroupId};
 
 use crate::auth::Actor;
-use crate::error::{AppError, ApiResult};
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::routes::parse_id;
 use crate::state::AppState;
-use crate::views::{parse_email, AddMemberRequest, GroupDetailView};
+use crate::views::{AddMemberRequest, GroupDetailView, parse_email};
 
 /// Add a user, by email, to a group.
 #[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = Uuid, Path)),

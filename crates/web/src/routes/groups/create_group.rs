@@ -6,7 +6,7 @@ use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
 use crate::state::AppState;
-use crate::views::{parse_name, CreateGroupRequest, GroupView};
+use crate::views::{CreateGroupRequest, GroupView, parse_name};
 
 /// Create a group.
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = CreateGroupRequest,

@@ -13,7 +13,11 @@ use crate::state::AppState;
     (status = 204, description = "deleted"),
     (status = 404, body = crate::error::Problem),
 ))]
-pub(crate) async fn delete_group(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete_group(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     actor.require(Action::ManageGroups)?;
     let id: GroupId = parse_id(&id, "group")?;
     state.store.delete_group(id).await?;

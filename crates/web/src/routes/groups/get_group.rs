@@ -14,7 +14,11 @@ use crate::views::GroupDetailView;
     (status = 200, body = GroupDetailView),
     (status = 404, body = crate::error::Problem),
 ))]
-pub(crate) async fn get_group(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<GroupDetailView>> {
+pub(crate) async fn get_group(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<GroupDetailView>> {
     actor.require(Action::ViewGroups)?;
     let id: GroupId = parse_id(&id, "group")?;
     Ok(Json(GroupDetailView::from(&state.store.group(id).await?)))

@@ -2,7 +2,7 @@ use axum::extract::State;
 use switchboard_core::developer_mode;
 
 use crate::auth::Actor;
-use crate::error::{AppError, ApiResult};
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::routes::me::me_view;
 use crate::state::AppState;

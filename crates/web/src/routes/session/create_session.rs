@@ -2,7 +2,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use switchboard_core::credentials::verify_password;
 
-use crate::error::{AppError, ApiResult};
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::routes::session::start_session;
 use crate::state::AppState;
@@ -15,7 +15,10 @@ use crate::views::SignInRequest;
     (status = 200, description = "signed in; the session cookie is set", body = crate::views::SessionView),
     (status = 401, description = "wrong email or password", body = crate::error::Problem),
 ))]
-pub(crate) async fn create_session(State(state): State<AppState>, Json(body): Json<SignInRequest>) -> ApiResult<Response> {
+pub(crate) async fn create_session(
+    State(state): State<AppState>,
+    Json(body): Json<SignInRequest>,
+) -> ApiResult<Response> {
     let found = match switchboard_core::Email::parse(&body.email) {
         Ok(email) => state.store.credentials_by_email(&email).await?,
         Err(_) => None,

@@ -3,12 +3,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use switchboard_store::NewUser;
 
-use crate::error::{AppError, ApiResult};
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::routes::hash_new_password;
 use crate::routes::session::start_session;
 use crate::state::AppState;
-use crate::views::{parse_email, parse_name, SetupRequest};
+use crate::views::{SetupRequest, parse_email, parse_name};
 
 /// Create the first owner with the one-time setup token, and sign them in.
 #[utoipa::path(post, path = "/api/v1/setup", tag = "setup", request_body = SetupRequest, responses(

@@ -2,16 +2,16 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_core::credentials::{new_api_token, token_digest};
 use switchboard_core::Action;
+use switchboard_core::credentials::{new_api_token, token_digest};
 use switchboard_store::NewApiToken;
 use time::OffsetDateTime;
 
 use crate::auth::Actor;
-use crate::error::{AppError, ApiResult};
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::state::AppState;
-use crate::views::{parse_name, CreateTokenRequest, CreatedTokenView, TokenView};
+use crate::views::{CreateTokenRequest, CreatedTokenView, TokenView, parse_name};
 
 /// Create a personal API token. The token is in this response only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenRequest,
@@ -38,5 +38,8 @@ pub(crate) async fn create_token(
         .create_api_token(NewApiToken { user_id: actor.user.id, name, digest: token_digest(&secret), hint, expires_at })
         .await?;
     tracing::info!(user = %actor.user.id, token = %token.id, "api token created");
-    Ok((StatusCode::CREATED, Json(CreatedTokenView { token: secret.expose().to_owned(), info: TokenView::from(&token) })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedTokenView { token: secret.expose().to_owned(), info: TokenView::from(&token) }),
+    ))
 }

@@ -13,7 +13,11 @@ use crate::state::AppState;
     (status = 204, description = "revoked"),
     (status = 404, description = "no such token of yours", body = crate::error::Problem),
 ))]
-pub(crate) async fn delete_token(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete_token(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     actor.require(Action::ManageOwnTokens)?;
     let id: TokenId = parse_id(&id, "token")?;
     state.store.delete_api_token(actor.user.id, id).await?;

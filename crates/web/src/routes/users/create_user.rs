@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_core::permission::{may_manage_user, UserChange};
 use switchboard_core::Role;
+use switchboard_core::permission::{UserChange, may_manage_user};
 use switchboard_store::NewUser;
 
 use crate::auth::Actor;
@@ -9,7 +9,7 @@ use crate::error::ApiResult;
 use crate::json::Json;
 use crate::routes::hash_new_password;
 use crate::state::AppState;
-use crate::views::{parse_email, parse_name, CreateUserRequest, UserView};
+use crate::views::{CreateUserRequest, UserView, parse_email, parse_name};
 
 /// Add a user. Admins add members and auditors; owners add anyone.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,

@@ -1,6 +1,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use switchboard_core::permission::{may_manage_user, UserChange};
+use switchboard_core::permission::{UserChange, may_manage_user};
 use switchboard_core::{Action, UserId};
 
 use crate::auth::Actor;
@@ -15,7 +15,11 @@ use crate::state::AppState;
     (status = 403, body = crate::error::Problem),
     (status = 404, body = crate::error::Problem),
 ))]
-pub(crate) async fn delete_user(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
+pub(crate) async fn delete_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     actor.require(Action::ManageUsers)?;
     let id: UserId = parse_id(&id, "user")?;
     let target = state.store.user(id).await?;

@@ -14,7 +14,11 @@ use crate::views::UserView;
     (status = 200, body = UserView),
     (status = 404, body = crate::error::Problem),
 ))]
-pub(crate) async fn get_user(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<Json<UserView>> {
+pub(crate) async fn get_user(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<UserView>> {
     actor.require(Action::ViewUsers)?;
     let id: UserId = parse_id(&id, "user")?;
     Ok(Json(UserView::from(&state.store.user(id).await?)))

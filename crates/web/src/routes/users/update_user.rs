@@ -1,5 +1,5 @@
 use axum::extract::{Path, State};
-use switchboard_core::permission::{may_manage_user, UserChange};
+use switchboard_core::permission::{UserChange, may_manage_user};
 use switchboard_core::{Action, Role, UserId};
 
 use crate::auth::Actor;
@@ -8,7 +8,7 @@ use crate::json::Json;
 use crate::routes::hash_new_password;
 use crate::routes::parse_id;
 use crate::state::AppState;
-use crate::views::{parse_name, UpdateUserRequest, UserView};
+use crate::views::{UpdateUserRequest, UserView, parse_name};
 
 /// Change a user's name, role or password. A role or password change ends their sessions.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),

@@ -12,7 +12,10 @@ use crate::views::WorkspaceSettingsView;
     (status = 200, body = WorkspaceSettingsView),
     (status = 403, body = crate::error::Problem),
 ))]
-pub(crate) async fn get_workspace_settings(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<WorkspaceSettingsView>> {
+pub(crate) async fn get_workspace_settings(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> ApiResult<Json<WorkspaceSettingsView>> {
     actor.require(Action::ViewWorkspaceSettings)?;
     Ok(Json(WorkspaceSettingsView::from(&state.store.workspace_settings().await?)))
 }

@@ -30,7 +30,11 @@ async fn malformed_unknown_and_oversized_requests() {
 
     assert_problem(&send(admin.client.get(app.at("/api/v1/nothing-here"))).await, 404, "not_found");
     assert_problem(&send(admin.client.get(app.at("/no/such/page"))).await, 404, "not_found");
-    assert_problem(&send(admin.client.patch(app.at("/api/v1/groups")).headers(admin.csrf_headers())).await, 405, "method_not_allowed");
+    assert_problem(
+        &send(admin.client.patch(app.at("/api/v1/groups")).headers(admin.csrf_headers())).await,
+        405,
+        "method_not_allowed",
+    );
 }
 
 #[tokio::test]
@@ -43,9 +47,19 @@ async fn cross_site_requests_cannot_change_state() {
     assert_problem(&send(no_csrf).await, 403, "csrf_token_invalid");
     let wrong_csrf = admin.client.post(app.at("/api/v1/groups")).header("x-csrf-token", "guess").json(&body);
     assert_problem(&send(wrong_csrf).await, 403, "csrf_token_invalid");
-    let other_origin = admin.client.post(app.at("/api/v1/groups")).headers(admin.csrf_headers()).header("origin", "http://evil.example").json(&body);
+    let other_origin = admin
+        .client
+        .post(app.at("/api/v1/groups"))
+        .headers(admin.csrf_headers())
+        .header("origin", "http://evil.example")
+        .json(&body);
     assert_problem(&send(other_origin).await, 403, "cross_origin");
-    let cross_site = admin.client.post(app.at("/api/v1/groups")).headers(admin.csrf_headers()).header("sec-fetch-site", "cross-site").json(&body);
+    let cross_site = admin
+        .client
+        .post(app.at("/api/v1/groups"))
+        .headers(admin.csrf_headers())
+        .header("sec-fetch-site", "cross-site")
+        .json(&body);
     assert_problem(&send(cross_site).await, 403, "cross_origin");
     // DNS rebinding: a page on another name resolving to us is refused outright.
     let rebound = admin.client.get(app.at("/api/v1/me")).header("host", "evil.example:80");
@@ -53,7 +67,12 @@ async fn cross_site_requests_cannot_change_state() {
     assert!(app.store.list_groups().await.expect("listed").is_empty());
 
     // The same request from our own origin goes through.
-    let ours = admin.client.post(app.at("/api/v1/groups")).headers(admin.csrf_headers()).header("origin", &app.url).json(&body);
+    let ours = admin
+        .client
+        .post(app.at("/api/v1/groups"))
+        .headers(admin.csrf_headers())
+        .header("origin", &app.url)
+        .json(&body);
     assert_eq!(send(ours).await.0, 201);
     // Reads need no CSRF token.
     assert_eq!(send(admin.client.get(app.at("/api/v1/groups"))).await.0, 200);
@@ -63,14 +82,25 @@ async fn cross_site_requests_cannot_change_state() {
 async fn pages_carry_strict_security_headers() {
     let app = TestApp::start(DbKind::Sqlite).await;
     let admin = app.signed_in("admin@example.com", Role::Admin).await;
-    for path in ["/chat", "/settings/apps", "/settings/account", "/settings/tokens", "/workspace/members", "/workspace/groups", "/workspace/permissions"] {
+    for path in [
+        "/chat",
+        "/settings/apps",
+        "/settings/account",
+        "/settings/tokens",
+        "/workspace/members",
+        "/workspace/groups",
+        "/workspace/permissions",
+    ] {
         let response = admin.client.get(app.at(path)).send().await.expect("page");
         assert_eq!(response.status(), 200, "{path}");
         let csp = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
         assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
         let html = response.text().await.expect("html");
-        assert!(!html.contains("<script>") && !html.contains(" style=\"") && !html.contains("onclick"), "{path} has inline script or style");
+        assert!(
+            !html.contains("<script>") && !html.contains(" style=\"") && !html.contains("onclick"),
+            "{path} has inline script or style"
+        );
         assert!(html.contains(&admin.csrf), "{path} carries the CSRF token for its scripts");
     }
     let member = app.signed_in("member@example.com", Role::Member).await;
@@ -93,5 +123,8 @@ async fn names_are_rendered_as_text() {
     app.store.create_group(hostile).await.expect("group");
     let html = admin.client.get(app.at("/workspace/groups")).send().await.expect("page").text().await.expect("html");
     assert!(!html.contains(hostile), "the group name is escaped");
-    assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;") || html.contains("&lt;img src=x onerror=alert(1)&gt;"), "escaped name present");
+    assert!(
+        html.contains("&#60;img src=x onerror=alert(1)&#62;") || html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "escaped name present"
+    );
 }

@@ -13,7 +13,9 @@ mod groups_and_members {
         let app = TestApp::start(kind).await;
         let admin = app.signed_in("admin@example.com", Role::Admin).await;
         let member = app.signed_in("member@example.com", Role::Member).await;
-        let post = |path: String, body: serde_json::Value| admin.client.post(app.at(&path)).headers(admin.csrf_headers()).json(&body);
+        let post = |path: String, body: serde_json::Value| {
+            admin.client.post(app.at(&path)).headers(admin.csrf_headers()).json(&body)
+        };
 
         let (status, group) = send(post("/api/v1/groups".into(), json!({"name": "  engineering "}))).await;
         assert_eq!(status, 201, "{group}");
@@ -36,16 +38,24 @@ mod groups_and_members {
         assert_eq!(status, 200);
         assert_eq!(list[0]["member_count"], 1);
         assert_problem(&send(member.client.get(app.at("/api/v1/groups"))).await, 403, "insufficient_role");
-        let as_member = member.client.post(app.at("/api/v1/groups")).headers(member.csrf_headers()).json(&json!({"name": "mine"}));
+        let as_member =
+            member.client.post(app.at("/api/v1/groups")).headers(member.csrf_headers()).json(&json!({"name": "mine"}));
         assert_problem(&send(as_member).await, 403, "insufficient_role");
 
         let remove = format!("{members}/{}", member.user.id);
         assert_eq!(send(admin.client.delete(app.at(&remove)).headers(admin.csrf_headers())).await.0, 204);
-        assert_problem(&send(admin.client.delete(app.at(&remove)).headers(admin.csrf_headers())).await, 404, "not_found");
+        assert_problem(
+            &send(admin.client.delete(app.at(&remove)).headers(admin.csrf_headers())).await,
+            404,
+            "not_found",
+        );
         let (_, detail) = send(admin.client.get(app.at(&format!("/api/v1/groups/{id}")))).await;
         assert_eq!(detail["members"], json!([]));
 
-        assert_eq!(send(admin.client.delete(app.at(&format!("/api/v1/groups/{id}"))).headers(admin.csrf_headers())).await.0, 204);
+        assert_eq!(
+            send(admin.client.delete(app.at(&format!("/api/v1/groups/{id}"))).headers(admin.csrf_headers())).await.0,
+            204
+        );
         assert_problem(&send(admin.client.get(app.at(&format!("/api/v1/groups/{id}")))).await, 404, "not_found");
     }
 

@@ -18,8 +18,14 @@ async fn health_readiness_and_metrics() {
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-type"].to_str().expect("ascii").starts_with("text/plain; version=0.0.4"));
     let text = response.text().await.expect("text");
-    assert!(text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1"), "{text}");
-    assert!(text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"), "{text}");
+    assert!(
+        text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("switchboard_http_requests_total{method=\"GET\",route=\"/api/v1/me\",status=\"401\"} 1"),
+        "{text}"
+    );
     assert!(text.contains("# TYPE switchboard_http_request_duration_seconds histogram"));
 
     // Probes answer whatever Host a load balancer uses.

@@ -7,12 +7,19 @@ use switchboard_testkit::{DbKind, Signed, TestApp};
 use super::{assert_problem, on_both_backends, send};
 
 async fn toggle(app: &TestApp, who: &Signed, enabled: bool) -> (reqwest::StatusCode, serde_json::Value) {
-    send(who.client.put(app.at("/api/v1/me/developer-mode")).headers(who.csrf_headers()).json(&json!({"enabled": enabled}))).await
+    send(
+        who.client
+            .put(app.at("/api/v1/me/developer-mode"))
+            .headers(who.csrf_headers())
+            .json(&json!({"enabled": enabled})),
+    )
+    .await
 }
 
 async fn set_policy(app: &TestApp, owner: &Signed, policy: &str, groups: &[&str]) {
     let body = json!({"developer_mode": {"policy": policy, "groups": groups}});
-    let (status, got) = send(owner.client.put(app.at("/api/v1/workspace/settings")).headers(owner.csrf_headers()).json(&body)).await;
+    let (status, got) =
+        send(owner.client.put(app.at("/api/v1/workspace/settings")).headers(owner.csrf_headers()).json(&body)).await;
     assert_eq!(status, 200, "{got}");
 }
 
@@ -38,9 +45,17 @@ mod developer_mode_follows_the_policy {
         assert_eq!(toggle(&app, &member, false).await.0, 200, "turning it off is always allowed");
 
         // `rbac`: members of a granted group may.
-        let (_, group) = send(owner.client.post(app.at("/api/v1/groups")).headers(owner.csrf_headers()).json(&json!({"name": "builders"}))).await;
+        let (_, group) = send(
+            owner
+                .client
+                .post(app.at("/api/v1/groups"))
+                .headers(owner.csrf_headers())
+                .json(&json!({"name": "builders"})),
+        )
+        .await;
         let group_id = group["id"].as_str().expect("group id").to_owned();
-        let add = owner.client.post(app.at(&format!("/api/v1/groups/{group_id}/members"))).headers(owner.csrf_headers());
+        let add =
+            owner.client.post(app.at(&format!("/api/v1/groups/{group_id}/members"))).headers(owner.csrf_headers());
         assert_eq!(send(add.json(&json!({"email": "member@example.com"}))).await.0, 201);
         set_policy(&app, &owner, "rbac", &[&group_id]).await;
         let (status, me) = toggle(&app, &member, true).await;
@@ -71,7 +86,9 @@ mod bearer_tokens_work_without_csrf {
         let (status, me) = send(client.get(app.at("/api/v1/me")).bearer_auth(&token)).await;
         assert_eq!(status, 200);
         assert_eq!(me["email"], "dev@example.com");
-        let (status, me) = send(client.put(app.at("/api/v1/me/developer-mode")).bearer_auth(&token).json(&json!({"enabled": true}))).await;
+        let (status, me) =
+            send(client.put(app.at("/api/v1/me/developer-mode")).bearer_auth(&token).json(&json!({"enabled": true})))
+                .await;
         assert_eq!(status, 200, "{me}");
         assert_eq!(me["developer_mode"]["active"], true);
     }

@@ -1,5 +1,6 @@
 //! The REST API, folder by folder as the URLs go.
 
+mod connectors;
 mod errors;
 mod groups;
 mod health;

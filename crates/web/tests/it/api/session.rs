@@ -53,7 +53,8 @@ mod wrong_password_and_unknown_user_look_alike {
         app.user("ada@example.com", Role::Member).await;
         let client = TestApp::client();
         let attempt = |email: &'static str| {
-            let request = client.post(app.at("/api/v1/session")).json(&json!({"email": email, "password": "not the password"}));
+            let request =
+                client.post(app.at("/api/v1/session")).json(&json!({"email": email, "password": "not the password"}));
             async move {
                 let started = Instant::now();
                 let got = send(request).await;

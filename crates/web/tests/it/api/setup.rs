@@ -11,20 +11,26 @@ mod creates_the_owner_once {
     pub(crate) async fn run(kind: DbKind) {
         let app = TestApp::start(kind).await;
         let client = TestApp::client();
-        let body = |token: &str, email: &str, password: &str| {
-            json!({"token": token, "email": email, "name": "Ada Lovelace", "password": password})
-        };
+        let body = |token: &str, email: &str, password: &str| json!({"token": token, "email": email, "name": "Ada Lovelace", "password": password});
 
-        let wrong = send(client.post(app.at("/api/v1/setup")).json(&body("nope", "ada@example.com", "correct horse"))).await;
+        let wrong =
+            send(client.post(app.at("/api/v1/setup")).json(&body("nope", "ada@example.com", "correct horse"))).await;
         assert_problem(&wrong, 403, "invalid_setup_token");
-        let bad_email = send(client.post(app.at("/api/v1/setup")).json(&body(&app.setup_token, "ada", "correct horse"))).await;
+        let bad_email =
+            send(client.post(app.at("/api/v1/setup")).json(&body(&app.setup_token, "ada", "correct horse"))).await;
         assert_problem(&bad_email, 422, "invalid_input");
-        let short = send(client.post(app.at("/api/v1/setup")).json(&body(&app.setup_token, "ada@example.com", "short"))).await;
+        let short =
+            send(client.post(app.at("/api/v1/setup")).json(&body(&app.setup_token, "ada@example.com", "short"))).await;
         assert_problem(&short, 422, "invalid_input");
         assert!(short.1["detail"].as_str().unwrap_or_default().contains("at least 10"), "{}", short.1);
         assert!(app.store.list_users().await.expect("listed").is_empty(), "nothing is stored half-made");
 
-        let (status, session) = send(client.post(app.at("/api/v1/setup")).json(&body(&app.setup_token, "Ada@Example.com", "correct horse"))).await;
+        let (status, session) = send(client.post(app.at("/api/v1/setup")).json(&body(
+            &app.setup_token,
+            "Ada@Example.com",
+            "correct horse",
+        )))
+        .await;
         assert_eq!(status, 201, "{session}");
         assert_eq!(session["user"]["role"], "owner");
         assert_eq!(session["user"]["email"], "ada@example.com");
@@ -35,7 +41,12 @@ mod creates_the_owner_once {
         assert_eq!(me["role"], "owner");
 
         // A second setup, even with the right token, is a conflict.
-        let again = send(TestApp::client().post(app.at("/api/v1/setup")).json(&body(&app.setup_token, "eve@example.com", "correct horse"))).await;
+        let again = send(TestApp::client().post(app.at("/api/v1/setup")).json(&body(
+            &app.setup_token,
+            "eve@example.com",
+            "correct horse",
+        )))
+        .await;
         assert_problem(&again, 409, "already_set_up");
         assert_eq!(app.store.list_users().await.expect("listed").len(), 1);
     }

@@ -13,7 +13,8 @@ mod create_use_list_and_revoke {
         let app = TestApp::start(kind).await;
         let ada = app.signed_in("ada@example.com", Role::Member).await;
         let bob = app.signed_in("bob@example.com", Role::Member).await;
-        let create = |body: serde_json::Value| ada.client.post(app.at("/api/v1/tokens")).headers(ada.csrf_headers()).json(&body);
+        let create =
+            |body: serde_json::Value| ada.client.post(app.at("/api/v1/tokens")).headers(ada.csrf_headers()).json(&body);
 
         let (status, created) = send(create(json!({"name": "laptop", "expires_in_days": 30}))).await;
         assert_eq!(status, 201, "{created}");
@@ -37,7 +38,9 @@ mod create_use_list_and_revoke {
         assert_eq!(bobs, json!([]));
 
         let id = created["id"].as_str().expect("id");
-        let revoke = |who: &switchboard_testkit::Signed| who.client.delete(app.at(&format!("/api/v1/tokens/{id}"))).headers(who.csrf_headers());
+        let revoke = |who: &switchboard_testkit::Signed| {
+            who.client.delete(app.at(&format!("/api/v1/tokens/{id}"))).headers(who.csrf_headers())
+        };
         assert_problem(&send(revoke(&bob)).await, 404, "not_found");
         assert_eq!(send(revoke(&ada)).await.0, 204);
         assert_problem(&send(fresh.get(app.at("/api/v1/me")).bearer_auth(&token)).await, 401, "invalid_token");

@@ -18,12 +18,17 @@ mod members_are_refused_owners_see_everyone {
         assert_problem(&send(member.client.get(app.at("/api/v1/users"))).await, 403, "insufficient_role");
         let (status, users) = send(owner.client.get(app.at("/api/v1/users"))).await;
         assert_eq!(status, 200);
-        let emails: Vec<_> = users.as_array().expect("list").iter().map(|u| u["email"].as_str().unwrap_or_default()).collect();
+        let emails: Vec<_> =
+            users.as_array().expect("list").iter().map(|u| u["email"].as_str().unwrap_or_default()).collect();
         assert_eq!(emails, ["owner@example.com", "member@example.com", "auditor@example.com"]);
         assert!(users.as_array().expect("list").iter().all(|u| u.get("password_hash").is_none()));
         assert_eq!(send(auditor.client.get(app.at("/api/v1/users"))).await.0, 200, "auditors read users");
         let create = auditor.client.post(app.at("/api/v1/users")).headers(auditor.csrf_headers());
-        assert_problem(&send(create.json(&json!({"email": "x@example.com", "name": "X", "role": "member"}))).await, 403, "insufficient_role");
+        assert_problem(
+            &send(create.json(&json!({"email": "x@example.com", "name": "X", "role": "member"}))).await,
+            403,
+            "insufficient_role",
+        );
     }
 }
 
@@ -38,14 +43,26 @@ mod owners_and_admins_manage_users {
             who.client.post(app.at("/api/v1/users")).headers(who.csrf_headers()).json(&body)
         };
 
-        let (status, bob) = send(post(&admin, json!({"email": "bob@example.com", "name": "Bob", "role": "member", "password": "bobs password"}))).await;
+        let (status, bob) = send(post(
+            &admin,
+            json!({"email": "bob@example.com", "name": "Bob", "role": "member", "password": "bobs password"}),
+        ))
+        .await;
         assert_eq!(status, 201, "{bob}");
         assert_eq!(bob["role"], "member");
         assert_eq!(bob["has_password"], true);
         let dup = send(post(&owner, json!({"email": "BOB@example.com", "name": "Bob 2", "role": "member"}))).await;
         assert_problem(&dup, 409, "conflict");
-        assert_problem(&send(post(&admin, json!({"email": "a2@example.com", "name": "A2", "role": "admin"}))).await, 403, "insufficient_role");
-        assert_problem(&send(post(&owner, json!({"email": "a2@example.com", "name": "A2", "role": "root"}))).await, 422, "invalid_input");
+        assert_problem(
+            &send(post(&admin, json!({"email": "a2@example.com", "name": "A2", "role": "admin"}))).await,
+            403,
+            "insufficient_role",
+        );
+        assert_problem(
+            &send(post(&owner, json!({"email": "a2@example.com", "name": "A2", "role": "root"}))).await,
+            422,
+            "invalid_input",
+        );
         let (status, sso) = send(post(&owner, json!({"email": "a2@example.com", "name": "A2", "role": "admin"}))).await;
         assert_eq!(status, 201);
         assert_eq!(sso["has_password"], false);
@@ -70,7 +87,9 @@ mod owners_and_admins_manage_users {
 
         let (status, got) = send(owner.client.get(app.at(&format!("/api/v1/users/{bob_id}")))).await;
         assert_eq!((status.as_u16(), got["email"].as_str()), (200, Some("bob@example.com")));
-        let delete = |who: &switchboard_testkit::Signed, id: &str| who.client.delete(app.at(&format!("/api/v1/users/{id}"))).headers(who.csrf_headers());
+        let delete = |who: &switchboard_testkit::Signed, id: &str| {
+            who.client.delete(app.at(&format!("/api/v1/users/{id}"))).headers(who.csrf_headers())
+        };
         assert_problem(&send(delete(&owner, &owner_id)).await, 403, "insufficient_role");
         assert_eq!(send(delete(&admin, bob_id)).await.0, 204);
         assert_problem(&send(delete(&admin, bob_id)).await, 404, "not_found");

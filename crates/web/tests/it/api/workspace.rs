@@ -32,7 +32,11 @@ mod policy_and_groups {
         assert_problem(&send(put(&auditor, body)).await, 403, "insufficient_role");
         let unknown = json!({"developer_mode": {"policy": "off", "groups": [switchboard_core::GroupId::new()]}});
         assert_problem(&send(put(&admin, unknown)).await, 404, "not_found");
-        assert_problem(&send(put(&admin, json!({"developer_mode": {"policy": "everyone"}}))).await, 422, "invalid_input");
+        assert_problem(
+            &send(put(&admin, json!({"developer_mode": {"policy": "everyone"}}))).await,
+            422,
+            "invalid_input",
+        );
         let (_, settings) = send(admin.client.get(app.at("/api/v1/workspace/settings"))).await;
         assert_eq!(settings["developer_mode"]["policy"], "rbac", "a refused change leaves the settings as they were");
     }

@@ -1,0 +1,96 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+use switchboard_mcp::Session;
+
+use super::{client_options, connection_failed, connector_for, endpoint_of, upstream_failed};
+use crate::auth::Actor;
+use crate::error::{ApiResult, AppError};
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views_connectors::{CallToolRequest, CallToolView};
+
+/// Call one action by hand (the playground). Arguments are checked against the
+/// tool's `inputSchema` first; a disabled action is refused.
+#[utoipa::path(post, path = "/api/v1/connectors/{id}/tools/{name}/call", tag = "connectors",
+    params(("id" = Uuid, Path), ("name" = String, Path)), request_body = CallToolRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 200, body = CallToolView),
+    (status = 404, body = crate::error::Problem),
+    (status = 409, description = "the action is turned off", body = crate::error::Problem),
+    (status = 422, description = "the arguments do not match the schema (`details.errors`)", body = crate::error::Problem),
+    (status = 502, description = "the server failed", body = crate::error::Problem),
+))]
+pub(crate) async fn call_tool(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, name)): Path<(String, String)>,
+    Json(body): Json<CallToolRequest>,
+) -> ApiResult<Json<CallToolView>> {
+    let c = connector_for(&state, &actor, &id).await?;
+    let tool = state
+        .store
+        .connector_tools(c.id)
+        .await?
+        .into_iter()
+        .find(|t| t.tool.name == name)
+        .ok_or_else(|| AppError::not_found(format!("the connector has no tool {name:?}")))?;
+    if !tool.enabled {
+        return Err(AppError::conflict("tool_disabled", format!("{name} is turned off; turn it on to call it")));
+    }
+    let Value::Object(arguments) = body.arguments else {
+        return Err(AppError::invalid("arguments must be a JSON object"));
+    };
+    validate(&tool.tool.input_schema, &Value::Object(arguments.clone()))?;
+
+    let endpoint = endpoint_of(&c)?;
+    let options = client_options(&state).await?;
+    let session = match Session::connect(&endpoint, &options).await {
+        Ok(s) => s,
+        Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
+    };
+    let called = session.call_tool(&name, arguments.clone()).await;
+    session.close().await;
+    let outcome = called.map_err(|e| upstream_failed(&e))?;
+    tracing::info!(actor = %actor.user.id, connector = %c.id, tool = %name, micros = outcome.latency.as_micros() as u64, "playground call");
+    let exchange = json!({
+        "request": {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": name, "arguments": arguments}},
+        "response": {"jsonrpc": "2.0", "result": outcome.result},
+    });
+    Ok(Json(CallToolView {
+        is_error: outcome.result["isError"] == true,
+        result: outcome.result,
+        truncated: outcome.truncated,
+        bytes: outcome.bytes,
+        latency_ms: outcome.latency.as_secs_f64() * 1000.0,
+        exchange,
+    }))
+}
+
+/// Check `instance` against the tool's JSON Schema; every error, with where it is.
+fn validate(schema: &Value, instance: &Value) -> Result<(), AppError> {
+    let validator = jsonschema::validator_for(schema).map_err(|e| {
+        AppError::new(
+            StatusCode::BAD_GATEWAY,
+            "invalid_tool_schema",
+            format!("the server's inputSchema for this tool is not a valid JSON Schema: {e}"),
+        )
+    })?;
+    let errors: Vec<Value> = validator
+        .iter_errors(instance)
+        .map(|e| json!({"path": e.instance_path().to_string(), "message": e.to_string()}))
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Detailed {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "invalid_arguments",
+        detail: format!(
+            "the arguments do not match the tool's inputSchema ({} error{})",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        ),
+        details: json!({"errors": errors}),
+    })
+}

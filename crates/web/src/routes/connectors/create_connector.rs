@@ -1,0 +1,144 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_core::catalog::Classification;
+use switchboard_core::connector::may_create;
+use switchboard_mcp::{Endpoint, HttpTransport, Session, StdioCommand};
+use switchboard_store::NewConnector;
+
+use super::{client_options, connection_failed, developer_mode_active, upstream_failed};
+use crate::auth::Actor;
+use crate::error::{ApiResult, AppError};
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views::parse_name;
+use crate::views_connectors::{ConnectorView, CreateConnectorRequest, CreatedConnectorView, ToolView};
+
+/// Connect to an MCP server, list all its tools, and keep it as a draft.
+///
+/// Nothing is stored unless the connection and the listing succeed; on failure the
+/// answer is a diagnosis, step by step.
+#[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 201, body = CreatedConnectorView),
+    (status = 403, description = "developer mode is off, or local commands are not allowed", body = crate::error::Problem),
+    (status = 422, description = "invalid input, or the server could not be reached (`details.steps`)", body = crate::error::Problem),
+))]
+pub(crate) async fn create_connector(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<CreateConnectorRequest>,
+) -> ApiResult<(StatusCode, Json<CreatedConnectorView>)> {
+    let name = parse_name(&body.name, "name", 100)?;
+    let description = body.description.trim().to_owned();
+    if description.chars().count() > 2000 {
+        return Err(AppError::invalid("description must be at most 2000 characters"));
+    }
+    if let Some(auth) = body.auth.as_ref().filter(|a| a.mode != "none") {
+        return Err(AppError::invalid(format!("auth mode {:?} is not available yet: use \"none\"", auth.mode)));
+    }
+    let (endpoint, transport) = endpoint_from(&body)?;
+    let local = matches!(endpoint, Endpoint::Stdio(_));
+    let dev = developer_mode_active(&state, &actor).await?;
+    may_create(actor.user.role, dev, local, state.config.allow_local_commands)
+        .map_err(|denied| AppError::forbidden("connector_not_allowed", denied.to_string()))?;
+
+    let options = client_options(&state).await?;
+    let session = match Session::connect(&endpoint, &options).await {
+        Ok(s) => s,
+        Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
+    };
+    let listed = session.list_tools().await;
+    let (protocol_version, server_info, used_transport) =
+        (session.protocol_version().to_owned(), session.server_info().clone(), session.transport());
+    session.close().await;
+    let tools = listed.map_err(|e| upstream_failed(&e))?;
+
+    let command = match &endpoint {
+        Endpoint::Stdio(cmd) => Some(serde_json::json!({"argv": cmd.argv, "env": cmd.env, "cwd": cmd.cwd})),
+        Endpoint::Http { .. } => None,
+    };
+    let connector = state
+        .store
+        .create_connector(
+            NewConnector {
+                owner_id: actor.user.id,
+                name,
+                description,
+                url: body.url.clone(),
+                command,
+                transport: transport.to_owned(),
+                auth_mode: "none".into(),
+                protocol_version,
+                used_transport: used_transport.to_owned(),
+                server_info,
+            },
+            &tools,
+        )
+        .await?;
+    tracing::info!(actor = %actor.user.id, connector = %connector.id, tools = tools.len(), "connector created");
+    let stored = state.store.connector_tools(connector.id).await?;
+    let warnings = warnings(&stored);
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedConnectorView {
+            connector: ConnectorView::new(&connector, stored.len()),
+            tools: stored.iter().map(ToolView::from).collect(),
+            warnings,
+        }),
+    ))
+}
+
+/// Parse the target: exactly one of `url` and `command`, and a transport that fits it.
+fn endpoint_from(body: &CreateConnectorRequest) -> Result<(Endpoint, &'static str), AppError> {
+    match (&body.url, &body.command) {
+        (Some(url), None) => {
+            let parsed: url::Url =
+                url.trim().parse().map_err(|e| AppError::invalid(format!("url {url:?} is not a URL: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(AppError::invalid("url must start with http:// or https://"));
+            }
+            let (transport, name) = match body.transport.as_deref().unwrap_or("auto") {
+                "auto" => (HttpTransport::Auto, "auto"),
+                "streamable_http" => (HttpTransport::StreamableHttp, "streamable_http"),
+                "sse" => (HttpTransport::Sse, "sse"),
+                other => {
+                    return Err(AppError::invalid(format!(
+                        "transport {other:?} does not go with a url: use auto, streamable_http or sse"
+                    )));
+                }
+            };
+            Ok((Endpoint::Http { url: parsed, transport }, name))
+        }
+        (None, Some(cmd)) => {
+            if !matches!(body.transport.as_deref(), None | Some("stdio")) {
+                return Err(AppError::invalid("a command uses the stdio transport"));
+            }
+            if cmd.argv.is_empty() || cmd.argv[0].trim().is_empty() {
+                return Err(AppError::invalid("command.argv must name a program"));
+            }
+            let command =
+                StdioCommand { argv: cmd.argv.clone(), env: cmd.env.clone(), cwd: cmd.cwd.as_ref().map(Into::into) };
+            Ok((Endpoint::Stdio(command), "stdio"))
+        }
+        (Some(_), Some(_)) => Err(AppError::invalid("give either url or command, not both")),
+        (None, None) => Err(AppError::invalid("give the server's url, or a command to run")),
+    }
+}
+
+/// What a reviewer should look at twice.
+fn warnings(tools: &[switchboard_store::ConnectorTool]) -> Vec<String> {
+    let mut out = vec![];
+    let writes = tools.iter().filter(|t| t.tool.classification() == Classification::Write).count();
+    if writes > 0 {
+        out.push(format!("{writes} of {} actions are write actions: each call will ask for confirmation", tools.len()));
+    }
+    let unannotated: Vec<&str> =
+        tools.iter().filter(|t| t.tool.annotations.is_none()).map(|t| t.tool.name.as_str()).collect();
+    if !unannotated.is_empty() {
+        out.push(format!("no annotations on {}: they are treated as write actions", unannotated.join(", ")));
+    }
+    if tools.is_empty() {
+        out.push("the server lists no tools".to_owned());
+    }
+    out
+}

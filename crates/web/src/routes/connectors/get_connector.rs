@@ -1,0 +1,24 @@
+use axum::extract::{Path, State};
+
+use super::connector_for;
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views_connectors::ConnectorView;
+
+/// One connector.
+#[utoipa::path(get, path = "/api/v1/connectors/{id}", tag = "connectors", params(("id" = Uuid, Path)),
+    security(("session" = []), ("token" = [])), responses(
+    (status = 200, body = ConnectorView),
+    (status = 404, body = crate::error::Problem),
+))]
+pub(crate) async fn get_connector(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConnectorView>> {
+    let c = connector_for(&state, &actor, &id).await?;
+    let count = state.store.connector_tools(c.id).await?.len();
+    Ok(Json(ConnectorView::new(&c, count)))
+}

@@ -1,0 +1,88 @@
+//! Connectors: MCP servers connected to the workspace, their catalogs, and the
+//! playground that calls their tools by hand.
+
+pub(crate) mod call_tool;
+pub(crate) mod create_connector;
+pub(crate) mod delete_connector;
+pub(crate) mod get_connector;
+pub(crate) mod list_connectors;
+pub(crate) mod list_tools;
+pub(crate) mod refresh_connector;
+pub(crate) mod update_tool;
+
+use axum::http::StatusCode;
+use switchboard_core::ConnectorId;
+use switchboard_core::connector;
+use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, McpError, StdioCommand};
+use switchboard_store::Connector;
+
+use crate::auth::Actor;
+use crate::error::AppError;
+use crate::routes::me::me_view;
+use crate::routes::parse_id;
+use crate::state::AppState;
+
+/// Whether developer mode is in effect for the actor.
+pub(crate) async fn developer_mode_active(state: &AppState, actor: &Actor) -> Result<bool, AppError> {
+    Ok(me_view(state, &actor.user).await?.developer_mode.active)
+}
+
+/// The connector if the actor may work on it; "not found" otherwise, so ids of
+/// other people's drafts cannot be probed.
+pub(crate) async fn connector_for(state: &AppState, actor: &Actor, raw_id: &str) -> Result<Connector, AppError> {
+    let id: ConnectorId = parse_id(raw_id, "connector")?;
+    let found = state.store.connector(id).await?;
+    let dev = developer_mode_active(state, actor).await?;
+    let u = &actor.user;
+    if !connector::may_manage(u.role, u.id, dev, found.owner_id, found.status) {
+        return Err(AppError::not_found("connector not found"));
+    }
+    Ok(found)
+}
+
+/// Upstream options with the workspace's current address policy.
+pub(crate) async fn client_options(state: &AppState) -> Result<ClientOptions, AppError> {
+    Ok(ClientOptions { network: state.store.network_policy().await?, ..state.config.upstream.clone() })
+}
+
+/// How to reach a stored connector.
+pub(crate) fn endpoint_of(c: &Connector) -> Result<Endpoint, AppError> {
+    if let Some(url) = &c.url {
+        let url = url.parse().map_err(|e| AppError::Internal(format!("stored url {url:?}: {e}")))?;
+        let transport = match c.transport.as_str() {
+            "streamable_http" => HttpTransport::StreamableHttp,
+            "sse" => HttpTransport::Sse,
+            _ => HttpTransport::Auto,
+        };
+        return Ok(Endpoint::Http { url, transport });
+    }
+    let command =
+        c.command.as_ref().ok_or_else(|| AppError::Internal("connector has neither url nor command".into()))?;
+    let argv = command["argv"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let env = command["env"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+        .collect();
+    let cwd = command["cwd"].as_str().map(Into::into);
+    Ok(Endpoint::Stdio(StdioCommand { argv, env, cwd }))
+}
+
+/// 422 with the diagnosis steps.
+pub(crate) async fn connection_failed(endpoint: &Endpoint, err: &McpError, options: &ClientOptions) -> AppError {
+    let steps = switchboard_mcp::diagnose(endpoint, err, options).await;
+    AppError::Detailed {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "connection_failed",
+        detail: format!("could not connect to the MCP server: {err}"),
+        details: serde_json::json!({"steps": steps}),
+    }
+}
+
+/// An upstream failure after connecting (listing or calling): 502 with the reason.
+pub(crate) fn upstream_failed(err: &McpError) -> AppError {
+    let status =
+        if matches!(err, McpError::Timeout(_)) { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY };
+    AppError::new(status, "upstream_failed", format!("the MCP server failed: {err}"))
+}
