@@ -114,6 +114,8 @@ impl HttpServer {
     }
 
     pub(crate) async fn client(&self, lifecycle: Lifecycle) -> Client {
+        // Only the first call installs it; later ones find it in place.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         connect(StreamableHttpClientTransport::from_uri(self.url.clone()), lifecycle).await
     }
 
