@@ -3,6 +3,7 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod lines;
 pub mod peers;
 
 pub use app::{Signed, TestApp};

@@ -5,11 +5,11 @@
 //! `scripts/test` installs them, pinned, under `SWITCHBOARD_PEERS_DIR` (default
 //! `$HOME/.cache/switchboard-peers`). A missing peer is a test failure, never a skip.
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use crate::lines::wait_for_line;
 
 /// Where the test peers are installed.
 pub fn peers_dir() -> PathBuf {
@@ -96,25 +96,14 @@ impl PeerProcess {
         // Owned by a PeerProcess from the start, so a failed start still kills it.
         let mut peer = PeerProcess { child: spawn(&python_tools_argv(tools, transport), &[]), url: String::new() };
         let stdout = peer.child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
+        let ready =
+            wait_for_line(stdout, Duration::from_secs(30), |l| l.strip_prefix("ready ").map(|u| u.trim().to_owned()));
+        match ready {
+            Ok((url, _)) => {
+                peer.url = url;
+                peer
             }
-        });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(line) => {
-                    if let Some(url) = line.strip_prefix("ready ") {
-                        peer.url = url.trim().to_owned();
-                        return peer;
-                    }
-                }
-                Err(_) => panic!("the Python MCP server did not start within 30 s"),
-            }
+            Err(lines) => panic!("the Python MCP server did not start within 30 s; it printed {lines:?}"),
         }
     }
 }

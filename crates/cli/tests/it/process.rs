@@ -1,10 +1,11 @@
 //! Running the built binary and reading what it prints.
 
-use std::io::{BufRead as _, BufReader, Write as _};
+use std::io::Write as _;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+use switchboard_testkit::lines::wait_for_line;
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
@@ -54,33 +55,16 @@ impl Server {
             .stdin(Stdio::null());
         let mut child = cmd.spawn().expect("spawn switchboard serve");
         let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
+        let listening = wait_for_line(stdout, Duration::from_secs(30), |line| {
+            line.strip_prefix("Switchboard is listening on ")
+                .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
         });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let mut lines = vec![];
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) => {
-                    let listening = line
-                        .strip_prefix("Switchboard is listening on ")
-                        .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned());
-                    lines.push(line);
-                    if let Some(url) = listening {
-                        return Server { child, url, stdout: lines };
-                    }
-                }
-                Err(_) => {
-                    let _ = child.kill();
-                    let output = child.wait_with_output().expect("collect output");
-                    panic!("serve did not start within 30 s; stdout {lines:?}; stderr {}", text(&output.stderr));
-                }
+        match listening {
+            Ok((url, lines)) => Server { child, url, stdout: lines },
+            Err(lines) => {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("collect output");
+                panic!("serve did not start within 30 s; stdout {lines:?}; stderr {}", text(&output.stderr));
             }
         }
     }
