@@ -2,10 +2,10 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use switchboard_core::ConnectorId;
 use switchboard_core::catalog::Tool;
 use switchboard_core::connector::ConnectorStatus;
 use switchboard_core::network::NetworkPolicy;
-use switchboard_core::{ConnectorId, UserId};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -184,11 +184,6 @@ impl Store {
         .execute(&self.pool)
         .await?;
         self.network_policy().await
-    }
-
-    /// Connectors a user created (for listing "mine").
-    pub async fn connectors_of(&self, owner: UserId) -> Result<Vec<Connector>> {
-        Ok(self.list_connectors().await?.into_iter().filter(|c| c.owner_id == owner).collect())
     }
 }
 

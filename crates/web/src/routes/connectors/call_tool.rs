@@ -1,9 +1,8 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use switchboard_mcp::Session;
 
-use super::{client_options, connection_failed, connector_for, endpoint_of, upstream_failed};
+use super::{connector_for, endpoint_of, open_session, upstream_failed};
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
@@ -44,11 +43,7 @@ pub(crate) async fn call_tool(
     validate(&tool.tool.input_schema, &Value::Object(arguments.clone()))?;
 
     let endpoint = endpoint_of(&c)?;
-    let options = client_options(&state).await?;
-    let session = match Session::connect(&endpoint, &options).await {
-        Ok(s) => s,
-        Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
-    };
+    let session = open_session(&state, &endpoint).await?;
     let called = session.call_tool(&name, arguments.clone()).await;
     session.close().await;
     let outcome = called.map_err(|e| upstream_failed(&e))?;

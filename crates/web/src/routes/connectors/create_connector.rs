@@ -2,10 +2,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_core::catalog::Classification;
 use switchboard_core::connector::may_create;
-use switchboard_mcp::{Endpoint, HttpTransport, Session, StdioCommand};
+use switchboard_mcp::{Endpoint, HttpTransport, StdioCommand};
 use switchboard_store::NewConnector;
 
-use super::{client_options, connection_failed, developer_mode_active, upstream_failed};
+use super::{developer_mode_active, open_session, upstream_failed};
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
@@ -42,11 +42,7 @@ pub(crate) async fn create_connector(
     may_create(actor.user.role, dev, local, state.config.allow_local_commands)
         .map_err(|denied| AppError::forbidden("connector_not_allowed", denied.to_string()))?;
 
-    let options = client_options(&state).await?;
-    let session = match Session::connect(&endpoint, &options).await {
-        Ok(s) => s,
-        Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
-    };
+    let session = open_session(&state, &endpoint).await?;
     let listed = session.list_tools().await;
     let (protocol_version, server_info, used_transport) =
         (session.protocol_version().to_owned(), session.server_info().clone(), session.transport());

@@ -13,7 +13,7 @@ pub(crate) mod update_tool;
 use axum::http::StatusCode;
 use switchboard_core::ConnectorId;
 use switchboard_core::connector;
-use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, McpError, StdioCommand};
+use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, McpError, Session, StdioCommand};
 use switchboard_store::Connector;
 
 use crate::auth::Actor;
@@ -41,8 +41,17 @@ pub(crate) async fn connector_for(state: &AppState, actor: &Actor, raw_id: &str)
 }
 
 /// Upstream options with the workspace's current address policy.
-pub(crate) async fn client_options(state: &AppState) -> Result<ClientOptions, AppError> {
+async fn client_options(state: &AppState) -> Result<ClientOptions, AppError> {
     Ok(ClientOptions { network: state.store.network_policy().await?, ..state.config.upstream.clone() })
+}
+
+/// Connect under the workspace's current policy; a failure answers 422 with the diagnosis.
+pub(crate) async fn open_session(state: &AppState, endpoint: &Endpoint) -> Result<Session, AppError> {
+    let options = client_options(state).await?;
+    match Session::connect(endpoint, &options).await {
+        Ok(session) => Ok(session),
+        Err(e) => Err(connection_failed(endpoint, &e, &options).await),
+    }
 }
 
 /// How to reach a stored connector.
@@ -70,7 +79,7 @@ pub(crate) fn endpoint_of(c: &Connector) -> Result<Endpoint, AppError> {
 }
 
 /// 422 with the diagnosis steps.
-pub(crate) async fn connection_failed(endpoint: &Endpoint, err: &McpError, options: &ClientOptions) -> AppError {
+async fn connection_failed(endpoint: &Endpoint, err: &McpError, options: &ClientOptions) -> AppError {
     let steps = switchboard_mcp::diagnose(endpoint, err, options).await;
     AppError::Detailed {
         status: StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,9 +1,8 @@
 use axum::extract::{Path, State};
 use switchboard_core::catalog::Tool;
 use switchboard_core::catalog_diff::diff;
-use switchboard_mcp::Session;
 
-use super::{client_options, connection_failed, connector_for, endpoint_of, upstream_failed};
+use super::{connector_for, endpoint_of, open_session, upstream_failed};
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
@@ -25,11 +24,7 @@ pub(crate) async fn refresh_connector(
 ) -> ApiResult<Json<CatalogDiffView>> {
     let c = connector_for(&state, &actor, &id).await?;
     let endpoint = endpoint_of(&c)?;
-    let options = client_options(&state).await?;
-    let session = match Session::connect(&endpoint, &options).await {
-        Ok(s) => s,
-        Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
-    };
+    let session = open_session(&state, &endpoint).await?;
     let listed = session.list_tools().await;
     let version = session.protocol_version().to_owned();
     session.close().await;
