@@ -9,7 +9,7 @@ use crate::options::ClientOptions;
 /// One step of reaching a server: what was tried, whether it worked, and what to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Step {
-    /// `url`, `resolve`, `connect`, `tls`, `http_status`, `content_type`,
+    /// `url`, `resolve`, `connect`, `tls`, `redirect`, `http_status`, `content_type`,
     /// `protocol`, `jsonrpc`, `auth`, `start` or `tools`.
     pub step: &'static str,
     pub ok: bool,
@@ -66,6 +66,11 @@ pub async fn diagnose(endpoint: &Endpoint, err: &McpError, options: &ClientOptio
                     "start",
                     format!("{program:?} could not be started: {reason}"),
                     "use an absolute path or a program on the server's PATH; the command runs without a shell",
+                )],
+                McpError::Stopped { .. } => vec![failed(
+                    "start",
+                    format!("{program:?} started but {err}"),
+                    "run the command by hand: it must stay running and speak MCP on stdin/stdout (logs go to stderr); a missing argument, file or environment variable is the usual cause",
                 )],
                 other => vec![
                     ok("start", format!("{program:?} started")),

@@ -11,6 +11,8 @@ pub enum McpError {
     EmptyCommand,
     #[error("cannot start {program:?}: {reason}")]
     Spawn { program: String, reason: String },
+    #[error("the program stopped before completing the MCP handshake ({reason}){}", stderr_note(stderr))]
+    Stopped { reason: String, stderr: String },
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("no answer within {0:?}")]
@@ -30,6 +32,10 @@ pub enum McpError {
     NoEndpointEvent(Duration),
     #[error("the server sent an event larger than {0} bytes; Switchboard accepts at most that much")]
     EventTooLarge(usize),
+}
+
+fn stderr_note(stderr: &str) -> String {
+    if stderr.is_empty() { "; it wrote nothing to stderr".into() } else { format!("; its stderr ends with: {stderr}") }
 }
 
 /// An error with its causes, outermost first: `a: b: c`. Transport errors hide the

@@ -17,11 +17,15 @@ mod error;
 mod http_client;
 mod legacy_sse;
 mod options;
+mod pool;
 mod probe;
+mod recording;
 mod session;
+mod stderr_tail;
 
 pub use diagnosis::{Step, diagnose};
 pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::McpError;
 pub use options::ClientOptions;
+pub use pool::SessionPool;
 pub use session::{CallOutcome, Session};

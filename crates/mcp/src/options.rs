@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use switchboard_core::network::NetworkPolicy;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ClientOptions {
     /// Connecting and the protocol handshake together.
     pub connect_timeout: Duration,

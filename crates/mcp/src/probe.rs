@@ -89,6 +89,25 @@ pub(crate) async fn probe_http(url: &Url, options: &ClientOptions) -> Vec<Step> 
         .await;
     let response = match sent {
         Ok(r) => r,
+        Err(e) if e.is_redirect() => {
+            steps.push(failed(
+                "redirect",
+                crate::error::with_causes(&e),
+                "Switchboard follows redirects only within the server's own origin (and never to refused addresses): use the final URL of the MCP endpoint",
+            ));
+            return steps;
+        }
+        Err(e) if e.is_timeout() => {
+            steps.push(failed(
+                "http_status",
+                format!(
+                    "no answer to an MCP initialize POST within {:?}",
+                    options.connect_timeout.max(Duration::from_secs(1))
+                ),
+                "the server accepted the connection but never answered: it may be stuck, or not an HTTP server",
+            ));
+            return steps;
+        }
         Err(e) => {
             let text = crate::error::with_causes(&e);
             let (step, hint) =

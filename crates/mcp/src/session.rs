@@ -6,9 +6,13 @@ use std::time::{Duration, Instant};
 use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
 use rmcp::RoleClient;
 use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientConfig, Implementation, PaginatedRequestParams, ProtocolVersion,
+    CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
+    ClientRequest, Implementation, PaginatedRequestParams, ProtocolVersion, RequestId, ServerResult,
 };
-use rmcp::service::{ClientInitializeError, ClientLifecycleMode, ClientServiceExt, RunningService};
+use rmcp::service::{
+    ClientInitializeError, ClientLifecycleMode, ClientServiceExt, Peer, PeerRequestOptions, RunningService,
+    ServiceError,
+};
 use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use serde_json::{Map, Value};
@@ -20,6 +24,8 @@ use crate::error::{McpError, with_causes};
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
+use crate::recording::{Journal, Recording};
+use crate::stderr_tail::StderrTail;
 
 /// The result of one tool call.
 #[derive(Clone, Debug, PartialEq)]
@@ -31,6 +37,9 @@ pub struct CallOutcome {
     /// Size of the result as received, in bytes of JSON.
     pub bytes: usize,
     pub latency: Duration,
+    /// The JSON-RPC messages of the call as they crossed the transport: the
+    /// `tools/call` request, then its response or error.
+    pub exchange: Vec<Value>,
 }
 
 /// A connected, handshaken MCP client session.
@@ -41,6 +50,7 @@ pub struct Session {
     server_info: Value,
     transport: &'static str,
     options: ClientOptions,
+    journal: Journal,
 }
 
 impl Session {
@@ -50,13 +60,15 @@ impl Session {
     pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<Session, McpError> {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
-        let (service, transport) = tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline))
-            .await
-            .map_err(|_| McpError::Timeout(options.connect_timeout))??;
+        let journal = Journal::default();
+        let (service, transport) =
+            tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, journal.clone()))
+                .await
+                .map_err(|_| McpError::Timeout(options.connect_timeout))??;
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
-        Ok(Session { service, protocol_version, server_info, transport, options: options.clone() })
+        Ok(Session { service, protocol_version, server_info, transport, options: options.clone(), journal })
     }
 
     /// The protocol version the handshake settled on, e.g. `2026-07-28` or `2025-06-18`.
@@ -99,18 +111,41 @@ impl Session {
     }
 
     /// Call a tool. A result larger than `max_result_bytes` is truncated, and says so.
+    /// A call that outlives `call_timeout`, or whose caller gives up, is cancelled
+    /// upstream with `notifications/cancelled`.
     pub async fn call_tool(&self, name: &str, arguments: Map<String, Value>) -> Result<CallOutcome, McpError> {
         let started = Instant::now();
         let params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments);
-        let result = tokio::time::timeout(self.options.call_timeout, self.service.call_tool(params))
-            .await
-            .map_err(|_| McpError::Timeout(self.options.call_timeout))?
-            .map_err(|e| McpError::Protocol(e.to_string()))?;
+        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+        let options = PeerRequestOptions::with_timeout(self.options.call_timeout);
+        let peer = self.service.peer();
+        let handle = peer.send_cancellable_request(request, options).await.map_err(|e| failed(e, self))?;
+        let mut pending = Pending { peer: peer.clone(), id: Some(handle.id.clone()), journal: self.journal.clone() };
+        let answer = handle.await_response().await;
+        let exchange = pending.finish();
+        let result = match answer.map_err(|e| failed(e, self))? {
+            ServerResult::CallToolResult(result) => result,
+            ServerResult::InputRequiredResult(_) => {
+                return Err(McpError::Protocol(
+                    "the server asked for user input during the call, which is not supported yet".into(),
+                ));
+            }
+            _ => {
+                return Err(McpError::Protocol(
+                    "the server answered tools/call with something other than a tool result".into(),
+                ));
+            }
+        };
         let latency = started.elapsed();
         let result = serde_json::to_value(&result).map_err(|e| McpError::Protocol(e.to_string()))?;
         let bytes = result.to_string().len();
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
-        Ok(CallOutcome { result, truncated, bytes, latency })
+        Ok(CallOutcome { result, truncated, bytes, latency, exchange })
+    }
+
+    /// The session can still carry requests.
+    pub fn is_open(&self) -> bool {
+        !self.service.is_closed() && !self.service.peer().is_transport_closed()
     }
 
     /// Close the session (and, for a local command, end its process group).
@@ -120,6 +155,41 @@ impl Session {
 }
 
 type Service = RunningService<RoleClient, ClientConfig>;
+
+fn failed(error: ServiceError, session: &Session) -> McpError {
+    match error {
+        ServiceError::Timeout { .. } => McpError::Timeout(session.options.call_timeout),
+        other => McpError::Protocol(other.to_string()),
+    }
+}
+
+/// A call in flight. Dropped before it is finished — its caller went away —
+/// it tells the server to stop with `notifications/cancelled`.
+struct Pending {
+    peer: Peer<RoleClient>,
+    id: Option<RequestId>,
+    journal: Journal,
+}
+
+impl Pending {
+    /// The call is over: its messages.
+    fn finish(&mut self) -> Vec<Value> {
+        self.id.take().map(|id| self.journal.take(&id)).unwrap_or_default()
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else { return };
+        self.journal.take(&id);
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let peer = self.peer.clone();
+        let reason = Some("the caller gave up on the call".to_owned());
+        runtime.spawn(async move {
+            let _ = peer.notify_cancelled(CancelledNotificationParam::new(Some(id), reason)).await;
+        });
+    }
+}
 
 fn client_info() -> ClientConfig {
     ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
@@ -137,13 +207,20 @@ async fn handshake(
     endpoint: &Endpoint,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
+    journal: Journal,
 ) -> Result<(Service, &'static str), McpError> {
     match endpoint {
-        Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline).await,
+        Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline, journal).await,
         Endpoint::Stdio(command) => {
-            let transport = spawn(command)?;
-            let service = client_info().serve_with_lifecycle(transport, discover_or_initialize()).await;
-            Ok((service.map_err(|e| McpError::Connect(with_causes(&e)))?, "stdio"))
+            let (child, stderr) = spawn(command)?;
+            let transport = Recording::new(child, journal);
+            match client_info().serve_with_lifecycle(transport, discover_or_initialize()).await {
+                Ok(service) => Ok((service, "stdio")),
+                Err(e) => Err(McpError::Stopped {
+                    reason: with_causes(&e),
+                    stderr: stderr.read(Duration::from_millis(500)).await,
+                }),
+            }
         }
     }
 }
@@ -153,20 +230,22 @@ async fn serve_http(
     transport: HttpTransport,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
+    journal: Journal,
 ) -> Result<(Service, &'static str), McpError> {
     http_client::preflight(url, &options.network).await?;
     let client = http_client::build(options)?;
     if transport == HttpTransport::Sse {
-        return Ok((serve_sse(client, url, options, deadline).await?, "sse"));
+        return Ok((serve_sse(client, url, options, deadline, journal).await?, "sse"));
     }
     let config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
-    let streamable = StreamableHttpClientTransport::with_client(client.clone(), config);
+    let streamable =
+        Recording::new(StreamableHttpClientTransport::with_client(client.clone(), config), journal.clone());
     match client_info().serve_with_lifecycle(streamable, discover_or_initialize()).await {
         Ok(service) => Ok((service, "streamable_http")),
         Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
             let refused = with_causes(initialize_failure(&e));
             tracing::debug!(error = %refused, "the server refused Streamable HTTP; trying HTTP+SSE");
-            match serve_sse(client, url, options, deadline).await {
+            match serve_sse(client, url, options, deadline, journal).await {
                 Ok(service) => Ok((service, "sse")),
                 Err(McpError::Connect(sse)) => Err(McpError::Connect(format!(
                     "the server refused Streamable HTTP ({refused}), and HTTP+SSE at the same URL failed: {sse}"
@@ -185,8 +264,9 @@ async fn serve_sse(
     url: &Url,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
+    journal: Journal,
 ) -> Result<Service, McpError> {
-    let transport = LegacySseTransport::connect(client, url, options, deadline).await?;
+    let transport = Recording::new(LegacySseTransport::connect(client, url, options, deadline).await?, journal);
     let info = client_info().with_protocol_version(ProtocolVersion::V_2024_11_05);
     info.serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
         .await
@@ -234,7 +314,7 @@ fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
 }
 
 /// Start a local command in its own process group, with a clean environment.
-fn spawn(command: &StdioCommand) -> Result<TokioChildProcess, McpError> {
+fn spawn(command: &StdioCommand) -> Result<(TokioChildProcess, StderrTail), McpError> {
     let (program, args) = command.argv.split_first().ok_or(McpError::EmptyCommand)?;
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args).env_clear();
@@ -249,11 +329,12 @@ fn spawn(command: &StdioCommand) -> Result<TokioChildProcess, McpError> {
     }
     let mut wrapped = CommandWrap::from(cmd);
     wrapped.wrap(ProcessGroup::leader()).wrap(KillOnDrop);
-    let (transport, _stderr) = TokioChildProcess::builder(wrapped)
-        .stderr(Stdio::null())
+    let (transport, stderr) = TokioChildProcess::builder(wrapped)
+        .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| McpError::Spawn { program: program.clone(), reason: e.to_string() })?;
-    Ok(transport)
+    let stderr = stderr.ok_or_else(|| McpError::Spawn { program: program.clone(), reason: "no stderr pipe".into() })?;
+    Ok((transport, StderrTail::drain(stderr, program.clone())))
 }
 
 #[cfg(test)]

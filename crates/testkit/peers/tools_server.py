@@ -8,7 +8,9 @@ tool set between two refreshes. Every call answers with the tool name and the
 arguments it received (text and structuredContent), except:
   - a tool named "fail" answers isError: true;
   - a tool named "big" answers `size` bytes of text;
-  - a tool named "slow" sleeps `seconds` before answering.
+  - a tool named "slow" sleeps `seconds` before answering; when the client
+    cancels it (notifications/cancelled), it writes "cancelled" to the file named
+    by its `record` argument, if any.
 Prints "ready http://127.0.0.1:PORT/PATH" on stdout once it accepts connections.
 """
 
@@ -49,7 +51,13 @@ async def call_tool(ctx, params: types.CallToolRequestParams):
         text = "x" * int(args.get("size", 0))
         return types.CallToolResult(content=[types.TextContent(type="text", text=text)])
     if params.name == "slow":
-        await asyncio.sleep(float(args.get("seconds", 1)))
+        try:
+            await asyncio.sleep(float(args.get("seconds", 1)))
+        except asyncio.CancelledError:
+            if args.get("record"):
+                with open(args["record"], "w", encoding="utf-8") as f:
+                    f.write("cancelled")
+            raise
     echo = {"tool": params.name, "arguments": args}
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=json.dumps(echo))],

@@ -24,11 +24,45 @@ async fn large_results_are_capped_and_slow_calls_time_out() {
     assert!(outcome.result.to_string().len() < 4096 + 512, "capped near the limit");
     assert!(outcome.result["content"][0]["text"].as_str().expect("text").contains("[result truncated"));
 
+    assert_eq!(outcome.exchange.len(), 2, "request and response: {:?}", outcome.exchange);
+    assert_eq!(outcome.exchange[0]["method"], "tools/call");
+    assert_eq!(outcome.exchange[0]["params"]["name"], "big");
+    assert_eq!(outcome.exchange[1]["id"], outcome.exchange[0]["id"]);
+    assert!(
+        outcome.exchange[1]["result"]["content"][0]["text"].as_str().expect("text").len() >= 100_000,
+        "as received"
+    );
+
+    // A call that outlives the timeout is cancelled upstream, not left running.
+    let record = dir.path().join("cancelled");
     let started = Instant::now();
-    let args = json!({"seconds": 30}).as_object().cloned().expect("object");
+    let args = json!({"seconds": 30, "record": record}).as_object().cloned().expect("object");
     let slow = session.call_tool("slow", args).await;
     assert!(matches!(slow, Err(McpError::Timeout(_))), "{slow:?}");
     assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(eventually_read(&record).await, "cancelled", "the server was told to stop");
+
+    // So is a call whose caller gives up.
+    let record = dir.path().join("abandoned");
+    let args = json!({"seconds": 30, "record": record}).as_object().cloned().expect("object");
+    let abandoned = tokio::time::timeout(Duration::from_millis(500), session.call_tool("slow", args)).await;
+    assert!(abandoned.is_err(), "still running when given up on");
+    assert_eq!(eventually_read(&record).await, "cancelled", "the server was told to stop");
+
+    // The session goes on serving calls.
+    let args = json!({"size": 10}).as_object().cloned().expect("object");
+    assert!(!session.call_tool("big", args).await.expect("call after cancellations").truncated);
+}
+
+/// The file's text once it exists (within 10 s), or "" when it never appears.
+async fn eventually_read(path: &std::path::Path) -> String {
+    for _ in 0..100 {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    String::new()
 }
 
 #[tokio::test]

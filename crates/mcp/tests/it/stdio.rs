@@ -33,5 +33,9 @@ async fn commands_that_cannot_serve_fail_clearly() {
     assert!(matches!(Session::connect(&stdio(vec![]), &options()).await, Err(McpError::EmptyCommand)));
     let exits = Session::connect(&stdio(vec!["true".into()]), &options()).await;
     let err = exits.expect_err("a command that exits at once is no server");
-    assert!(matches!(err, McpError::Connect(_)), "{err:?}");
+    assert!(matches!(&err, McpError::Stopped { stderr, .. } if stderr.is_empty()), "{err:?}");
+    assert!(err.to_string().contains("it wrote nothing to stderr"), "{err}");
+    let argv = vec!["sh".into(), "-c".into(), "echo 'missing API_KEY' >&2; exit 2".into()];
+    let err = Session::connect(&stdio(argv), &options()).await.expect_err("exits with an error");
+    assert!(matches!(&err, McpError::Stopped { stderr, .. } if stderr == "missing API_KEY"), "{err:?}");
 }
