@@ -21,6 +21,8 @@ pub struct TestApp {
     /// The one-time setup token (valid until the first owner exists).
     pub setup_token: String,
     pub db: TestDb,
+    /// The server's state, for looking inside (its kept upstream sessions, say).
+    pub state: AppState,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -53,11 +55,11 @@ impl TestApp {
         let config = configure(WebConfig::for_public_url(&url).allow_loopback(port));
         let setup_token = random_token(24);
         let state = AppState::new(store.clone(), config, SetupToken::new(Some(setup_token.clone())));
-        let router = app(state);
+        let router = app(state.clone());
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        TestApp { url, store, setup_token: setup_token.expose().to_owned(), db, server }
+        TestApp { url, store, setup_token: setup_token.expose().to_owned(), db, state, server }
     }
 
     pub fn at(&self, path: &str) -> String {

@@ -93,8 +93,15 @@ impl PeerProcess {
 
     /// The PyPI `mcp` server over `streamable-http` or `sse`, tools from `tools`.
     pub fn python_tools(tools: &Path, transport: &str) -> PeerProcess {
+        Self::python_tools_on(tools, transport, 0)
+    }
+
+    /// The same on a given port (0: any free one): a server restarted where it was.
+    pub fn python_tools_on(tools: &Path, transport: &str, port: u16) -> PeerProcess {
+        let mut argv = python_tools_argv(tools, transport);
+        argv.extend(["--port".to_owned(), port.to_string()]);
         // Owned by a PeerProcess from the start, so a failed start still kills it.
-        let mut peer = PeerProcess { child: spawn(&python_tools_argv(tools, transport), &[]), url: String::new() };
+        let mut peer = PeerProcess { child: spawn(&argv, &[]), url: String::new() };
         let stdout = peer.child.stdout.take().expect("stdout");
         let ready =
             wait_for_line(stdout, Duration::from_secs(30), |l| l.strip_prefix("ready ").map(|u| u.trim().to_owned()));

@@ -2,11 +2,15 @@
 
 use std::sync::{Arc, Mutex};
 
-use switchboard_core::SecretString;
+use switchboard_core::{ConnectorId, SecretString};
+use switchboard_mcp::SessionPool;
 use switchboard_store::Store;
 
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
+
+/// How long an upstream session is kept without calls.
+pub(crate) const UPSTREAM_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
 
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
@@ -17,11 +21,14 @@ pub struct Inner {
     pub config: WebConfig,
     pub setup: SetupToken,
     pub(crate) metrics: Metrics,
+    /// Upstream sessions kept between calls, per connector.
+    pub sessions: SessionPool<ConnectorId>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, setup: SetupToken) -> Self {
-        Self(Arc::new(Inner { store, config, setup, metrics: Metrics::default() }))
+        let sessions = SessionPool::new(UPSTREAM_IDLE);
+        Self(Arc::new(Inner { store, config, setup, metrics: Metrics::default(), sessions }))
     }
 }
 

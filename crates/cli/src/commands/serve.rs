@@ -46,10 +46,15 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
 
     tokio::spawn(purge_sessions(store.clone()));
     let state = AppState::new(store.clone(), config, setup);
+    tokio::spawn(close_idle_upstreams(state.clone()));
     println!("Switchboard is listening on http://{local} (public URL {public_url})");
     tracing::info!(%local, %public_url, backend = store.backend().as_str(), "listening");
 
-    axum::serve(listener, app(state)).with_graceful_shutdown(signals.received()).await.context("server error")?;
+    axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(signals.received())
+        .await
+        .context("server error")?;
+    state.sessions.close_all().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -69,6 +74,15 @@ async fn purge_sessions(store: switchboard_store::Store) {
             Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
         }
+    }
+}
+
+/// Close upstream sessions nobody used for a while (local commands end with them).
+async fn close_idle_upstreams(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        state.sessions.close_idle().await;
     }
 }
 

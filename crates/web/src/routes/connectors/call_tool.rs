@@ -1,8 +1,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use switchboard_mcp::McpError;
 
-use super::{connector_for, endpoint_of, open_session, upstream_failed};
+use super::{connector_for, kept_session, upstream_failed};
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
@@ -42,16 +43,19 @@ pub(crate) async fn call_tool(
     };
     validate(&tool.tool.input_schema, &Value::Object(arguments.clone()))?;
 
-    let endpoint = endpoint_of(&c)?;
-    let session = open_session(&state, &endpoint).await?;
-    let called = session.call_tool(&name, arguments.clone()).await;
-    session.close().await;
-    let outcome = called.map_err(|e| upstream_failed(&e))?;
+    let session = kept_session(&state, &c).await?;
+    let outcome = match session.call_tool(&name, arguments).await {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            if !matches!(e, McpError::Timeout(_)) {
+                // The session may be what broke: the next call starts a new one.
+                state.sessions.evict(&c.id).await;
+            }
+            return Err(upstream_failed(&e));
+        }
+    };
     tracing::info!(actor = %actor.user.id, connector = %c.id, tool = %name, micros = outcome.latency.as_micros() as u64, "playground call");
-    let exchange = json!({
-        "request": {"jsonrpc": "2.0", "method": "tools/call", "params": {"name": name, "arguments": arguments}},
-        "response": {"jsonrpc": "2.0", "result": outcome.result},
-    });
+    let exchange = exchange_view(&outcome.exchange);
     Ok(Json(CallToolView {
         is_error: outcome.result["isError"] == true,
         result: outcome.result,
@@ -60,6 +64,23 @@ pub(crate) async fn call_tool(
         latency_ms: outcome.latency.as_secs_f64() * 1000.0,
         exchange,
     }))
+}
+
+/// `{request, response}` from the messages of the call, in the order they crossed;
+/// a cancellation, if any, under `cancelled`.
+fn exchange_view(messages: &[Value]) -> Value {
+    let mut exchange = serde_json::Map::new();
+    for message in messages {
+        let key = if message.get("method").and_then(Value::as_str) == Some("tools/call") {
+            "request"
+        } else if message.get("method").is_some() {
+            "cancelled"
+        } else {
+            "response"
+        };
+        exchange.insert(key.to_owned(), message.clone());
+    }
+    Value::Object(exchange)
 }
 
 /// Check `instance` against the tool's JSON Schema; every error, with where it is.

@@ -19,6 +19,7 @@ pub(crate) async fn delete_connector(
 ) -> ApiResult<StatusCode> {
     let c = connector_for(&state, &actor, &id).await?;
     state.store.delete_connector(c.id).await?;
+    state.sessions.evict(&c.id).await;
     tracing::info!(actor = %actor.user.id, connector = %c.id, "connector deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -10,6 +10,8 @@ pub(crate) mod list_tools;
 pub(crate) mod refresh_connector;
 pub(crate) mod update_tool;
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use switchboard_core::ConnectorId;
 use switchboard_core::connector;
@@ -51,6 +53,17 @@ pub(crate) async fn open_session(state: &AppState, endpoint: &Endpoint) -> Resul
     match Session::connect(endpoint, &options).await {
         Ok(session) => Ok(session),
         Err(e) => Err(connection_failed(endpoint, &e, &options).await),
+    }
+}
+
+/// The connector's kept session (see [`switchboard_mcp::SessionPool`]), connecting
+/// when there is none; a failure answers 422 with the diagnosis.
+pub(crate) async fn kept_session(state: &AppState, c: &Connector) -> Result<Arc<Session>, AppError> {
+    let endpoint = endpoint_of(c)?;
+    let options = client_options(state).await?;
+    match state.sessions.session(&c.id, &endpoint, &options).await {
+        Ok(session) => Ok(session),
+        Err(e) => Err(connection_failed(&endpoint, &e, &options).await),
     }
 }
 

@@ -24,6 +24,8 @@ pub(crate) async fn refresh_connector(
 ) -> ApiResult<Json<CatalogDiffView>> {
     let c = connector_for(&state, &actor, &id).await?;
     let endpoint = endpoint_of(&c)?;
+    // A fresh handshake, as at creation; the kept session goes with the old catalog.
+    state.sessions.evict(&c.id).await;
     let session = open_session(&state, &endpoint).await?;
     let listed = session.list_tools().await;
     let version = session.protocol_version().to_owned();

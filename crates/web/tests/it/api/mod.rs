@@ -9,6 +9,7 @@ mod openapi;
 mod session;
 mod setup;
 mod tokens;
+mod upstream_failures;
 mod users;
 mod workspace;
 

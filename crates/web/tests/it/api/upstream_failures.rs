@@ -1,0 +1,197 @@
+//! Upstreams that are not, or no longer, MCP servers: each gives a clear,
+//! specific error through the API, and nothing is stored half-made.
+//!
+//! The broken servers here are raw TCP listeners that answer with fixed bytes
+//! (an HTML page, a redirect, garbage, silence): misbehaviour no real MCP peer
+//! can be asked for.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use switchboard_core::Role;
+use switchboard_testkit::peers::{PeerProcess, python_tools_argv};
+use switchboard_testkit::{DbKind, Signed, TestApp};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::{assert_problem, send};
+
+/// A listener that answers every request with `response` (or never, when `None`).
+async fn broken_server(response: Option<&'static str>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let _ = stream.read(&mut buf).await;
+                match response {
+                    Some(bytes) => {
+                        let _ = stream.write_all(bytes.as_bytes()).await;
+                        let _ = stream.shutdown().await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(60)).await,
+                }
+            });
+        }
+    });
+    url
+}
+
+fn http_answer(status: &str, content_type: &str, extra: &str, body: &str) -> &'static str {
+    let text = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    Box::leak(text.into_boxed_str())
+}
+
+/// The failing step of a 422 `connection_failed`: (step, detail, has a hint).
+fn failing_step(got: &(reqwest::StatusCode, Value)) -> (String, String, bool) {
+    assert_problem(got, 422, "connection_failed");
+    let steps = got.1["details"]["steps"].as_array().cloned().unwrap_or_default();
+    let failed = steps.iter().find(|s| s["ok"] == false).cloned().unwrap_or(Value::Null);
+    (
+        failed["step"].as_str().unwrap_or_default().to_owned(),
+        failed["detail"].as_str().unwrap_or_default().to_owned(),
+        failed["hint"].as_str().is_some_and(|h| !h.is_empty()),
+    )
+}
+
+async fn create(app: &TestApp, who: &Signed, body: Value) -> (reqwest::StatusCode, Value) {
+    send(who.client.post(app.at("/api/v1/connectors")).headers(who.csrf_headers()).json(&body)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_upstreams_are_diagnosed_step_by_step() {
+    let app = TestApp::start_with(DbKind::Sqlite, |mut c| {
+        c.upstream.connect_timeout = Duration::from_secs(2);
+        c.allow_local_commands = true;
+        c
+    })
+    .await;
+    let admin = app.signed_in("admin@example.com", Role::Admin).await;
+    let by_url = |url: String| json!({"name": "Broken", "url": url});
+
+    let html = broken_server(Some(http_answer("200 OK", "text/html", "", "<html><body>Welcome</body></html>"))).await;
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(html)).await);
+    assert_eq!(step, "content_type", "{detail}");
+    assert!(detail.contains("text/html"), "{detail}");
+    assert!(hint);
+
+    let garbage = broken_server(Some(http_answer("200 OK", "application/json", "", "{\"hello\": \"world\"}"))).await;
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(garbage)).await);
+    assert_eq!(step, "jsonrpc", "{detail}");
+    assert!(hint);
+
+    let not_json = broken_server(Some(http_answer("200 OK", "application/json", "", "not json at all"))).await;
+    let (step, _, _) = failing_step(&create(&app, &admin, by_url(not_json)).await);
+    assert_eq!(step, "jsonrpc");
+
+    let to_metadata = broken_server(Some(http_answer(
+        "307 Temporary Redirect",
+        "text/plain",
+        "location: http://169.254.169.254/latest/meta-data/\r\n",
+        "",
+    )))
+    .await;
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(to_metadata)).await);
+    assert_eq!(step, "redirect", "{detail}");
+    assert!(detail.contains("169.254.169.254"), "{detail}");
+    assert!(hint);
+
+    let silent = broken_server(None).await;
+    let started = std::time::Instant::now();
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(silent)).await);
+    assert_eq!(step, "http_status", "{detail}");
+    assert!(detail.contains("no answer"), "{detail}");
+    assert!(hint);
+    assert!(started.elapsed() < Duration::from_secs(15), "bounded by the connect timeout");
+
+    let exits = json!({"name": "Exits", "command": {"argv": ["sh", "-c", "echo starting >&2; exit 3"]}});
+    let (step, detail, hint) = failing_step(&create(&app, &admin, exits).await);
+    assert_eq!(step, "start", "{detail}");
+    assert!(detail.contains("stopped before completing the MCP handshake"), "{detail}");
+    assert!(detail.contains("starting"), "what it wrote to stderr: {detail}");
+    assert!(hint);
+
+    assert!(app.store.list_connectors().await.expect("listed").is_empty(), "nothing stored half-made");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_dies_and_comes_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("tools.json");
+    let tools = json!([{"name": "lookup", "description": "Use this when you need a record.",
+        "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}]);
+    std::fs::write(&file, tools.to_string()).expect("write tools");
+    let app = TestApp::start_with(DbKind::Sqlite, |mut c| {
+        c.upstream.connect_timeout = Duration::from_secs(3);
+        c.allow_local_commands = true;
+        c
+    })
+    .await;
+    let admin = app.signed_in("admin@example.com", Role::Admin).await;
+    let call = |id: &str| {
+        admin
+            .client
+            .post(app.at(&format!("/api/v1/connectors/{id}/tools/lookup/call")))
+            .headers(admin.csrf_headers())
+            .json(&json!({"arguments": {}}))
+    };
+
+    // Over HTTP: calls share one session; when the server dies the call says so,
+    // and once it is back the next call reconnects on its own.
+    let peer = PeerProcess::python_tools(&file, "streamable-http");
+    let url = peer.url.clone();
+    let (status, created) = create(&app, &admin, json!({"name": "Records", "url": url})).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+    for _ in 0..3 {
+        let (status, called) = send(call(&id)).await;
+        assert_eq!(status, 200, "{called}");
+        assert_eq!(called["exchange"]["request"]["params"]["name"], "lookup");
+        assert_eq!(called["exchange"]["response"]["id"], called["exchange"]["request"]["id"]);
+    }
+    assert_eq!(app.state.sessions.open_count().await, 1, "one kept session");
+    drop(peer);
+    let (status, dead) = send(call(&id)).await;
+    assert!(status == 502 || status == 422, "{status} {dead}");
+    assert!(dead["detail"].as_str().unwrap_or_default().contains("MCP server"), "{dead}");
+    let port: u16 = url.rsplit(':').next().and_then(|p| p.trim_end_matches("/mcp").parse().ok()).expect("port");
+    let _back = PeerProcess::python_tools_on(&file, "streamable-http", port);
+    let (status, again) = send(call(&id)).await;
+    assert_eq!(status, 200, "reconnected: {again}");
+
+    // Over stdio: a command that dies is started again by the next call, and
+    // ends with its connector.
+    let argv = python_tools_argv(&file, "stdio");
+    let pattern = format!("{} --transport stdio", file.display());
+    let (status, created) = create(&app, &admin, json!({"name": "Local", "command": {"argv": argv}})).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(send(call(&id)).await.0, 200);
+    assert_eq!(running(&pattern), 1, "one kept process");
+    assert_eq!(send(call(&id)).await.0, 200);
+    assert_eq!(running(&pattern), 1, "still one: the session is kept, not restarted per call");
+    std::process::Command::new("pkill").args(["-KILL", "-f", &pattern]).status().expect("pkill");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, again) = send(call(&id)).await;
+    assert_eq!(status, 200, "restarted: {again}");
+    let delete = admin.client.delete(app.at(&format!("/api/v1/connectors/{id}"))).headers(admin.csrf_headers());
+    assert_eq!(send(delete).await.0, 204);
+    assert_eq!(app.state.sessions.open_count().await, 1, "only the HTTP connector's session is left");
+    for _ in 0..50 {
+        if running(&pattern) == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the deleted connector's process still runs");
+}
+
+/// How many processes run with `pattern` in their command line.
+fn running(pattern: &str) -> usize {
+    let out = std::process::Command::new("pgrep").args(["-f", pattern]).output().expect("pgrep");
+    String::from_utf8_lossy(&out.stdout).lines().count()
+}
