@@ -121,7 +121,7 @@ impl Session {
 
 type Service = RunningService<RoleClient, ClientConfig>;
 
-fn client_info() -> ClientConfig {
+pub(crate) fn client_info() -> ClientConfig {
     ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
 }
 
