@@ -50,6 +50,28 @@ pub(crate) enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check an MCP server's readiness: transports, protocol versions, OAuth discovery,
+    /// and every tool's name, schema, annotations and descriptions. Exits 1 when a check fails.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DoctorArgs {
+    /// The server's MCP endpoint, e.g. http://127.0.0.1:3333/mcp (or its /sse URL).
+    #[arg(value_parser = parse_http_url)]
+    pub(crate) url: url::Url,
+    /// Print the report as JSON (the shape of POST /api/v1/doctor) instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// An absolute http(s) URL with a host.
+fn parse_http_url(text: &str) -> Result<url::Url, String> {
+    let url: url::Url = text.trim().parse().map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err("the URL must start with http:// or https:// and name a host".to_owned());
+    }
+    Ok(url)
 }
 
 #[derive(Debug, Args)]

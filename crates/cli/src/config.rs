@@ -107,7 +107,9 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
     })
 }
 
-fn upstream(file: &FileConfig) -> switchboard_mcp::ClientOptions {
+/// Timeouts and limits for MCP servers from the config file; the address policy is
+/// the default one (private allowed, link-local and metadata refused).
+pub(crate) fn upstream(file: &FileConfig) -> switchboard_mcp::ClientOptions {
     let defaults = switchboard_mcp::ClientOptions::default();
     switchboard_mcp::ClientOptions {
         connect_timeout: file

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
         }
     };
     match runtime.block_on(commands::run(cli)) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // One line a person can act on; details (if any) were logged.
             eprintln!("error: {e:#}");

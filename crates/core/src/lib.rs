@@ -9,6 +9,7 @@ pub mod catalog_diff;
 pub mod connector;
 pub mod credentials;
 pub mod developer_mode;
+pub mod doctor;
 pub mod email;
 pub mod ids;
 pub mod network;

@@ -11,9 +11,12 @@
 //! Architecture invariant: this crate knows MCP and HTTP-as-a-client; it knows no
 //! SQL and none of Switchboard's own routes.
 
+mod auth_discovery;
 mod diagnosis;
+mod doctor;
 mod endpoint;
 mod error;
+mod handshakes;
 mod http_client;
 mod legacy_sse;
 mod options;
@@ -24,6 +27,7 @@ mod session;
 mod stderr_tail;
 
 pub use diagnosis::{Step, diagnose};
+pub use doctor::{DoctorReport, ServerIdentity, examine};
 pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::McpError;
 pub use options::ClientOptions;

@@ -89,34 +89,8 @@ pub(crate) async fn probe_http(url: &Url, options: &ClientOptions) -> Vec<Step> 
         .await;
     let response = match sent {
         Ok(r) => r,
-        Err(e) if e.is_redirect() => {
-            steps.push(failed(
-                "redirect",
-                crate::error::with_causes(&e),
-                "Switchboard follows redirects only within the server's own origin (and never to refused addresses): use the final URL of the MCP endpoint",
-            ));
-            return steps;
-        }
-        Err(e) if e.is_timeout() => {
-            steps.push(failed(
-                "http_status",
-                format!(
-                    "no answer to an MCP initialize POST within {:?}",
-                    options.connect_timeout.max(Duration::from_secs(1))
-                ),
-                "the server accepted the connection but never answered: it may be stuck, or not an HTTP server",
-            ));
-            return steps;
-        }
         Err(e) => {
-            let text = crate::error::with_causes(&e);
-            let (step, hint) =
-                if text.to_ascii_lowercase().contains("certificate") || url.scheme() == "https" && e.is_connect() {
-                    ("tls", "the server's TLS certificate is not trusted or does not match the host name")
-                } else {
-                    ("http_status", "the server closed the connection without an HTTP answer")
-                };
-            steps.push(failed(step, text, hint));
+            steps.push(unanswered(url, &e, options));
             return steps;
         }
     };
@@ -176,6 +150,34 @@ pub(crate) async fn probe_http(url: &Url, options: &ClientOptions) -> Vec<Step> 
         )),
     }
     steps
+}
+
+/// The step that failed when a request got no HTTP answer, with a hint for its cause.
+fn unanswered(url: &Url, e: &reqwest::Error, options: &ClientOptions) -> Step {
+    let text = crate::error::with_causes(e);
+    if e.is_timeout() {
+        return failed(
+            "http_status",
+            format!(
+                "no answer to the initialize POST within {:?}",
+                options.connect_timeout.max(Duration::from_secs(1))
+            ),
+            "the server accepted the connection but never answered the initialize POST: check that an MCP \
+             server (not another service) listens on this port and that it is not stuck",
+        );
+    }
+    if e.is_redirect() {
+        return failed(
+            "redirect",
+            text,
+            "the server redirects elsewhere; Switchboard follows redirects only within the same origin and to \
+             addresses the workspace allows: use the final URL of the MCP endpoint",
+        );
+    }
+    if text.to_ascii_lowercase().contains("certificate") || url.scheme() == "https" && e.is_connect() {
+        return failed("tls", text, "the server's TLS certificate is not trusted or does not match the host name");
+    }
+    failed("http_status", text, "the server closed the connection without an HTTP answer")
 }
 
 async fn read_bounded(mut response: reqwest::Response) -> String {

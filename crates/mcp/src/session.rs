@@ -191,7 +191,7 @@ impl Drop for Pending {
     }
 }
 
-fn client_info() -> ClientConfig {
+pub(crate) fn client_info() -> ClientConfig {
     ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
 }
 

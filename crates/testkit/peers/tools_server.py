@@ -1,6 +1,8 @@
 """An MCP server whose tool set is read from a JSON file, for Switchboard's tests.
 
     python tools_server.py --tools tools.json --transport streamable-http|sse|stdio --port N
+    python tools_server.py --tools tools.json --auth [--scopes S] [--as-scopes S] [--as-registration]
+                           [--as-discovery oauth|openid] [--as-no-pkce]
 
 The file holds a list of MCP tool definitions (name, description, inputSchema,
 annotations, ...). It is read again on every tools/list, so a test can change the
@@ -12,11 +14,27 @@ arguments it received (text and structuredContent), except:
     cancels it (notifications/cancelled), it writes "cancelled" to the file named
     by its `record` argument, if any.
 Prints "ready http://127.0.0.1:PORT/PATH" on stdout once it accepts connections.
+
+With --unchecked-schemas, inputSchema and outputSchema go out exactly as the file
+has them: the SDK refuses to send a schema that is not `"type": "object"`, and this
+lets the server behave like one built without that check (everything else is still
+validated by the SDK).
+
+With --auth (streamable-http only) the server is an OAuth protected resource that
+accepts no token at all: every MCP request is answered 401 with a Bearer challenge
+naming its Protected Resource Metadata (RFC 9728), served at
+/.well-known/oauth-protected-resource/mcp with `--scopes` as scopes_supported. The
+same origin plays the authorization server and serves its metadata, built by the
+SDK's own `build_metadata`: at /.well-known/oauth-authorization-server (RFC 8414,
+`--as-discovery oauth`, the default) or /.well-known/openid-configuration (`openid`),
+with `--as-scopes` as scopes_supported, a registration_endpoint with
+`--as-registration`, and without code_challenge_methods_supported with `--as-no-pkce`.
 """
 
 import argparse
 import asyncio
 import json
+import socket
 import sys
 
 import uvicorn
@@ -65,23 +83,89 @@ async def call_tool(ctx, params: types.CallToolRequestParams):
     )
 
 
+def send_schemas_unchecked():
+    """Let tools/list results carry the file's schemas even where the SDK would refuse them."""
+    from mcp_types import methods
+
+    checked = methods.serialize_server_result
+
+    def lenient(method, version, data, **kwargs):
+        if method != "tools/list":
+            return checked(method, version, data, **kwargs)
+        raw = [dict(t) for t in data.get("tools", [])]
+        placeholders = [{**t, "inputSchema": {"type": "object"}} for t in raw]
+        for t in placeholders:
+            t.pop("outputSchema", None)
+        result = checked(method, version, {**data, "tools": placeholders}, **kwargs)
+        for sent, original in zip(result["tools"], raw):
+            for key in ("inputSchema", "outputSchema"):
+                if key in original:
+                    sent[key] = original[key]
+        return result
+
+    methods.serialize_server_result = lenient
+
+
 def build_server():
     return Server("switchboard-test-tools", version="1.0.0", on_list_tools=list_tools, on_call_tool=call_tool)
 
 
-def serve_http(app, port, path):
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+def bind(port):
+    """A listening socket on 127.0.0.1, bound before the app exists so the app knows its own URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def serve_http(app, sock, path):
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
 
     async def run():
-        task = asyncio.create_task(server.serve())
+        task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:
             await asyncio.sleep(0.02)
-        sock = server.servers[0].sockets[0]
         print(f"ready http://127.0.0.1:{sock.getsockname()[1]}{path}", flush=True)
         await task
 
     asyncio.run(run())
+
+
+class NoTokens:
+    """A token verifier that accepts no token: every request is unauthenticated."""
+
+    async def verify_token(self, token):
+        return None
+
+
+def auth_app(server, origin, args):
+    from mcp.server.auth.routes import build_metadata
+    from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    scopes = args.scopes.split()
+    settings = AuthSettings(
+        issuer_url=origin,
+        resource_server_url=f"{origin}/mcp",
+        required_scopes=scopes,
+        validate_token_resource=False,
+    )
+    registration = ClientRegistrationOptions(enabled=args.as_registration, valid_scopes=args.as_scopes.split())
+    metadata = build_metadata(settings.issuer_url, None, registration, RevocationOptions())
+    if args.as_no_pkce:
+        metadata.code_challenge_methods_supported = None
+    document = metadata.model_dump(mode="json", exclude_none=True)
+    well_known = {"oauth": "/.well-known/oauth-authorization-server", "openid": "/.well-known/openid-configuration"}
+
+    async def as_metadata(request):
+        return JSONResponse(document)
+
+    routes = [Route(well_known[args.as_discovery], endpoint=as_metadata, methods=["GET"])]
+    return server.streamable_http_app(
+        host="127.0.0.1", auth=settings, token_verifier=NoTokens(), custom_starlette_routes=routes
+    )
 
 
 def sse_app(server):
@@ -106,13 +190,26 @@ def main():
     parser.add_argument("--tools", required=True)
     parser.add_argument("--transport", choices=["streamable-http", "sse", "stdio"], default="streamable-http")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--unchecked-schemas", action="store_true")
+    parser.add_argument("--auth", action="store_true")
+    parser.add_argument("--scopes", default="mcp:tools")
+    parser.add_argument("--as-scopes", default="mcp:tools offline_access")
+    parser.add_argument("--as-registration", action="store_true")
+    parser.add_argument("--as-discovery", choices=["oauth", "openid"], default="oauth")
+    parser.add_argument("--as-no-pkce", action="store_true")
     args = parser.parse_args()
     TOOLS_FILE = args.tools
+    if args.unchecked_schemas:
+        send_schemas_unchecked()
     server = build_server()
-    if args.transport == "streamable-http":
-        serve_http(server.streamable_http_app(host="127.0.0.1"), args.port, "/mcp")
+    if args.auth:
+        sock = bind(args.port)
+        origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        serve_http(auth_app(server, origin, args), sock, "/mcp")
+    elif args.transport == "streamable-http":
+        serve_http(server.streamable_http_app(host="127.0.0.1"), bind(args.port), "/mcp")
     elif args.transport == "sse":
-        serve_http(sse_app(server), args.port, "/sse")
+        serve_http(sse_app(server), bind(args.port), "/sse")
     else:
         from mcp.server.stdio import stdio_server
 

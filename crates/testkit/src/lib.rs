@@ -4,6 +4,7 @@ pub mod app;
 pub mod browser;
 pub mod db;
 pub mod lines;
+pub mod not_mcp;
 pub mod peers;
 
 pub use app::{Signed, TestApp};

@@ -1,12 +1,15 @@
-//! Real MCP servers that nobody here wrote, run as child processes on loopback:
-//! npm `@modelcontextprotocol/server-everything` and a server on PyPI `mcp`
-//! (`peers/tools_server.py`, whose tool set is read from a JSON file).
+//! Real MCP servers run as child processes on loopback: npm
+//! `@modelcontextprotocol/server-everything` and a server on PyPI `mcp`
+//! (`peers/tools_server.py`, whose tool set is read from a JSON file), which nobody
+//! here wrote, and our own example, `examples/kanban`.
 //!
-//! `scripts/test` installs them, pinned, under `SWITCHBOARD_PEERS_DIR` (default
-//! `$HOME/.cache/switchboard-peers`). A missing peer is a test failure, never a skip.
+//! `scripts/test` installs the first two, pinned, under `SWITCHBOARD_PEERS_DIR`
+//! (default `$HOME/.cache/switchboard-peers`); the Kanban server is built with
+//! cargo on first use. A missing peer is a test failure, never a skip.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use crate::lines::wait_for_line;
@@ -46,6 +49,30 @@ pub fn python_tools_argv(tools: &Path, transport: &str) -> Vec<String> {
         "--transport".into(),
         transport.into(),
     ]
+}
+
+/// The `kanban` binary of `examples/kanban`, built (once per test process) by the
+/// cargo that runs the tests, into the same target directory.
+pub fn kanban_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+            let output = Command::new(cargo)
+                .current_dir(&root)
+                .args(["build", "--quiet", "-p", "switchboard-kanban", "--bin", "kanban", "--message-format=json"])
+                .stderr(Stdio::inherit())
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run cargo to build examples/kanban: {e}"));
+            assert!(output.status.success(), "building examples/kanban failed");
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .find_map(|m| m["executable"].as_str().filter(|e| e.ends_with("kanban")).map(PathBuf::from))
+                .expect("cargo names the kanban executable it built")
+        })
+        .clone()
 }
 
 /// A peer server process, killed (with its children) on drop.
@@ -93,24 +120,49 @@ impl PeerProcess {
 
     /// The PyPI `mcp` server over `streamable-http` or `sse`, tools from `tools`.
     pub fn python_tools(tools: &Path, transport: &str) -> PeerProcess {
-        Self::python_tools_on(tools, transport, 0)
+        Self::python_tools_with(tools, transport, &[])
     }
 
-    /// The same on a given port (0: any free one): a server restarted where it was.
-    pub fn python_tools_on(tools: &Path, transport: &str, port: u16) -> PeerProcess {
+    /// The same, with more flags of `tools_server.py` (e.g. `--unchecked-schemas`).
+    pub fn python_tools_with(tools: &Path, transport: &str, flags: &[&str]) -> PeerProcess {
         let mut argv = python_tools_argv(tools, transport);
-        argv.extend(["--port".to_owned(), port.to_string()]);
+        argv.extend(flags.iter().map(|f| (*f).to_owned()));
+        Self::started(&argv, &[], "ready ")
+    }
+
+    /// The same on a given port: a server restarted where it was.
+    pub fn python_tools_on(tools: &Path, transport: &str, port: u16) -> PeerProcess {
+        let port = port.to_string();
+        Self::python_tools_with(tools, transport, &["--port", &port])
+    }
+
+    /// The PyPI `mcp` server behind OAuth (`--auth` and `flags`, see the script): it
+    /// answers 401 with a challenge and serves the discovery metadata.
+    pub fn python_auth(tools: &Path, flags: &[&str]) -> PeerProcess {
+        let mut all = vec!["--auth"];
+        all.extend_from_slice(flags);
+        Self::python_tools_with(tools, "streamable-http", &all)
+    }
+
+    /// `examples/kanban` over Streamable HTTP on a free port, its board in memory.
+    pub fn kanban() -> PeerProcess {
+        let argv = [kanban_binary().display().to_string(), "http".into(), "--listen".into(), "127.0.0.1:0".into()];
+        Self::started(&argv, &[("KANBAN_LOG", "error".to_owned())], "kanban listening on ")
+    }
+
+    /// Start `argv` and wait for the line `prefix URL` on its stdout.
+    fn started(argv: &[String], env: &[(&str, String)], prefix: &str) -> PeerProcess {
         // Owned by a PeerProcess from the start, so a failed start still kills it.
-        let mut peer = PeerProcess { child: spawn(&argv, &[]), url: String::new() };
+        let mut peer = PeerProcess { child: spawn(argv, env), url: String::new() };
         let stdout = peer.child.stdout.take().expect("stdout");
         let ready =
-            wait_for_line(stdout, Duration::from_secs(30), |l| l.strip_prefix("ready ").map(|u| u.trim().to_owned()));
+            wait_for_line(stdout, Duration::from_secs(30), |l| l.strip_prefix(prefix).map(|u| u.trim().to_owned()));
         match ready {
             Ok((url, _)) => {
                 peer.url = url;
                 peer
             }
-            Err(lines) => panic!("the Python MCP server did not start within 30 s; it printed {lines:?}"),
+            Err(lines) => panic!("{argv:?} did not start within 30 s; it printed {lines:?}"),
         }
     }
 }

@@ -22,8 +22,10 @@ mod routes;
 mod state;
 mod views;
 mod views_connectors;
+mod views_doctor;
 
 pub use config::WebConfig;
 pub use openapi::openapi_json;
 pub use router::app;
 pub use state::{AppState, SetupToken};
+pub use views_doctor::DoctorView;

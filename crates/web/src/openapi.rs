@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{connectors, groups, health, me, session, setup, tokens, users, workspace};
+use crate::routes::{connectors, doctor, groups, health, me, session, setup, tokens, users, workspace};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -27,6 +27,7 @@ use crate::routes::{connectors, groups, health, me, session, setup, tokens, user
         connectors::get_connector::get_connector, connectors::delete_connector::delete_connector,
         connectors::list_tools::list_tools, connectors::update_tool::update_tool,
         connectors::call_tool::call_tool, connectors::refresh_connector::refresh_connector,
+        doctor::run_doctor::run_doctor,
         workspace::get_workspace_settings::get_workspace_settings,
         workspace::update_workspace_settings::update_workspace_settings,
     ),
@@ -41,6 +42,7 @@ use crate::routes::{connectors, groups, health, me, session, setup, tokens, user
         (name = "users", description = "Workspace users"),
         (name = "groups", description = "Groups of users"),
         (name = "connectors", description = "MCP servers, their actions, and the playground"),
+        (name = "doctor", description = "Readiness reports for MCP servers"),
         (name = "workspace", description = "Workspace settings"),
     )
 )]

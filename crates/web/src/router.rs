@@ -7,7 +7,7 @@ use axum::routing::{get, post, put};
 use axum::{Router, middleware};
 
 use crate::error::problem_response;
-use crate::routes::{connectors, groups, health, me, session, setup, tokens, users, workspace};
+use crate::routes::{connectors, doctor, groups, health, me, session, setup, tokens, users, workspace};
 use crate::state::AppState;
 use crate::{assets, openapi, pages};
 
@@ -49,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .route("/connectors/{id}/tools/{name}", axum::routing::patch(connectors::update_tool::update_tool))
         .route("/connectors/{id}/tools/{name}/call", post(connectors::call_tool::call_tool))
         .route("/connectors/{id}/refresh", post(connectors::refresh_connector::refresh_connector))
+        .route("/doctor", post(doctor::run_doctor::run_doctor))
         .route(
             "/workspace/settings",
             get(workspace::get_workspace_settings::get_workspace_settings)

@@ -1,9 +1,12 @@
 //! One module per subcommand.
 
+mod doctor;
 mod migrate;
 mod serve;
 mod token;
 mod user;
+
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use switchboard_store::{ConnectOptions, MasterKey, Store};
@@ -12,19 +15,22 @@ use crate::cli::{Cli, Command, TokenCommand, UserCommand};
 use crate::config::{self, Common};
 use crate::logging;
 
-pub(crate) async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Run the command; the exit code when it ran (an error is printed and exits 1).
+pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let common = config::common(&cli.global)?;
     logging::init(common.log_format);
     match cli.command {
-        Command::Serve(args) => serve::run(&common, &config::serve(&args, &common)?).await,
-        Command::Migrate => migrate::run(&common).await,
+        Command::Serve(args) => serve::run(&common, &config::serve(&args, &common)?).await?,
+        Command::Migrate => migrate::run(&common).await?,
         Command::User(UserCommand::Add { email, role, name, password_stdin }) => {
-            user::add(&common, &email, &role, name.as_deref(), password_stdin).await
+            user::add(&common, &email, &role, name.as_deref(), password_stdin).await?
         }
         Command::Token(TokenCommand::Create { email, name, expires_in_days }) => {
-            token::create(&common, &email, &name, expires_in_days).await
+            token::create(&common, &email, &name, expires_in_days).await?
         }
+        Command::Doctor(args) => return doctor::run(&common, &args).await,
     }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The master key: `SWITCHBOARD_SECRET_KEY` (base64 of 32 bytes), else the key file

@@ -1,5 +1,6 @@
 //! The upstream client against real MCP servers over real sockets and pipes.
 
+mod doctor;
 mod legacy_sse;
 mod limits;
 mod policy;

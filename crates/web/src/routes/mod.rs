@@ -1,6 +1,7 @@
 //! Handlers, one file per action, in folders named after the URL they serve.
 
 pub(crate) mod connectors;
+pub(crate) mod doctor;
 pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod me;

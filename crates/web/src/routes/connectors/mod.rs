@@ -43,7 +43,7 @@ pub(crate) async fn connector_for(state: &AppState, actor: &Actor, raw_id: &str)
 }
 
 /// Upstream options with the workspace's current address policy.
-async fn client_options(state: &AppState) -> Result<ClientOptions, AppError> {
+pub(crate) async fn client_options(state: &AppState) -> Result<ClientOptions, AppError> {
     Ok(ClientOptions { network: state.store.network_policy().await?, ..state.config.upstream.clone() })
 }
 

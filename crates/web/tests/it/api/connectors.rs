@@ -30,7 +30,7 @@ fn sample() -> Value {
 }
 
 /// A member in a group granted developer mode, with developer mode on.
-async fn developer(app: &TestApp, email: &str) -> Signed {
+pub(crate) async fn developer(app: &TestApp, email: &str) -> Signed {
     let who = app.signed_in(email, Role::Member).await;
     let existing = app.store.list_groups().await.expect("groups").into_iter().find(|g| g.name == "devs");
     let group = match existing {
@@ -43,7 +43,7 @@ async fn developer(app: &TestApp, email: &str) -> Signed {
     who
 }
 
-fn post(app: &TestApp, who: &Signed, path: &str, body: Value) -> reqwest::RequestBuilder {
+pub(crate) fn post(app: &TestApp, who: &Signed, path: &str, body: Value) -> reqwest::RequestBuilder {
     who.client.post(app.at(path)).headers(who.csrf_headers()).json(&body)
 }
 

@@ -1,6 +1,7 @@
 //! The REST API, folder by folder as the URLs go.
 
 mod connectors;
+mod doctor;
 mod errors;
 mod groups;
 mod health;

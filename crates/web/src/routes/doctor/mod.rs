@@ -1,0 +1,3 @@
+//! The doctor: a readiness report for an MCP server URL.
+
+pub(crate) mod run_doctor;
