@@ -7,6 +7,7 @@ mod postgres;
 mod process;
 mod startup;
 mod stats;
+mod tool_call;
 
 use std::process::ExitCode;
 
@@ -24,12 +25,16 @@ enum Command {
     /// Time from spawning `switchboard serve` to the first 200 from /readyz,
     /// graceful shutdown time, and resident memory while idle.
     Startup(startup::Args),
+    /// A Kanban read tool called directly with an MCP client and through the
+    /// playground API, at several concurrencies: p50, p99, calls/s and ratios.
+    ToolCall(tool_call::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Startup(args) => startup::run(&args),
+        Command::ToolCall(args) => tool_call::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -179,7 +179,7 @@ fn measure(binary: &Path, dir: &Path, database_url: Option<&str>) -> anyhow::Res
 
 /// Spawn `switchboard serve` on a free loopback port and probe /readyz until it
 /// answers 200; return the server, its address and the time from spawn.
-fn start_until_ready(
+pub(crate) fn start_until_ready(
     binary: &Path,
     data_dir: &Path,
     database_url: Option<&str>,
@@ -245,7 +245,7 @@ fn stop(server: &mut Running) -> anyhow::Result<Duration> {
 
 /// `command` without the `SWITCHBOARD_*` variables (and log filters) of the
 /// calling shell, which would otherwise choose another database or config.
-fn clean_env(mut command: Command) -> Command {
+pub(crate) fn clean_env(mut command: Command) -> Command {
     for (name, _) in std::env::vars_os() {
         let bytes = name.as_encoded_bytes();
         if bytes.starts_with(b"SWITCHBOARD_") || name == OsStr::new("RUST_LOG") {

@@ -36,6 +36,11 @@ impl Summary {
     }
 }
 
+/// The `q` quantile of sorted, non-empty samples, by nearest rank.
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() { f64::NAN } else { nearest_rank(sorted, q) }
+}
+
 /// The smallest sample with at least `q` of the samples at or below it.
 fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     let rank = (q * sorted.len() as f64).ceil() as usize;

@@ -5,6 +5,7 @@ mod doctor;
 mod errors;
 mod groups;
 mod health;
+mod kanban;
 mod me;
 mod openapi;
 mod session;

@@ -1,50 +1,18 @@
 //! Upstreams that are not, or no longer, MCP servers: each gives a clear,
 //! specific error through the API, and nothing is stored half-made.
 //!
-//! The broken servers here are raw TCP listeners that answer with fixed bytes
-//! (an HTML page, a redirect, garbage, silence): misbehaviour no real MCP peer
-//! can be asked for.
+//! The broken servers are `testkit::not_mcp` listeners: misbehaviour no real MCP
+//! peer can be asked for.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use switchboard_core::Role;
+use switchboard_testkit::not_mcp::NotMcp;
 use switchboard_testkit::peers::{PeerProcess, python_tools_argv};
 use switchboard_testkit::{DbKind, Signed, TestApp};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::{assert_problem, send};
-
-/// A listener that answers every request with `response` (or never, when `None`).
-async fn broken_server(response: Option<&'static str>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/mcp", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut stream, _)) = listener.accept().await else { return };
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 16 * 1024];
-                let _ = stream.read(&mut buf).await;
-                match response {
-                    Some(bytes) => {
-                        let _ = stream.write_all(bytes.as_bytes()).await;
-                        let _ = stream.shutdown().await;
-                    }
-                    None => tokio::time::sleep(Duration::from_secs(60)).await,
-                }
-            });
-        }
-    });
-    url
-}
-
-fn http_answer(status: &str, content_type: &str, extra: &str, body: &str) -> &'static str {
-    let text = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra}connection: close\r\n\r\n{body}",
-        body.len()
-    );
-    Box::leak(text.into_boxed_str())
-}
 
 /// The failing step of a 422 `connection_failed`: (step, detail, has a hint).
 fn failing_step(got: &(reqwest::StatusCode, Value)) -> (String, String, bool) {
@@ -73,36 +41,26 @@ async fn broken_upstreams_are_diagnosed_step_by_step() {
     let admin = app.signed_in("admin@example.com", Role::Admin).await;
     let by_url = |url: String| json!({"name": "Broken", "url": url});
 
-    let html = broken_server(Some(http_answer("200 OK", "text/html", "", "<html><body>Welcome</body></html>"))).await;
-    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(html)).await);
+    let html = NotMcp::html_page();
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(html.url.clone())).await);
     assert_eq!(step, "content_type", "{detail}");
     assert!(detail.contains("text/html"), "{detail}");
     assert!(hint);
 
-    let garbage = broken_server(Some(http_answer("200 OK", "application/json", "", "{\"hello\": \"world\"}"))).await;
-    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(garbage)).await);
+    let garbage = NotMcp::garbage_json();
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(garbage.url.clone())).await);
     assert_eq!(step, "jsonrpc", "{detail}");
     assert!(hint);
 
-    let not_json = broken_server(Some(http_answer("200 OK", "application/json", "", "not json at all"))).await;
-    let (step, _, _) = failing_step(&create(&app, &admin, by_url(not_json)).await);
-    assert_eq!(step, "jsonrpc");
-
-    let to_metadata = broken_server(Some(http_answer(
-        "307 Temporary Redirect",
-        "text/plain",
-        "location: http://169.254.169.254/latest/meta-data/\r\n",
-        "",
-    )))
-    .await;
-    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(to_metadata)).await);
+    let to_metadata = NotMcp::redirect_to("http://169.254.169.254/latest/meta-data/");
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(to_metadata.url.clone())).await);
     assert_eq!(step, "redirect", "{detail}");
     assert!(detail.contains("169.254.169.254"), "{detail}");
     assert!(hint);
 
-    let silent = broken_server(None).await;
+    let silent = NotMcp::silent();
     let started = std::time::Instant::now();
-    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(silent)).await);
+    let (step, detail, hint) = failing_step(&create(&app, &admin, by_url(silent.url.clone())).await);
     assert_eq!(step, "http_status", "{detail}");
     assert!(detail.contains("no answer"), "{detail}");
     assert!(hint);
