@@ -14,6 +14,9 @@ toggle?.addEventListener("change", async () => {
     status.dataset.state = me.developer_mode.active ? "on" : "off";
     // Once off, a user the policy does not include cannot turn it back on.
     toggle.dataset.allowed = String(me.developer_mode.allowed);
+    // For members, developer mode decides which apps they see and whether they may
+    // create one: show the page as it now is.
+    if (toggle.dataset.reload === "true") window.location.reload();
   } catch (error) {
     toggle.checked = !toggle.checked;
     alert.textContent = error.message;
