@@ -4,6 +4,7 @@
 //! field never changes the API by accident.
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{DeveloperModePolicy, Role, SecretString};
 use switchboard_store::{ApiToken, Group, GroupMember, GroupSummary, User};
 use time::OffsetDateTime;
@@ -237,9 +238,46 @@ pub(crate) struct DeveloperModeSettingsView {
     pub(crate) groups: Vec<GroupRef>,
 }
 
+/// Which addresses connectors may reach (the SSRF policy). Public addresses are
+/// always allowed; the check runs on the address actually connected to.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NetworkSettings {
+    /// Loopback (127.0.0.0/8, ::1) and private ranges (RFC 1918, 100.64.0.0/10,
+    /// IPv6 unique-local): MCP servers on this machine or the local network.
+    /// `true` on a fresh install.
+    pub(crate) allow_private: bool,
+    /// Link-local ranges (169.254.0.0/16, fe80::/10). `false` on a fresh install.
+    pub(crate) allow_link_local: bool,
+    /// Cloud instance-metadata endpoints (169.254.169.254, fd00:ec2::254, …), which
+    /// hand out the host's credentials. `false` on a fresh install.
+    pub(crate) allow_cloud_metadata: bool,
+}
+
+impl From<NetworkPolicy> for NetworkSettings {
+    fn from(p: NetworkPolicy) -> Self {
+        Self {
+            allow_private: p.allow_private,
+            allow_link_local: p.allow_link_local,
+            allow_cloud_metadata: p.allow_cloud_metadata,
+        }
+    }
+}
+
+impl From<NetworkSettings> for NetworkPolicy {
+    fn from(s: NetworkSettings) -> Self {
+        Self {
+            allow_private: s.allow_private,
+            allow_link_local: s.allow_link_local,
+            allow_cloud_metadata: s.allow_cloud_metadata,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct WorkspaceSettingsView {
     pub(crate) developer_mode: DeveloperModeSettingsView,
+    pub(crate) network: NetworkSettings,
 }
 
 /// A signed-in session.
@@ -338,7 +376,10 @@ pub(crate) struct DeveloperModeSettingsRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateWorkspaceSettingsRequest {
-    pub(crate) developer_mode: DeveloperModeSettingsRequest,
+    /// Replace the developer-mode policy and its groups; omit to leave them as they are.
+    pub(crate) developer_mode: Option<DeveloperModeSettingsRequest>,
+    /// Replace the network policy (all three switches); omit to leave it as it is.
+    pub(crate) network: Option<NetworkSettings>,
 }
 
 /// A display name: trimmed, 1 to `max` characters, no control characters.

@@ -2,11 +2,14 @@
 //! behaviour lives in small ES modules under `static/js`, so no inline script is
 //! needed and the CSP stays strict.
 
+mod apps;
 mod chat;
 mod login;
 mod settings;
 mod setup;
 mod workspace;
+
+use std::borrow::Cow;
 
 use askama::Template;
 use axum::Router;
@@ -31,6 +34,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/chat", get(chat::page))
         .route("/settings", get(|| async { Redirect::to("/settings/account") }))
         .route("/settings/{tab}", get(settings::page))
+        .route("/settings/apps/{id}", get(apps::page))
         .route("/workspace", get(|| async { Redirect::to("/workspace/members") }))
         .route("/workspace/{tab}", get(workspace::page))
 }
@@ -38,7 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// What the page frame (`base.html`) shows.
 #[derive(Debug)]
 pub(crate) struct Shell {
-    pub(crate) title: &'static str,
+    pub(crate) title: Cow<'static, str>,
     pub(crate) nav: &'static str,
     pub(crate) layout: &'static str,
     pub(crate) csrf: String,
@@ -58,11 +62,11 @@ pub(crate) struct ShellUser {
 impl Shell {
     /// The frame of a page seen before signing in.
     pub(crate) fn public(title: &'static str, script: &'static str) -> Self {
-        Self { title, nav: "", layout: "centered", csrf: String::new(), script: Some(script), me: None }
+        Self { title: title.into(), nav: "", layout: "centered", csrf: String::new(), script: Some(script), me: None }
     }
 
     fn bare(title: &'static str) -> Self {
-        Self { title, nav: "", layout: "centered", csrf: String::new(), script: None, me: None }
+        Self { title: title.into(), nav: "", layout: "centered", csrf: String::new(), script: None, me: None }
     }
 }
 
@@ -112,7 +116,7 @@ impl Visitor {
     pub(crate) fn shell(&self, title: &'static str, nav: &'static str, script: Option<&'static str>) -> Shell {
         let user = &self.session.user;
         Shell {
-            title,
+            title: title.into(),
             nav,
             layout: "with-sidebar",
             csrf: self.session.csrf_token.expose().to_owned(),
@@ -176,8 +180,32 @@ pub(crate) fn not_found_page() -> Response {
     page_error(AppError::not_found("there is no such page"))
 }
 
+/// Text from elsewhere (an MCP server, a person) as inert text: direction
+/// overrides and isolates, zero-width marks and control characters other than tab
+/// and newline are shown as `\u{…}`, so they cannot disguise what surrounds them.
+pub(crate) fn visible(text: &str) -> String {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    };
+    text.chars().map(|c| if hidden(c) { format!("\\u{{{:04x}}}", u32::from(c)) } else { c.to_string() }).collect()
+}
+
 /// A time as people read it: `2026-11-22 14:05 UTC`.
 pub(crate) fn human_time(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::visible;
+
+    #[test]
+    fn hidden_characters_are_made_visible() {
+        assert_eq!(visible("plain text\nwith\ttabs"), "plain text\nwith\ttabs");
+        assert_eq!(visible("evil\u{202e}gnp.exe"), "evil\\u{202e}gnp.exe");
+        assert_eq!(visible("a\u{0}b\u{200b}c"), "a\\u{0000}b\\u{200b}c");
+        assert_eq!(visible("café ✓"), "café ✓");
+    }
 }

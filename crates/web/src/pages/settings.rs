@@ -3,8 +3,12 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use super::{Shell, human_time, not_found_page, page_error, render, visitor};
+use switchboard_core::connector::may_create;
+
+use super::{Shell, human_time, not_found_page, page_error, render, visible, visitor};
+use crate::routes::connectors::visible_connectors;
 use crate::state::AppState;
+use crate::views_connectors::ConnectorView;
 
 #[derive(Template)]
 #[template(path = "settings.html")]
@@ -13,6 +17,29 @@ struct SettingsPage {
     tab: &'static str,
     me: MeRow,
     tokens: Vec<TokenRow>,
+    apps: Vec<AppRow>,
+    create: CreateApp,
+}
+
+/// One connector in the Apps & Connectors list.
+pub(crate) struct AppRow {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) label: String,
+    pub(crate) transport: String,
+    pub(crate) tool_count: usize,
+}
+
+/// Whether the visitor may create apps, and what to tell them when not.
+struct CreateApp {
+    allowed: bool,
+    /// Why the Create app form is not offered.
+    why_not: String,
+    /// Owners and admins may add local commands…
+    commands_for_role: bool,
+    /// …when the operator started the server with `--allow-local-commands`.
+    commands_enabled: bool,
 }
 
 struct MeRow {
@@ -66,6 +93,27 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
         vec![]
     };
     let me = &visitor.me;
+    let user = &visitor.session.user;
+    let apps = if tab == "apps" {
+        match visible_connectors(&state, user, me.developer_mode.active).await {
+            Ok(list) => list.iter().map(AppRow::from).collect(),
+            Err(e) => return page_error(e),
+        }
+    } else {
+        vec![]
+    };
+    let create = CreateApp {
+        allowed: may_create(user.role, me.developer_mode.active, false, true).is_ok(),
+        why_not: if me.developer_mode.allowed {
+            "Creating apps needs developer mode: turn it on below, under Advanced.".to_owned()
+        } else {
+            "Creating apps needs developer mode, which your workspace's policy does not give you. Ask an admin to \
+             grant it."
+                .to_owned()
+        },
+        commands_for_role: user.role.is_admin(),
+        commands_enabled: state.config.allow_local_commands,
+    };
     let row = MeRow {
         name: me.name.clone(),
         email: me.email.clone(),
@@ -81,5 +129,39 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
         "apps" => "Apps & Connectors",
         _ => "API tokens",
     };
-    render(&SettingsPage { shell: visitor.shell(title, "settings", Some("settings.js")), tab, me: row, tokens })
+    render(&SettingsPage {
+        shell: visitor.shell(title, "settings", Some("settings.js")),
+        tab,
+        me: row,
+        tokens,
+        apps,
+        create,
+    })
+}
+
+impl From<&ConnectorView> for AppRow {
+    fn from(c: &ConnectorView) -> Self {
+        Self {
+            id: c.id.to_string(),
+            name: visible(&c.name),
+            description: visible(&c.description),
+            label: c.label.clone(),
+            transport: transport_label(&c.transport, &c.used_transport),
+            tool_count: c.tool_count,
+        }
+    }
+}
+
+/// The transport as people read it: what was used, and whether it was chosen automatically.
+pub(crate) fn transport_label(asked: &str, used: &str) -> String {
+    let name = |t: &str| {
+        match t {
+            "streamable_http" => "Streamable HTTP",
+            "sse" => "HTTP+SSE (legacy)",
+            "stdio" => "stdio (local command)",
+            other => other,
+        }
+        .to_owned()
+    };
+    if asked == "auto" { format!("{} (auto)", name(used)) } else { name(used) }
 }

@@ -2,6 +2,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use switchboard_core::network::NetworkPolicy;
 use switchboard_core::permission::{Action, UserChange, may_manage_user, permits};
 use switchboard_core::{DeveloperModePolicy, Role};
 
@@ -20,6 +21,18 @@ struct WorkspacePage {
     groups: Vec<GroupRow>,
     policy: String,
     policies: Vec<(String, &'static str, &'static str)>,
+    network: Vec<NetworkSwitch>,
+}
+
+/// One switch of the network policy, explained for a person.
+struct NetworkSwitch {
+    /// The field of the API's `network` object.
+    key: &'static str,
+    title: &'static str,
+    explanation: &'static str,
+    /// Shown beside the switch while it is on.
+    caution: Option<&'static str>,
+    on: bool,
 }
 
 struct UserRow {
@@ -51,6 +64,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
         "members" => "members",
         "groups" => "groups",
         "permissions" => "permissions",
+        "network" => "network",
         _ => return not_found_page(),
     };
     let visitor = match visitor(&state, &headers, &format!("/workspace/{tab}")).await {
@@ -94,7 +108,7 @@ async fn build(
     };
     let settings = state.store.workspace_settings().await?;
     let mut groups = vec![];
-    if tab != "members" {
+    if tab == "groups" || tab == "permissions" {
         for summary in state.store.list_groups().await? {
             let group = state.store.group(summary.id).await?;
             groups.push(GroupRow {
@@ -123,8 +137,10 @@ async fn build(
     let title = match tab {
         "members" => "Members",
         "groups" => "Groups",
+        "network" => "Network",
         _ => "Permissions & roles",
     };
+    let network = if tab == "network" { network_switches(state.store.network_policy().await?) } else { vec![] };
     Ok(WorkspacePage {
         shell: visitor.shell(title, "workspace", Some("workspace.js")),
         tab,
@@ -138,5 +154,39 @@ async fn build(
             (DeveloperModePolicy::Admins.to_string(), "Owners and admins", "each turns it on for themselves"),
             (DeveloperModePolicy::Rbac.to_string(), "Owners, admins and granted groups", "role-based access"),
         ],
+        network,
     })
+}
+
+fn network_switches(policy: NetworkPolicy) -> Vec<NetworkSwitch> {
+    vec![
+        NetworkSwitch {
+            key: "allow_private",
+            title: "Local and private-network servers",
+            explanation: "Loopback (127.0.0.1, localhost, ::1) and private ranges (10.x, 172.16–31.x, 192.168.x, \
+                          100.64.x, fc00::/7): MCP servers on this machine or your own network. On by default, \
+                          since testing local servers is what developer mode is for. Turn it off where Switchboard \
+                          runs next to internal services that apps must not reach.",
+            caution: None,
+            on: policy.allow_private,
+        },
+        NetworkSwitch {
+            key: "allow_link_local",
+            title: "Link-local addresses",
+            explanation: "169.254.0.0/16 and fe80::/10. Off by default: on cloud hosts these ranges lead to the \
+                          instance's own services, which can expose its credentials. Turn on only for a server \
+                          you know lives there.",
+            caution: Some("Apps may now reach link-local services of this host."),
+            on: policy.allow_link_local,
+        },
+        NetworkSwitch {
+            key: "allow_cloud_metadata",
+            title: "Cloud metadata endpoints",
+            explanation: "169.254.169.254, fd00:ec2::254 and the like. Off by default: these endpoints hand out \
+                          the cloud instance's credentials to anyone who asks, so an app pointed at them could \
+                          steal them. Almost never needed.",
+            caution: Some("Apps may now read this host's cloud credentials."),
+            on: policy.allow_cloud_metadata,
+        },
+    ]
 }

@@ -8,6 +8,9 @@ export class ApiError extends Error {
     super(problem?.detail ?? `request failed with status ${status}`);
     this.status = status;
     this.code = problem?.code ?? "unknown";
+    // Structured details some codes carry: `connection_failed` the diagnosis
+    // steps, `invalid_arguments` the schema errors.
+    this.details = problem?.details ?? null;
   }
 }
 

@@ -1,4 +1,5 @@
 import { api, onClick, onSubmit } from "./api.js";
+import { fill, stepItems, visible } from "./dom.js";
 
 const toggle = document.getElementById("developer-mode");
 toggle?.addEventListener("change", async () => {
@@ -13,11 +14,92 @@ toggle?.addEventListener("change", async () => {
     status.dataset.state = me.developer_mode.active ? "on" : "off";
     // Once off, a user the policy does not include cannot turn it back on.
     toggle.dataset.allowed = String(me.developer_mode.allowed);
+    // For members, developer mode decides which apps they see and whether they may
+    // create one: show the page as it now is.
+    if (toggle.dataset.reload === "true") window.location.reload();
   } catch (error) {
     toggle.checked = !toggle.checked;
     alert.textContent = error.message;
   } finally {
     toggle.disabled = toggle.dataset.allowed === "false" && !toggle.checked;
+  }
+});
+
+// Create app: the form opens from the button; on failure the diagnosis is listed
+// step by step; on success the app's page opens, with the warnings to review.
+const createSection = document.getElementById("create-app");
+const createForm = document.getElementById("create-app-form");
+const openCreate = document.getElementById("create-app-open");
+
+function showCreate(open) {
+  createSection.hidden = !open;
+  openCreate.setAttribute("aria-expanded", String(open));
+  if (open) createForm.elements.name.focus();
+}
+openCreate?.addEventListener("click", () => showCreate(createSection.hidden));
+document.getElementById("create-app-cancel")?.addEventListener("click", () => showCreate(false));
+if (createSection && window.location.hash === "#create") showCreate(true);
+
+function showTarget() {
+  const target = createForm.elements.target.value;
+  for (const box of createForm.querySelectorAll(".target")) box.hidden = box.dataset.target !== target;
+}
+for (const radio of createForm?.querySelectorAll("input[name=target]") ?? []) radio.addEventListener("change", showTarget);
+
+// One argument per line; a single line is split on spaces. No quoting, no shell.
+function argv(text) {
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
+  return lines.length === 1 ? lines[0].split(/\s+/) : lines;
+}
+
+createForm?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const alert = createForm.querySelector("[role=alert]");
+  const diagnosis = document.getElementById("create-diagnosis");
+  const progress = document.getElementById("create-app-progress");
+  const button = createForm.querySelector("button[type=submit]");
+  const data = new FormData(createForm);
+  alert.textContent = "";
+  diagnosis.hidden = true;
+  const body = {
+    name: data.get("name"),
+    description: data.get("description"),
+    auth: { mode: data.get("auth") },
+  };
+  if (data.get("target") === "command") {
+    body.command = { argv: argv(data.get("command")) };
+    if (body.command.argv.length === 0) {
+      alert.textContent = "Enter the command to run: the program, then its arguments.";
+      return;
+    }
+  } else {
+    body.url = data.get("url").trim();
+    body.transport = data.get("transport");
+    if (!body.url) {
+      alert.textContent = "Enter the server's URL, e.g. https://example.com/mcp.";
+      return;
+    }
+  }
+  button.disabled = true;
+  progress.hidden = false;
+  try {
+    const created = await api("POST", "/api/v1/connectors", body);
+    const id = created.connector.id;
+    sessionStorage.setItem(`switchboard:created:${id}`, JSON.stringify(created.warnings));
+    window.location.assign(`/settings/apps/${id}`);
+  } catch (error) {
+    const steps = error.details?.steps;
+    if (error.code === "connection_failed" && Array.isArray(steps)) {
+      // The steps say it for people; the client's own words stay one click away.
+      fill(diagnosis.querySelector("ol"), ...stepItems(steps));
+      diagnosis.querySelector("pre").textContent = visible(error.message);
+      diagnosis.hidden = false;
+    } else {
+      alert.textContent = error.message;
+    }
+  } finally {
+    button.disabled = false;
+    progress.hidden = true;
   }
 });
 

@@ -30,6 +30,37 @@ onSubmit(document.getElementById("policy-form"), async (data) => {
   window.location.reload();
 });
 
+// Network policy: each switch saves the three at once, as the API takes them.
+const networkSwitches = [...document.querySelectorAll("input.network-switch")];
+function showNetwork(network) {
+  for (const input of networkSwitches) {
+    const on = Boolean(network[input.name]);
+    input.checked = on;
+    const status = document.querySelector(`[data-status="${input.name}"]`);
+    status.textContent = on ? "Allowed" : "Refused";
+    status.dataset.state = on ? "on" : "off";
+    const caution = document.querySelector(`[data-caution="${input.name}"]`);
+    if (caution) caution.hidden = !on;
+  }
+}
+for (const input of networkSwitches) {
+  input.addEventListener("change", async () => {
+    const alert = document.getElementById("network-error");
+    alert.textContent = "";
+    const network = Object.fromEntries(networkSwitches.map((s) => [s.name, s.checked]));
+    for (const s of networkSwitches) s.disabled = true;
+    try {
+      const settings = await api("PUT", "/api/v1/workspace/settings", { network });
+      showNetwork(settings.network);
+    } catch (error) {
+      input.checked = !input.checked;
+      alert.textContent = error.message;
+    } finally {
+      for (const s of networkSwitches) s.disabled = false;
+    }
+  });
+}
+
 for (const select of document.querySelectorAll("select.role-select")) {
   select.addEventListener("change", async () => {
     const alert = document.getElementById("page-error");

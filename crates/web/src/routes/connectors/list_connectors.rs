@@ -1,7 +1,6 @@
 use axum::extract::State;
-use switchboard_core::connector;
 
-use super::developer_mode_active;
+use super::{developer_mode_active, visible_connectors};
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
@@ -16,13 +15,5 @@ pub(crate) async fn list_connectors(
     actor: Actor,
 ) -> ApiResult<Json<Vec<ConnectorView>>> {
     let dev = developer_mode_active(&state, &actor).await?;
-    let u = &actor.user;
-    let mut out = vec![];
-    for c in state.store.list_connectors().await? {
-        if connector::may_view(u.role, u.id, dev, c.owner_id, c.status) {
-            let count = state.store.connector_tools(c.id).await?.len();
-            out.push(ConnectorView::new(&c, count));
-        }
-    }
-    Ok(Json(out))
+    Ok(Json(visible_connectors(&state, &actor.user, dev).await?))
 }

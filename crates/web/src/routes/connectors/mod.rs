@@ -16,13 +16,14 @@ use axum::http::StatusCode;
 use switchboard_core::ConnectorId;
 use switchboard_core::connector;
 use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, McpError, Session, StdioCommand};
-use switchboard_store::Connector;
+use switchboard_store::{Connector, User};
 
 use crate::auth::Actor;
 use crate::error::AppError;
 use crate::routes::me::me_view;
 use crate::routes::parse_id;
 use crate::state::AppState;
+use crate::views_connectors::ConnectorView;
 
 /// Whether developer mode is in effect for the actor.
 pub(crate) async fn developer_mode_active(state: &AppState, actor: &Actor) -> Result<bool, AppError> {
@@ -32,14 +33,39 @@ pub(crate) async fn developer_mode_active(state: &AppState, actor: &Actor) -> Re
 /// The connector if the actor may work on it; "not found" otherwise, so ids of
 /// other people's drafts cannot be probed.
 pub(crate) async fn connector_for(state: &AppState, actor: &Actor, raw_id: &str) -> Result<Connector, AppError> {
+    let dev = developer_mode_active(state, actor).await?;
+    managed_connector(state, &actor.user, dev, raw_id).await
+}
+
+/// [`connector_for`] for a user whose developer-mode status is known (the pages).
+pub(crate) async fn managed_connector(
+    state: &AppState,
+    user: &User,
+    developer_mode_active: bool,
+    raw_id: &str,
+) -> Result<Connector, AppError> {
     let id: ConnectorId = parse_id(raw_id, "connector")?;
     let found = state.store.connector(id).await?;
-    let dev = developer_mode_active(state, actor).await?;
-    let u = &actor.user;
-    if !connector::may_manage(u.role, u.id, dev, found.owner_id, found.status) {
+    if !connector::may_manage(user.role, user.id, developer_mode_active, found.owner_id, found.status) {
         return Err(AppError::not_found("connector not found"));
     }
     Ok(found)
+}
+
+/// Every connector the user may see, with its tool count, in the store's order.
+pub(crate) async fn visible_connectors(
+    state: &AppState,
+    user: &User,
+    developer_mode_active: bool,
+) -> Result<Vec<ConnectorView>, AppError> {
+    let mut out = vec![];
+    for c in state.store.list_connectors().await? {
+        if connector::may_view(user.role, user.id, developer_mode_active, c.owner_id, c.status) {
+            let count = state.store.connector_tools(c.id).await?.len();
+            out.push(ConnectorView::new(&c, count));
+        }
+    }
+    Ok(out)
 }
 
 /// Upstream options with the workspace's current address policy.

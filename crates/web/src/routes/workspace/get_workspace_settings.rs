@@ -7,7 +7,7 @@ use crate::json::Json;
 use crate::state::AppState;
 use crate::views::WorkspaceSettingsView;
 
-/// The workspace settings: the developer-mode policy and its granted groups.
+/// The workspace settings: the developer-mode policy, its granted groups, and the network policy.
 #[utoipa::path(get, path = "/api/v1/workspace/settings", tag = "workspace", security(("session" = []), ("token" = [])), responses(
     (status = 200, body = WorkspaceSettingsView),
     (status = 403, body = crate::error::Problem),
@@ -17,5 +17,7 @@ pub(crate) async fn get_workspace_settings(
     actor: Actor,
 ) -> ApiResult<Json<WorkspaceSettingsView>> {
     actor.require(Action::ViewWorkspaceSettings)?;
-    Ok(Json(WorkspaceSettingsView::from(&state.store.workspace_settings().await?)))
+    let settings = state.store.workspace_settings().await?;
+    let network = state.store.network_policy().await?;
+    Ok(Json(WorkspaceSettingsView::new(&settings, network)))
 }

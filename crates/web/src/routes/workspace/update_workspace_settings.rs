@@ -1,18 +1,24 @@
 use axum::extract::State;
+use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{Action, GroupId};
 
 use crate::auth::Actor;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::state::AppState;
 use crate::views::{UpdateWorkspaceSettingsRequest, WorkspaceSettingsView};
 
-/// Replace the developer-mode policy (`off`, `admins`, `rbac`) and its granted groups.
+/// Change the developer-mode policy, the network policy, or both.
+///
+/// Each part is optional and, when given, replaced whole: `developer_mode` (policy
+/// `off`, `admins` or `rbac`, and its granted groups), `network` (which addresses
+/// connectors may reach). A part left out stays as it is.
 #[utoipa::path(put, path = "/api/v1/workspace/settings", tag = "workspace", request_body = UpdateWorkspaceSettingsRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = WorkspaceSettingsView),
     (status = 403, body = crate::error::Problem),
     (status = 404, description = "a granted group does not exist", body = crate::error::Problem),
+    (status = 422, description = "neither part was given, or a part is malformed", body = crate::error::Problem),
 ))]
 pub(crate) async fn update_workspace_settings(
     State(state): State<AppState>,
@@ -20,8 +26,28 @@ pub(crate) async fn update_workspace_settings(
     Json(body): Json<UpdateWorkspaceSettingsRequest>,
 ) -> ApiResult<Json<WorkspaceSettingsView>> {
     actor.require(Action::ManageWorkspaceSettings)?;
-    let groups: Vec<GroupId> = body.developer_mode.groups.iter().copied().map(GroupId::from).collect();
-    let settings = state.store.set_developer_mode_policy(body.developer_mode.policy.into(), &groups).await?;
-    tracing::info!(actor = %actor.user.id, policy = %settings.developer_mode_policy, "developer-mode policy changed");
-    Ok(Json(WorkspaceSettingsView::from(&settings)))
+    if body.developer_mode.is_none() && body.network.is_none() {
+        return Err(AppError::invalid("give developer_mode, network, or both"));
+    }
+    // Developer mode first: an unknown group refuses the request before anything changes.
+    let settings = match body.developer_mode {
+        Some(dm) => {
+            let groups: Vec<GroupId> = dm.groups.iter().copied().map(GroupId::from).collect();
+            let settings = state.store.set_developer_mode_policy(dm.policy.into(), &groups).await?;
+            tracing::info!(actor = %actor.user.id, policy = %settings.developer_mode_policy, "developer-mode policy changed");
+            settings
+        }
+        None => state.store.workspace_settings().await?,
+    };
+    let network = match body.network {
+        Some(requested) => {
+            let policy = state.store.set_network_policy(NetworkPolicy::from(requested)).await?;
+            tracing::info!(actor = %actor.user.id, allow_private = policy.allow_private,
+                allow_link_local = policy.allow_link_local, allow_cloud_metadata = policy.allow_cloud_metadata,
+                "network policy changed");
+            policy
+        }
+        None => state.store.network_policy().await?,
+    };
+    Ok(Json(WorkspaceSettingsView::new(&settings, network)))
 }

@@ -1,0 +1,99 @@
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::Value;
+use switchboard_store::StoreError;
+
+use super::settings::transport_label;
+use super::{Shell, human_time, page_error, render, visible, visitor};
+use crate::error::AppError;
+use crate::routes::connectors::managed_connector;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "app.html")]
+struct AppPage {
+    shell: Shell,
+    /// The settings tab it sits under.
+    tab: &'static str,
+    app: AppHeader,
+}
+
+/// What the header of an app's page shows. The tools, Refresh, the doctor and the
+/// playground are drawn by `app.js` from the connectors API.
+struct AppHeader {
+    id: String,
+    name: String,
+    description: String,
+    label: String,
+    transport: String,
+    protocol_version: String,
+    server_name: String,
+    server_version: String,
+    url: Option<String>,
+    /// The URL exactly as stored, for the doctor.
+    raw_url: String,
+    /// For a local command: the exact argv it runs with, then its working directory
+    /// and the names of the variables it adds to the clean environment.
+    argv: Vec<String>,
+    cwd: Option<String>,
+    env_names: Vec<String>,
+    auth: String,
+    created_by: String,
+    created_at: String,
+    refreshed_at: String,
+}
+
+/// An app's page: its header, actions, Refresh, doctor and playground. Whoever may
+/// not work on the app gets the same 404 as for an id that does not exist.
+pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let visitor = match visitor(&state, &headers, &format!("/settings/apps/{id}")).await {
+        Ok(v) => v,
+        Err(redirect) => return redirect,
+    };
+    let user = &visitor.session.user;
+    let c = match managed_connector(&state, user, visitor.me.developer_mode.active, &id).await {
+        Ok(c) => c,
+        Err(AppError::Client { status, .. }) if status == axum::http::StatusCode::NOT_FOUND => {
+            return page_error(AppError::not_found(
+                "there is no such app, or it is not yours to see (drafts show only while developer mode is on)",
+            ));
+        }
+        Err(e) => return page_error(e),
+    };
+    let created_by = match state.store.user(c.owner_id).await {
+        Ok(owner) => format!("{} ({})", owner.name, owner.email),
+        Err(StoreError::NotFound(_)) => "a removed user".to_owned(),
+        Err(e) => return page_error(e.into()),
+    };
+    let text = |v: &Value| visible(v.as_str().unwrap_or_default());
+    let command = c.command.as_ref();
+    let app = AppHeader {
+        id: c.id.to_string(),
+        name: visible(&c.name),
+        description: visible(&c.description),
+        label: c.status.label().to_owned(),
+        transport: transport_label(&c.transport, &c.used_transport),
+        protocol_version: c.protocol_version.clone(),
+        server_name: text(&c.server_info["name"]),
+        server_version: text(&c.server_info["version"]),
+        url: c.url.as_deref().map(visible),
+        raw_url: c.url.clone().unwrap_or_default(),
+        argv: command.and_then(|cmd| cmd["argv"].as_array()).into_iter().flatten().map(text).collect(),
+        cwd: command.and_then(|cmd| cmd["cwd"].as_str()).map(visible),
+        env_names: command
+            .and_then(|cmd| cmd["env"].as_object())
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| visible(k))
+            .collect(),
+        auth: if c.auth_mode == "none" { "None".to_owned() } else { c.auth_mode.clone() },
+        created_by,
+        created_at: human_time(c.created_at),
+        refreshed_at: human_time(c.refreshed_at),
+    };
+    let mut shell = visitor.shell("App", "settings", Some("app.js"));
+    shell.title = app.name.clone().into();
+    render(&AppPage { shell, tab: "apps", app })
+}
