@@ -222,7 +222,9 @@ fn object(value: Value) -> serde_json::Map<String, Value> {
 /// Add an owner to a new data dir and create their API token.
 fn owner_token(switchboard: &Path, data_dir: &Path) -> anyhow::Result<String> {
     let mut add = clean_env(Command::new(switchboard));
-    add.args(["user", "add", "bench@example.com", "--role", "owner", "--password-stdin"]).arg("--data-dir").arg(data_dir);
+    add.args(["user", "add", "bench@example.com", "--role", "owner", "--password-stdin"])
+        .arg("--data-dir")
+        .arg(data_dir);
     add.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::inherit());
     let mut child = add.spawn().context("switchboard user add")?;
     {

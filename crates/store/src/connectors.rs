@@ -109,6 +109,17 @@ impl Store {
         rows.iter().map(tool_from_row).collect()
     }
 
+    /// One tool of a connector's catalog, by name.
+    pub async fn connector_tool(&self, id: ConnectorId, name: &str) -> Result<ConnectorTool> {
+        let row = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 AND name = $2")
+            .bind(id.to_string())
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound("tool"))?;
+        tool_from_row(&row)
+    }
+
     pub async fn set_tool_enabled(&self, id: ConnectorId, name: &str, enabled: bool) -> Result<ConnectorTool> {
         let done = sqlx::query("UPDATE connector_tools SET enabled = $1 WHERE connector_id = $2 AND name = $3")
             .bind(i64::from(enabled))

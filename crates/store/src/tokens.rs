@@ -77,22 +77,27 @@ impl Store {
     pub async fn user_by_token_digest(&self, digest: &str) -> Result<Option<User>> {
         let now = to_ms(now());
         let sql = format!(
-            "SELECT {USER_COLUMNS}, t.id AS token_id FROM api_tokens t JOIN users ON users.id = t.user_id \
-             WHERE t.digest = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
+            "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at AS token_last_used_at FROM api_tokens t \
+             JOIN users ON users.id = t.user_id WHERE t.digest = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
         let Some(row) = sqlx::query(&sql).bind(digest).bind(now).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let token_id: String = row.try_get("token_id")?;
-        // Coarse: at most one write a minute per token, so reads stay reads.
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
-        )
-        .bind(now)
-        .bind(&token_id)
-        .bind(now - 60_000)
-        .execute(&self.pool)
-        .await?;
+        // Coarse: at most one write a minute per token, decided here so that the
+        // requests in between stay reads (an UPDATE that changes nothing still
+        // takes SQLite's write lock).
+        let last_used: Option<i64> = row.try_get("token_last_used_at")?;
+        if last_used.is_none_or(|at| at < now - 60_000) {
+            let token_id: String = row.try_get("token_id")?;
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+            )
+            .bind(now)
+            .bind(&token_id)
+            .bind(now - 60_000)
+            .execute(&self.pool)
+            .await?;
+        }
         user_from_row(&row).map(Some)
     }
 }

@@ -43,6 +43,9 @@ mod catalog_round_trip_and_toggles {
         let off = store.set_tool_enabled(connector.id, "create", false).await.expect("toggled");
         assert!(!off.enabled);
         assert!(matches!(store.set_tool_enabled(connector.id, "nope", false).await, Err(StoreError::NotFound("tool"))));
+        let one = store.connector_tool(connector.id, "create").await.expect("one tool");
+        assert_eq!((one.tool.name.as_str(), one.enabled), ("create", false));
+        assert!(matches!(store.connector_tool(connector.id, "nope").await, Err(StoreError::NotFound("tool"))));
 
         // A refresh keeps the toggle of tools that stay; new tools arrive enabled.
         store

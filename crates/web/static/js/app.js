@@ -229,12 +229,7 @@ doctor?.addEventListener("click", async () => {
     const report = await api("POST", "/api/v1/doctor", { url: root.dataset.url });
     panel("doctor-panel", "Doctor", ...doctorView(report));
   } catch (error) {
-    const missing = error.status === 404 || error.status === 405;
-    panel(
-      "doctor-panel",
-      "Doctor",
-      missing ? el("p", { class: "notice" }, "This server has no doctor yet: it arrives with a later version of Switchboard.") : failure(error),
-    );
+    panel("doctor-panel", "Doctor", failure(error));
   } finally {
     doctor.disabled = false;
   }

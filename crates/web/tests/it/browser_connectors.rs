@@ -237,6 +237,16 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
     browser.eval("document.getElementById('refresh-panel').scrollIntoView(); return null").await;
     browser.screenshot("app-refresh").await;
 
+    // The doctor's report on the same server, check by check.
+    click_in_header(&browser, "#run-doctor").await;
+    browser.wait_for_text("#doctor-panel .doctor-summary", "ready").await;
+    browser.wait_for_text("#doctor-panel li.check[data-check=reachability][data-status=pass]", "Reachability").await;
+    browser.wait_for_text("#doctor-panel li.check[data-check=annotations][data-status=warn]", "archive").await;
+    browser.wait_for_text("#doctor-panel li.check[data-check=annotations] .hint", "Fix:").await;
+    browser.assert_page_is_clean().await;
+    browser.eval("document.getElementById('doctor-panel').scrollIntoView(); return null").await;
+    browser.screenshot("app-doctor").await;
+
     // The list: the app with its label, transport and tool count.
     browser.goto("/settings/apps").await;
     browser.wait_for_text(&format!("li[data-app='{id}'] .app-name"), "Records").await;

@@ -28,13 +28,12 @@ pub(crate) async fn call_tool(
     Json(body): Json<CallToolRequest>,
 ) -> ApiResult<Json<CallToolView>> {
     let c = connector_for(&state, &actor, &id).await?;
-    let tool = state
-        .store
-        .connector_tools(c.id)
-        .await?
-        .into_iter()
-        .find(|t| t.tool.name == name)
-        .ok_or_else(|| AppError::not_found(format!("the connector has no tool {name:?}")))?;
+    let tool = match state.store.connector_tool(c.id, &name).await {
+        Err(switchboard_store::StoreError::NotFound(_)) => {
+            return Err(AppError::not_found(format!("the connector has no tool {name:?}")));
+        }
+        found => found?,
+    };
     if !tool.enabled {
         return Err(AppError::conflict("tool_disabled", format!("{name} is turned off; turn it on to call it")));
     }
