@@ -19,6 +19,7 @@ mod openapi;
 mod pages;
 mod router;
 mod routes;
+mod schema_cache;
 mod state;
 mod views;
 mod views_connectors;

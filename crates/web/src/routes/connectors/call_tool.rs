@@ -37,10 +37,13 @@ pub(crate) async fn call_tool(
     if !tool.enabled {
         return Err(AppError::conflict("tool_disabled", format!("{name} is turned off; turn it on to call it")));
     }
+    if !body.arguments.is_object() {
+        return Err(AppError::invalid("arguments must be a JSON object"));
+    }
+    validate(&state, &tool.tool.input_schema, &body.arguments)?;
     let Value::Object(arguments) = body.arguments else {
         return Err(AppError::invalid("arguments must be a JSON object"));
     };
-    validate(&tool.tool.input_schema, &Value::Object(arguments.clone()))?;
 
     let session = kept_session(&state, &c).await?;
     let outcome = match session.call_tool(&name, arguments).await {
@@ -83,8 +86,8 @@ fn exchange_view(messages: &[Value]) -> Value {
 }
 
 /// Check `instance` against the tool's JSON Schema; every error, with where it is.
-fn validate(schema: &Value, instance: &Value) -> Result<(), AppError> {
-    let validator = jsonschema::validator_for(schema).map_err(|e| {
+fn validate(state: &AppState, schema: &Value, instance: &Value) -> Result<(), AppError> {
+    let validator = state.schemas.validator(schema).map_err(|e| {
         AppError::new(
             StatusCode::BAD_GATEWAY,
             "invalid_tool_schema",

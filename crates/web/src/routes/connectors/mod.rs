@@ -85,7 +85,7 @@ pub(crate) async fn visible_connectors(
 
 /// Upstream options with the workspace's current address policy.
 pub(crate) async fn client_options(state: &AppState) -> Result<ClientOptions, AppError> {
-    Ok(ClientOptions { network: state.store.network_policy().await?, ..state.config.upstream.clone() })
+    Ok(ClientOptions { network: state.network_policy().await?, ..state.config.upstream.clone() })
 }
 
 /// Connect under the workspace's current policy; a failure answers 422 with the diagnosis.

@@ -41,7 +41,7 @@ pub(crate) async fn update_workspace_settings(
     };
     let network = match body.network {
         Some(requested) => {
-            let policy = state.store.set_network_policy(NetworkPolicy::from(requested)).await?;
+            let policy = state.set_network_policy(NetworkPolicy::from(requested)).await?;
             tracing::info!(actor = %actor.user.id, allow_private = policy.allow_private,
                 allow_link_local = policy.allow_link_local, allow_cloud_metadata = policy.allow_cloud_metadata,
                 "network policy changed");

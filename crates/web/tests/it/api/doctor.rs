@@ -3,7 +3,6 @@
 
 use serde_json::{Value, json};
 use switchboard_core::Role;
-use switchboard_core::network::NetworkPolicy;
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{DbKind, Signed, TestApp};
 
@@ -110,8 +109,10 @@ mod reports_under_the_workspace_policy {
         assert!(reach["hint"].as_str().is_some_and(|h| h.contains("metadata addresses stay refused")), "{reach}");
 
         // The workspace's policy applies: refuse private addresses, and the local server is refused.
-        let strict = NetworkPolicy { allow_private: false, ..NetworkPolicy::default() };
-        app.store.set_network_policy(strict).await.expect("policy");
+        let strict =
+            json!({"network": {"allow_private": false, "allow_link_local": false, "allow_cloud_metadata": false}});
+        let put = admin.client.put(app.at("/api/v1/workspace/settings")).headers(admin.csrf_headers()).json(&strict);
+        assert_eq!(send(put).await.0, 200);
         let (status, report) = doctor(&app, &dev, &kanban.url).await;
         assert_eq!(status, 200, "{report}");
         assert_eq!(report["ok"], false);
