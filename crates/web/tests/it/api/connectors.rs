@@ -248,4 +248,19 @@ async fn local_commands_and_server_everything() {
     let (status, sum) = send(call).await;
     assert_eq!(status, 200, "{sum}");
     assert!(sum["result"]["content"][0]["text"].as_str().unwrap_or_default().contains('5'));
+
+    // And a write action: one that needs no arguments and no outside world (this
+    // network is closed).
+    let tools = created["tools"].as_array().expect("tools");
+    let write = tools
+        .iter()
+        .filter(|t| t["classification"] == "write" && t["risk"]["open_world"] == false)
+        .find(|t| t["definition"]["inputSchema"]["required"].as_array().is_none_or(Vec::is_empty))
+        .unwrap_or_else(|| panic!("a closed-world write action without required arguments in {tools:?}"));
+    let name = write["name"].as_str().expect("name");
+    let call = post(&app, &dev, &format!("/api/v1/connectors/{id}/tools/{name}/call"), json!({"arguments": {}}));
+    let (status, wrote) = send(call).await;
+    assert_eq!(status, 200, "{name}: {wrote}");
+    assert_eq!(wrote["is_error"], false, "{name}: {wrote}");
+    assert_eq!(wrote["exchange"]["request"]["params"]["name"], name);
 }
