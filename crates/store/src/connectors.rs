@@ -109,6 +109,16 @@ impl Store {
         rows.iter().map(tool_from_row).collect()
     }
 
+    /// How many tools a connector's catalog holds (without reading them).
+    pub async fn tool_count(&self, id: ConnectorId) -> Result<usize> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM connector_tools WHERE connector_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        let n: i64 = row.try_get("n")?;
+        Ok(usize::try_from(n).unwrap_or_default())
+    }
+
     /// One tool of a connector's catalog, by name.
     pub async fn connector_tool(&self, id: ConnectorId, name: &str) -> Result<ConnectorTool> {
         let row = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 AND name = $2")

@@ -43,6 +43,8 @@ mod catalog_round_trip_and_toggles {
         let off = store.set_tool_enabled(connector.id, "create", false).await.expect("toggled");
         assert!(!off.enabled);
         assert!(matches!(store.set_tool_enabled(connector.id, "nope", false).await, Err(StoreError::NotFound("tool"))));
+        let count = store.tool_count(connector.id).await.expect("count");
+        assert_eq!(count, store.connector_tools(connector.id).await.expect("tools").len());
         let one = store.connector_tool(connector.id, "create").await.expect("one tool");
         assert_eq!((one.tool.name.as_str(), one.enabled), ("create", false));
         assert!(matches!(store.connector_tool(connector.id, "nope").await, Err(StoreError::NotFound("tool"))));

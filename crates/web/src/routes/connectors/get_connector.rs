@@ -19,6 +19,6 @@ pub(crate) async fn get_connector(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConnectorView>> {
     let c = connector_for(&state, &actor, &id).await?;
-    let count = state.store.connector_tools(c.id).await?.len();
+    let count = state.store.tool_count(c.id).await?;
     Ok(Json(ConnectorView::new(&c, count)))
 }

@@ -13,7 +13,6 @@ pub(crate) mod update_tool;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use switchboard_core::ConnectorId;
 use switchboard_core::connector;
 use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, McpError, Session, StdioCommand};
 use switchboard_store::{Connector, User};
@@ -33,23 +32,14 @@ pub(crate) async fn developer_mode_active(state: &AppState, actor: &Actor) -> Re
 /// The connector if the actor may work on it; "not found" otherwise, so ids of
 /// other people's drafts cannot be probed.
 pub(crate) async fn connector_for(state: &AppState, actor: &Actor, raw_id: &str) -> Result<Connector, AppError> {
-    let id: ConnectorId = parse_id(raw_id, "connector")?;
-    let found = state.store.connector(id).await?;
+    let found = state.store.connector(parse_id(raw_id, "connector")?).await?;
     let u = &actor.user;
     // Developer mode only ever grants access: when the answer is yes without it,
     // the queries that work it out are not needed (admins, on every call).
-    let allowed = connector::may_manage(u.role, u.id, false, found.owner_id, found.status)
-        || connector::may_manage(
-            u.role,
-            u.id,
-            developer_mode_active(state, actor).await?,
-            found.owner_id,
-            found.status,
-        );
-    if !allowed {
-        return Err(AppError::not_found("connector not found"));
+    if connector::may_manage(u.role, u.id, false, found.owner_id, found.status) {
+        return Ok(found);
     }
-    Ok(found)
+    permitted(u, developer_mode_active(state, actor).await?, found)
 }
 
 /// [`connector_for`] for a user whose developer-mode status is known (the pages).
@@ -59,8 +49,11 @@ pub(crate) async fn managed_connector(
     developer_mode_active: bool,
     raw_id: &str,
 ) -> Result<Connector, AppError> {
-    let id: ConnectorId = parse_id(raw_id, "connector")?;
-    let found = state.store.connector(id).await?;
+    let found = state.store.connector(parse_id(raw_id, "connector")?).await?;
+    permitted(user, developer_mode_active, found)
+}
+
+fn permitted(user: &User, developer_mode_active: bool, found: Connector) -> Result<Connector, AppError> {
     if !connector::may_manage(user.role, user.id, developer_mode_active, found.owner_id, found.status) {
         return Err(AppError::not_found("connector not found"));
     }
@@ -76,7 +69,7 @@ pub(crate) async fn visible_connectors(
     let mut out = vec![];
     for c in state.store.list_connectors().await? {
         if connector::may_view(user.role, user.id, developer_mode_active, c.owner_id, c.status) {
-            let count = state.store.connector_tools(c.id).await?.len();
+            let count = state.store.tool_count(c.id).await?;
             out.push(ConnectorView::new(&c, count));
         }
     }
