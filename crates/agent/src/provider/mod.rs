@@ -75,3 +75,6 @@ pub enum ProviderError {
     #[error("the model provider's stream ended before the answer was complete")]
     Cut,
 }
+
+mod registry;
+pub use registry::{ModelChoiceError, Providers, ResolvedModel};

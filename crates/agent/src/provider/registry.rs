@@ -1,0 +1,91 @@
+//! The configured providers and the default model, and how a model name picks one.
+
+use std::sync::Arc;
+
+use super::ModelProvider;
+
+/// Every configured provider, by name, and the workspace's default model.
+#[derive(Clone, Debug, Default)]
+pub struct Providers {
+    providers: Vec<(String, Arc<dyn ModelProvider>)>,
+    default_model: Option<String>,
+}
+
+/// A model name resolved to the provider that serves it.
+#[derive(Clone, Debug)]
+pub struct ResolvedModel {
+    pub provider: Arc<dyn ModelProvider>,
+    pub provider_name: String,
+    /// The name the provider knows the model by.
+    pub model: String,
+}
+
+impl ResolvedModel {
+    /// `provider/model`, the name stored with a conversation.
+    pub fn qualified(&self) -> String {
+        format!("{}/{}", self.provider_name, self.model)
+    }
+}
+
+/// Why a model name does not resolve.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ModelChoiceError {
+    #[error("no model provider is configured; set OPENAI_API_KEY or ANTHROPIC_API_KEY (or a [providers] section)")]
+    NoProviders,
+    #[error("no model given and no default model; set SWITCHBOARD_MODEL or pick a model")]
+    NoDefault,
+    #[error("model {0:?} names no configured provider; write it as provider/model (providers: {1})")]
+    Ambiguous(String, String),
+}
+
+impl Providers {
+    pub fn new(default_model: Option<String>) -> Self {
+        Self { providers: vec![], default_model }
+    }
+
+    /// Add a provider under `name` (a later one with the same name replaces it).
+    pub fn with(mut self, name: impl Into<String>, provider: Arc<dyn ModelProvider>) -> Self {
+        let name = name.into();
+        self.providers.retain(|(n, _)| *n != name);
+        self.providers.push((name, provider));
+        self
+    }
+
+    pub fn default_model(&self) -> Option<&str> {
+        self.default_model.as_deref()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.providers.iter().map(|(n, _)| n.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.providers.is_empty()
+    }
+
+    /// `spec` (or the default model) as `provider/model`: the part before the first
+    /// `/` names a provider when one has that name; otherwise the whole string is a
+    /// model of the only provider (or of the default model's provider).
+    pub fn resolve(&self, spec: Option<&str>) -> Result<ResolvedModel, ModelChoiceError> {
+        if self.providers.is_empty() {
+            return Err(ModelChoiceError::NoProviders);
+        }
+        let spec = spec.filter(|s| !s.trim().is_empty()).or(self.default_model()).ok_or(ModelChoiceError::NoDefault)?;
+        if let Some((prefix, model)) = spec.split_once('/')
+            && let Some((name, provider)) = self.providers.iter().find(|(n, _)| n == prefix)
+        {
+            return Ok(ResolvedModel { provider: provider.clone(), provider_name: name.clone(), model: model.into() });
+        }
+        let fallback = match (self.providers.as_slice(), self.default_model().and_then(|d| d.split_once('/'))) {
+            ([only], _) => Some(only),
+            (_, Some((prefix, _))) => self.providers.iter().find(|(n, _)| n == prefix),
+            _ => None,
+        };
+        match fallback {
+            Some((name, provider)) => {
+                Ok(ResolvedModel { provider: provider.clone(), provider_name: name.clone(), model: spec.into() })
+            }
+            None => Err(ModelChoiceError::Ambiguous(spec.into(), self.names().collect::<Vec<_>>().join(", "))),
+        }
+    }
+}
