@@ -8,4 +8,4 @@ pub mod model;
 pub mod provider;
 
 pub use model::{ModelEvent, ModelMessage, ModelRequest, StopReason, ToolCallRequest, ToolSpec, Usage};
-pub use provider::{ModelProvider, ModelStream, Providers, ProviderConfig, ProviderError, ProviderKind, ResolvedModel};
+pub use provider::{ModelProvider, ModelStream, ProviderConfig, ProviderError, ProviderKind, Providers, ResolvedModel};

@@ -20,11 +20,20 @@ pub struct ModelRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "role", rename_all = "snake_case")]
 pub enum ModelMessage {
-    User { text: String },
+    User {
+        text: String,
+    },
     /// What the model said, and the tools it asked for (in its order).
-    Assistant { text: String, tool_calls: Vec<ToolCallRequest> },
+    Assistant {
+        text: String,
+        tool_calls: Vec<ToolCallRequest>,
+    },
     /// The result of one tool call, sent back to the model.
-    ToolResult { call_id: String, content: String, is_error: bool },
+    ToolResult {
+        call_id: String,
+        content: String,
+        is_error: bool,
+    },
 }
 
 /// A tool offered to the model.

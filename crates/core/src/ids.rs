@@ -81,3 +81,15 @@ mod tests {
         assert!("not-a-uuid".parse::<GroupId>().is_err());
     }
 }
+id_type!(
+    /// A conversation with a model.
+    ConversationId
+);
+id_type!(
+    /// A message of a conversation.
+    MessageId
+);
+id_type!(
+    /// One tool call of a conversation (Switchboard's id, not the provider's).
+    ToolCallId
+);

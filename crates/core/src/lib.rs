@@ -4,9 +4,11 @@
 //! CLI parse their input into these types at the edge and ask the policy functions
 //! in [`permission`] and [`developer_mode`] what is allowed.
 
+pub mod approval;
 pub mod catalog;
 pub mod catalog_diff;
 pub mod connector;
+pub mod conversation;
 pub mod credentials;
 pub mod developer_mode;
 pub mod doctor;
@@ -16,10 +18,12 @@ pub mod network;
 pub mod permission;
 pub mod role;
 pub mod secret;
+pub mod tool_names;
+pub mod untrusted;
 
 pub use developer_mode::DeveloperModePolicy;
 pub use email::Email;
-pub use ids::{ConnectorId, GroupId, TokenId, UserId};
+pub use ids::{ConnectorId, ConversationId, GroupId, MessageId, TokenId, ToolCallId, UserId};
 pub use permission::Action;
 pub use role::Role;
 pub use secret::SecretString;
