@@ -67,6 +67,16 @@ pub enum DecisionKind {
     RememberedDeny,
 }
 
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    User,
+    Assistant,
+    /// Shown to the user, never sent to the model: a provider failure, the step limit.
+    Error,
+}
+
 /// The user's answer to a write action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -108,6 +118,7 @@ str_enum!(DecisionKind {
     Denied => "denied",
     RememberedDeny => "remembered_deny",
 });
+str_enum!(Role { User => "user", Assistant => "assistant", Error => "error" });
 str_enum!(Decision { Approve => "approve", Deny => "deny" });
 
 impl CallStatus {

@@ -8,7 +8,9 @@
 //! Architecture invariant: only this crate knows SQL. Secrets are sealed with
 //! AES-256-GCM before they reach a column ([`crypto`]).
 
+mod audit;
 mod connectors;
+mod conversations;
 pub mod crypto;
 mod db;
 mod error;
@@ -25,6 +27,7 @@ pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use records::{
-    ApiToken, Connector, ConnectorTool, Group, GroupMember, GroupSummary, NewApiToken, NewConnector, NewUser, Session,
-    User, WorkspaceSettings,
+    ApiToken, AuditEntry, AuditEvent, CallOutcome, Connector, ConnectorTool, Conversation, Group, GroupMember,
+    GroupSummary, Message, NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, Session, ToolCall, User,
+    WorkspaceSettings,
 };

@@ -1,6 +1,10 @@
 //! The rows the store hands out, already parsed into domain types.
 
-use switchboard_core::{DeveloperModePolicy, Email, GroupId, Role, TokenId, UserId};
+use switchboard_core::catalog::Classification;
+use switchboard_core::conversation::{CallStatus, DecisionKind, Mode, Role as MessageRole, TurnState};
+use switchboard_core::{
+    ConnectorId, ConversationId, DeveloperModePolicy, Email, GroupId, MessageId, Role, TokenId, ToolCallId, UserId,
+};
 use time::OffsetDateTime;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,4 +131,129 @@ pub struct NewConnector {
 pub struct ConnectorTool {
     pub tool: switchboard_core::catalog::Tool,
     pub enabled: bool,
+}
+
+/// A conversation with a model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub owner_id: UserId,
+    pub title: String,
+    /// `provider/model`.
+    pub model: String,
+    pub mode: Mode,
+    /// The connectors chosen for it (knowledge mode chooses its own at each step).
+    pub connectors: Vec<ConnectorId>,
+    pub state: TurnState,
+    /// Model steps taken in the current turn.
+    pub steps: u32,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewConversation {
+    pub owner_id: UserId,
+    pub title: String,
+    pub model: String,
+    pub mode: Mode,
+    pub connectors: Vec<ConnectorId>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub id: MessageId,
+    pub conversation_id: ConversationId,
+    pub seq: i64,
+    pub role: MessageRole,
+    pub content: String,
+    /// The page session that sent it (user messages).
+    pub client_session: Option<String>,
+    pub created_at: OffsetDateTime,
+}
+
+/// One tool call the model asked for, with everything that happened to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolCall {
+    pub id: ToolCallId,
+    pub conversation_id: ConversationId,
+    /// The assistant message that asked for it.
+    pub message_id: MessageId,
+    pub position: i64,
+    pub provider_call_id: String,
+    /// The name the model called.
+    pub name: String,
+    /// What it resolved to; `None` when the model invented the name.
+    pub connector_id: Option<ConnectorId>,
+    pub connector_name: Option<String>,
+    pub tool: Option<String>,
+    pub classification: Option<Classification>,
+    /// Exactly as the model wrote them.
+    pub arguments: String,
+    pub arguments_digest: Option<String>,
+    pub status: CallStatus,
+    pub decision: Option<DecisionKind>,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<OffsetDateTime>,
+    pub client_session: Option<String>,
+    pub outcome: Option<CallOutcome>,
+    pub created_at: OffsetDateTime,
+}
+
+/// How a call ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallOutcome {
+    /// The MCP result, or `{"error": …}` when there is none.
+    pub result: serde_json::Value,
+    pub is_error: bool,
+    /// What the model was sent.
+    pub model_content: String,
+    /// The JSON-RPC messages of the call, when it was sent.
+    pub exchange: Option<serde_json::Value>,
+    pub latency_us: Option<i64>,
+    pub finished_at: OffsetDateTime,
+}
+
+/// A tool call to record as the model asks for it.
+#[derive(Clone, Debug)]
+pub struct NewToolCall {
+    pub provider_call_id: String,
+    pub name: String,
+    pub connector_id: Option<ConnectorId>,
+    pub connector_name: Option<String>,
+    pub tool: Option<String>,
+    pub classification: Option<Classification>,
+    pub arguments: String,
+    pub arguments_digest: Option<String>,
+    pub status: CallStatus,
+    pub decision: Option<DecisionKind>,
+    pub client_session: Option<String>,
+    /// Set when the call is over before it starts (invalid, remembered denial).
+    pub outcome: Option<(serde_json::Value, String)>,
+}
+
+/// One entry of the audit trail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEvent {
+    /// `tool_call` or `decision`.
+    pub kind: String,
+    pub actor_id: Option<UserId>,
+    pub conversation_id: Option<ConversationId>,
+    pub tool_call_id: Option<ToolCallId>,
+    pub connector_id: Option<ConnectorId>,
+    pub tool: Option<String>,
+    pub classification: Option<Classification>,
+    pub decision: Option<DecisionKind>,
+    pub status: Option<String>,
+    pub latency_us: Option<i64>,
+    /// Input, output and anything else worth keeping.
+    pub detail: serde_json::Value,
+}
+
+/// An audit entry as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub id: uuid::Uuid,
+    pub at: OffsetDateTime,
+    pub event: AuditEvent,
 }

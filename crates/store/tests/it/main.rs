@@ -29,6 +29,7 @@ macro_rules! on_both_backends {
 }
 
 mod connectors;
+mod conversations;
 mod groups;
 mod secrets;
 mod sessions;
