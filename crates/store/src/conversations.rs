@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::records::{CallOutcome, Conversation, Message, NewConversation, NewToolCall, ToolCall};
+use crate::records::{CallEnd, CallOutcome, Conversation, Message, NewConversation, NewToolCall, ToolCall};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at";
@@ -347,16 +347,8 @@ impl Store {
 
     /// Close a call with its outcome (`completed`, `failed`, `cancelled`, …), once:
     /// a call already over is left alone and `Conflict` is returned.
-    pub async fn finish_call(
-        &self,
-        id: ToolCallId,
-        status: CallStatus,
-        result: &Value,
-        is_error: bool,
-        model_content: &str,
-        exchange: Option<&Value>,
-        latency_us: Option<i64>,
-    ) -> Result<ToolCall> {
+    pub async fn finish_call(&self, id: ToolCallId, end: CallEnd<'_>) -> Result<ToolCall> {
+        let CallEnd { status, result, is_error, model_content, exchange, latency_us } = end;
         let done = sqlx::query(
             "UPDATE tool_calls SET status = $2, result = $3, is_error = $4, model_content = $5, exchange = $6, \
              latency_us = $7, finished_at = $8 WHERE id = $1 AND status IN ($9, $10)",

@@ -27,7 +27,7 @@ pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use records::{
-    ApiToken, AuditEntry, AuditEvent, CallOutcome, Connector, ConnectorTool, Conversation, Group, GroupMember,
+    ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation, Group, GroupMember,
     GroupSummary, Message, NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, Session, ToolCall, User,
     WorkspaceSettings,
 };

@@ -214,6 +214,17 @@ pub struct CallOutcome {
     pub finished_at: OffsetDateTime,
 }
 
+/// How a call ends, to record.
+#[derive(Clone, Copy, Debug)]
+pub struct CallEnd<'a> {
+    pub status: CallStatus,
+    pub result: &'a serde_json::Value,
+    pub is_error: bool,
+    pub model_content: &'a str,
+    pub exchange: Option<&'a serde_json::Value>,
+    pub latency_us: Option<i64>,
+}
+
 /// A tool call to record as the model asks for it.
 #[derive(Clone, Debug)]
 pub struct NewToolCall {

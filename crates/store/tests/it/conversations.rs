@@ -2,7 +2,7 @@ use serde_json::json;
 use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, Mode, Role as MessageRole, TurnState};
 use switchboard_core::{ConnectorId, Role};
-use switchboard_store::{AuditEvent, NewConversation, NewToolCall, StoreError};
+use switchboard_store::{AuditEvent, CallEnd, NewConversation, NewToolCall, StoreError};
 use time::OffsetDateTime;
 
 use super::users::new_user;
@@ -69,19 +69,33 @@ mod a_turn_is_recorded_as_it_happens {
         let read = store
             .finish_call(
                 calls[0].id,
-                CallStatus::Completed,
-                &json!({"content": []}),
-                false,
-                "[Output…]",
-                Some(&json!([{"id": 1}])),
-                Some(1200),
+                CallEnd {
+                    status: CallStatus::Completed,
+                    result: &json!({"content": []}),
+                    is_error: false,
+                    model_content: "[Output…]",
+                    exchange: Some(&json!([{"id": 1}])),
+                    latency_us: Some(1200),
+                },
             )
             .await
             .expect("finished");
         let outcome = read.outcome.expect("an outcome");
         assert_eq!((outcome.latency_us, outcome.model_content.as_str()), (Some(1200), "[Output…]"));
         assert!(matches!(
-            store.finish_call(calls[0].id, CallStatus::Failed, &json!({}), true, "", None, None).await,
+            store
+                .finish_call(
+                    calls[0].id,
+                    CallEnd {
+                        status: CallStatus::Failed,
+                        result: &json!({}),
+                        is_error: true,
+                        model_content: "",
+                        exchange: None,
+                        latency_us: None
+                    }
+                )
+                .await,
             Err(StoreError::Conflict(_))
         ));
 

@@ -1,0 +1,60 @@
+//! What the loop needs from the layer that knows connectors, permissions and MCP
+//! sessions: the actions a conversation may use now, and a way to call one.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use switchboard_core::ConnectorId;
+use switchboard_core::catalog::{Classification, Tool};
+use switchboard_store::Conversation;
+
+/// A boxed future, so the host can be a trait object.
+pub type HostFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One action offered to the model, in the definition in force.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OfferedTool {
+    /// The namespaced name the model sees.
+    pub name: String,
+    pub connector_id: ConnectorId,
+    pub connector_name: String,
+    pub tool: Tool,
+    pub classification: Classification,
+}
+
+/// What a sent call came back with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallResult {
+    /// The MCP `CallToolResult`.
+    pub result: Value,
+    pub is_error: bool,
+    /// The JSON-RPC messages of the call.
+    pub exchange: Value,
+    pub latency: Duration,
+}
+
+/// Why an action could not be listed or called; worded for the person.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HostError(pub String);
+
+/// The connectors side of a conversation.
+pub trait ToolHost: Send + Sync + std::fmt::Debug {
+    /// The actions this conversation's owner may use now: enabled, of the chosen
+    /// connectors (or, in knowledge mode, of every accessible one that offers
+    /// `search` and `fetch`), filtered by the mode, each with its namespaced name.
+    fn offered<'a>(&'a self, conversation: &'a Conversation) -> HostFuture<'a, Result<Vec<OfferedTool>, HostError>>;
+
+    /// The errors of `arguments` against the tool's `inputSchema` (empty: valid).
+    fn validate(&self, tool: &OfferedTool, arguments: &Value) -> Vec<String>;
+
+    /// Send the call to the tool's server.
+    fn call<'a>(
+        &'a self,
+        conversation: &'a Conversation,
+        tool: &'a OfferedTool,
+        arguments: Map<String, Value>,
+    ) -> HostFuture<'a, Result<CallResult, HostError>>;
+}
