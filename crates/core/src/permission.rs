@@ -21,10 +21,14 @@ pub enum Action {
     ManageWorkspaceSettings,
     /// Create, list and revoke one's own API tokens.
     ManageOwnTokens,
+    /// Chat with a model using the connectors one may use.
+    Converse,
+    /// Export every conversation with its tool calls (compliance).
+    ExportConversations,
 }
 
 impl Action {
-    pub const ALL: [Action; 7] = [
+    pub const ALL: [Action; 9] = [
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ViewGroups,
@@ -32,6 +36,8 @@ impl Action {
         Action::ViewWorkspaceSettings,
         Action::ManageWorkspaceSettings,
         Action::ManageOwnTokens,
+        Action::Converse,
+        Action::ExportConversations,
     ];
 }
 
@@ -39,8 +45,8 @@ impl Action {
 pub fn permits(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
-        ManageOwnTokens => true,
-        ViewUsers | ViewGroups | ViewWorkspaceSettings => {
+        ManageOwnTokens | Converse => true,
+        ViewUsers | ViewGroups | ViewWorkspaceSettings | ExportConversations => {
             matches!(role, Role::Owner | Role::Admin | Role::Auditor)
         }
         ManageUsers | ManageGroups | ManageWorkspaceSettings => role.is_admin(),
@@ -108,6 +114,8 @@ mod tests {
         (ViewWorkspaceSettings, [true, true, false, true]),
         (ManageWorkspaceSettings, [true, true, false, false]),
         (ManageOwnTokens, [true, true, true, true]),
+        (Converse, [true, true, true, true]),
+        (ExportConversations, [true, true, false, true]),
     ];
 
     #[test]

@@ -19,6 +19,10 @@ pub struct WebConfig {
     /// Whether connectors may run local commands (stdio). Off unless the operator
     /// turns it on at start.
     pub allow_local_commands: bool,
+    /// Model providers and the default model.
+    pub providers: switchboard_agent::Providers,
+    /// Limits of the agent loop.
+    pub agent: switchboard_agent::AgentConfig,
 }
 
 impl WebConfig {
@@ -36,6 +40,8 @@ impl WebConfig {
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             upstream: switchboard_mcp::ClientOptions::default(),
             allow_local_commands: false,
+            providers: switchboard_agent::Providers::default(),
+            agent: switchboard_agent::AgentConfig::default(),
         }
     }
 

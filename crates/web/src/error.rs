@@ -54,9 +54,31 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
     }
 
+    /// What a person may be told: the detail of a client error, else a generic line.
+    pub(crate) fn detail(&self) -> String {
+        match self {
+            Self::Client { detail, .. } | Self::Detailed { detail, .. } => detail.clone(),
+            Self::Unavailable(_) => "a dependency is unavailable right now".into(),
+            Self::Internal(_) => "an internal error occurred".into(),
+        }
+    }
+
     /// The 403 for a role that may not do this.
     pub(crate) fn role(detail: impl Into<String>) -> Self {
         Self::forbidden("insufficient_role", detail)
+    }
+}
+
+impl From<switchboard_agent::AgentError> for AppError {
+    fn from(err: switchboard_agent::AgentError) -> Self {
+        use switchboard_agent::AgentError;
+        match err {
+            AgentError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            AgentError::Forbidden(detail) => Self::forbidden("not_conversation_owner", detail),
+            AgentError::Conflict(detail) => Self::conflict("conversation_busy", detail),
+            AgentError::Model(e) => Self::invalid(e.to_string()),
+            AgentError::Store(e) => e.into(),
+        }
     }
 }
 

@@ -21,8 +21,10 @@ mod router;
 mod routes;
 mod schema_cache;
 mod state;
+mod tool_host;
 mod views;
 mod views_connectors;
+mod views_conversations;
 mod views_doctor;
 
 pub use config::WebConfig;

@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{connectors, doctor, groups, health, me, session, setup, tokens, users, workspace};
+use crate::routes::{
+    compliance, connectors, conversations, doctor, groups, health, me, models, session, setup, tokens, users, workspace,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -28,6 +30,15 @@ use crate::routes::{connectors, doctor, groups, health, me, session, setup, toke
         connectors::list_tools::list_tools, connectors::update_tool::update_tool,
         connectors::call_tool::call_tool, connectors::refresh_connector::refresh_connector,
         doctor::run_doctor::run_doctor,
+        models::list_models::list_models,
+        conversations::create_conversation::create_conversation,
+        conversations::list_conversations::list_conversations,
+        conversations::get_conversation::get_conversation,
+        conversations::delete_conversation::delete_conversation,
+        conversations::send_message::send_message,
+        conversations::decide_tool_call::decide_tool_call,
+        conversations::cancel_turn::cancel_turn,
+        compliance::export_conversations::export_conversations,
         workspace::get_workspace_settings::get_workspace_settings,
         workspace::update_workspace_settings::update_workspace_settings,
     ),
@@ -44,6 +55,8 @@ use crate::routes::{connectors, doctor, groups, health, me, session, setup, toke
         (name = "connectors", description = "MCP servers, their actions, and the playground"),
         (name = "doctor", description = "Readiness reports for MCP servers"),
         (name = "workspace", description = "Workspace settings"),
+        (name = "conversations", description = "Chat with a model using connectors' actions; write actions wait for the owner"),
+        (name = "compliance", description = "Exports for owners, admins and auditors"),
     )
 )]
 struct ApiDoc;

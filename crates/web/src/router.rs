@@ -7,7 +7,9 @@ use axum::routing::{get, post, put};
 use axum::{Router, middleware};
 
 use crate::error::problem_response;
-use crate::routes::{connectors, doctor, groups, health, me, session, setup, tokens, users, workspace};
+use crate::routes::{
+    compliance, connectors, conversations, doctor, groups, health, me, models, session, setup, tokens, users, workspace,
+};
 use crate::state::AppState;
 use crate::{assets, openapi, pages};
 
@@ -50,6 +52,24 @@ pub fn app(state: AppState) -> Router {
         .route("/connectors/{id}/tools/{name}/call", post(connectors::call_tool::call_tool))
         .route("/connectors/{id}/refresh", post(connectors::refresh_connector::refresh_connector))
         .route("/doctor", post(doctor::run_doctor::run_doctor))
+        .route("/models", get(models::list_models::list_models))
+        .route(
+            "/conversations",
+            get(conversations::list_conversations::list_conversations)
+                .post(conversations::create_conversation::create_conversation),
+        )
+        .route(
+            "/conversations/{id}",
+            get(conversations::get_conversation::get_conversation)
+                .delete(conversations::delete_conversation::delete_conversation),
+        )
+        .route("/conversations/{id}/messages", post(conversations::send_message::send_message))
+        .route("/conversations/{id}/cancel", post(conversations::cancel_turn::cancel_turn))
+        .route(
+            "/conversations/{id}/tool-calls/{call_id}/decision",
+            post(conversations::decide_tool_call::decide_tool_call),
+        )
+        .route("/compliance/conversations", get(compliance::export_conversations::export_conversations))
         .route(
             "/workspace/settings",
             get(workspace::get_workspace_settings::get_workspace_settings)

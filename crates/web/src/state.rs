@@ -12,6 +12,8 @@ use switchboard_store::Store;
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
 use crate::schema_cache::SchemaCache;
+use crate::tool_host::WebToolHost;
+use switchboard_agent::Agent;
 
 /// How long an upstream session is kept without calls.
 pub(crate) const UPSTREAM_IDLE: Duration = Duration::from_secs(300);
@@ -34,20 +36,31 @@ pub struct Inner {
     pub sessions: SessionPool<ConnectorId>,
     pub(crate) schemas: SchemaCache,
     network_policy: Mutex<Option<(Instant, NetworkPolicy)>>,
+    /// Runs conversations' turns.
+    pub agent: Agent,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, setup: SetupToken) -> Self {
         let sessions = SessionPool::new(UPSTREAM_IDLE);
-        Self(Arc::new(Inner {
-            store,
-            config,
-            setup,
-            metrics: Metrics::default(),
-            sessions,
-            schemas: SchemaCache::default(),
-            network_policy: Mutex::new(None),
+        Self(Arc::new_cyclic(|weak| {
+            let host = Arc::new(WebToolHost(weak.clone()));
+            let agent = Agent::new(store.clone(), config.providers.clone(), host, config.agent.clone());
+            Inner {
+                store,
+                config,
+                setup,
+                metrics: Metrics::default(),
+                sessions,
+                schemas: SchemaCache::default(),
+                network_policy: Mutex::new(None),
+                agent,
+            }
         }))
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        Self(inner)
     }
 
     /// The workspace's address policy for upstream connections (see [`NETWORK_POLICY_TTL`]).

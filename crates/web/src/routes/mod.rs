@@ -1,10 +1,13 @@
 //! Handlers, one file per action, in folders named after the URL they serve.
 
+pub(crate) mod compliance;
 pub(crate) mod connectors;
+pub(crate) mod conversations;
 pub(crate) mod doctor;
 pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod me;
+pub(crate) mod models;
 pub(crate) mod session;
 pub(crate) mod setup;
 pub(crate) mod tokens;

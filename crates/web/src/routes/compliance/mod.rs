@@ -1,0 +1,3 @@
+//! Compliance exports.
+
+pub(crate) mod export_conversations;

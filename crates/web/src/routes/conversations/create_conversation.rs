@@ -1,0 +1,59 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_core::ConnectorId;
+use switchboard_core::connector;
+use switchboard_core::conversation::Mode;
+use switchboard_core::permission::Action;
+use switchboard_store::{NewConversation, StoreError};
+
+use crate::auth::Actor;
+use crate::error::{ApiResult, AppError};
+use crate::json::Json;
+use crate::routes::connectors::developer_mode_active;
+use crate::state::AppState;
+use crate::views_conversations::{ConversationView, CreateConversationRequest};
+
+/// Start a conversation with the chosen connectors, model and mode.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = CreateConversationRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 201, body = ConversationView),
+    (status = 404, description = "a connector is unknown or not yours to use", body = crate::error::Problem),
+    (status = 422, description = "no such model, or no provider configured", body = crate::error::Problem),
+))]
+pub(crate) async fn create_conversation(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<CreateConversationRequest>,
+) -> ApiResult<(StatusCode, Json<ConversationView>)> {
+    actor.require(Action::Converse)?;
+    let model = state.agent.providers().resolve(body.model.as_deref()).map_err(|e| AppError::invalid(e.to_string()))?;
+    let mode = body.mode.0;
+    let mut connectors: Vec<ConnectorId> = vec![];
+    if mode != Mode::Knowledge {
+        let dev = developer_mode_active(&state, &actor).await?;
+        for raw in body.connectors {
+            let id = ConnectorId::from(raw);
+            let c = match state.store.connector(id).await {
+                Err(StoreError::NotFound(_)) => return Err(AppError::not_found(format!("connector {raw} not found"))),
+                found => found?,
+            };
+            if !connector::may_view(actor.user.role, actor.user.id, dev, c.owner_id, c.status) {
+                return Err(AppError::not_found(format!("connector {raw} not found")));
+            }
+            if !connectors.contains(&id) {
+                connectors.push(id);
+            }
+        }
+    }
+    let c = state
+        .store
+        .create_conversation(NewConversation {
+            owner_id: actor.user.id,
+            title: "New conversation".into(),
+            model: model.qualified(),
+            mode,
+            connectors,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json((&c).into())))
+}

@@ -1,0 +1,35 @@
+use axum::extract::{Path, State};
+use axum::response::Response;
+
+use super::{client_session, event_stream};
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::routes::parse_id;
+use crate::state::AppState;
+use crate::views_conversations::{DecisionRequest, TurnEventView};
+
+/// Approve or deny a write action that waits. Only the conversation's owner
+/// decides; a call is decided once. Answered with the rest of the turn as
+/// Server-Sent Events: the call's result, then the model's next step once no call
+/// of this step waits any more.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/tool-calls/{call_id}/decision", tag = "conversations",
+    params(("id" = Uuid, Path), ("call_id" = Uuid, Path)), request_body = DecisionRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 200, description = "`text/event-stream` of turn events", content_type = "text/event-stream", body = TurnEventView),
+    (status = 403, description = "not the conversation's owner", body = crate::error::Problem),
+    (status = 404, body = crate::error::Problem),
+    (status = 409, description = "the call is not waiting (already decided, or never needed a decision)", body = crate::error::Problem),
+))]
+pub(crate) async fn decide_tool_call(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, call_id)): Path<(String, String)>,
+    Json(body): Json<DecisionRequest>,
+) -> ApiResult<Response> {
+    let c = state.store.conversation(parse_id(&id, "conversation")?).await?;
+    let session = client_session(&body.client_session)?;
+    let call_id = parse_id(&call_id, "tool call")?;
+    let events = state.agent.decide(&c, call_id, body.decision, body.remember, actor.user.id, session).await?;
+    Ok(event_stream(events))
+}

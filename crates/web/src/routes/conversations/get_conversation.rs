@@ -1,0 +1,21 @@
+use axum::extract::{Path, State};
+
+use super::{detail, owned_conversation};
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views_conversations::ConversationDetail;
+
+/// One of the user's conversations with its messages and every tool call, whole.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = Uuid, Path)),
+    security(("session" = []), ("token" = [])),
+    responses((status = 200, body = ConversationDetail), (status = 404, body = crate::error::Problem)))]
+pub(crate) async fn get_conversation(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ConversationDetail>> {
+    let c = owned_conversation(&state, &actor, &id).await?;
+    Ok(Json(detail(&state, &c).await?))
+}

@@ -1,0 +1,18 @@
+use axum::extract::State;
+
+use crate::auth::Actor;
+use crate::error::ApiResult;
+use crate::json::Json;
+use crate::state::AppState;
+use crate::views_conversations::ModelsView;
+
+/// The configured providers and the default model.
+#[utoipa::path(get, path = "/api/v1/models", tag = "conversations", security(("session" = []), ("token" = [])),
+    responses((status = 200, body = ModelsView)))]
+pub(crate) async fn list_models(State(state): State<AppState>, _actor: Actor) -> ApiResult<Json<ModelsView>> {
+    let providers = state.agent.providers();
+    Ok(Json(ModelsView {
+        providers: providers.names().map(str::to_owned).collect(),
+        default_model: providers.default_model().map(str::to_owned),
+    }))
+}

@@ -1,0 +1,3 @@
+//! The models conversations can use.
+
+pub(crate) mod list_models;

@@ -1,0 +1,255 @@
+//! The JSON shapes of the conversations API, its stream events and the
+//! compliance export.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchboard_agent::{Citation, TurnEvent};
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, Mode, Role, TurnState};
+use switchboard_store::{Conversation, Message, ToolCall};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::views_connectors::ClassificationName;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateConversationRequest {
+    /// Connectors whose actions the model may use (ignored in `knowledge` mode).
+    #[serde(default)]
+    pub(crate) connectors: Vec<Uuid>,
+    /// `provider/model`, or a model of the default provider; the default model when absent.
+    pub(crate) model: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = String, example = "default")]
+    pub(crate) mode: ModeName,
+}
+
+/// `default`, `read_only` (read actions only) or `knowledge` (the `search` and
+/// `fetch` actions of every accessible connector that has both, read-only).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
+#[serde(transparent)]
+pub(crate) struct ModeName(pub(crate) Mode);
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SendMessageRequest {
+    pub(crate) content: String,
+    /// Identifies one page load: remembered choices last for it only.
+    pub(crate) client_session: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DecisionRequest {
+    #[schema(value_type = String, example = "approve")]
+    pub(crate) decision: Decision,
+    /// Apply the same choice to this tool for the rest of this conversation, in this page session.
+    #[serde(default)]
+    pub(crate) remember: bool,
+    pub(crate) client_session: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ConversationView {
+    pub(crate) id: Uuid,
+    pub(crate) owner_id: Uuid,
+    pub(crate) title: String,
+    pub(crate) model: String,
+    #[schema(value_type = String, example = "default")]
+    pub(crate) mode: Mode,
+    pub(crate) connectors: Vec<Uuid>,
+    /// `idle`, `running` or `awaiting_approval`.
+    #[schema(value_type = String, example = "idle")]
+    pub(crate) state: TurnState,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) updated_at: OffsetDateTime,
+}
+
+impl From<&Conversation> for ConversationView {
+    fn from(c: &Conversation) -> Self {
+        Self {
+            id: c.id.as_uuid(),
+            owner_id: c.owner_id.as_uuid(),
+            title: c.title.clone(),
+            model: c.model.clone(),
+            mode: c.mode,
+            connectors: c.connectors.iter().map(|id| id.as_uuid()).collect(),
+            state: c.state,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MessageView {
+    pub(crate) id: Uuid,
+    /// `user`, `assistant`, or `error` (shown to people, never sent to the model).
+    #[schema(value_type = String, example = "assistant")]
+    pub(crate) role: Role,
+    pub(crate) content: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<&Message> for MessageView {
+    fn from(m: &Message) -> Self {
+        Self { id: m.id.as_uuid(), role: m.role, content: m.content.clone(), created_at: m.created_at }
+    }
+}
+
+/// One tool call with everything that happened to it: full input and output.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ToolCallView {
+    pub(crate) id: Uuid,
+    /// The assistant message that asked for it.
+    pub(crate) message_id: Uuid,
+    /// The namespaced name the model called.
+    pub(crate) name: String,
+    /// `None` when the model named a tool that is not offered.
+    pub(crate) connector_id: Option<Uuid>,
+    pub(crate) connector_name: Option<String>,
+    /// The action's name on its server.
+    pub(crate) tool: Option<String>,
+    pub(crate) classification: Option<ClassificationName>,
+    /// The arguments, parsed; the raw text when they are not valid JSON.
+    #[schema(value_type = Object)]
+    pub(crate) arguments: Value,
+    /// `awaiting_approval`, `running`, `completed`, `failed`, `denied`, `invalid`,
+    /// `cancelled` or `interrupted`.
+    #[schema(value_type = String, example = "completed")]
+    pub(crate) status: CallStatus,
+    /// `auto_read`, `approved`, `remembered`, `denied` or `remembered_deny`.
+    #[schema(value_type = Option<String>, example = "approved")]
+    pub(crate) decision: Option<DecisionKind>,
+    pub(crate) decided_by: Option<Uuid>,
+    /// The MCP result, or `{"error": …}` when there is none.
+    #[schema(value_type = Option<Object>)]
+    pub(crate) result: Option<Value>,
+    pub(crate) is_error: bool,
+    /// The JSON-RPC messages of the call.
+    #[schema(value_type = Option<Object>)]
+    pub(crate) exchange: Option<Value>,
+    pub(crate) latency_ms: Option<f64>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<&ToolCall> for ToolCallView {
+    fn from(c: &ToolCall) -> Self {
+        let outcome = c.outcome.as_ref();
+        Self {
+            id: c.id.as_uuid(),
+            message_id: c.message_id.as_uuid(),
+            name: c.name.clone(),
+            connector_id: c.connector_id.map(|id| id.as_uuid()),
+            connector_name: c.connector_name.clone(),
+            tool: c.tool.clone(),
+            classification: c.classification.map(Into::into),
+            arguments: serde_json::from_str(&c.arguments).unwrap_or_else(|_| Value::String(c.arguments.clone())),
+            status: c.status,
+            decision: c.decision,
+            decided_by: c.decided_by.map(|u| u.as_uuid()),
+            result: outcome.map(|o| o.result.clone()),
+            is_error: outcome.is_some_and(|o| o.is_error),
+            exchange: outcome.and_then(|o| o.exchange.clone()),
+            latency_ms: outcome.and_then(|o| o.latency_us).map(|us| us as f64 / 1000.0),
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A conversation with its messages and tool calls (also one line of the
+/// compliance export).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ConversationDetail {
+    #[serde(flatten)]
+    pub(crate) conversation: ConversationView,
+    pub(crate) messages: Vec<MessageView>,
+    pub(crate) tool_calls: Vec<ToolCallView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CitationView {
+    pub(crate) id: String,
+    pub(crate) title: Option<String>,
+    pub(crate) url: Option<String>,
+}
+
+impl From<&Citation> for CitationView {
+    fn from(c: &Citation) -> Self {
+        Self { id: c.id.clone(), title: c.title.clone(), url: c.url.clone() }
+    }
+}
+
+/// One event of the stream that answers a message or a decision. The SSE
+/// `event:` field is the `type`; `data:` is this object as JSON.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum TurnEventView {
+    /// A piece of the model's answer.
+    TextDelta { text: String },
+    /// The model asked for a tool call (recorded; not yet run).
+    ToolCallProposed { call: ToolCallView },
+    /// A write action waits for the owner's decision.
+    AwaitingApproval { call: ToolCallView },
+    /// A call is over: completed, failed, denied, invalid, cancelled.
+    ToolResult { call: ToolCallView },
+    /// Something went wrong; `done` follows.
+    Error { code: String, message: String },
+    /// The last event: where the turn stopped and why (`answered`,
+    /// `awaiting_approval`, `step_limit`, `cancelled`, `failed`).
+    Done {
+        #[schema(value_type = String, example = "idle")]
+        state: TurnState,
+        reason: String,
+        /// Items fetched in knowledge mode.
+        citations: Vec<CitationView>,
+    },
+}
+
+impl TurnEventView {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::TextDelta { .. } => "text_delta",
+            Self::ToolCallProposed { .. } => "tool_call_proposed",
+            Self::AwaitingApproval { .. } => "awaiting_approval",
+            Self::ToolResult { .. } => "tool_result",
+            Self::Error { .. } => "error",
+            Self::Done { .. } => "done",
+        }
+    }
+}
+
+impl From<&TurnEvent> for TurnEventView {
+    fn from(e: &TurnEvent) -> Self {
+        match e {
+            TurnEvent::TextDelta(text) => Self::TextDelta { text: text.clone() },
+            TurnEvent::ToolCallProposed(c) => Self::ToolCallProposed { call: c.into() },
+            TurnEvent::AwaitingApproval(c) => Self::AwaitingApproval { call: c.into() },
+            TurnEvent::ToolResult(c) => Self::ToolResult { call: c.into() },
+            TurnEvent::Error { code, message } => Self::Error { code: (*code).to_owned(), message: message.clone() },
+            TurnEvent::Done { state, reason, citations } => Self::Done {
+                state: *state,
+                reason: reason.as_str().to_owned(),
+                citations: citations.iter().map(Into::into).collect(),
+            },
+        }
+    }
+}
+
+/// The models that can be chosen.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ModelsView {
+    /// Configured provider names (`openai`, `anthropic`, …).
+    pub(crate) providers: Vec<String>,
+    /// The model used when a conversation names none.
+    pub(crate) default_model: Option<String>,
+}
