@@ -1,16 +1,24 @@
 //! Configuration: flags > environment (both through clap) > config file > defaults.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use serde::Deserialize;
+use switchboard_agent::provider::env::{
+    DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_OPENAI_BASE_URL, configs_from_env, trim_base_url,
+};
+use switchboard_agent::{ProviderConfig, ProviderKind, Providers};
+use switchboard_core::SecretString;
 
 use crate::cli::{GlobalArgs, LogFormat, ServeArgs};
 
 pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub(crate) const DEFAULT_DATA_DIR: &str = "./switchboard-data";
+/// Longest wait for a model's first byte, and between two chunks of its answer.
+pub(crate) const DEFAULT_MODEL_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The config file. Every key is optional; unknown keys are an error, so a typo
 /// does not silently do nothing.
@@ -36,6 +44,31 @@ pub(crate) struct FileConfig {
     pub(crate) upstream_call_timeout_seconds: Option<u64>,
     /// Largest tool result kept; larger ones are truncated and say so.
     pub(crate) upstream_max_result_bytes: Option<usize>,
+    /// Model providers by name (`[providers.NAME]`), besides those the environment makes.
+    #[serde(default)]
+    pub(crate) providers: BTreeMap<String, ProviderTable>,
+    /// `provider/model` used when a conversation names none (`SWITCHBOARD_MODEL` wins).
+    pub(crate) default_model: Option<String>,
+    pub(crate) model_timeout_seconds: Option<u64>,
+}
+
+/// One `[providers.NAME]` table. The key is never in the file: `api_key_env`
+/// names the environment variable that holds it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ProviderTable {
+    pub(crate) kind: ProviderKindName,
+    /// Default: the provider's public API.
+    pub(crate) base_url: Option<String>,
+    /// None for local servers that need no key.
+    pub(crate) api_key_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ProviderKindName {
+    Openai,
+    Anthropic,
 }
 
 /// What every command that touches the database needs.
@@ -59,6 +92,8 @@ pub(crate) struct Serve {
     pub(crate) session_ttl: Duration,
     pub(crate) allow_local_commands: bool,
     pub(crate) upstream: switchboard_mcp::ClientOptions,
+    #[expect(dead_code, reason = "not yet handed to the web layer")]
+    pub(crate) providers: Providers,
 }
 
 pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -104,7 +139,62 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
         session_ttl: Duration::from_secs(3600 * file.session_ttl_hours.unwrap_or(24 * 14)),
         allow_local_commands: args.allow_local_commands || file.allow_local_commands.unwrap_or(false),
         upstream: upstream(file),
+        providers: providers(file, |name| std::env::var(name).ok())?,
     })
+}
+
+/// The model providers: the file's `[providers.NAME]` tables, then those the
+/// environment makes (`OPENAI_*`, `ANTHROPIC_*`) under names no table took, and
+/// the default model (`SWITCHBOARD_MODEL` over the file's `default_model`).
+pub(crate) fn providers(file: &FileConfig, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Providers> {
+    let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let default_model = get("SWITCHBOARD_MODEL").or_else(|| file.default_model.clone().filter(|m| !m.is_empty()));
+    Ok(provider_configs(file, get)?.into_iter().fold(Providers::new(default_model), |providers, config| {
+        providers.with(config.name.clone(), switchboard_agent::provider::build(config))
+    }))
+}
+
+/// What [`providers`] builds from. A table named like an environment provider
+/// (`openai`, `anthropic`) replaces it: writing the table takes control of it.
+pub(crate) fn provider_configs(
+    file: &FileConfig,
+    get: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Vec<ProviderConfig>> {
+    let timeout = file.model_timeout_seconds.map(Duration::from_secs).unwrap_or(DEFAULT_MODEL_TIMEOUT);
+    let mut configs = vec![];
+    for (name, table) in &file.providers {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            anyhow::bail!(
+                "provider name {name:?} must be letters, digits, '-' or '_' (it is the part before / in a model name)"
+            );
+        }
+        let (kind, default_url) = match table.kind {
+            ProviderKindName::Openai => (ProviderKind::OpenAi, DEFAULT_OPENAI_BASE_URL),
+            ProviderKindName::Anthropic => (ProviderKind::Anthropic, DEFAULT_ANTHROPIC_BASE_URL),
+        };
+        let base_url = trim_base_url(table.base_url.as_deref().unwrap_or(default_url));
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            anyhow::bail!("provider {name}: base_url {base_url:?} must start with http:// or https://");
+        }
+        let api_key = match &table.api_key_env {
+            Some(var) => match get(var) {
+                Some(key) => Some(SecretString::new(key.trim())),
+                None => anyhow::bail!("provider {name}: environment variable {var} (its api_key_env) is not set"),
+            },
+            None => None,
+        };
+        configs.push(ProviderConfig {
+            name: name.clone(),
+            kind,
+            base_url,
+            api_key,
+            timeout,
+            max_retries: DEFAULT_MAX_RETRIES,
+        });
+    }
+    let from_env = configs_from_env(get, timeout);
+    configs.extend(from_env.into_iter().filter(|c| !file.providers.contains_key(&c.name)));
+    Ok(configs)
 }
 
 /// Timeouts and limits for MCP servers from the config file; the address policy is
@@ -198,5 +288,89 @@ mod tests {
         )
         .expect_err("refused");
         assert!(err.to_string().contains("must start with http"), "{err}");
+    }
+
+    /// A config file holding `toml`, and the environment `vars`.
+    fn file(toml: &str) -> FileConfig {
+        toml::from_str(toml).expect("valid config")
+    }
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        |name| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned())
+    }
+
+    #[test]
+    fn providers_come_from_tables_and_the_environment() {
+        // (file, environment, expected (name, base_url, key) per provider, default model)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [(&'a str, &'a str, Option<&'a str>)], Option<&'a str>);
+        let cases: &[Case<'_>] = &[
+            ("", &[], &[], None),
+            ("", &[("OPENAI_API_KEY", "sk-env")], &[("openai", "https://api.openai.com/v1", Some("sk-env"))], None),
+            (
+                "default_model = \"local/llama3.1:8b\"\n[providers.local]\nkind = \"openai\"\nbase_url = \"http://localhost:11434/v1/\"\n",
+                &[],
+                &[("local", "http://localhost:11434/v1", None)],
+                Some("local/llama3.1:8b"),
+            ),
+            (
+                "default_model = \"claude/claude-sonnet-4-5\"\n[providers.claude]\nkind = \"anthropic\"\napi_key_env = \"MY_CLAUDE_KEY\"\n",
+                &[
+                    ("MY_CLAUDE_KEY", "k-1"),
+                    ("OPENAI_BASE_URL", "http://vllm:8000/v1"),
+                    ("SWITCHBOARD_MODEL", "openai/qwen"),
+                ],
+                &[("claude", "https://api.anthropic.com", Some("k-1")), ("openai", "http://vllm:8000/v1", None)],
+                Some("openai/qwen"),
+            ),
+            (
+                "[providers.openai]\nkind = \"openai\"\nbase_url = \"https://gateway.example/v1\"\napi_key_env = \"OPENAI_API_KEY\"\n",
+                &[("OPENAI_API_KEY", "sk-env")],
+                &[("openai", "https://gateway.example/v1", Some("sk-env"))],
+                None,
+            ),
+        ];
+        for (toml, vars, expect, default_model) in cases {
+            let file = file(toml);
+            let configs = provider_configs(&file, env(vars)).expect("resolves");
+            let got: Vec<(&str, &str, Option<&str>)> = configs
+                .iter()
+                .map(|c| (c.name.as_str(), c.base_url.as_str(), c.api_key.as_ref().map(SecretString::expose)))
+                .collect();
+            assert_eq!(got, *expect, "{toml} {vars:?}");
+            let providers = providers(&file, env(vars)).expect("resolves");
+            assert_eq!(providers.default_model(), *default_model, "{toml} {vars:?}");
+            assert_eq!(providers.names().collect::<Vec<_>>(), expect.iter().map(|e| e.0).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn the_model_timeout_applies_to_every_provider() {
+        let file = file("model_timeout_seconds = 30\n[providers.a]\nkind = \"anthropic\"\n");
+        let configs = provider_configs(&file, env(&[("OPENAI_API_KEY", "k")])).expect("resolves");
+        assert_eq!(configs.len(), 2);
+        assert!(configs.iter().all(|c| c.timeout == Duration::from_secs(30)), "{configs:?}");
+        let configs = provider_configs(&FileConfig::default(), env(&[("OPENAI_API_KEY", "k")])).expect("resolves");
+        assert_eq!(configs[0].timeout, DEFAULT_MODEL_TIMEOUT);
+    }
+
+    #[test]
+    fn bad_provider_tables_are_errors() {
+        let cases: &[(&str, &str)] = &[
+            ("[providers.\"a/b\"]\nkind = \"openai\"\n", "must be letters, digits"),
+            ("[providers.x]\nkind = \"openai\"\nbase_url = \"ftp://h\"\n", "must start with http"),
+            ("[providers.x]\nkind = \"anthropic\"\napi_key_env = \"NOT_SET\"\n", "environment variable NOT_SET"),
+        ];
+        for (toml, expect) in cases {
+            let err = provider_configs(&file(toml), env(&[])).expect_err("refused");
+            assert!(err.to_string().contains(expect), "{toml}: {err}");
+        }
+        let cases: &[(&str, &str)] = &[
+            ("[providers.x]\nkind = \"gemini\"\n", "unknown variant `gemini`"),
+            ("[providers.x]\nkind = \"openai\"\napi_key = \"sk-in-the-file\"\n", "unknown field `api_key`"),
+        ];
+        for (toml, expect) in cases {
+            let err = toml::from_str::<FileConfig>(toml).expect_err("refused");
+            assert!(err.to_string().contains(expect), "{toml}: {err}");
+        }
     }
 }

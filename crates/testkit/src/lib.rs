@@ -4,9 +4,11 @@ pub mod app;
 pub mod browser;
 pub mod db;
 pub mod lines;
+pub mod model_server;
 pub mod not_mcp;
 pub mod peers;
 
 pub use app::{Signed, TestApp};
 pub use browser::Browser;
 pub use db::{DbKind, TestDb};
+pub use model_server::{RecordedRequest, Reply, ScriptedModel, ToolCall};

@@ -2,6 +2,7 @@
 //! both streaming, both with tool calls.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::Stream;
@@ -76,5 +77,23 @@ pub enum ProviderError {
     Cut,
 }
 
+mod anthropic;
+pub mod env;
+mod http;
+mod openai;
 mod registry;
+mod sse;
+mod stream;
+
+pub use anthropic::AnthropicProvider;
+pub use env::providers_from_env;
+pub use openai::OpenAiProvider;
 pub use registry::{ModelChoiceError, Providers, ResolvedModel};
+
+/// The client for `config`'s wire format.
+pub fn build(config: ProviderConfig) -> Arc<dyn ModelProvider> {
+    match config.kind {
+        ProviderKind::OpenAi => Arc::new(OpenAiProvider::new(config)),
+        ProviderKind::Anthropic => Arc::new(AnthropicProvider::new(config)),
+    }
+}

@@ -89,3 +89,72 @@ impl Providers {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::pin::Pin;
+
+    use super::*;
+    use crate::model::ModelRequest;
+    use crate::provider::{ModelStream, ProviderError};
+
+    #[derive(Debug)]
+    struct Nothing;
+
+    impl ModelProvider for Nothing {
+        fn stream(
+            &self,
+            _: ModelRequest,
+        ) -> Pin<Box<dyn Future<Output = Result<ModelStream, ProviderError>> + Send + '_>> {
+            Box::pin(async { Err(ProviderError::Cut) })
+        }
+    }
+
+    fn providers(names: &[&str], default_model: Option<&str>) -> Providers {
+        names.iter().fold(Providers::new(default_model.map(str::to_owned)), |p, name| p.with(*name, Arc::new(Nothing)))
+    }
+
+    #[test]
+    fn model_names_resolve_to_a_provider() {
+        let no_providers = Err(ModelChoiceError::NoProviders);
+        // (providers, default model, model asked for, what it resolves to)
+        type Case<'a> = (&'a [&'a str], Option<&'a str>, Option<&'a str>, Result<&'a str, ModelChoiceError>);
+        let cases: &[Case<'_>] = &[
+            (&[], Some("openai/gpt-4o"), Some("gpt-4o"), no_providers),
+            (&["openai"], None, None, Err(ModelChoiceError::NoDefault)),
+            (&["openai"], None, Some("  "), Err(ModelChoiceError::NoDefault)),
+            (&["openai"], None, Some("openai/gpt-4o"), Ok("openai/gpt-4o")),
+            (&["openai"], None, Some("gpt-4o"), Ok("openai/gpt-4o")),
+            // The only provider serves names that contain a slash but name no provider.
+            (&["local"], None, Some("meta-llama/Llama-3.1-8B"), Ok("local/meta-llama/Llama-3.1-8B")),
+            (&["openai"], Some("openai/gpt-4o-mini"), None, Ok("openai/gpt-4o-mini")),
+            (&["openai", "anthropic"], Some("anthropic/claude-sonnet-4-5"), None, Ok("anthropic/claude-sonnet-4-5")),
+            (&["openai", "anthropic"], Some("anthropic/claude-sonnet-4-5"), Some("openai/o3"), Ok("openai/o3")),
+            // A bare name goes to the default model's provider.
+            (
+                &["openai", "anthropic"],
+                Some("anthropic/claude-sonnet-4-5"),
+                Some("claude-haiku-4-5"),
+                Ok("anthropic/claude-haiku-4-5"),
+            ),
+            (
+                &["openai", "anthropic"],
+                None,
+                Some("gpt-4o"),
+                Err(ModelChoiceError::Ambiguous("gpt-4o".into(), "openai, anthropic".into())),
+            ),
+        ];
+        for (names, default_model, spec, expect) in cases {
+            let got = providers(names, *default_model).resolve(*spec).map(|r| r.qualified());
+            assert_eq!(got.as_deref(), expect.as_ref().map(|e| *e), "{names:?} {default_model:?} {spec:?}");
+        }
+    }
+
+    #[test]
+    fn a_later_provider_replaces_one_of_the_same_name() {
+        let p = providers(&["openai", "anthropic", "openai"], None);
+        assert_eq!(p.names().collect::<Vec<_>>(), ["anthropic", "openai"]);
+        assert!(!p.is_empty());
+        assert!(Providers::default().is_empty());
+    }
+}
