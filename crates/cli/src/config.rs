@@ -92,7 +92,6 @@ pub(crate) struct Serve {
     pub(crate) session_ttl: Duration,
     pub(crate) allow_local_commands: bool,
     pub(crate) upstream: switchboard_mcp::ClientOptions,
-    #[expect(dead_code, reason = "not yet handed to the web layer")]
     pub(crate) providers: Providers,
 }
 

@@ -28,6 +28,10 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.session_ttl = serve.session_ttl;
     config.upstream = serve.upstream.clone();
     config.allow_local_commands = serve.allow_local_commands;
+    config.providers = serve.providers.clone();
+    if config.providers.is_empty() {
+        tracing::warn!("no model provider is configured: set OPENAI_API_KEY, OPENAI_BASE_URL or ANTHROPIC_API_KEY to chat");
+    }
     if serve.allow_local_commands {
         tracing::warn!(
             "local commands are allowed: owners and admins may add connectors that run programs on this host"
@@ -47,6 +51,10 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     tokio::spawn(purge_sessions(store.clone()));
     let state = AppState::new(store.clone(), config, setup);
     tokio::spawn(close_idle_upstreams(state.clone()));
+    let interrupted = state.agent.recover().await.context("recovering conversations")?;
+    if !interrupted.is_empty() {
+        tracing::warn!(conversations = interrupted.len(), "turns interrupted by the last stop were ended");
+    }
     println!("Switchboard is listening on http://{local} (public URL {public_url})");
     tracing::info!(%local, %public_url, backend = store.backend().as_str(), "listening");
 
