@@ -120,6 +120,24 @@ impl ScriptedModel {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Providers `openai` and `anthropic`, both served by this server, with the
+    /// default model `default_model` (`openai/scripted`, say).
+    pub fn providers(&self, default_model: &str) -> switchboard_agent::Providers {
+        use switchboard_agent::provider::build;
+        use switchboard_agent::{ProviderConfig, ProviderKind};
+        let config = |name: &str, kind, base_url| ProviderConfig {
+            name: name.into(),
+            kind,
+            base_url,
+            api_key: Some(switchboard_core::SecretString::from("sk-scripted-test-key".to_owned())),
+            timeout: std::time::Duration::from_secs(10),
+            max_retries: 1,
+        };
+        switchboard_agent::Providers::new(Some(default_model.into()))
+            .with("openai", build(config("openai", ProviderKind::OpenAi, self.openai_base_url())))
+            .with("anthropic", build(config("anthropic", ProviderKind::Anthropic, self.anthropic_base_url())))
+    }
+
     /// Queue the answer to a coming request (first in, first out).
     pub fn push(&self, reply: Reply) {
         lock(&self.script.queue).push_back(reply);
