@@ -107,19 +107,28 @@ impl Agent {
         actor: UserId,
         client_session: &str,
     ) -> Result<TurnEvents, AgentError> {
-        let call = self.store.tool_call(call_id).await?;
+        let no_such_call =
+            || AgentError::NotWaiting("no tool call of this conversation waits for a decision under that id".into());
+        let call = match self.store.tool_call(call_id).await {
+            Err(switchboard_store::StoreError::NotFound(_)) => return Err(no_such_call()),
+            found => found?,
+        };
         if call.conversation_id != conversation.id {
-            return Err(AgentError::NotFound("tool call"));
+            return Err(no_such_call());
         }
         approval::may_decide(actor, conversation.owner_id, call.status).map_err(|e| match e {
             approval::DecisionRefused::NotOwner => AgentError::Forbidden(e.to_string()),
-            approval::DecisionRefused::NotAwaiting(_) => AgentError::Conflict(e.to_string()),
+            approval::DecisionRefused::NotAwaiting(_) => AgentError::NotWaiting(e.to_string()),
         })?;
         let kind = match decision {
             Decision::Approve => DecisionKind::Approved,
             Decision::Deny => DecisionKind::Denied,
         };
-        let mut decided = vec![self.record_decision(&call, kind, actor, client_session).await?];
+        let first = self.record_decision(&call, kind, actor, client_session).await.map_err(|e| match e {
+            AgentError::Conflict(message) => AgentError::NotWaiting(message),
+            other => other,
+        })?;
+        let mut decided = vec![first];
         if remember && let (Some(connector), Some(tool)) = (call.connector_id, call.tool.as_deref()) {
             self.store.remember_decision(conversation.id, connector, tool, client_session, decision).await?;
             // The same action waiting beside it in this step follows the remembered choice.
@@ -471,6 +480,7 @@ impl Agent {
             arguments_digest: None,
             status: CallStatus::Invalid,
             decision: None,
+            decided_by: None,
             client_session: Some(client_session.to_owned()),
             outcome: None,
         };
@@ -500,6 +510,9 @@ impl Agent {
                     Gate::Run(kind) => {
                         new.status = CallStatus::Running;
                         new.decision = Some(kind);
+                        if kind == DecisionKind::Remembered {
+                            new.decided_by = Some(conversation.owner_id);
+                        }
                     }
                     Gate::Refuse(kind) => {
                         let message = format!(
@@ -508,6 +521,7 @@ impl Agent {
                         );
                         new.status = CallStatus::Denied;
                         new.decision = Some(kind);
+                        new.decided_by = Some(conversation.owner_id);
                         new.outcome = Some((json!({"error": message}), message));
                     }
                     Gate::Ask => new.status = CallStatus::AwaitingApproval,

@@ -12,6 +12,9 @@ pub enum AgentError {
     /// The conversation or call is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// The tool call named does not wait for a decision (unknown, or decided).
+    #[error("{0}")]
+    NotWaiting(String),
     #[error(transparent)]
     Model(#[from] ModelChoiceError),
     #[error(transparent)]

@@ -232,7 +232,7 @@ impl Store {
         let now = to_ms(now());
         let sql = format!(
             "INSERT INTO tool_calls ({CALL}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             NULL, NULL, $15, $16, $17, $18, NULL, NULL, $19, $20)"
+             $21, $22, $15, $16, $17, $18, NULL, NULL, $19, $20)"
         );
         for (position, call) in calls.iter().enumerate() {
             let (result, model_content) = match &call.outcome {
@@ -260,6 +260,8 @@ impl Store {
                 .bind(model_content)
                 .bind(now)
                 .bind(call.outcome.as_ref().map(|_| now))
+                .bind(call.decided_by.map(|u| u.to_string()))
+                .bind(call.decided_by.map(|_| now))
                 .execute(&mut *tx)
                 .await?;
         }

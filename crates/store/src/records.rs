@@ -238,6 +238,8 @@ pub struct NewToolCall {
     pub arguments_digest: Option<String>,
     pub status: CallStatus,
     pub decision: Option<DecisionKind>,
+    /// Who the decision is by, when it is a remembered one.
+    pub decided_by: Option<UserId>,
     pub client_session: Option<String>,
     /// Set when the call is over before it starts (invalid, remembered denial).
     pub outcome: Option<(serde_json::Value, String)>,

@@ -76,6 +76,7 @@ impl From<switchboard_agent::AgentError> for AppError {
             AgentError::NotFound(what) => Self::not_found(format!("{what} not found")),
             AgentError::Forbidden(detail) => Self::forbidden("not_conversation_owner", detail),
             AgentError::Conflict(detail) => Self::conflict("conversation_busy", detail),
+            AgentError::NotWaiting(detail) => Self::conflict("not_waiting", detail),
             AgentError::Model(e) => Self::invalid(e.to_string()),
             AgentError::Store(e) => e.into(),
         }

@@ -30,7 +30,9 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.allow_local_commands = serve.allow_local_commands;
     config.providers = serve.providers.clone();
     if config.providers.is_empty() {
-        tracing::warn!("no model provider is configured: set OPENAI_API_KEY, OPENAI_BASE_URL or ANTHROPIC_API_KEY to chat");
+        tracing::warn!(
+            "no model provider is configured: set OPENAI_API_KEY, OPENAI_BASE_URL or ANTHROPIC_API_KEY to chat"
+        );
     }
     if serve.allow_local_commands {
         tracing::warn!(

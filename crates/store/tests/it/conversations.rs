@@ -20,6 +20,7 @@ fn call(id: &str, class: Classification, status: CallStatus) -> NewToolCall {
         arguments_digest: Some("d".into()),
         status,
         decision: (status == CallStatus::Running).then_some(DecisionKind::AutoRead),
+        decided_by: None,
         client_session: None,
         outcome: None,
     }

@@ -3,7 +3,7 @@ use axum::response::Response;
 
 use super::{client_session, event_stream};
 use crate::auth::Actor;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::routes::parse_id;
 use crate::state::AppState;
@@ -19,7 +19,7 @@ use crate::views_conversations::{DecisionRequest, TurnEventView};
     (status = 200, description = "`text/event-stream` of turn events", content_type = "text/event-stream", body = TurnEventView),
     (status = 403, description = "not the conversation's owner", body = crate::error::Problem),
     (status = 404, body = crate::error::Problem),
-    (status = 409, description = "the call is not waiting (already decided, or never needed a decision)", body = crate::error::Problem),
+    (status = 409, description = "no such call waits: unknown, already decided, or never needed a decision", body = crate::error::Problem),
 ))]
 pub(crate) async fn decide_tool_call(
     State(state): State<AppState>,
@@ -29,7 +29,9 @@ pub(crate) async fn decide_tool_call(
 ) -> ApiResult<Response> {
     let c = state.store.conversation(parse_id(&id, "conversation")?).await?;
     let session = client_session(&body.client_session)?;
-    let call_id = parse_id(&call_id, "tool call")?;
+    let call_id = call_id.parse().map_err(|_| {
+        AppError::conflict("not_waiting", "no tool call of this conversation waits for a decision under that id")
+    })?;
     let events = state.agent.decide(&c, call_id, body.decision, body.remember, actor.user.id, session).await?;
     Ok(event_stream(events))
 }

@@ -1,6 +1,8 @@
 //! The REST API, folder by folder as the URLs go.
 
+mod chat;
 mod connectors;
+mod conversations;
 mod doctor;
 mod errors;
 mod groups;

@@ -1,0 +1,286 @@
+//! Conversations with the scripted model over two real MCP servers at once: the
+//! Kanban example and a PyPI `mcp` server.
+
+use serde_json::{Value, json};
+use switchboard_core::Role;
+use switchboard_core::tool_names;
+use switchboard_testkit::{DbKind, Reply, ToolCall};
+
+use super::chat::Chat;
+use super::{assert_problem, on_both_backends, send};
+
+const LIST: &str = "kanban__list_tasks";
+const CREATE: &str = "kanban__create_task";
+const LOOKUP: &str = "pypi_notes__lookup";
+const NOTE: &str = "pypi_notes__record_note";
+
+fn call(id: &str, name: &str, arguments: Value) -> ToolCall {
+    ToolCall::new(id, name, arguments)
+}
+
+/// The tool results the model was sent in its last request, as text.
+fn results_sent(chat: &Chat) -> Vec<String> {
+    chat.last_messages()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+mod reads_writes_and_decisions {
+    use super::*;
+
+    pub(super) async fn run(kind: DbKind) {
+        let chat = Chat::start(kind).await;
+        let me = &chat.owner;
+        let id = chat.conversation(me, json!({"connectors": [chat.kanban_id, chat.notes_id]})).await;
+
+        // One prompt, two connectors, two reads in parallel.
+        chat.model.push(
+            Reply::tool_calls(vec![call("c1", LIST, json!({})), call("c2", LOOKUP, json!({"key": "release"}))])
+                .with_text("Let me look. "),
+        );
+        chat.model.push(Reply::text("The board is empty and the release record is there."));
+        let turn = chat.say(me, &id, "What is on the board, and what do we know about the release?", "page-1").await;
+        assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
+        assert_eq!(turn.of("tool_call_proposed").len(), 2);
+        let mut results = turn.results();
+        results.sort();
+        assert_eq!(
+            results,
+            [
+                (LIST.into(), "completed".into(), "auto_read".into()),
+                (LOOKUP.into(), "completed".into(), "auto_read".into())
+            ]
+        );
+        assert_eq!(turn.text(), "Let me look. The board is empty and the release record is there.");
+
+        // What the model was offered and sent back.
+        let offered = chat.offered(0);
+        for name in [LIST, CREATE, LOOKUP, NOTE, "kanban__search", "kanban__fetch", "pypi_notes__slow"] {
+            assert!(offered.iter().any(|o| o == name), "{name} offered: {offered:?}");
+        }
+        assert!(offered.iter().all(|n| tool_names::is_valid(n)), "{offered:?}");
+        let sent = results_sent(&chat);
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        assert!(
+            sent.iter().any(|s| s.starts_with("[Output of tool \"lookup\" from connector \"PyPI notes\"")
+                && s.contains("untrusted")
+                && s.contains("release")),
+            "{sent:?}"
+        );
+
+        // A write waits; nothing else may happen meanwhile.
+        chat.model.push(Reply::tool_calls(vec![call("c3", CREATE, json!({"title": "Ship it", "column": "doing"}))]));
+        let turn = chat.say(me, &id, "Add a task to ship it.", "page-1").await;
+        assert_eq!(turn.done()["state"], "awaiting_approval");
+        let waiting = turn.waiting();
+        let pending = &turn.of("awaiting_approval")[0]["call"];
+        assert_eq!(
+            (pending["connector_name"].as_str(), pending["tool"].as_str()),
+            (Some("Kanban"), Some("create_task"))
+        );
+        assert_eq!(pending["arguments"], json!({"title": "Ship it", "column": "doing"}));
+        assert_eq!(chat.detail(&id).await["state"], "awaiting_approval");
+        let busy = chat.say(me, &id, "hello?", "page-1").await;
+        assert_eq!(busy.status, 409, "{}", busy.body);
+
+        // Another user may not decide; the owner approves once.
+        let other = chat.app.signed_in("other@example.com", Role::Admin).await;
+        let refused = chat.decide(&other, &id, &waiting, "approve", false, "page-9").await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        chat.model.push(Reply::text("Created T-1."));
+        let turn = chat.decide(me, &id, &waiting, "approve", false, "page-1").await;
+        assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
+        assert_eq!(turn.results(), [(CREATE.into(), "completed".into(), "approved".into())]);
+        assert_eq!(turn.of("tool_result")[0]["call"]["result"]["structuredContent"]["title"], "Ship it");
+        let again = chat.decide(me, &id, &waiting, "approve", false, "page-1").await;
+        assert_eq!(again.status, 409, "decided once: {}", again.body);
+        let unknown = chat.decide(me, &id, &uuid::Uuid::new_v4().to_string(), "approve", false, "page-1").await;
+        assert_eq!(unknown.status, 409, "{}", unknown.body);
+
+        // A denial goes back to the model as the result.
+        chat.model.push(Reply::tool_calls(vec![call("c4", NOTE, json!({"text": "shipped"}))]));
+        let turn = chat.say(me, &id, "Note that it shipped.", "page-1").await;
+        let waiting = turn.waiting();
+        chat.model.push(Reply::text("Understood, no note."));
+        let turn = chat.decide(me, &id, &waiting, "deny", false, "page-1").await;
+        assert_eq!(turn.results(), [(NOTE.into(), "denied".into(), "denied".into())]);
+        assert_eq!(turn.text(), "Understood, no note.");
+        let sent = results_sent(&chat);
+        assert!(sent.last().is_some_and(|s| s.contains("the user denied")), "{sent:?}");
+
+        // Remembered: the same tool in this conversation and page session runs without asking.
+        chat.model.push(Reply::tool_calls(vec![call("c5", CREATE, json!({"title": "Second"}))]));
+        let waiting = chat.say(me, &id, "Add a second task.", "page-1").await.waiting();
+        chat.model.push(Reply::tool_calls(vec![call("c6", CREATE, json!({"title": "Third"}))]));
+        chat.model.push(Reply::text("Added both."));
+        let turn = chat.decide(me, &id, &waiting, "approve", true, "page-1").await;
+        assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
+        assert_eq!(
+            turn.results(),
+            [
+                (CREATE.into(), "completed".into(), "approved".into()),
+                (CREATE.into(), "completed".into(), "remembered".into())
+            ]
+        );
+        assert!(turn.of("awaiting_approval").is_empty());
+        // A new page session asks again; so does a new conversation.
+        chat.model.push(Reply::tool_calls(vec![call("c7", CREATE, json!({"title": "Fourth"}))]));
+        let turn = chat.say(me, &id, "One more.", "page-2").await;
+        let waiting = turn.waiting();
+        chat.model.push(Reply::text("Not added."));
+        chat.decide(me, &id, &waiting, "deny", false, "page-2").await.done();
+        let fresh = chat.conversation(me, json!({"connectors": [chat.kanban_id]})).await;
+        chat.model.push(Reply::tool_calls(vec![call("c8", CREATE, json!({"title": "Fifth"}))]));
+        let turn = chat.say(me, &fresh, "Add a task.", "page-1").await;
+        assert_eq!(turn.done()["state"], "awaiting_approval");
+        let cancelled = send(
+            me.client.post(chat.app.at(&format!("/api/v1/conversations/{fresh}/cancel"))).headers(me.csrf_headers()),
+        )
+        .await;
+        assert_eq!(cancelled.1["state"], "idle", "{}", cancelled.1);
+        let calls = chat.detail(&fresh).await["tool_calls"].clone();
+        assert_eq!(calls[0]["status"], "cancelled", "{calls}");
+
+        // The board has exactly the approved and remembered tasks.
+        let (_, listed) = send(
+            me.client
+                .post(chat.app.at(&format!("/api/v1/connectors/{}/tools/list_tasks/call", chat.kanban_id)))
+                .headers(me.csrf_headers())
+                .json(&json!({"arguments": {}})),
+        )
+        .await;
+        let titles: Vec<&str> = listed["result"]["structuredContent"]["tasks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t["title"].as_str())
+            .collect();
+        for title in ["Ship it", "Second", "Third"] {
+            assert!(titles.contains(&title), "{title} was approved or remembered: {titles:?}");
+        }
+        for title in ["Fourth", "Fifth"] {
+            assert!(!titles.contains(&title), "{title} was denied or cancelled: {titles:?}");
+        }
+
+        // Everything is stored: messages, calls with input and output, decisions.
+        let detail = chat.detail(&id).await;
+        assert_eq!(detail["title"], "What is on the board, and what do we know about the release?");
+        let calls = detail["tool_calls"].as_array().expect("calls");
+        assert_eq!(calls.len(), 7, "{calls:?}");
+        assert!(calls.iter().all(|c| c["status"] != "running" && c["status"] != "awaiting_approval"));
+        let approved = calls.iter().find(|c| c["decision"] == "approved").expect("an approved call");
+        assert_eq!(approved["decided_by"], me.user.id.to_string());
+        let remembered = calls.iter().find(|c| c["decision"] == "remembered").expect("a remembered call");
+        assert_eq!(remembered["decided_by"], me.user.id.to_string(), "a remembered choice is the owner's");
+        assert!(approved["exchange"].is_array(), "{approved}");
+        assert!(approved["latency_ms"].as_f64().is_some());
+
+        // The audit trail has every call and decision.
+        let trail = chat.app.store.audit_events(time::OffsetDateTime::UNIX_EPOCH, 100).await.expect("trail");
+        let kinds = |kind: &str, decision: &str| {
+            trail
+                .iter()
+                .filter(|e| e.event.kind == kind && e.event.decision.map(|d| d.as_str()) == Some(decision))
+                .count()
+        };
+        assert_eq!(kinds("tool_call", "auto_read"), 2);
+        assert_eq!(kinds("tool_call", "approved"), 2);
+        assert_eq!(kinds("tool_call", "remembered"), 1);
+        assert_eq!(kinds("tool_call", "denied"), 2);
+        assert_eq!(kinds("decision", "approved"), 2);
+        assert_eq!(kinds("decision", "denied"), 2);
+        assert!(trail.iter().filter(|e| e.event.kind == "decision").all(|e| e.event.actor_id == Some(me.user.id)));
+    }
+}
+
+mod read_only_and_knowledge {
+    use super::*;
+
+    pub(super) async fn run(kind: DbKind) {
+        let chat = Chat::start(kind).await;
+        let me = &chat.owner;
+
+        // Read-only: no write is offered, and one the model invents is not run.
+        let id =
+            chat.conversation(me, json!({"connectors": [chat.kanban_id, chat.notes_id], "mode": "read_only"})).await;
+        chat.model.push(Reply::tool_calls(vec![call("c1", CREATE, json!({"title": "Sneaky"}))]));
+        chat.model.push(Reply::text("I can only read here."));
+        let turn = chat.say(me, &id, "Add a task", "page-1").await;
+        let offered = chat.offered(0);
+        assert!(offered.contains(&LIST.to_owned()) && offered.contains(&LOOKUP.to_owned()), "{offered:?}");
+        assert!(!offered.iter().any(|n| n == CREATE || n == NOTE || n.ends_with("delete_task")), "{offered:?}");
+        assert_eq!(turn.results(), [(CREATE.into(), "invalid".into(), "".into())]);
+        assert!(turn.of("awaiting_approval").is_empty());
+        assert!(results_sent(&chat)[0].contains("there is no tool named"), "{:?}", results_sent(&chat));
+
+        // Knowledge: search and fetch of every connector offering both, citing what was fetched.
+        let (_, made) = send(
+            me.client
+                .post(chat.app.at(&format!("/api/v1/connectors/{}/tools/create_task/call", chat.kanban_id)))
+                .headers(me.csrf_headers())
+                .json(&json!({"arguments": {"title": "Quarterly report", "description": "Due Friday"}})),
+        )
+        .await;
+        let task = made["result"]["structuredContent"]["id"].as_str().expect("task id").to_owned();
+        let id = chat.conversation(me, json!({"mode": "knowledge"})).await;
+        let before = chat.model.requests().len();
+        chat.model.push(Reply::tool_calls(vec![call("k1", "kanban__search", json!({"query": "report"}))]));
+        chat.model.push(Reply::tool_calls(vec![call("k2", "kanban__fetch", json!({"id": task}))]));
+        chat.model.push(Reply::text("The report is due Friday [Quarterly report](kanban://tasks/T-1)."));
+        let turn = chat.say(me, &id, "When is the quarterly report due?", "page-1").await;
+        let mut offered = chat.offered(before);
+        offered.sort();
+        assert_eq!(offered, ["kanban__fetch", "kanban__search"]);
+        let done = turn.done();
+        assert_eq!(done["citations"][0]["id"], task.as_str(), "{done}");
+        assert_eq!(done["citations"][0]["title"], "Quarterly report");
+        assert!(done["citations"][0]["url"].as_str().is_some_and(|u| u.starts_with("kanban://")), "{done}");
+        let system = &chat.model.requests()[before].body["messages"][0];
+        assert!(system["content"].as_str().is_some_and(|s| s.contains("cite")), "{system}");
+    }
+}
+
+on_both_backends!(reads_writes_and_decisions, read_only_and_knowledge);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_cannot_be_served_are_refused_clearly() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let post = |path: &str, body: Value| me.client.post(chat.app.at(path)).headers(me.csrf_headers()).json(&body);
+    assert_problem(
+        &send(post("/api/v1/conversations", json!({"connectors": [uuid::Uuid::new_v4()]}))).await,
+        404,
+        "not_found",
+    );
+    assert_problem(&send(post("/api/v1/conversations", json!({"mode": "research"}))).await, 422, "invalid_input");
+    let id = chat.conversation(me, json!({"connectors": [chat.kanban_id]})).await;
+    let path = format!("/api/v1/conversations/{id}/messages");
+    assert_problem(&send(post(&path, json!({"content": " ", "client_session": "p"}))).await, 422, "invalid_input");
+    assert_problem(&send(post(&path, json!({"content": "hi"}))).await, 422, "invalid_input");
+    assert_problem(
+        &send(post(&path, json!({"content": "x".repeat(70_000), "client_session": "p"}))).await,
+        422,
+        "invalid_input",
+    );
+    let raw = me
+        .client
+        .post(chat.app.at(&path))
+        .headers(me.csrf_headers())
+        .header("content-type", "application/json")
+        .body("{\"content\":");
+    assert_problem(&send(raw).await, 400, "invalid_json");
+    assert_problem(&send(me.client.get(chat.app.at("/api/v1/conversations/not-an-id"))).await, 404, "not_found");
+
+    // Another user's conversation does not exist for them.
+    let member = chat.app.signed_in("member@example.com", Role::Member).await;
+    assert_problem(
+        &send(member.client.get(chat.app.at(&format!("/api/v1/conversations/{id}")))).await,
+        404,
+        "not_found",
+    );
+    let turn = chat.say(&member, &id, "hi", "p").await;
+    assert_eq!(turn.status, 404, "{}", turn.body);
+    assert!(chat.model.requests().is_empty(), "nothing reached the model");
+}
