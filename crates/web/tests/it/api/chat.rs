@@ -30,7 +30,8 @@ pub(crate) struct Chat {
     pub(crate) model: ScriptedModel,
     pub(crate) owner: Signed,
     pub(crate) board: PeerProcess,
-    pub(crate) notes: PeerProcess,
+    /// Taken by a test that stops the server.
+    pub(crate) notes: Option<PeerProcess>,
     pub(crate) kanban_id: String,
     pub(crate) notes_id: String,
     _dir: tempfile::TempDir,
@@ -51,10 +52,11 @@ impl Chat {
         let file: PathBuf = dir.path().join("tools.json");
         std::fs::write(&file, notes_tools().to_string()).expect("tools file");
         let notes = PeerProcess::python_tools(&file, "streamable-http");
+        let notes_url = notes.url.clone();
         let mut chat =
-            Chat { app, model, owner, board, notes, kanban_id: String::new(), notes_id: String::new(), _dir: dir };
+            Chat { app, model, owner, board, notes: Some(notes), kanban_id: String::new(), notes_id: String::new(), _dir: dir };
         chat.kanban_id = chat.connector("Kanban", &chat.board.url.clone()).await;
-        chat.notes_id = chat.connector("PyPI notes", &chat.notes.url.clone()).await;
+        chat.notes_id = chat.connector("PyPI notes", &notes_url).await;
         chat
     }
 

@@ -3,6 +3,7 @@
 mod chat;
 mod connectors;
 mod conversations;
+mod conversations_failures;
 mod doctor;
 mod errors;
 mod groups;
