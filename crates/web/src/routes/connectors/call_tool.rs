@@ -2,6 +2,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 use switchboard_mcp::McpError;
+use switchboard_store::AuditEvent;
 
 use super::{connector_for, kept_session, upstream_failed};
 use crate::auth::Actor;
@@ -46,16 +47,32 @@ pub(crate) async fn call_tool(
     };
 
     let session = kept_session(&state, &c).await?;
-    let outcome = match session.call_tool(&name, arguments).await {
+    let audit = |status: &str, latency_us: Option<i64>, result: Value| AuditEvent {
+        kind: "tool_call".into(),
+        actor_id: Some(actor.user.id),
+        conversation_id: None,
+        tool_call_id: None,
+        connector_id: Some(c.id),
+        tool: Some(name.clone()),
+        classification: Some(tool.tool.classification()),
+        decision: None,
+        status: Some(status.into()),
+        latency_us,
+        detail: json!({"source": "playground", "arguments": arguments, "result": result}),
+    };
+    let outcome = match session.call_tool(&name, arguments.clone()).await {
         Ok(outcome) => outcome,
         Err(e) => {
             if !matches!(e, McpError::Timeout(_)) {
                 // The session may be what broke: the next call starts a new one.
                 state.sessions.evict(&c.id).await;
             }
+            state.store.append_audit(&audit("failed", None, json!({"error": e.to_string()}))).await?;
             return Err(upstream_failed(&e));
         }
     };
+    let latency_us = i64::try_from(outcome.latency.as_micros()).ok();
+    state.store.append_audit(&audit("completed", latency_us, outcome.result.clone())).await?;
     tracing::info!(actor = %actor.user.id, connector = %c.id, tool = %name, micros = outcome.latency.as_micros() as u64, "playground call");
     let exchange = exchange_view(&outcome.exchange);
     Ok(Json(CallToolView {

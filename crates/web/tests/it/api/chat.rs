@@ -53,8 +53,16 @@ impl Chat {
         std::fs::write(&file, notes_tools().to_string()).expect("tools file");
         let notes = PeerProcess::python_tools(&file, "streamable-http");
         let notes_url = notes.url.clone();
-        let mut chat =
-            Chat { app, model, owner, board, notes: Some(notes), kanban_id: String::new(), notes_id: String::new(), _dir: dir };
+        let mut chat = Chat {
+            app,
+            model,
+            owner,
+            board,
+            notes: Some(notes),
+            kanban_id: String::new(),
+            notes_id: String::new(),
+            _dir: dir,
+        };
         chat.kanban_id = chat.connector("Kanban", &chat.board.url.clone()).await;
         chat.notes_id = chat.connector("PyPI notes", &notes_url).await;
         chat

@@ -1,6 +1,7 @@
 //! The REST API, folder by folder as the URLs go.
 
 mod chat;
+mod compliance;
 mod connectors;
 mod conversations;
 mod conversations_failures;
