@@ -3,4 +3,5 @@
 mod commands;
 mod doctor;
 mod process;
+mod restart;
 mod serve;
