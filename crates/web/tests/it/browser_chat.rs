@@ -289,5 +289,23 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     assert!(modes.contains(&"read_only") && modes.contains(&"default"), "{modes:?}");
     browser.assert_page_is_clean().await;
 
+    // Stop: an answer that stalls after a few words is cancelled; what was said stays.
+    model.push(Reply::text("Let me think about that for a while.").stall_after(3));
+    browser.fill("#composer-text", "Which task matters most?").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".message[data-role=assistant].streaming", "Let me t").await;
+    browser.click("#stop").await;
+    browser.wait_for_text("#composer-status", "Stopped.").await;
+    assert_eq!(browser.count("#stop[hidden]").await, 1, "no Stop button once the turn is over");
+    assert_eq!(browser.count(".message.streaming").await, 0);
+
+    // A provider that refuses: the error shows as an error bubble.
+    model.push(Reply::status(400).with_message("the scripted model refuses this one"));
+    browser.fill("#composer-text", "Try again.").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".message[data-role=error]", "the scripted model refuses this one").await;
+    assert!(browser.is_enabled("#send").await, "the composer is ready for the next message");
+    browser.assert_page_is_clean().await;
+
     browser.close().await;
 }
