@@ -19,8 +19,8 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> R
         Ok(v) => v,
         Err(redirect) => return redirect,
     };
-    render(&ChatPage {
-        shell: visitor.shell("Chat", "chat", None),
-        developer_mode_active: visitor.me.developer_mode.active,
-    })
+    let mut shell = visitor.shell("Chat", "chat", Some("chat.js"));
+    // The messages scroll in their own column, with the composer below them.
+    shell.layout = "with-sidebar chat-layout";
+    render(&ChatPage { shell, developer_mode_active: visitor.me.developer_mode.active })
 }

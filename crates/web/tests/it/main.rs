@@ -3,4 +3,5 @@
 
 mod api;
 mod browser;
+mod browser_chat;
 mod browser_connectors;

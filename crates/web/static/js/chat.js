@@ -1,0 +1,596 @@
+// The chat page: the conversations in the sidebar, the composer with its + menu
+// (apps in developer mode, model, read-only), answers streamed from the server
+// as Server-Sent Events, a card per tool call, and the confirmation of write
+// actions. Everything the server or a model says goes in as text (dom.js).
+import { api, ApiError } from "./api.js";
+import { el, fill, jsonDetails, pretty, visible } from "./dom.js";
+import { readEvents } from "./sse.js";
+
+// One id per page load: a remembered approval lasts for this load only, so the
+// id lives in memory and a reload starts afresh.
+const SESSION = pageSession();
+
+const $ = (id) => document.getElementById(id);
+const root = $("chat");
+const log = $("chat-log");
+const text = $("composer-text");
+const sendButton = $("send");
+const stopButton = $("stop");
+const status = $("composer-status");
+const pageError = $("page-error");
+const menu = $("composer-menu");
+const plus = $("composer-plus");
+const model = $("model");
+const readOnly = $("read-only");
+const dialog = $("approval");
+const developerMode = root.dataset.developerMode === "true";
+
+const page = {
+  conversation: null, // the open conversation (ConversationView), null for a new chat
+  busy: false, // a turn's stream is being read
+  abort: null, // stops reading it (the turn goes on, on the server)
+  waiting: [], // calls that wait for a decision, oldest first
+  deciding: null, // the call the dialog shows
+  cards: new Map(), // call id → its card
+  bubble: null, // the assistant bubble the next text goes into
+  connectors: [], // the apps that can be chosen
+};
+
+function pageSession() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  // Outside a secure context (plain http to a LAN address) randomUUID is missing.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+const STATUS = {
+  awaiting_approval: "awaiting approval",
+  running: "running",
+  completed: "completed",
+  failed: "failed",
+  denied: "denied",
+  invalid: "invalid",
+  cancelled: "cancelled",
+  interrupted: "interrupted",
+};
+
+const DECISION = {
+  auto_read: "read: ran without asking",
+  approved: "approved",
+  remembered: "approved (remembered)",
+  denied: "denied",
+  remembered_deny: "denied (remembered)",
+};
+
+const MODES = { default: null, read_only: "read-only", knowledge: "company knowledge" };
+
+// ---- errors and status ----
+
+function showError(error) {
+  pageError.textContent = visible(error?.message ?? String(error));
+}
+
+function clearError() {
+  pageError.textContent = "";
+}
+
+function setBusy(busy) {
+  page.busy = busy;
+  sendButton.disabled = busy;
+  stopButton.hidden = !busy;
+  stopButton.disabled = false;
+  status.textContent = busy ? "Answering…" : "";
+  root.dataset.busy = String(busy);
+}
+
+// Keep the newest message in view, unless the reader scrolled up to read.
+function follow(wasAtEnd) {
+  if (wasAtEnd) log.scrollTop = log.scrollHeight;
+}
+
+function atEnd() {
+  return log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+}
+
+function add(node) {
+  const end = atEnd();
+  log.append(node);
+  $("chat-empty").hidden = true;
+  follow(end);
+  return node;
+}
+
+// ---- the sidebar ----
+
+async function loadConversations() {
+  const list = await api("GET", "/api/v1/conversations");
+  const current = page.conversation?.id;
+  fill(
+    $("conversation-list"),
+    list.map((c) =>
+      el(
+        "li",
+        {},
+        el(
+          "button",
+          { type: "button", class: "conversation", dataset: { conversation: c.id }, "aria-current": c.id === current ? "true" : null },
+          el("span", { class: "conversation-title" }, visible(c.title)),
+          el("span", { class: "muted small" }, facts(c).join(" · ")),
+        ),
+      ),
+    ),
+  );
+  $("no-conversations").hidden = list.length > 0;
+  // The title comes from the first message, so the open one may have a new one.
+  const fresh = list.find((c) => c.id === current);
+  if (fresh && page.conversation?.id === fresh.id) {
+    page.conversation.title = fresh.title;
+    $("chat-title").textContent = visible(fresh.title);
+  }
+}
+
+// What a conversation was started with, in words.
+function facts(c) {
+  const names = c.connectors.map((id) => page.connectors.find((a) => a.id === id)?.name).filter(Boolean);
+  const apps =
+    c.connectors.length === 0
+      ? "no apps"
+      : names.length === c.connectors.length
+        ? names.map(visible).join(", ")
+        : `${c.connectors.length} app${c.connectors.length === 1 ? "" : "s"}`;
+  return [visible(c.model), MODES[c.mode], apps].filter(Boolean);
+}
+
+// ---- messages and tool calls ----
+
+function bubble(role, content) {
+  const body = el("div", { class: "message-text" }, visible(content));
+  const who = { user: "You", assistant: "Model", error: "Error" }[role] ?? visible(role);
+  const node = el("div", { class: "message", dataset: { role } }, el("div", { class: "message-who" }, who), body);
+  node.raw = content;
+  return node;
+}
+
+function appendText(delta) {
+  if (!page.bubble) page.bubble = add(bubble("assistant", ""));
+  const end = atEnd();
+  page.bubble.raw += delta;
+  page.bubble.classList.add("streaming");
+  page.bubble.querySelector(".message-text").textContent = visible(page.bubble.raw);
+  follow(end);
+}
+
+function endBubble() {
+  page.bubble?.classList.remove("streaming");
+  page.bubble = null;
+}
+
+function showCall(call) {
+  const known = page.cards.get(call.id);
+  if (known) {
+    renderCard(known, call);
+    return known;
+  }
+  endBubble();
+  const card = el("article", { class: "tool-card", dataset: { call: call.id }, "aria-label": `Tool call ${call.name}` });
+  renderCard(card, call);
+  page.cards.set(call.id, card);
+  return add(card);
+}
+
+function renderCard(card, call) {
+  // Parts the reader opened stay open as the call moves on.
+  const open = new Set([...card.querySelectorAll("details[open]")].map((d) => d.dataset.part));
+  const part = (name, title, value) => jsonDetails(title, value, { dataset: { part: name }, open: open.has(name) });
+  const kind = call.classification ?? "unknown";
+  const message = call.result && typeof call.result === "object" && typeof call.result.error === "string" ? call.result.error : null;
+  card.dataset.status = call.status;
+  card.dataset.decision = call.decision ?? "";
+  fill(
+    card,
+    el(
+      "header",
+      { class: "tool-card-head" },
+      el(
+        "span",
+        { class: "tool-name" },
+        call.connector_name ? el("span", { class: "connector-name" }, visible(call.connector_name)) : null,
+        call.connector_name ? " · " : null,
+        el("code", {}, visible(call.tool ?? call.name)),
+      ),
+      el("span", { class: "badge kind", dataset: { kind } }, kind),
+      el("span", { class: "badge call-status", dataset: { status: call.status } }, STATUS[call.status] ?? visible(call.status)),
+      call.decision
+        ? el("span", { class: "decision small", dataset: { decision: call.decision } }, DECISION[call.decision] ?? visible(call.decision))
+        : null,
+      typeof call.latency_ms === "number" ? el("span", { class: "latency muted small" }, `${formatMs(call.latency_ms)} ms`) : null,
+    ),
+    message ? el("p", { class: "call-message small" }, visible(message)) : null,
+    call.is_error && !message ? el("p", { class: "call-message small" }, "The server answered with isError: true.") : null,
+    part("input", "Input", call.arguments),
+    call.result != null ? part("output", "Output", call.result) : null,
+    call.exchange != null ? part("exchange", "Raw MCP exchange", call.exchange) : null,
+  );
+}
+
+function formatMs(ms) {
+  return ms < 10 ? ms.toFixed(1) : String(Math.round(ms));
+}
+
+// ---- the open conversation ----
+
+function showHead() {
+  const c = page.conversation;
+  $("chat-head").hidden = !c;
+  if (c) {
+    $("chat-title").textContent = visible(c.title);
+    fill($("chat-facts"), facts(c).map((f) => el("span", { class: "chip" }, f)));
+  }
+  $("options").hidden = Boolean(c);
+  $("options-locked").hidden = !c;
+  showChoices();
+  for (const b of document.querySelectorAll("#conversation-list button")) {
+    b.setAttribute("aria-current", b.dataset.conversation === c?.id ? "true" : "false");
+  }
+}
+
+function showDetail(detail) {
+  const { messages, tool_calls: calls, ...conversation } = detail;
+  page.conversation = conversation;
+  page.cards.clear();
+  page.bubble = null;
+  fill(log);
+  const byMessage = new Map();
+  for (const call of calls) byMessage.set(call.message_id, [...(byMessage.get(call.message_id) ?? []), call]);
+  for (const m of messages) {
+    if (m.role !== "assistant" || m.content) add(bubble(m.role, m.content));
+    for (const call of byMessage.get(m.id) ?? []) showCall(call);
+  }
+  $("chat-empty").hidden = messages.length > 0;
+  page.waiting = calls.filter((c) => c.status === "awaiting_approval");
+  showHead();
+  log.scrollTop = log.scrollHeight;
+  history.replaceState(null, "", `/chat?c=${encodeURIComponent(conversation.id)}`);
+}
+
+async function openConversation(id) {
+  page.abort?.abort();
+  clearError();
+  const detail = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}`);
+  showDetail(detail);
+  if (detail.state === "awaiting_approval") nextApproval();
+  if (detail.state === "running") watchRunning(detail.id);
+}
+
+// A turn that runs without this page following its stream (one started before a
+// reload): look again until it is over.
+function watchRunning(id) {
+  status.textContent = "A turn is running; its answer shows when it ends.";
+  setTimeout(async () => {
+    if (page.conversation?.id !== id || page.busy) return;
+    try {
+      await openConversation(id);
+    } catch (error) {
+      showError(error);
+    }
+  }, 1000);
+}
+
+function newChat() {
+  page.abort?.abort();
+  page.conversation = null;
+  page.cards.clear();
+  page.waiting = [];
+  page.bubble = null;
+  fill(log);
+  clearError();
+  $("chat-empty").hidden = false;
+  // A new chat starts from the defaults: no apps, the default model, not read-only.
+  for (const box of document.querySelectorAll("#app-choices input:checked")) box.checked = false;
+  readOnly.checked = false;
+  model.value = "";
+  const picker = $("app-picker");
+  if (picker) picker.hidden = true;
+  $("menu-developer-mode")?.setAttribute("aria-expanded", "false");
+  showHead();
+  history.replaceState(null, "", "/chat");
+  text.focus();
+}
+
+// ---- sending and streaming ----
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+// POST `body` to `path` and show the turn's events as they come; `opened` runs
+// once the server has accepted the request. Returns the `done` event, or null
+// when the stream ended without one.
+async function streamTurn(path, body, opened = () => {}) {
+  const controller = new AbortController();
+  page.abort = controller;
+  setBusy(true);
+  let done = null;
+  try {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { Accept: "text/event-stream", "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+      signal: controller.signal,
+    });
+    if (!response.ok) {
+      let problem = null;
+      try {
+        problem = await response.json();
+      } catch {
+        problem = { detail: `the server answered ${response.status} ${response.statusText}` };
+      }
+      throw new ApiError(response.status, problem);
+    }
+    opened();
+    page.bubble = null;
+    for await (const event of readEvents(response.body)) {
+      if (controller.signal.aborted) break;
+      if (event.type === "done") done = event;
+      else onEvent(event);
+    }
+  } catch (error) {
+    if (controller.signal.aborted) return { aborted: true };
+    throw error;
+  } finally {
+    endBubble();
+    if (page.abort === controller) {
+      page.abort = null;
+      setBusy(false);
+    }
+  }
+  return done;
+}
+
+function onEvent(event) {
+  switch (event.type) {
+    case "text_delta":
+      appendText(event.text ?? "");
+      break;
+    case "tool_call_proposed":
+      showCall(event.call);
+      break;
+    case "awaiting_approval":
+      showCall(event.call);
+      if (!page.waiting.some((c) => c.id === event.call.id)) page.waiting.push(event.call);
+      break;
+    case "tool_result":
+      showCall(event.call);
+      page.waiting = page.waiting.filter((c) => c.id !== event.call.id);
+      break;
+    case "error":
+      endBubble();
+      add(bubble("error", event.message ?? "something went wrong"));
+      break;
+    default:
+      // A kind of event this page does not know yet: nothing to show.
+      break;
+  }
+}
+
+// After a stream: ask for the next decision, or say why the turn stopped.
+async function afterTurn(done) {
+  if (done?.aborted) return;
+  const id = page.conversation?.id;
+  if (!done) {
+    // The stream broke off: what the server stored is what happened.
+    showError(new Error("the answer's stream broke off; showing what was stored"));
+    if (id) await openConversation(id);
+  } else if (done.state === "awaiting_approval") {
+    page.conversation.state = "awaiting_approval";
+    nextApproval();
+  } else {
+    page.conversation.state = done.state;
+    if (done.reason === "cancelled") status.textContent = "Stopped.";
+    if (done.reason === "step_limit") status.textContent = "Stopped at the step limit.";
+  }
+  loadConversations().catch(showError);
+}
+
+function chosenApps() {
+  return [...document.querySelectorAll("#app-choices input:checked")].map((i) => i.value);
+}
+
+async function send() {
+  const content = text.value;
+  if (!content.trim() || page.busy) return;
+  clearError();
+  if (!page.conversation) {
+    const body = { connectors: chosenApps(), mode: readOnly.checked ? "read_only" : "default" };
+    if (model.value.trim()) body.model = model.value.trim();
+    page.conversation = await api("POST", "/api/v1/conversations", body);
+    closeMenu();
+    fill(log);
+    showHead();
+    history.replaceState(null, "", `/chat?c=${encodeURIComponent(page.conversation.id)}`);
+  }
+  const id = page.conversation.id;
+  text.value = "";
+  const mine = add(bubble("user", content));
+  let done;
+  try {
+    const path = `/api/v1/conversations/${encodeURIComponent(id)}/messages`;
+    // The title comes from the first message, stored once the message is
+    // accepted: the sidebar shows it at once.
+    done = await streamTurn(path, { content, client_session: SESSION }, () => loadConversations().catch(showError));
+  } catch (error) {
+    // Not sent: the text goes back where it was typed.
+    if (mine.isConnected && error instanceof ApiError) {
+      mine.remove();
+      text.value = content;
+    }
+    throw error;
+  }
+  await afterTurn(done);
+}
+
+// ---- approvals ----
+
+function nextApproval() {
+  const call = page.waiting[0];
+  if (!call || page.busy) return;
+  page.deciding = call;
+  $("approval-tool").textContent = visible(call.tool ?? call.name);
+  $("approval-connector").textContent = visible(call.connector_name ?? "an unknown app");
+  $("approval-arguments").textContent = visible(pretty(call.arguments));
+  $("approval-remember").checked = false;
+  const more = page.waiting.length - 1;
+  $("approval-queue").textContent = more > 0 ? `${more} more action${more === 1 ? "" : "s"} wait after this one.` : "";
+  for (const b of dialog.querySelectorAll("button")) b.disabled = false;
+  if (!dialog.open) dialog.showModal();
+  $("approval-deny").focus();
+}
+
+async function decide(decision) {
+  const call = page.deciding;
+  const id = page.conversation?.id;
+  if (!call || !id) return;
+  for (const b of dialog.querySelectorAll("button")) b.disabled = true;
+  const remember = $("approval-remember").checked;
+  page.deciding = null;
+  page.waiting = page.waiting.filter((c) => c.id !== call.id);
+  dialog.close();
+  clearError();
+  try {
+    const path = `/api/v1/conversations/${encodeURIComponent(id)}/tool-calls/${encodeURIComponent(call.id)}/decision`;
+    await afterTurn(await streamTurn(path, { decision, remember, client_session: SESSION }));
+  } catch (error) {
+    showError(error);
+    // Decided elsewhere, or no longer waiting: show what the server has.
+    if (error.status === 409) await openConversation(id);
+  }
+}
+
+// ---- the + menu ----
+
+function openMenu() {
+  menu.hidden = false;
+  plus.setAttribute("aria-expanded", "true");
+  (menu.querySelector("#options:not([hidden]) button, #options:not([hidden]) input") ?? menu).focus?.();
+}
+
+function closeMenu() {
+  menu.hidden = true;
+  plus.setAttribute("aria-expanded", "false");
+}
+
+function showChoices() {
+  const box = $("composer-choices");
+  if (page.conversation) {
+    fill(box);
+    return;
+  }
+  const apps = chosenApps().map((id) => page.connectors.find((a) => a.id === id)?.name ?? id);
+  fill(
+    box,
+    apps.map((name) => el("span", { class: "chip", dataset: { app: name } }, visible(name))),
+    readOnly.checked ? el("span", { class: "chip", dataset: { mode: "read_only" } }, "Read-only") : null,
+    model.value.trim() ? el("span", { class: "chip" }, visible(model.value.trim())) : null,
+  );
+}
+
+async function loadApps() {
+  if (!developerMode) return;
+  page.connectors = await api("GET", "/api/v1/connectors");
+  $("no-apps-to-choose").hidden = page.connectors.length > 0;
+  fill(
+    $("app-choices"),
+    page.connectors.map((a) =>
+      el(
+        "label",
+        { class: "checkbox" },
+        el("input", { type: "checkbox", value: a.id, name: "app", dataset: { name: a.name } }),
+        el("span", {}, el("strong", {}, visible(a.name)), " ", a.label ? el("span", { class: "badge label", dataset: { label: a.label } }, visible(a.label)) : null),
+      ),
+    ),
+  );
+}
+
+async function loadModels() {
+  const models = await api("GET", "/api/v1/models");
+  const check = $("model-check");
+  if (models.default_model) {
+    model.placeholder = `default: ${models.default_model}`;
+    fill($("model-options"), el("option", { value: models.default_model }));
+    $("model-status").textContent = visible(models.default_model);
+    check.dataset.done = "true";
+  } else if (models.providers.length > 0) {
+    model.placeholder = `${models.providers[0]}/model-name`;
+    $("model-status").textContent = "no default model: name one under +";
+  } else {
+    $("model-status").textContent = "no model provider is configured (see the README)";
+  }
+}
+
+// ---- wiring ----
+
+$("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  send().catch(showError);
+});
+
+text.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    send().catch(showError);
+  }
+});
+
+stopButton.addEventListener("click", async () => {
+  const id = page.conversation?.id;
+  if (!id) return;
+  stopButton.disabled = true;
+  status.textContent = "Stopping…";
+  try {
+    await api("POST", `/api/v1/conversations/${encodeURIComponent(id)}/cancel`);
+  } catch (error) {
+    showError(error);
+    stopButton.disabled = false;
+  }
+});
+
+$("new-chat").addEventListener("click", newChat);
+
+$("conversation-list").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-conversation]");
+  if (button) openConversation(button.dataset.conversation).catch(showError);
+});
+
+plus.addEventListener("click", () => (menu.hidden ? openMenu() : closeMenu()));
+menu.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    closeMenu();
+    plus.focus();
+  }
+});
+document.addEventListener("click", (event) => {
+  if (!menu.hidden && !event.target.closest(".composer-plus")) closeMenu();
+});
+
+$("menu-developer-mode")?.addEventListener("click", (event) => {
+  const picker = $("app-picker");
+  picker.hidden = !picker.hidden;
+  event.currentTarget.setAttribute("aria-expanded", String(!picker.hidden));
+});
+$("app-choices")?.addEventListener("change", showChoices);
+readOnly.addEventListener("change", showChoices);
+model.addEventListener("input", showChoices);
+
+$("approval-approve").addEventListener("click", () => decide("approve"));
+$("approval-deny").addEventListener("click", () => decide("deny"));
+// Escape does not decide: the action waits until Approve or Deny.
+dialog.addEventListener("cancel", (event) => event.preventDefault());
+
+async function start() {
+  await Promise.all([loadModels(), loadApps()]);
+  await loadConversations();
+  const wanted = new URLSearchParams(window.location.search).get("c");
+  if (wanted) await openConversation(wanted);
+  else showHead();
+}
+
+start().catch(showError);

@@ -1,0 +1,311 @@
+//! The chat page in a real headless Chromium, with the Kanban example as the app
+//! and the scripted model server as the provider: choose the app through the
+//! composer's "+" menu (Developer mode), watch a read run at once and a write wait
+//! for the confirmation dialog, remember an approval, see it forgotten after a
+//! reload, deny, and start a read-only conversation that offers the model no write.
+//! Screenshots go where `browser.rs` puts them.
+
+use std::path::Path;
+
+use fantoccini::key::Key;
+use serde_json::{Value, json};
+use switchboard_core::{DeveloperModePolicy, Role};
+use switchboard_testkit::app::PASSWORD;
+use switchboard_testkit::peers::PeerProcess;
+use switchboard_testkit::{Browser, DbKind, RecordedRequest, Reply, ScriptedModel, Signed, TestApp, ToolCall};
+
+const LIST: &str = "kanban__list_tasks";
+const CREATE: &str = "kanban__create_task";
+
+async fn browser_for(app: &TestApp) -> Browser {
+    Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await
+}
+
+/// A workspace with an owner, and a member granted developer mode who has it
+/// on and has connected the Kanban example as a draft app.
+async fn member_with_kanban(app: &TestApp, board: &PeerProcess) -> (Signed, String) {
+    let setup = TestApp::client()
+        .post(app.at("/api/v1/setup"))
+        .json(&json!({"token": app.setup_token, "name": "Owner", "email": "owner@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("reach the server");
+    assert_eq!(setup.status(), 201, "set up the workspace");
+    let member = app.signed_in("grace@example.com", Role::Member).await;
+    let group = app.store.create_group("devs").await.expect("group");
+    app.store.add_group_member(group.id, member.user.id).await.expect("member");
+    app.store.set_developer_mode_policy(DeveloperModePolicy::Rbac, &[group.id]).await.expect("policy");
+    let on = member
+        .client
+        .put(app.at("/api/v1/me/developer-mode"))
+        .headers(member.csrf_headers())
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .expect("turn developer mode on");
+    assert_eq!(on.status(), 200, "developer mode on");
+    let created = member
+        .client
+        .post(app.at("/api/v1/connectors"))
+        .headers(member.csrf_headers())
+        .json(&json!({"name": "Kanban", "url": board.url}))
+        .send()
+        .await
+        .expect("create the app");
+    assert_eq!(created.status(), 201, "create the Kanban app");
+    let created: Value = created.json().await.expect("json");
+    let id = created["connector"]["id"].as_str().expect("connector id").to_owned();
+    (member, id)
+}
+
+async fn sign_in(browser: &Browser, email: &str) {
+    browser.goto("/login").await;
+    browser.fill("#login-form input[name=email]", email).await;
+    browser.fill("#login-form input[name=password]", PASSWORD).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_for_url("/chat").await;
+}
+
+/// Each tool card on the page as `[tool, status, decision]`.
+async fn cards(browser: &Browser) -> Value {
+    browser
+        .eval(
+            "return [...document.querySelectorAll('#chat-log .tool-card')].map(c => \
+               [c.querySelector('.tool-name code').textContent, c.dataset.status, c.dataset.decision])",
+        )
+        .await
+}
+
+async fn dialog_open(browser: &Browser) -> bool {
+    browser.eval("return document.getElementById('approval').open").await == true
+}
+
+/// The names of the tools a model request offered (OpenAI wire format).
+fn offered(request: &RecordedRequest) -> Vec<String> {
+    request.body["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["function"]["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn call(id: &str, name: &str, arguments: Value) -> ToolCall {
+    ToolCall::new(id, name, arguments)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_conversation() {
+    let model = ScriptedModel::start().await;
+    let providers = model.providers("openai/scripted");
+    let app = TestApp::start_with(DbKind::Sqlite, |mut c| {
+        c.providers = providers;
+        c
+    })
+    .await;
+    let board = PeerProcess::kanban();
+    let (member, kanban) = member_with_kanban(&app, &board).await;
+    let browser = browser_for(&app).await;
+    sign_in(&browser, "grace@example.com").await;
+    browser.wait_for_text("#model-status", "openai/scripted").await;
+    browser.wait_for_text("#no-conversations", "No conversations yet").await;
+    browser.assert_page_is_clean().await;
+
+    // + → Developer mode → choose the app; the choice shows above the message.
+    browser.click("#composer-plus").await;
+    browser.click("#menu-developer-mode").await;
+    browser.wait_for_text("#app-choices label", "Kanban").await;
+    browser.click(&format!("#app-choices input[value='{kanban}']")).await;
+    browser.wait_for_text("#composer-choices .chip", "Kanban").await;
+    browser.click("#composer-plus").await;
+    assert_eq!(browser.count("#stop[hidden]").await, 1, "no Stop button before a turn runs");
+
+    // A read runs at once; then a write waits for the dialog.
+    model.push(Reply::tool_calls(vec![call("call_1", LIST, json!({}))]).with_text("Let me look at the board first."));
+    model.push(
+        Reply::tool_calls(vec![call("call_2", CREATE, json!({"title": "Write the release notes"}))])
+            .with_text("There is no task for that yet, so I will add one."),
+    );
+    let enter = char::from(Key::Enter);
+    browser.fill("#composer-text", &format!("What is on the board? Add a task for the release notes.{enter}")).await;
+    browser.wait_for_text("#approval-tool", "create_task").await;
+    browser.wait_for_text("#approval-connector", "Kanban").await;
+    browser.wait_for_text("#approval-arguments", "\"title\": \"Write the release notes\"").await;
+    browser.wait_for_text(".message[data-role=user]", "What is on the board?").await;
+    browser.wait_for_text(".message[data-role=assistant]", "Let me look at the board first.").await;
+    browser.wait_for_text(".tool-card[data-status=completed] .decision", "read: ran without asking").await;
+    assert_eq!(
+        cards(&browser).await,
+        json!([["list_tasks", "completed", "auto_read"], ["create_task", "awaiting_approval", ""]])
+    );
+    let output = browser
+        .eval("return document.querySelector('.tool-card[data-status=completed] details[data-part=output] pre').textContent")
+        .await;
+    // The example's board starts with a few tasks of its own.
+    assert!(output.as_str().is_some_and(|o| o.contains("Draft the release notes")), "the read's output: {output}");
+
+    // The model was offered the app's tools under their namespaced names.
+    let first = model.requests().first().cloned().expect("a model request");
+    let names = offered(&first);
+    assert!(names.contains(&LIST.to_owned()) && names.contains(&CREATE.to_owned()), "{names:?}");
+    browser.assert_page_is_clean().await;
+    browser.screenshot("chat-approval").await;
+
+    // Escape does not decide: the dialog stays until Approve or Deny.
+    let focused = browser.client().active_element().await.expect("the focused element");
+    focused.send_keys(&char::from(Key::Escape).to_string()).await.expect("press Escape");
+    assert!(dialog_open(&browser).await, "Escape leaves the dialog open");
+
+    // Approve, remembered: the write runs, and the next call of it asks no more.
+    model.push(Reply::tool_calls(vec![call("call_3", CREATE, json!({"title": "Tell the team about the release"}))]));
+    model.push(Reply::text("Both tasks are on the board."));
+    browser.click("#approval-remember").await;
+    browser.click("#approval-approve").await;
+    browser.wait_for_text(".message[data-role=assistant]", "Both tasks are on the board.").await;
+    assert!(!dialog_open(&browser).await, "a remembered approval asks no more");
+    assert_eq!(
+        cards(&browser).await,
+        json!([
+            ["list_tasks", "completed", "auto_read"],
+            ["create_task", "completed", "approved"],
+            ["create_task", "completed", "remembered"]
+        ])
+    );
+    browser.wait_for_text(".tool-card[data-decision=remembered] .decision", "remembered").await;
+    browser.wait_for_text(".tool-card[data-decision=remembered] .latency", "ms").await;
+    browser.wait_for_text("#chat-title", "What is on the board?").await;
+    browser.click(".tool-card[data-decision=approved] details[data-part=input] summary").await;
+    browser
+        .eval("const log = document.getElementById('chat-log'); log.scrollTop = log.scrollHeight; return null")
+        .await;
+    browser.assert_page_is_clean().await;
+    browser.screenshot("chat-conversation").await;
+    browser.click(".tool-card[data-decision=remembered] details[data-part=output] summary").await;
+    browser.wait_for_text(".tool-card[data-decision=remembered] details[data-part=output] pre", "Tell the team").await;
+    browser.click(".tool-card[data-decision=remembered] details[data-part=exchange] summary").await;
+    browser
+        .wait_for_text(
+            ".tool-card[data-decision=remembered] details[data-part=exchange] pre",
+            "\"method\": \"tools/call\"",
+        )
+        .await;
+    let conversations = app.store.list_conversations(member.user.id).await.expect("conversations");
+    assert_eq!(conversations.len(), 1);
+    let conversation = conversations[0].id.to_string();
+    browser
+        .wait_for_text(
+            &format!("#conversation-list button[data-conversation='{conversation}']"),
+            "What is on the board?",
+        )
+        .await;
+
+    // A reload is a new page session: the same write asks again. Deny it.
+    browser.goto("/chat").await;
+    browser.click(&format!("#conversation-list button[data-conversation='{conversation}']")).await;
+    browser.wait_for_text(".message[data-role=assistant]", "Both tasks are on the board.").await;
+    assert_eq!(browser.count("#chat-log .tool-card").await, 3, "the calls are shown again from the store");
+    model.push(Reply::tool_calls(vec![call("call_4", CREATE, json!({"title": "Book the launch party"}))]));
+    model.push(Reply::text("All right, I left the board as it is."));
+    browser.fill("#composer-text", "Add one more: book the launch party.").await;
+    browser.click("#send").await;
+    browser.wait_for_text("#approval-arguments", "Book the launch party").await;
+    browser.click("#approval-deny").await;
+    browser.wait_for_text(".message[data-role=assistant]", "All right, I left the board as it is.").await;
+    assert!(!dialog_open(&browser).await);
+    let shown = cards(&browser).await;
+    assert_eq!(shown[3], json!(["create_task", "denied", "denied"]), "{shown}");
+    browser.wait_for_text(".tool-card[data-status=denied] .call-message", "the user denied").await;
+    browser.assert_page_is_clean().await;
+
+    // What happened on the board, and what the store holds.
+    let listed: Value = member
+        .client
+        .post(app.at(&format!("/api/v1/connectors/{kanban}/tools/list_tasks/call")))
+        .headers(member.csrf_headers())
+        .json(&json!({"arguments": {}}))
+        .send()
+        .await
+        .expect("list the board")
+        .json()
+        .await
+        .expect("json");
+    let titles: Vec<&str> = listed["result"]["structuredContent"]["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["title"].as_str())
+        .collect();
+    assert!(titles.ends_with(&["Write the release notes", "Tell the team about the release"]), "{titles:?}");
+    assert!(!titles.contains(&"Book the launch party"), "the denied task was never created: {titles:?}");
+    let detail: Value = member
+        .client
+        .get(app.at(&format!("/api/v1/conversations/{conversation}")))
+        .send()
+        .await
+        .expect("the conversation")
+        .json()
+        .await
+        .expect("json");
+    let decisions: Vec<&Value> =
+        detail["tool_calls"].as_array().into_iter().flatten().map(|c| &c["decision"]).collect();
+    assert_eq!(decisions, [&json!("auto_read"), &json!("approved"), &json!("remembered"), &json!("denied")]);
+
+    // A read-only conversation: the model is offered reads only.
+    browser.click("#new-chat").await;
+    assert_eq!(browser.count("#chat-log .message").await, 0, "a new chat starts empty");
+    browser.click("#composer-plus").await;
+    browser.click("#read-only").await;
+    browser.click("#menu-developer-mode").await;
+    browser.click(&format!("#app-choices input[value='{kanban}']")).await;
+    browser.wait_for_text("#composer-choices [data-mode=read_only]", "Read-only").await;
+    browser.click("#composer-plus").await;
+    // Model text is shown as text: markup stays letters, a direction override is shown.
+    model.push(Reply::text("The board holds the release tasks, all in todo. <img src=x>\u{202e}txt.exe"));
+    let before = model.requests().len();
+    browser.fill("#composer-text", "Summarise the board.").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".message[data-role=assistant]", "The board holds the release tasks").await;
+    browser.wait_for_text("#chat-facts", "read-only").await;
+    browser.wait_for_text(".message[data-role=assistant]", "<img src=x>\\u{202e}txt.exe").await;
+    assert_eq!(browser.count("#chat-log img").await, 0, "no markup from the model");
+    let requests = model.requests();
+    assert_eq!(requests.len(), before + 1);
+    let names = offered(&requests[before]);
+    assert!(names.contains(&LIST.to_owned()), "reads are offered: {names:?}");
+    for write in ["create_task", "move_task", "delete_task"] {
+        assert!(!names.iter().any(|n| n.ends_with(write)), "{write} is not offered in read-only mode: {names:?}");
+    }
+    let listed: Value = member
+        .client
+        .get(app.at("/api/v1/conversations"))
+        .send()
+        .await
+        .expect("conversations")
+        .json()
+        .await
+        .expect("json");
+    let modes: Vec<&str> = listed.as_array().into_iter().flatten().filter_map(|c| c["mode"].as_str()).collect();
+    assert_eq!(modes.len(), 2);
+    assert!(modes.contains(&"read_only") && modes.contains(&"default"), "{modes:?}");
+    browser.assert_page_is_clean().await;
+
+    // Stop: an answer that stalls after a few words is cancelled; what was said stays.
+    model.push(Reply::text("Let me think about that for a while.").stall_after(3));
+    browser.fill("#composer-text", "Which task matters most?").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".message[data-role=assistant].streaming", "Let me t").await;
+    browser.click("#stop").await;
+    browser.wait_for_text("#composer-status", "Stopped.").await;
+    assert_eq!(browser.count("#stop[hidden]").await, 1, "no Stop button once the turn is over");
+    assert_eq!(browser.count(".message.streaming").await, 0);
+
+    // A provider that refuses: the error shows as an error bubble.
+    model.push(Reply::status(400).with_message("the scripted model refuses this one"));
+    browser.fill("#composer-text", "Try again.").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".message[data-role=error]", "the scripted model refuses this one").await;
+    assert!(browser.is_enabled("#send").await, "the composer is ready for the next message");
+    browser.assert_page_is_clean().await;
+
+    browser.close().await;
+}
