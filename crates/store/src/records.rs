@@ -87,6 +87,8 @@ pub struct WorkspaceSettings {
     pub developer_mode_policy: DeveloperModePolicy,
     /// Groups whose members may use developer mode under the `rbac` policy.
     pub developer_mode_groups: Vec<GroupSummary>,
+    /// `provider/model` for new conversations; `None`: the server's configured default.
+    pub default_model: Option<String>,
 }
 
 /// A connected MCP server.

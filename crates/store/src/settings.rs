@@ -1,4 +1,5 @@
-//! Workspace settings: the developer-mode policy and the groups it grants.
+//! Workspace settings: the developer-mode policy and the groups it grants, and the
+//! default model.
 
 use sqlx::Row;
 use switchboard_core::{DeveloperModePolicy, GroupId};
@@ -10,8 +11,11 @@ use crate::records::WorkspaceSettings;
 
 impl Store {
     pub async fn workspace_settings(&self) -> Result<WorkspaceSettings> {
-        let row = sqlx::query("SELECT developer_mode_policy FROM workspace WHERE id = 1").fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT developer_mode_policy, default_model FROM workspace WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
         let policy: String = row.try_get("developer_mode_policy")?;
+        let default_model: Option<String> = row.try_get("default_model")?;
         let rows = sqlx::query(
             "SELECT g.id, g.name, g.created_at, \
              (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS member_count \
@@ -24,7 +28,20 @@ impl Store {
                 .parse()
                 .map_err(|e: switchboard_core::developer_mode::UnknownPolicy| StoreError::Corrupt(e.to_string()))?,
             developer_mode_groups: rows.iter().map(summary_from_row).collect::<Result<_>>()?,
+            default_model,
         })
+    }
+
+    /// The workspace's default model for new conversations, if it has one.
+    pub async fn default_model(&self) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT default_model FROM workspace WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(row.try_get("default_model")?)
+    }
+
+    /// Set (or, with `None`, clear) the workspace's default model.
+    pub async fn set_default_model(&self, model: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE workspace SET default_model = $1 WHERE id = 1").bind(model).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Replace the developer-mode policy and its granted groups in one transaction.

@@ -278,6 +278,16 @@ impl From<NetworkSettings> for NetworkPolicy {
 pub(crate) struct WorkspaceSettingsView {
     pub(crate) developer_mode: DeveloperModeSettingsView,
     pub(crate) network: NetworkSettings,
+    pub(crate) conversations: ConversationSettings,
+}
+
+/// Settings of conversations.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConversationSettings {
+    /// `provider/model` used when a conversation names none; `null`: the server's
+    /// configured default (`SWITCHBOARD_MODEL`). It must name a configured provider's model.
+    pub(crate) default_model: Option<String>,
 }
 
 /// A signed-in session.
@@ -380,6 +390,8 @@ pub(crate) struct UpdateWorkspaceSettingsRequest {
     pub(crate) developer_mode: Option<DeveloperModeSettingsRequest>,
     /// Replace the network policy (all three switches); omit to leave it as it is.
     pub(crate) network: Option<NetworkSettings>,
+    /// Set the default model (`null` clears it); omit to leave it as it is.
+    pub(crate) conversations: Option<ConversationSettings>,
 }
 
 /// A display name: trimmed, 1 to `max` characters, no control characters.

@@ -18,7 +18,7 @@ use crate::views_conversations::{ConversationView, CreateConversationRequest};
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = ConversationView),
     (status = 404, description = "a connector is unknown or not yours to use", body = crate::error::Problem),
-    (status = 422, description = "no such model, or no provider configured", body = crate::error::Problem),
+    (status = 422, description = "no such model, or no provider configured; without `model`, the workspace's default model is used, else the server's", body = crate::error::Problem),
 ))]
 pub(crate) async fn create_conversation(
     State(state): State<AppState>,
@@ -26,7 +26,11 @@ pub(crate) async fn create_conversation(
     Json(body): Json<CreateConversationRequest>,
 ) -> ApiResult<(StatusCode, Json<ConversationView>)> {
     actor.require(Action::Converse)?;
-    let model = state.agent.providers().resolve(body.model.as_deref()).map_err(|e| AppError::invalid(e.to_string()))?;
+    let requested = match body.model.filter(|m| !m.trim().is_empty()) {
+        Some(m) => Some(m),
+        None => state.store.default_model().await?,
+    };
+    let model = state.agent.providers().resolve(requested.as_deref()).map_err(|e| AppError::invalid(e.to_string()))?;
     let mode = body.mode.0;
     let mut connectors: Vec<ConnectorId> = vec![];
     if mode != Mode::Knowledge {

@@ -6,7 +6,7 @@ pub(crate) mod update_workspace_settings;
 use switchboard_core::network::NetworkPolicy;
 use switchboard_store::WorkspaceSettings;
 
-use crate::views::{DeveloperModeSettingsView, GroupRef, WorkspaceSettingsView};
+use crate::views::{ConversationSettings, DeveloperModeSettingsView, GroupRef, WorkspaceSettingsView};
 
 impl WorkspaceSettingsView {
     pub(crate) fn new(s: &WorkspaceSettings, network: NetworkPolicy) -> Self {
@@ -16,6 +16,7 @@ impl WorkspaceSettingsView {
                 groups: s.developer_mode_groups.iter().map(GroupRef::from).collect(),
             },
             network: network.into(),
+            conversations: ConversationSettings { default_model: s.default_model.clone() },
         }
     }
 }

@@ -8,11 +8,12 @@ use crate::json::Json;
 use crate::state::AppState;
 use crate::views::{UpdateWorkspaceSettingsRequest, WorkspaceSettingsView};
 
-/// Change the developer-mode policy, the network policy, or both.
+/// Change the developer-mode policy, the network policy, the default model, or several.
 ///
 /// Each part is optional and, when given, replaced whole: `developer_mode` (policy
 /// `off`, `admins` or `rbac`, and its granted groups), `network` (which addresses
-/// connectors may reach). A part left out stays as it is.
+/// connectors may reach), `conversations` (the default model). A part left out
+/// stays as it is.
 #[utoipa::path(put, path = "/api/v1/workspace/settings", tag = "workspace", request_body = UpdateWorkspaceSettingsRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = WorkspaceSettingsView),
@@ -26,9 +27,21 @@ pub(crate) async fn update_workspace_settings(
     Json(body): Json<UpdateWorkspaceSettingsRequest>,
 ) -> ApiResult<Json<WorkspaceSettingsView>> {
     actor.require(Action::ManageWorkspaceSettings)?;
-    if body.developer_mode.is_none() && body.network.is_none() {
-        return Err(AppError::invalid("give developer_mode, network, or both"));
+    if body.developer_mode.is_none() && body.network.is_none() && body.conversations.is_none() {
+        return Err(AppError::invalid("give developer_mode, network or conversations"));
     }
+    // The model first: one that names no provider refuses the request before anything changes.
+    let model = match &body.conversations {
+        Some(c) => match c.default_model.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(m) => {
+                let resolved =
+                    state.agent.providers().resolve(Some(m)).map_err(|e| AppError::invalid(e.to_string()))?;
+                Some(Some(resolved.qualified()))
+            }
+            None => Some(None),
+        },
+        None => None,
+    };
     // Developer mode first: an unknown group refuses the request before anything changes.
     let settings = match body.developer_mode {
         Some(dm) => {
@@ -38,6 +51,14 @@ pub(crate) async fn update_workspace_settings(
             settings
         }
         None => state.store.workspace_settings().await?,
+    };
+    let settings = match model {
+        Some(model) => {
+            state.store.set_default_model(model.as_deref()).await?;
+            tracing::info!(actor = %actor.user.id, model = ?model, "default model changed");
+            state.store.workspace_settings().await?
+        }
+        None => settings,
     };
     let network = match body.network {
         Some(requested) => {

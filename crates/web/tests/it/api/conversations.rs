@@ -284,3 +284,60 @@ async fn requests_that_cannot_be_served_are_refused_clearly() {
     assert_eq!(turn.status, 404, "{}", turn.body);
     assert!(chat.model.requests().is_empty(), "nothing reached the model");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_default_model_picks_the_provider() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let put =
+        |body: Value| me.client.put(chat.app.at("/api/v1/workspace/settings")).headers(me.csrf_headers()).json(&body);
+    let (status, settings) = send(put(json!({"conversations": {"default_model": "anthropic/claude-scripted"}}))).await;
+    assert_eq!(status, 200, "{settings}");
+    assert_eq!(settings["conversations"]["default_model"], "anthropic/claude-scripted");
+    let (_, models) = send(me.client.get(chat.app.at("/api/v1/models"))).await;
+    assert_eq!(models["default_model"], "anthropic/claude-scripted");
+    let member = chat.app.signed_in("member@example.com", Role::Member).await;
+    let refused = send(
+        member
+            .client
+            .put(chat.app.at("/api/v1/workspace/settings"))
+            .headers(member.csrf_headers())
+            .json(&json!({"conversations": {"default_model": null}})),
+    )
+    .await;
+    assert_problem(&refused, 403, "insufficient_role");
+
+    // A whole turn over the Anthropic wire format: a tool call, its result, the answer.
+    let (_, created) = send(
+        me.client
+            .post(chat.app.at("/api/v1/conversations"))
+            .headers(me.csrf_headers())
+            .json(&json!({"connectors": [chat.kanban_id]})),
+    )
+    .await;
+    assert_eq!(created["model"], "anthropic/claude-scripted");
+    let id = created["id"].as_str().expect("id");
+    chat.model.push(Reply::tool_calls(vec![call("toolu_1", LIST, json!({"column": "doing"}))]).with_text("Looking. "));
+    chat.model.push(Reply::text("One task is in progress."));
+    let turn = chat.say(me, id, "What is in progress?", "p").await;
+    assert_eq!(turn.results(), [(LIST.into(), "completed".into(), "auto_read".into())]);
+    assert_eq!(turn.text(), "Looking. One task is in progress.");
+    let requests = chat.model.requests();
+    assert!(
+        requests.iter().all(|r| r.path == "/v1/messages"),
+        "{:?}",
+        requests.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+    assert_eq!(requests[0].body["model"], "claude-scripted");
+    let last = &requests[1].body["messages"];
+    let result = &last[last.as_array().map_or(0, Vec::len) - 1]["content"][0];
+    assert_eq!(result["type"], "tool_result", "{last}");
+    assert!(result["content"].as_str().is_some_and(|c| c.contains("from connector \"Kanban\"")), "{result}");
+
+    // Cleared: back to the server's default.
+    let (_, settings) = send(put(json!({"conversations": {"default_model": null}}))).await;
+    assert_eq!(settings["conversations"]["default_model"], Value::Null);
+    let (_, created) =
+        send(me.client.post(chat.app.at("/api/v1/conversations")).headers(me.csrf_headers()).json(&json!({}))).await;
+    assert_eq!(created["model"], "openai/scripted");
+}
