@@ -341,3 +341,24 @@ async fn the_workspace_default_model_picks_the_provider() {
         send(me.client.post(chat.app.at("/api/v1/conversations")).headers(me.csrf_headers()).json(&json!({}))).await;
     assert_eq!(created["model"], "openai/scripted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_of_one_step_run_side_by_side() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let id = chat.conversation(me, json!({"connectors": [chat.notes_id]})).await;
+    chat.model.push(Reply::tool_calls(vec![
+        call("a", "pypi_notes__slow", json!({"seconds": 1})),
+        call("b", "pypi_notes__slow", json!({"seconds": 1})),
+    ]));
+    chat.model.push(Reply::text("Both done."));
+    let started = std::time::Instant::now();
+    let turn = chat.say(me, &id, "Wait twice", "p").await;
+    let wall = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(turn.done()["reason"], "answered");
+    let latencies: Vec<f64> = turn.of("tool_result").iter().filter_map(|e| e["call"]["latency_ms"].as_f64()).collect();
+    assert_eq!(latencies.len(), 2);
+    assert!(latencies.iter().all(|l| *l >= 1000.0), "each call slept a second: {latencies:?}");
+    // One after the other, the turn could not take less than the two calls together.
+    assert!(wall < latencies.iter().sum::<f64>(), "the calls overlapped: turn {wall} ms, calls {latencies:?}");
+}
