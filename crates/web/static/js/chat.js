@@ -465,6 +465,24 @@ async function decide(decision) {
   }
 }
 
+/** End the turn without deciding: every waiting action is cancelled. */
+async function stopWaitingTurn() {
+  const id = page.conversation?.id;
+  if (!id) return;
+  for (const b of dialog.querySelectorAll("button")) b.disabled = true;
+  page.deciding = null;
+  page.waiting = [];
+  dialog.close();
+  clearError();
+  try {
+    await api("POST", `/api/v1/conversations/${encodeURIComponent(id)}/cancel`);
+  } catch (error) {
+    showError(error);
+  }
+  await openConversation(id);
+  status.textContent = "Stopped.";
+}
+
 // ---- the + menu ----
 
 function openMenu() {
@@ -582,7 +600,8 @@ model.addEventListener("input", showChoices);
 
 $("approval-approve").addEventListener("click", () => decide("approve"));
 $("approval-deny").addEventListener("click", () => decide("deny"));
-// Escape does not decide: the action waits until Approve or Deny.
+$("approval-stop").addEventListener("click", () => stopWaitingTurn().catch(showError));
+// Escape does not decide: the action waits until Approve, Deny or Stop the turn.
 dialog.addEventListener("cancel", (event) => event.preventDefault());
 
 async function start() {

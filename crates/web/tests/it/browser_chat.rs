@@ -250,6 +250,18 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
         detail["tool_calls"].as_array().into_iter().flatten().map(|c| &c["decision"]).collect();
     assert_eq!(decisions, [&json!("auto_read"), &json!("approved"), &json!("remembered"), &json!("denied")]);
 
+    // Stop the turn from the dialog: the waiting write is cancelled, never sent.
+    model.push(Reply::tool_calls(vec![call("call_5", CREATE, json!({"title": "Never mind"}))]));
+    browser.fill("#composer-text", "Add a task I will change my mind about.").await;
+    browser.click("#send").await;
+    browser.wait_for_text("#approval-arguments", "Never mind").await;
+    browser.click("#approval-stop").await;
+    browser.wait_for_text("#composer-status", "Stopped.").await;
+    assert!(!dialog_open(&browser).await);
+    browser.wait_for_text(".tool-card[data-status=cancelled]", "create_task").await;
+    let state = app.store.conversation(conversation.parse().expect("id")).await.expect("conversation").state;
+    assert_eq!(state, switchboard_core::conversation::TurnState::Idle);
+
     // A read-only conversation: the model is offered reads only.
     browser.click("#new-chat").await;
     assert_eq!(browser.count("#chat-log .message").await, 0, "a new chat starts empty");
