@@ -22,6 +22,7 @@ const menu = $("composer-menu");
 const plus = $("composer-plus");
 const model = $("model");
 const readOnly = $("read-only");
+const knowledge = $("knowledge");
 const dialog = $("approval");
 const developerMode = root.dataset.developerMode === "true";
 
@@ -288,6 +289,7 @@ function newChat() {
   // A new chat starts from the defaults: no apps, the default model, not read-only.
   for (const box of document.querySelectorAll("#app-choices input:checked")) box.checked = false;
   readOnly.checked = false;
+  knowledge.checked = false;
   model.value = "";
   const picker = $("app-picker");
   if (picker) picker.hidden = true;
@@ -385,10 +387,30 @@ async function afterTurn(done) {
     nextApproval();
   } else {
     page.conversation.state = done.state;
+    showCitations(done.citations ?? []);
     if (done.reason === "cancelled") status.textContent = "Stopped.";
     if (done.reason === "step_limit") status.textContent = "Stopped at the step limit.";
   }
   loadConversations().catch(showError);
+}
+
+/** The items a company-knowledge answer read, as text (never links that load anything). */
+function showCitations(citations) {
+  if (citations.length === 0) return;
+  add(
+    el(
+      "aside",
+      { class: "citations", "aria-label": "Sources" },
+      el("strong", {}, "Sources"),
+      el(
+        "ul",
+        {},
+        citations.map((c) =>
+          el("li", {}, visible(c.title ?? c.id), c.url ? el("span", { class: "muted" }, ` — ${visible(c.url)}`) : null),
+        ),
+      ),
+    ),
+  );
 }
 
 function chosenApps() {
@@ -400,7 +422,8 @@ async function send() {
   if (!content.trim() || page.busy) return;
   clearError();
   if (!page.conversation) {
-    const body = { connectors: chosenApps(), mode: readOnly.checked ? "read_only" : "default" };
+    const mode = knowledge.checked ? "knowledge" : readOnly.checked ? "read_only" : "default";
+    const body = { connectors: knowledge.checked ? [] : chosenApps(), mode };
     if (model.value.trim()) body.model = model.value.trim();
     page.conversation = await api("POST", "/api/v1/conversations", body);
     closeMenu();
@@ -506,7 +529,11 @@ function showChoices() {
   fill(
     box,
     apps.map((name) => el("span", { class: "chip", dataset: { app: name } }, visible(name))),
-    readOnly.checked ? el("span", { class: "chip", dataset: { mode: "read_only" } }, "Read-only") : null,
+    knowledge.checked
+      ? el("span", { class: "chip", dataset: { mode: "knowledge" } }, "Company knowledge")
+      : readOnly.checked
+        ? el("span", { class: "chip", dataset: { mode: "read_only" } }, "Read-only")
+        : null,
     model.value.trim() ? el("span", { class: "chip" }, visible(model.value.trim())) : null,
   );
 }
@@ -596,6 +623,7 @@ $("menu-developer-mode")?.addEventListener("click", (event) => {
 });
 $("app-choices")?.addEventListener("change", showChoices);
 readOnly.addEventListener("change", showChoices);
+knowledge.addEventListener("change", showChoices);
 model.addEventListener("input", showChoices);
 
 $("approval-approve").addEventListener("click", () => decide("approve"));

@@ -301,6 +301,25 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     assert!(modes.contains(&"read_only") && modes.contains(&"default"), "{modes:?}");
     browser.assert_page_is_clean().await;
 
+    // Company knowledge: search and fetch of every app offering both, and the sources read.
+    browser.click("#new-chat").await;
+    browser.click("#composer-plus").await;
+    browser.click("#knowledge").await;
+    browser.wait_for_text("#composer-choices [data-mode=knowledge]", "Company knowledge").await;
+    browser.click("#composer-plus").await;
+    model.push(Reply::tool_calls(vec![call("call_k1", "kanban__search", json!({"query": "release notes"}))]));
+    model.push(Reply::tool_calls(vec![call("call_k2", "kanban__fetch", json!({"id": "T-1"}))]));
+    model.push(Reply::text("The release notes are still to do."));
+    let before = model.requests().len();
+    browser.fill("#composer-text", "Where are the release notes?").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".citations", "kanban://tasks/T-1").await;
+    let mut names = offered(&model.requests()[before]);
+    names.sort();
+    assert_eq!(names, ["kanban__fetch", "kanban__search"]);
+    browser.wait_for_text("#chat-facts", "company knowledge").await;
+    browser.assert_page_is_clean().await;
+
     // Stop: an answer that stalls after a few words is cancelled; what was said stays.
     model.push(Reply::text("Let me think about that for a while.").stall_after(3));
     browser.fill("#composer-text", "Which task matters most?").await;
