@@ -20,9 +20,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::AgentError;
-use crate::events::{Citation, DoneReason, TurnEvent};
+use crate::events::{Citation, DoneReason, StatusText, TurnEvent};
 use crate::history::{model_messages, result_text, system_prompt};
-use crate::host::{OfferedTool, ToolHost};
+use crate::host::{CallResult, OfferedTool, ToolHost};
 use crate::model::{ModelEvent, ModelRequest, ToolCallRequest, ToolSpec};
 use crate::provider::Providers;
 use crate::resolve::{Resolution, resolve};
@@ -401,7 +401,11 @@ impl Agent {
             let steps = conversation.steps + 1;
             self.store.move_turn(id, TurnState::Running, TurnState::Running, steps).await?;
             for call in &recorded {
-                emit(tx, TurnEvent::ToolCallProposed(call.clone())).await;
+                let status_text = offered
+                    .iter()
+                    .find(|t| Some(t.connector_id) == call.connector_id && Some(&t.tool.name) == call.tool.as_ref())
+                    .and_then(|t| StatusText::of(&t.tool));
+                emit(tx, TurnEvent::ToolCallProposed { call: call.clone(), status_text }).await;
                 if call.status.is_final() {
                     self.audit_call(call).await;
                     emit(tx, TurnEvent::ToolResult(call.clone())).await;
@@ -557,7 +561,7 @@ impl Agent {
             Some(tool) if !approval::may_send(tool.classification, recorded.as_ref(), &digest) => {
                 Err(format!("{} was not approved, so it was not sent", call.name))
             }
-            Some(tool) => self.host.call(conversation, tool, arguments).await.map_err(|e| e.0),
+            Some(tool) => self.call_reporting_progress(conversation, tool, arguments, call.id, tx).await,
         };
         let finished = match outcome {
             Ok(result) => {
@@ -596,6 +600,32 @@ impl Agent {
             Err(e) => {
                 tracing::error!(call = %call.id, error = %e, "could not record a tool call's outcome");
                 None
+            }
+        }
+    }
+
+    /// Run the call, reporting its server's progress as it comes.
+    async fn call_reporting_progress(
+        &self,
+        conversation: &Conversation,
+        tool: &OfferedTool,
+        arguments: Map<String, Value>,
+        id: ToolCallId,
+        tx: &Tx,
+    ) -> Result<CallResult, String> {
+        let (sink, mut progress) = mpsc::unbounded_channel();
+        let call = self.host.call(conversation, tool, arguments, sink);
+        tokio::pin!(call);
+        loop {
+            tokio::select! {
+                result = &mut call => {
+                    // What came just before the answer is still reported, in order.
+                    while let Ok(p) = progress.try_recv() {
+                        emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await;
+                    }
+                    return result.map_err(|e| e.0);
+                }
+                Some(p) = progress.recv() => emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await,
             }
         }
     }

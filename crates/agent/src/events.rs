@@ -1,15 +1,22 @@
 //! What a turn reports as it goes; the web layer streams these as SSE.
 
+use switchboard_core::ToolCallId;
+use switchboard_core::catalog::Tool;
 use switchboard_core::conversation::TurnState;
 use switchboard_store::ToolCall;
+
+use crate::host::CallProgress;
 
 /// One thing that happened in a turn.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TurnEvent {
     /// A piece of the model's answer.
     TextDelta(String),
-    /// The model asked for a tool call (recorded, not yet run).
-    ToolCallProposed(ToolCall),
+    /// The model asked for a tool call (recorded, not yet run), with the tool's
+    /// status texts (`openai/toolInvocation/invoking` and `…/invoked`) if it has them.
+    ToolCallProposed { call: ToolCall, status_text: Option<StatusText> },
+    /// A running call's server reported progress.
+    ToolProgress { call: ToolCallId, progress: CallProgress },
     /// A write action waits for the owner's decision.
     AwaitingApproval(ToolCall),
     /// A call is over: it ran, failed, was denied or was invalid.
@@ -53,4 +60,26 @@ pub struct Citation {
     pub id: String,
     pub title: Option<String>,
     pub url: Option<String>,
+}
+
+/// What a tool asks hosts to show while it runs and once it has run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatusText {
+    pub invoking: Option<String>,
+    pub invoked: Option<String>,
+}
+
+impl StatusText {
+    /// From the tool's `_meta`, when it says anything (each at most 64 characters).
+    pub fn of(tool: &Tool) -> Option<StatusText> {
+        let meta = tool.meta.as_ref()?;
+        let text = |key: &str| {
+            meta.get(key).and_then(serde_json::Value::as_str).map(|s| s.chars().take(64).collect::<String>())
+        };
+        let status = StatusText {
+            invoking: text("openai/toolInvocation/invoking"),
+            invoked: text("openai/toolInvocation/invoked"),
+        };
+        (status.invoking.is_some() || status.invoked.is_some()).then_some(status)
+    }
 }

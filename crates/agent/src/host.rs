@@ -35,6 +35,17 @@ pub struct CallResult {
     pub latency: Duration,
 }
 
+/// How far a running call has got, as its server reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallProgress {
+    pub progress: f64,
+    pub total: Option<f64>,
+    pub message: Option<String>,
+}
+
+/// Where a host sends the progress of a call while it runs.
+pub type ProgressSink = tokio::sync::mpsc::UnboundedSender<CallProgress>;
+
 /// Why an action could not be listed or called; worded for the person.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -50,11 +61,12 @@ pub trait ToolHost: Send + Sync + std::fmt::Debug {
     /// The errors of `arguments` against the tool's `inputSchema` (empty: valid).
     fn validate(&self, tool: &OfferedTool, arguments: &Value) -> Vec<String>;
 
-    /// Send the call to the tool's server.
+    /// Send the call to the tool's server, reporting its progress to `progress`.
     fn call<'a>(
         &'a self,
         conversation: &'a Conversation,
         tool: &'a OfferedTool,
         arguments: Map<String, Value>,
+        progress: ProgressSink,
     ) -> HostFuture<'a, Result<CallResult, HostError>>;
 }

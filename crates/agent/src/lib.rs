@@ -18,7 +18,7 @@ mod running;
 
 pub use agent::{Agent, AgentConfig, TurnEvents};
 pub use error::AgentError;
-pub use events::{Citation, DoneReason, TurnEvent};
-pub use host::{CallResult, HostError, HostFuture, OfferedTool, ToolHost};
+pub use events::{Citation, DoneReason, StatusText, TurnEvent};
+pub use host::{CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
 pub use model::{ModelEvent, ModelMessage, ModelRequest, StopReason, ToolCallRequest, ToolSpec, Usage};
 pub use provider::{ModelProvider, ModelStream, ProviderConfig, ProviderError, ProviderKind, Providers, ResolvedModel};

@@ -32,4 +32,5 @@ pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::McpError;
 pub use options::ClientOptions;
 pub use pool::SessionPool;
+pub use recording::{Progress, ProgressWatcher};
 pub use session::{CallOutcome, Session};

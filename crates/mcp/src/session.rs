@@ -24,7 +24,7 @@ use crate::error::{McpError, with_causes};
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
-use crate::recording::{Journal, Recording};
+use crate::recording::{Journal, ProgressWatcher, Recording};
 use crate::stderr_tail::StderrTail;
 
 /// The result of one tool call.
@@ -114,12 +114,26 @@ impl Session {
     /// A call that outlives `call_timeout`, or whose caller gives up, is cancelled
     /// upstream with `notifications/cancelled`.
     pub async fn call_tool(&self, name: &str, arguments: Map<String, Value>) -> Result<CallOutcome, McpError> {
+        self.call_tool_watched(name, arguments, None).await
+    }
+
+    /// [`Session::call_tool`], telling `watcher` about each progress notification
+    /// the server sends for the call; they are part of the exchange too.
+    pub async fn call_tool_watched(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        watcher: Option<ProgressWatcher>,
+    ) -> Result<CallOutcome, McpError> {
         let started = Instant::now();
         let params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments);
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
         let options = PeerRequestOptions::with_timeout(self.options.call_timeout);
         let peer = self.service.peer();
         let handle = peer.send_cancellable_request(request, options).await.map_err(|e| failed(e, self))?;
+        if let Some(watcher) = watcher {
+            self.journal.watch(&handle.id, watcher);
+        }
         let mut pending = Pending { peer: peer.clone(), id: Some(handle.id.clone()), journal: self.journal.clone() };
         let answer = handle.await_response().await;
         let exchange = pending.finish();

@@ -2,15 +2,15 @@
 //! may use now, in the definition in force, and calling them through the kept
 //! upstream sessions.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
 
 use serde_json::{Map, Value};
-use switchboard_agent::{CallResult, HostError, HostFuture, OfferedTool, ToolHost};
+use switchboard_agent::{CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
 use switchboard_core::approval;
 use switchboard_core::connector;
 use switchboard_core::conversation::Mode;
 use switchboard_core::tool_names::{self, Action};
-use switchboard_mcp::McpError;
+use switchboard_mcp::{McpError, Progress, ProgressWatcher};
 use switchboard_store::{Connector, Conversation, StoreError};
 
 use crate::routes::connectors::kept_session;
@@ -123,6 +123,7 @@ impl ToolHost for WebToolHost {
         _conversation: &'a Conversation,
         tool: &'a OfferedTool,
         arguments: Map<String, Value>,
+        progress: ProgressSink,
     ) -> HostFuture<'a, Result<CallResult, HostError>> {
         Box::pin(async move {
             let state = self.state()?;
@@ -133,7 +134,10 @@ impl ToolHost for WebToolHost {
             let session = kept_session(&state, &c)
                 .await
                 .map_err(|e| HostError(format!("could not connect to {}: {}", c.name, e.detail())))?;
-            match session.call_tool(&tool.tool.name, arguments).await {
+            let watcher: ProgressWatcher = Arc::new(move |p: Progress| {
+                let _ = progress.send(CallProgress { progress: p.progress, total: p.total, message: p.message });
+            });
+            match session.call_tool_watched(&tool.tool.name, arguments, Some(watcher)).await {
                 Ok(outcome) => Ok(CallResult {
                     is_error: outcome.result["isError"] == true,
                     result: outcome.result,

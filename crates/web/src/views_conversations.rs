@@ -196,8 +196,11 @@ impl From<&Citation> for CitationView {
 pub(crate) enum TurnEventView {
     /// A piece of the model's answer.
     TextDelta { text: String },
-    /// The model asked for a tool call (recorded; not yet run).
-    ToolCallProposed { call: ToolCallView },
+    /// The model asked for a tool call (recorded; not yet run), with the tool's
+    /// status texts (`_meta` `openai/toolInvocation/invoking` and `…/invoked`) when it has them.
+    ToolCallProposed { call: ToolCallView, status_text: Option<StatusTextView> },
+    /// A running call's server reported progress (`notifications/progress`).
+    ToolProgress { call_id: Uuid, progress: f64, total: Option<f64>, message: Option<String> },
     /// A write action waits for the owner's decision.
     AwaitingApproval { call: ToolCallView },
     /// A call is over: completed, failed, denied, invalid, cancelled.
@@ -220,6 +223,7 @@ impl TurnEventView {
         match self {
             Self::TextDelta { .. } => "text_delta",
             Self::ToolCallProposed { .. } => "tool_call_proposed",
+            Self::ToolProgress { .. } => "tool_progress",
             Self::AwaitingApproval { .. } => "awaiting_approval",
             Self::ToolResult { .. } => "tool_result",
             Self::Error { .. } => "error",
@@ -232,7 +236,18 @@ impl From<&TurnEvent> for TurnEventView {
     fn from(e: &TurnEvent) -> Self {
         match e {
             TurnEvent::TextDelta(text) => Self::TextDelta { text: text.clone() },
-            TurnEvent::ToolCallProposed(c) => Self::ToolCallProposed { call: c.into() },
+            TurnEvent::ToolCallProposed { call, status_text } => Self::ToolCallProposed {
+                call: call.into(),
+                status_text: status_text
+                    .as_ref()
+                    .map(|s| StatusTextView { invoking: s.invoking.clone(), invoked: s.invoked.clone() }),
+            },
+            TurnEvent::ToolProgress { call, progress } => Self::ToolProgress {
+                call_id: call.as_uuid(),
+                progress: progress.progress,
+                total: progress.total,
+                message: progress.message.clone(),
+            },
             TurnEvent::AwaitingApproval(c) => Self::AwaitingApproval { call: c.into() },
             TurnEvent::ToolResult(c) => Self::ToolResult { call: c.into() },
             TurnEvent::Error { code, message } => Self::Error { code: (*code).to_owned(), message: message.clone() },
@@ -243,6 +258,13 @@ impl From<&TurnEvent> for TurnEventView {
             },
         }
     }
+}
+
+/// What a tool asks hosts to show while it runs, and once it has run.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct StatusTextView {
+    pub(crate) invoking: Option<String>,
+    pub(crate) invoked: Option<String>,
 }
 
 /// The models that can be chosen.

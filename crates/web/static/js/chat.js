@@ -33,6 +33,7 @@ const page = {
   waiting: [], // calls that wait for a decision, oldest first
   deciding: null, // the call the dialog shows
   cards: new Map(), // call id → its card
+  live: new Map(), // call id → {statusText, progress} while this page watches it run
   bubble: null, // the assistant bubble the next text goes into
   connectors: [], // the apps that can be chosen
 };
@@ -206,12 +207,31 @@ function renderCard(card, call) {
         : null,
       typeof call.latency_ms === "number" ? el("span", { class: "latency muted small" }, `${formatMs(call.latency_ms)} ms`) : null,
     ),
+    liveLine(call),
     message ? el("p", { class: "call-message small" }, visible(message)) : null,
     call.is_error && !message ? el("p", { class: "call-message small" }, "The server answered with isError: true.") : null,
     part("input", "Input", call.arguments),
     call.result != null ? part("output", "Output", call.result) : null,
     call.exchange != null ? part("exchange", "Raw MCP exchange", call.exchange) : null,
   );
+}
+
+/** The tool's own status text, and its progress, while this page watches it. */
+function liveLine(call) {
+  const live = page.live.get(call.id);
+  if (!live) return null;
+  const running = call.status === "running";
+  const text = running ? live.statusText?.invoking : call.status === "completed" ? live.statusText?.invoked : null;
+  const p = running ? live.progress : null;
+  const progress = p
+    ? [
+        typeof p.total === "number" ? el("progress", { value: p.progress, max: p.total }) : null,
+        typeof p.total === "number" ? ` ${p.progress} / ${p.total}` : ` ${p.progress}`,
+        p.message ? ` — ${visible(p.message)}` : null,
+      ]
+    : null;
+  if (!text && !progress) return null;
+  return el("p", { class: "call-live small", "aria-live": "polite" }, text ? visible(text) : null, progress);
 }
 
 function formatMs(ms) {
@@ -354,13 +374,26 @@ function onEvent(event) {
       appendText(event.text ?? "");
       break;
     case "tool_call_proposed":
+      page.live.set(event.call.id, { statusText: event.status_text ?? null, progress: null, call: event.call });
       showCall(event.call);
       break;
+    case "tool_progress": {
+      const live = page.live.get(event.call_id);
+      if (live) {
+        live.progress = { progress: event.progress, total: event.total, message: event.message };
+        // Progress comes only from a call that is running (an approved write, say).
+        live.call = { ...live.call, status: "running" };
+        const card = page.cards.get(event.call_id);
+        if (card) renderCard(card, live.call);
+      }
+      break;
+    }
     case "awaiting_approval":
       showCall(event.call);
       if (!page.waiting.some((c) => c.id === event.call.id)) page.waiting.push(event.call);
       break;
     case "tool_result":
+      if (page.live.has(event.call.id)) page.live.get(event.call.id).call = event.call;
       showCall(event.call);
       page.waiting = page.waiting.filter((c) => c.id !== event.call.id);
       break;

@@ -15,7 +15,8 @@ pub(crate) fn notes_tools() -> Value {
     json!([
         {"name": "lookup", "description": "Use this when you need a record by its key.",
          "inputSchema": {"type": "object", "properties": {"key": {"type": "string"}}, "required": ["key"]},
-         "annotations": {"readOnlyHint": true}},
+         "annotations": {"readOnlyHint": true},
+         "_meta": {"openai/toolInvocation/invoking": "Looking it up…", "openai/toolInvocation/invoked": "Looked it up"}},
         {"name": "record_note", "description": "Use this to save a note.",
          "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
          "annotations": {"readOnlyHint": false, "destructiveHint": false}},
@@ -68,7 +69,7 @@ impl Chat {
         chat
     }
 
-    async fn connector(&self, name: &str, url: &str) -> String {
+    pub(crate) async fn connector(&self, name: &str, url: &str) -> String {
         let (status, created) = send(
             self.owner
                 .client

@@ -362,3 +362,42 @@ async fn reads_of_one_step_run_side_by_side() {
     // One after the other, the turn could not take less than the two calls together.
     assert!(wall < latencies.iter().sum::<f64>(), "the calls overlapped: turn {wall} ms, calls {latencies:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_and_status_text_show_while_a_call_runs() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let everything = switchboard_testkit::peers::PeerProcess::everything("streamableHttp");
+    let everything_id = chat.connector("Everything", &everything.url).await;
+    let id = chat.conversation(me, json!({"connectors": [everything_id, chat.notes_id]})).await;
+    let long = "everything__trigger-long-running-operation";
+    chat.model.push(Reply::tool_calls(vec![
+        call("a", long, json!({"duration": 0.6, "steps": 3})),
+        call("b", LOOKUP, json!({"key": "x"})),
+    ]));
+    chat.model.push(Reply::text("Done."));
+    let turn = chat.say(me, &id, "Run the long operation", "p").await;
+    assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
+
+    // The server's notifications/progress, live, in order, for that call.
+    let proposed = turn.of("tool_call_proposed");
+    let long_id = proposed.iter().find(|e| e["call"]["name"] == long).expect("proposed")["call"]["id"].clone();
+    let progress: Vec<(f64, f64)> = turn
+        .of("tool_progress")
+        .iter()
+        .map(|e| {
+            assert_eq!(e["call_id"], long_id);
+            (e["progress"].as_f64().unwrap_or_default(), e["total"].as_f64().unwrap_or_default())
+        })
+        .collect();
+    assert_eq!(progress, [(1.0, 3.0), (2.0, 3.0), (3.0, 3.0)], "{:?}", turn.of("tool_result"));
+    let result = turn.of("tool_result").into_iter().find(|e| e["call"]["name"] == long).expect("result");
+    let exchange = result["call"]["exchange"].as_array().expect("exchange");
+    assert_eq!(exchange.iter().filter(|m| m["method"] == "notifications/progress").count(), 3, "{exchange:?}");
+
+    // The tool's own status texts come with its proposal; a tool without them has none.
+    let lookup = proposed.iter().find(|e| e["call"]["name"] == LOOKUP).expect("proposed");
+    assert_eq!(lookup["status_text"], json!({"invoking": "Looking it up…", "invoked": "Looked it up"}));
+    let long_proposed = proposed.iter().find(|e| e["call"]["name"] == long).expect("proposed");
+    assert_eq!(long_proposed["status_text"], Value::Null);
+}
