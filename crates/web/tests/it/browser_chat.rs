@@ -338,5 +338,34 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     assert!(browser.is_enabled("#send").await, "the composer is ready for the next message");
     browser.assert_page_is_clean().await;
 
+    // A call that reports progress shows it while it runs.
+    let everything = PeerProcess::everything("streamableHttp");
+    let created = member
+        .client
+        .post(app.at("/api/v1/connectors"))
+        .headers(member.csrf_headers())
+        .json(&json!({"name": "Everything", "url": everything.url}))
+        .send()
+        .await
+        .expect("create the app");
+    assert_eq!(created.status(), 201, "create the Everything app");
+    let created: Value = created.json().await.expect("json");
+    let everything_id = created["connector"]["id"].as_str().expect("connector id").to_owned();
+    browser.goto("/chat").await;
+    browser.click("#composer-plus").await;
+    browser.click("#menu-developer-mode").await;
+    browser.click(&format!("#app-choices input[value='{everything_id}']")).await;
+    browser.click("#composer-plus").await;
+    let long = "everything__trigger-long-running-operation";
+    model.push(Reply::tool_calls(vec![call("call_p", long, json!({"duration": 3, "steps": 3}))]));
+    model.push(Reply::text("The operation finished."));
+    browser.fill("#composer-text", "Run the long operation.").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".tool-card[data-status=running] .call-live", "/ 3").await;
+    assert_eq!(browser.count(".tool-card[data-status=running] .call-live progress").await, 1);
+    browser.wait_for_text(".message[data-role=assistant]", "The operation finished.").await;
+    assert_eq!(browser.count(".call-live").await, 0, "progress shows only while the call runs");
+    browser.assert_page_is_clean().await;
+
     browser.close().await;
 }
