@@ -210,7 +210,7 @@ impl Agent {
         for id in &touched {
             let _ = self
                 .store
-                .add_message(*id, Role::Error, "The server stopped during this turn; send a message to go on.", None)
+                .add_message(*id, Role::Error, "The server stopped during this turn; what was running then was not sent again.", None)
                 .await;
         }
         Ok(touched)
@@ -280,7 +280,14 @@ impl Agent {
             // Another decision, finishing at the same moment, goes on with the turn.
             Err(switchboard_store::StoreError::Conflict(_)) => {
                 let state = self.store.conversation(id).await?.state;
-                emit(tx, TurnEvent::Done { state, reason: DoneReason::Answered, citations: vec![] }).await;
+                let reason = match state {
+                    // Cancelled while the approved call ran.
+                    TurnState::Idle => DoneReason::Cancelled,
+                    TurnState::AwaitingApproval => DoneReason::AwaitingApproval,
+                    // Another decision goes on with the turn, in its own stream.
+                    TurnState::Running => DoneReason::Answered,
+                };
+                emit(tx, TurnEvent::Done { state, reason, citations: vec![] }).await;
                 return Ok(());
             }
             Err(e) => return Err(e.into()),

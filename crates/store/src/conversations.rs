@@ -422,14 +422,21 @@ impl Store {
     }
 
     /// After a stop: calls left running become `interrupted` (never sent again)
-    /// with `result`, and running turns go back to idle, or to waiting when a call
-    /// of theirs still waits. Returns the conversations touched.
+    /// with `result`, and the turns they belonged to (and running turns) go back to
+    /// idle, or stay waiting when a call of theirs still waits. Returns the
+    /// conversations touched.
     pub async fn interrupt_unfinished(&self, result: &Value, model_content: &str) -> Result<Vec<ConversationId>> {
         let mut tx = self.pool.begin().await?;
-        let rows = sqlx::query("SELECT id FROM conversations WHERE state = $1")
-            .bind(TurnState::Running.as_str())
-            .fetch_all(&mut *tx)
-            .await?;
+        // Running turns, and waiting ones whose approved call was running: after the
+        // update below such a turn may have nothing left to wait for.
+        let rows = sqlx::query(
+            "SELECT id FROM conversations c WHERE c.state = $1 OR (c.state = $2 AND EXISTS              (SELECT 1 FROM tool_calls t WHERE t.conversation_id = c.id AND t.status = $3))",
+        )
+        .bind(TurnState::Running.as_str())
+        .bind(TurnState::AwaitingApproval.as_str())
+        .bind(CallStatus::Running.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
         let ids: Vec<String> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
         let now = to_ms(now());
         sqlx::query(

@@ -122,7 +122,10 @@ mod a_turn_is_recorded_as_it_happens {
         );
         assert_eq!(store.remembered_decision(c.id, connector, "add", "page-2").await.expect("read"), None);
 
-        // A stop while the write runs: it is interrupted, never resent, and the turn is idle again.
+        // A stop while the approved write runs (the turn still waiting, as it does until
+        // its last call is decided and over): it is interrupted, never resent, and the
+        // turn, with nothing left to wait for, is idle again.
+        store.move_turn(c.id, TurnState::Running, TurnState::AwaitingApproval, 1).await.expect("waits");
         let touched = store.interrupt_unfinished(&json!({"error": "stopped"}), "stopped").await.expect("recovered");
         assert_eq!(touched, vec![c.id]);
         let after = store.tool_call(calls[1].id).await.expect("call");
