@@ -2,6 +2,7 @@
 //! each prints medians and a ratio to a baseline measured in the same run, so
 //! figures from noisy machines can still be compared.
 
+mod agent_step;
 mod http;
 mod postgres;
 mod process;
@@ -28,6 +29,9 @@ enum Command {
     /// A Kanban read tool called directly with an MCP client and through the
     /// playground API, at several concurrencies: p50, p99, calls/s and ratios.
     ToolCall(tool_call::Args),
+    /// A conversation turn with a scripted model that answers instantly: time
+    /// added per tool round trip (model → tool → model) and per streamed token.
+    AgentStep(agent_step::Args),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Startup(args) => startup::run(&args),
         Command::ToolCall(args) => tool_call::run(&args),
+        Command::AgentStep(args) => agent_step::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -184,6 +184,26 @@ fn parse_memory(status: &str) -> Option<Memory> {
     Some(Memory { rss_kib: field("VmRSS:")?, peak_kib: field("VmHWM:")? })
 }
 
+/// CPU time the threads of a process have run so far, summed from
+/// `/proc/PID/task/*/schedstat` (nanoseconds, where `/proc/PID/stat` counts
+/// clock ticks). Threads that have ended are no longer counted.
+pub(crate) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    let dir = format!("/proc/{pid}/task");
+    let mut nanos = 0;
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {dir}"))? {
+        let path = entry.context("cannot list the threads")?.path().join("schedstat");
+        // A thread that ended since the listing is skipped.
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        nanos += parse_schedstat(&text).with_context(|| format!("no run time in {}", path.display()))?;
+    }
+    Ok(Duration::from_nanos(nanos))
+}
+
+/// The first field of `schedstat`: nanoseconds on a CPU.
+fn parse_schedstat(text: &str) -> Option<u64> {
+    text.split_whitespace().next()?.parse().ok()
+}
+
 /// The one-minute load average, to tell a quiet machine from a busy one.
 pub(crate) fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
@@ -191,7 +211,7 @@ pub(crate) fn load_average() -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_memory;
+    use super::{parse_memory, parse_schedstat};
 
     #[test]
     fn memory_from_proc_status() {
@@ -199,5 +219,11 @@ mod tests {
         let memory = parse_memory(status).expect("parsed");
         assert_eq!((memory.rss_kib, memory.peak_kib), (12288, 14336));
         assert!(parse_memory("Name:\tzombie\n").is_none());
+    }
+
+    #[test]
+    fn run_time_from_schedstat() {
+        assert_eq!(parse_schedstat("112246 1178163 2\n"), Some(112_246));
+        assert_eq!(parse_schedstat(""), None);
     }
 }

@@ -154,7 +154,7 @@ fn one_run(binary: &Path, backend: &Backend, label: &str) -> anyhow::Result<Run>
 
 fn measure(binary: &Path, dir: &Path, database_url: Option<&str>) -> anyhow::Result<Run> {
     let data_dir = dir.join("data");
-    let start = |log: &str| start_until_ready(binary, &data_dir, database_url, &dir.join(log));
+    let start = |log: &str| start_until_ready(binary, &data_dir, database_url, &[], &dir.join(log));
 
     let mut version = clean_env(Command::new(binary));
     version.arg("--version");
@@ -177,16 +177,19 @@ fn measure(binary: &Path, dir: &Path, database_url: Option<&str>) -> anyhow::Res
     Ok(Run { process_start, first_start, restart, shutdown, idle, after_requests })
 }
 
-/// Spawn `switchboard serve` on a free loopback port and probe /readyz until it
-/// answers 200; return the server, its address and the time from spawn.
+/// Spawn `switchboard serve` on a free loopback port, with `env` added to its
+/// environment, and probe /readyz until it answers 200; return the server, its
+/// address and the time from spawn.
 pub(crate) fn start_until_ready(
     binary: &Path,
     data_dir: &Path,
     database_url: Option<&str>,
+    env: &[(&str, &str)],
     log: &Path,
 ) -> anyhow::Result<(Running, SocketAddr, Duration)> {
     let addr = process::free_loopback_port()?;
     let mut command = clean_env(Command::new(binary));
+    command.envs(env.iter().copied());
     command.arg("serve").arg("--listen").arg(addr.to_string());
     command.arg("--data-dir").arg(data_dir);
     if let Some(url) = database_url {

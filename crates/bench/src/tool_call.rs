@@ -29,7 +29,7 @@ use crate::startup::{clean_env, start_until_ready};
 use crate::stats::{Table, percentile};
 
 /// Tasks on the board the read tool lists.
-const TASKS: usize = 20;
+pub(crate) const TASKS: usize = 20;
 /// Calls made before each measured batch, not counted.
 const WARM_UP: usize = 200;
 
@@ -68,14 +68,12 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let upstream = format!("http://{kanban_addr}/mcp");
     let data_dir = work.path().join("data");
     let token = owner_token(&switchboard, &data_dir)?;
-    let (_server, addr, _) = start_until_ready(&switchboard, &data_dir, None, &work.path().join("switchboard.log"))?;
+    let (_server, addr, _) =
+        start_until_ready(&switchboard, &data_dir, None, &[], &work.path().join("switchboard.log"))?;
 
     runtime.block_on(async {
         let direct = Arc::new(direct_session(&upstream).await?);
-        for i in 0..TASKS {
-            let args = json!({"title": format!("Task {i}"), "description": "A task on the benchmark board."});
-            direct.call_tool("create_task", object(args)).await.context("create a task")?;
-        }
+        fill_board(&direct).await?;
         let api = Api::new(addr, &token, &upstream).await?;
 
         println!(
@@ -179,24 +177,8 @@ struct Api {
 
 impl Api {
     async fn new(addr: SocketAddr, token: &str, upstream: &str) -> anyhow::Result<Self> {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().context("token header")?);
-        let client = reqwest::Client::builder()
-            .default_headers(headers)
-            .pool_max_idle_per_host(64)
-            .tcp_nodelay(true)
-            .build()
-            .context("HTTP client")?;
-        let created: Value = client
-            .post(format!("http://{addr}/api/v1/connectors"))
-            .json(&json!({"name": "Kanban", "url": upstream}))
-            .send()
-            .await
-            .context("create the connector")?
-            .json()
-            .await
-            .context("the connector's JSON")?;
-        let id = created["connector"]["id"].as_str().with_context(|| format!("no connector created: {created}"))?;
+        let client = api_client(token)?;
+        let id = create_connector(&client, addr, upstream).await?;
         Ok(Self { client, call_url: format!("http://{addr}/api/v1/connectors/{id}/tools/list_tasks/call") })
     }
 
@@ -210,7 +192,47 @@ impl Api {
     }
 }
 
-async fn direct_session(url: &str) -> anyhow::Result<Session> {
+/// A keep-alive HTTP client that sends `token` as a bearer token.
+pub(crate) fn api_client(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().context("token header")?);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .pool_max_idle_per_host(64)
+        .tcp_nodelay(true)
+        .build()
+        .context("HTTP client")
+}
+
+/// Register the Kanban server at `upstream` as a connector named "Kanban"; its id.
+pub(crate) async fn create_connector(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    upstream: &str,
+) -> anyhow::Result<String> {
+    let created: Value = client
+        .post(format!("http://{addr}/api/v1/connectors"))
+        .json(&json!({"name": "Kanban", "url": upstream}))
+        .send()
+        .await
+        .context("create the connector")?
+        .json()
+        .await
+        .context("the connector's JSON")?;
+    let id = created["connector"]["id"].as_str().with_context(|| format!("no connector created: {created}"))?;
+    Ok(id.to_owned())
+}
+
+/// Put [`TASKS`] tasks on the board.
+pub(crate) async fn fill_board(session: &Session) -> anyhow::Result<()> {
+    for i in 0..TASKS {
+        let args = json!({"title": format!("Task {i}"), "description": "A task on the benchmark board."});
+        session.call_tool("create_task", object(args)).await.context("create a task")?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn direct_session(url: &str) -> anyhow::Result<Session> {
     let endpoint = Endpoint::Http { url: url.parse().context("kanban URL")?, transport: HttpTransport::StreamableHttp };
     Session::connect(&endpoint, &ClientOptions::default()).await.context("connect to the Kanban server")
 }
@@ -220,7 +242,7 @@ fn object(value: Value) -> serde_json::Map<String, Value> {
 }
 
 /// Add an owner to a new data dir and create their API token.
-fn owner_token(switchboard: &Path, data_dir: &Path) -> anyhow::Result<String> {
+pub(crate) fn owner_token(switchboard: &Path, data_dir: &Path) -> anyhow::Result<String> {
     let mut add = clean_env(Command::new(switchboard));
     add.args(["user", "add", "bench@example.com", "--role", "owner", "--password-stdin"])
         .arg("--data-dir")
@@ -240,7 +262,7 @@ fn owner_token(switchboard: &Path, data_dir: &Path) -> anyhow::Result<String> {
     Ok(String::from_utf8(out.stdout).context("token")?.trim().to_owned())
 }
 
-fn locate_kanban(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
+pub(crate) fn locate_kanban(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     let path = match explicit {
         Some(path) => path.to_owned(),
         None => std::env::current_exe().context("where is bench")?.with_file_name("kanban"),
@@ -253,7 +275,7 @@ fn locate_kanban(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-fn start_kanban(binary: &Path, addr: SocketAddr, log: &Path) -> anyhow::Result<Running> {
+pub(crate) fn start_kanban(binary: &Path, addr: SocketAddr, log: &Path) -> anyhow::Result<Running> {
     let mut command = Command::new(binary);
     command.args(["http", "--listen", &addr.to_string()]).env("KANBAN_LOG", "error");
     let mut board = Running::spawn(command, log)?;

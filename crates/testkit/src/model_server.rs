@@ -22,6 +22,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::Response;
 use axum::routing::post;
+use axum::serve::ListenerExt as _;
 use futures::StreamExt as _;
 use futures::stream::{self, BoxStream};
 use serde_json::Value;
@@ -104,6 +105,11 @@ impl ScriptedModel {
             .route("/v1/chat/completions", post(chat_completions))
             .route("/v1/messages", post(messages))
             .with_state(AppState { script: script.clone(), stop: stopped });
+        // Each frame goes out when written, as a provider's do, rather than
+        // waiting for the client to acknowledge the last one (Nagle's algorithm).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -239,9 +245,12 @@ fn status_response(status: StatusCode, retry_after: Option<u64>, body: String) -
 /// cleanly, by dropping the connection, or never.
 fn sse_response(frames: Vec<String>, reply: &Reply) -> Response {
     let shown = reply.cut_after.or(reply.stall_after).unwrap_or(frames.len());
-    let head = stream::iter(frames.into_iter().take(shown)).then(|frame| async move {
+    let pause = reply.pause;
+    let head = stream::iter(frames.into_iter().take(shown)).then(move |frame| async move {
         // A pause between chunks, so they reach the client as separate reads.
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        if !pause.is_zero() {
+            tokio::time::sleep(pause).await;
+        }
         Ok::<_, std::io::Error>(Bytes::from(frame))
     });
     let body: BoxStream<'static, Result<Bytes, std::io::Error>> = if reply.cut_after.is_some() {

@@ -1,5 +1,7 @@
 //! What the scripted model answers to one request.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 /// A tool call the scripted model makes.
@@ -43,11 +45,20 @@ pub struct Reply {
     pub(super) usage: (u64, u64),
     /// The answer stopped at the token limit.
     pub(super) truncated: bool,
+    /// Pause before each SSE frame.
+    pub(super) pause: Duration,
 }
 
 impl Reply {
     fn new(kind: Kind) -> Reply {
-        Reply { kind, cut_after: None, stall_after: None, usage: (21, 9), truncated: false }
+        Reply {
+            kind,
+            cut_after: None,
+            stall_after: None,
+            usage: (21, 9),
+            truncated: false,
+            pause: Duration::from_millis(1),
+        }
     }
 
     /// A text answer, streamed in several deltas.
@@ -126,6 +137,13 @@ impl Reply {
     /// Stop as if the token limit was hit (`length` / `max_tokens`).
     pub fn truncated(mut self) -> Reply {
         self.truncated = true;
+        self
+    }
+
+    /// Send the frames back to back instead of 1 ms apart, as a model that
+    /// answers instantly would (benchmarks).
+    pub fn without_pauses(mut self) -> Reply {
+        self.pause = Duration::ZERO;
         self
     }
 }
