@@ -165,7 +165,8 @@ impl Agent {
         let decided = self.store.decide_call(call.id, kind, actor, client_session, denied).await?;
         self.audit_decision(&decided, actor).await;
         if decided.status == CallStatus::Denied {
-            self.audit_call(&decided).await;
+            // Only the owner decides.
+            self.audit_call(&decided, actor).await;
         }
         Ok(decided)
     }
@@ -210,7 +211,12 @@ impl Agent {
         for id in &touched {
             let _ = self
                 .store
-                .add_message(*id, Role::Error, "The server stopped during this turn; what was running then was not sent again.", None)
+                .add_message(
+                    *id,
+                    Role::Error,
+                    "The server stopped during this turn; what was running then was not sent again.",
+                    None,
+                )
                 .await;
         }
         Ok(touched)
@@ -414,7 +420,7 @@ impl Agent {
                     .and_then(|t| StatusText::of(&t.tool));
                 emit(tx, TurnEvent::ToolCallProposed { call: call.clone(), status_text }).await;
                 if call.status.is_final() {
-                    self.audit_call(call).await;
+                    self.audit_call(call, conversation.owner_id).await;
                     emit(tx, TurnEvent::ToolResult(call.clone())).await;
                 }
             }
@@ -600,7 +606,7 @@ impl Agent {
         };
         match finished {
             Ok(finished) => {
-                self.audit_call(&finished).await;
+                self.audit_call(&finished, conversation.owner_id).await;
                 emit(tx, TurnEvent::ToolResult(finished.clone())).await;
                 Some(finished)
             }
@@ -637,12 +643,12 @@ impl Agent {
         }
     }
 
-    async fn audit_call(&self, call: &ToolCall) {
-        let conversation = self.store.conversation(call.conversation_id).await.ok();
+    /// Append a finished call to the audit trail; `owner` is the conversation's.
+    async fn audit_call(&self, call: &ToolCall, owner: UserId) {
         let outcome = call.outcome.as_ref();
         let event = AuditEvent {
             kind: "tool_call".into(),
-            actor_id: conversation.map(|c| c.owner_id),
+            actor_id: Some(owner),
             conversation_id: Some(call.conversation_id),
             tool_call_id: Some(call.id),
             connector_id: call.connector_id,

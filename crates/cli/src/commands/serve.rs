@@ -60,6 +60,11 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     println!("Switchboard is listening on http://{local} (public URL {public_url})");
     tracing::info!(%local, %public_url, backend = store.backend().as_str(), "listening");
 
+    // Each event of a streamed answer goes out when it is written, not after the
+    // client acknowledges the one before (Nagle's algorithm held turns by ~40 ms).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app(state.clone()))
         .with_graceful_shutdown(signals.received())
         .await
