@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::Store;
-use crate::conversations::classification_str;
+use crate::conversations::{classification_from_str, classification_str};
 use crate::error::{Result, StoreError};
 use crate::records::{AuditEntry, AuditEvent};
 use crate::time_ms::{from_ms, now, to_ms};
@@ -15,23 +15,19 @@ use crate::time_ms::{from_ms, now, to_ms};
 const COLUMNS: &str = "id, at, kind, actor_id, conversation_id, tool_call_id, connector_id, tool, classification, \
                        decision, status, latency_us, detail";
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {e}"))
-}
-
 fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
     fn id<T: std::str::FromStr>(row: &AnyRow, name: &str) -> Result<Option<T>>
     where
         T::Err: std::fmt::Display,
     {
         let text: Option<String> = row.try_get(name)?;
-        text.map(|t| t.parse().map_err(|e| corrupt(name, e))).transpose()
+        text.map(|t| t.parse().map_err(|e| StoreError::corrupt(name, e))).transpose()
     }
     let classification: Option<String> = row.try_get("classification")?;
     let decision: Option<String> = row.try_get("decision")?;
     let detail: String = row.try_get("detail")?;
     Ok(AuditEntry {
-        id: Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(|e| corrupt("audit id", e))?,
+        id: Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(|e| StoreError::corrupt("audit id", e))?,
         at: from_ms(row.try_get("at")?)?,
         event: AuditEvent {
             kind: row.try_get("kind")?,
@@ -40,13 +36,13 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
             tool_call_id: id(row, "tool_call_id")?,
             connector_id: id(row, "connector_id")?,
             tool: row.try_get("tool")?,
-            classification: classification
-                .map(|c| serde_json::from_value(serde_json::Value::String(c)).map_err(|e| corrupt("classification", e)))
+            classification: classification.map(|c| classification_from_str(&c)).transpose()?,
+            decision: decision
+                .map(|d| DecisionKind::parse(&d).ok_or_else(|| StoreError::corrupt("decision", d)))
                 .transpose()?,
-            decision: decision.map(|d| DecisionKind::parse(&d).ok_or_else(|| corrupt("decision", d))).transpose()?,
             status: row.try_get("status")?,
             latency_us: row.try_get("latency_us")?,
-            detail: serde_json::from_str(&detail).map_err(|e| corrupt("audit detail", e))?,
+            detail: serde_json::from_str(&detail).map_err(|e| StoreError::corrupt("audit detail", e))?,
         },
     })
 }

@@ -15,10 +15,6 @@ use crate::time_ms::{from_ms, now, to_ms};
 const COLUMNS: &str = "id, owner_id, name, description, url, command, transport, auth_mode, status, \
                        protocol_version, used_transport, server_info, created_at, refreshed_at";
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {e}"))
-}
-
 fn connector_from_row(row: &AnyRow) -> Result<Connector> {
     let id: String = row.try_get("id")?;
     let owner: String = row.try_get("owner_id")?;
@@ -26,21 +22,24 @@ fn connector_from_row(row: &AnyRow) -> Result<Connector> {
     let server_info: String = row.try_get("server_info")?;
     let command: Option<String> = row.try_get("command")?;
     Ok(Connector {
-        id: id.parse().map_err(|e| corrupt("connector id", e))?,
-        owner_id: owner.parse().map_err(|e| corrupt("owner id", e))?,
+        id: id.parse().map_err(|e| StoreError::corrupt("connector id", e))?,
+        owner_id: owner.parse().map_err(|e| StoreError::corrupt("owner id", e))?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
         url: row.try_get("url")?,
-        command: command.map(|c| serde_json::from_str(&c)).transpose().map_err(|e| corrupt("command", e))?,
+        command: command
+            .map(|c| serde_json::from_str(&c))
+            .transpose()
+            .map_err(|e| StoreError::corrupt("command", e))?,
         transport: row.try_get("transport")?,
         auth_mode: row.try_get("auth_mode")?,
         status: match status.as_str() {
             "draft" => ConnectorStatus::Draft,
-            other => return Err(corrupt("connector status", other)),
+            other => return Err(StoreError::corrupt("connector status", other)),
         },
         protocol_version: row.try_get("protocol_version")?,
         used_transport: row.try_get("used_transport")?,
-        server_info: serde_json::from_str(&server_info).map_err(|e| corrupt("server info", e))?,
+        server_info: serde_json::from_str(&server_info).map_err(|e| StoreError::corrupt("server info", e))?,
         created_at: from_ms(row.try_get("created_at")?)?,
         refreshed_at: from_ms(row.try_get("refreshed_at")?)?,
     })
@@ -49,7 +48,7 @@ fn connector_from_row(row: &AnyRow) -> Result<Connector> {
 fn tool_from_row(row: &AnyRow) -> Result<ConnectorTool> {
     let definition: String = row.try_get("definition")?;
     Ok(ConnectorTool {
-        tool: serde_json::from_str(&definition).map_err(|e| corrupt("tool definition", e))?,
+        tool: serde_json::from_str(&definition).map_err(|e| StoreError::corrupt("tool definition", e))?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
     })
 }
@@ -59,7 +58,12 @@ impl Store {
     pub async fn create_connector(&self, new: NewConnector, tools: &[Tool]) -> Result<Connector> {
         let id = ConnectorId::new();
         let now = now();
-        let command = new.command.as_ref().map(serde_json::to_string).transpose().map_err(|e| corrupt("command", e))?;
+        let command = new
+            .command
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::corrupt("command", e))?;
         let server_info = new.server_info.to_string();
         let mut tx = self.pool.begin().await?;
         let sql = format!(
@@ -215,7 +219,7 @@ async fn insert_tools(
     disabled: &[&str],
 ) -> Result<()> {
     for (position, tool) in tools.iter().enumerate() {
-        let definition = serde_json::to_string(tool).map_err(|e| corrupt("tool definition", e))?;
+        let definition = serde_json::to_string(tool).map_err(|e| StoreError::corrupt("tool definition", e))?;
         sqlx::query("INSERT INTO connector_tools (connector_id, name, position, definition, enabled) VALUES ($1, $2, $3, $4, $5)")
             .bind(id.to_string())
             .bind(&tool.name)

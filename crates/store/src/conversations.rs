@@ -20,15 +20,11 @@ const CALL: &str = "id, conversation_id, message_id, position, provider_call_id,
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
                     client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at";
 
-fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(format!("{what}: {e}"))
-}
-
 fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
-    s.parse().map_err(|e| corrupt(what, e))
+    s.parse().map_err(|e| StoreError::corrupt(what, e))
 }
 
 fn conversation_from_row(row: &AnyRow) -> Result<Conversation> {
@@ -40,10 +36,10 @@ fn conversation_from_row(row: &AnyRow) -> Result<Conversation> {
         owner_id: parse("owner id", &row.try_get::<String, _>("owner_id")?)?,
         title: row.try_get("title")?,
         model: row.try_get("model")?,
-        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
-        connectors: serde_json::from_str(&connectors).map_err(|e| corrupt("connectors", e))?,
-        state: TurnState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
-        steps: u32::try_from(row.try_get::<i64, _>("steps")?).map_err(|e| corrupt("steps", e))?,
+        mode: Mode::parse(&mode).ok_or_else(|| StoreError::corrupt("mode", &mode))?,
+        connectors: serde_json::from_str(&connectors).map_err(|e| StoreError::corrupt("connectors", e))?,
+        state: TurnState::parse(&state).ok_or_else(|| StoreError::corrupt("state", &state))?,
+        steps: u32::try_from(row.try_get::<i64, _>("steps")?).map_err(|e| StoreError::corrupt("steps", e))?,
         created_at: from_ms(row.try_get("created_at")?)?,
         updated_at: from_ms(row.try_get("updated_at")?)?,
     })
@@ -55,7 +51,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
         id: parse("message id", &row.try_get::<String, _>("id")?)?,
         conversation_id: parse("conversation id", &row.try_get::<String, _>("conversation_id")?)?,
         seq: row.try_get("seq")?,
-        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
         content: row.try_get("content")?,
         client_session: row.try_get("client_session")?,
         created_at: from_ms(row.try_get("created_at")?)?,
@@ -64,7 +60,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
 
 fn json_column(row: &AnyRow, name: &str) -> Result<Option<Value>> {
     let text: Option<String> = row.try_get(name)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| corrupt(name, e))).transpose()
+    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt(name, e))).transpose()
 }
 
 fn call_from_row(row: &AnyRow) -> Result<ToolCall> {
@@ -94,23 +90,27 @@ fn call_from_row(row: &AnyRow) -> Result<ToolCall> {
         connector_id: connector_id.map(|c| parse("connector id", &c)).transpose()?,
         connector_name: row.try_get("connector_name")?,
         tool: row.try_get("tool")?,
-        classification: classification
-            .map(|c| match c.as_str() {
-                "read" => Ok(Classification::Read),
-                "write" => Ok(Classification::Write),
-                other => Err(corrupt("classification", other)),
-            })
-            .transpose()?,
+        classification: classification.map(|c| classification_from_str(&c)).transpose()?,
         arguments: row.try_get("arguments")?,
         arguments_digest: row.try_get("arguments_digest")?,
-        status: CallStatus::parse(&status).ok_or_else(|| corrupt("call status", &status))?,
-        decision: decision.map(|d| DecisionKind::parse(&d).ok_or_else(|| corrupt("decision", &d))).transpose()?,
+        status: CallStatus::parse(&status).ok_or_else(|| StoreError::corrupt("call status", &status))?,
+        decision: decision
+            .map(|d| DecisionKind::parse(&d).ok_or_else(|| StoreError::corrupt("decision", &d)))
+            .transpose()?,
         decided_by: decided_by.map(|u| parse("decided by", &u)).transpose()?,
         decided_at: opt_from_ms(row.try_get("decided_at")?)?,
         client_session: row.try_get("client_session")?,
         outcome,
         created_at: from_ms(row.try_get("created_at")?)?,
     })
+}
+
+pub(crate) fn classification_from_str(s: &str) -> Result<Classification> {
+    match s {
+        "read" => Ok(Classification::Read),
+        "write" => Ok(Classification::Write),
+        other => Err(StoreError::corrupt("classification", other)),
+    }
 }
 
 pub(crate) fn classification_str(c: Classification) -> &'static str {
@@ -124,7 +124,7 @@ impl Store {
     pub async fn create_conversation(&self, new: NewConversation) -> Result<Conversation> {
         let id = ConversationId::new();
         let now = to_ms(now());
-        let connectors = serde_json::to_string(&new.connectors).map_err(|e| corrupt("connectors", e))?;
+        let connectors = serde_json::to_string(&new.connectors).map_err(|e| StoreError::corrupt("connectors", e))?;
         let sql = format!("INSERT INTO conversations ({CONVERSATION}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)");
         sqlx::query(&sql)
             .bind(id.to_string())
@@ -416,7 +416,7 @@ impl Store {
         .await?;
         row.map(|r| {
             let d: String = r.try_get("decision")?;
-            Decision::parse(&d).ok_or_else(|| corrupt("remembered decision", d))
+            Decision::parse(&d).ok_or_else(|| StoreError::corrupt("remembered decision", d))
         })
         .transpose()
     }

@@ -37,6 +37,11 @@ impl StoreError {
         )
     }
 
+    /// A stored value that does not parse: what it is, and why.
+    pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> Self {
+        Self::Corrupt(format!("{what}: {e}"))
+    }
+
     /// Map a unique-constraint violation to `Conflict(message)`, anything else to `Database`.
     pub(crate) fn unique(err: sqlx::Error, message: impl Into<String>) -> Self {
         match &err {
