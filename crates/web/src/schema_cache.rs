@@ -20,7 +20,7 @@ pub(crate) struct SchemaCache {
 
 impl SchemaCache {
     /// The compiled `schema`, or why it is not a valid JSON Schema.
-    pub(crate) fn validator(&self, schema: &Value) -> Result<Arc<Validator>, String> {
+    fn validator(&self, schema: &Value) -> Result<Arc<Validator>, String> {
         let key = schema.to_string();
         if let Some(found) = self.lock().get(&key) {
             return Ok(found.clone());
@@ -32,6 +32,13 @@ impl SchemaCache {
         }
         cache.insert(key, compiled.clone());
         Ok(compiled)
+    }
+
+    /// Where `instance` breaks `schema` and how, as `(instance path, message)`;
+    /// empty when it fits. `Err` when `schema` is not a valid JSON Schema.
+    pub(crate) fn errors(&self, schema: &Value, instance: &Value) -> Result<Vec<(String, String)>, String> {
+        let validator = self.validator(schema)?;
+        Ok(validator.iter_errors(instance).map(|e| (e.instance_path().to_string(), e.to_string())).collect())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Validator>>> {

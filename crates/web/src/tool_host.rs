@@ -10,10 +10,10 @@ use switchboard_core::approval;
 use switchboard_core::connector;
 use switchboard_core::conversation::Mode;
 use switchboard_core::tool_names::{self, Action};
-use switchboard_mcp::{McpError, Progress, ProgressWatcher};
+use switchboard_mcp::{Progress, ProgressWatcher};
 use switchboard_store::{Connector, Conversation, StoreError};
 
-use crate::routes::connectors::kept_session;
+use crate::routes::connectors::{call_kept, kept_session};
 use crate::routes::me::me_view;
 use crate::state::{AppState, Inner};
 
@@ -106,13 +106,10 @@ impl ToolHost for WebToolHost {
 
     fn validate(&self, tool: &OfferedTool, arguments: &Value) -> Vec<String> {
         let Ok(state) = self.state() else { return vec!["the server is shutting down".into()] };
-        match state.schemas.validator(&tool.tool.input_schema) {
-            Ok(validator) => validator
-                .iter_errors(arguments)
-                .map(|e| {
-                    let path = e.instance_path().to_string();
-                    if path.is_empty() { e.to_string() } else { format!("{path}: {e}") }
-                })
+        match state.schemas.errors(&tool.tool.input_schema, arguments) {
+            Ok(errors) => errors
+                .into_iter()
+                .map(|(path, message)| if path.is_empty() { message } else { format!("{path}: {message}") })
                 .collect(),
             Err(e) => vec![format!("the server's inputSchema for this tool is not a valid JSON Schema: {e}")],
         }
@@ -137,19 +134,14 @@ impl ToolHost for WebToolHost {
             let watcher: ProgressWatcher = Arc::new(move |p: Progress| {
                 let _ = progress.send(CallProgress { progress: p.progress, total: p.total, message: p.message });
             });
-            match session.call_tool_watched(&tool.tool.name, arguments, Some(watcher)).await {
+            match call_kept(&state, &c, &session, &tool.tool.name, arguments, Some(watcher)).await {
                 Ok(outcome) => Ok(CallResult {
                     is_error: outcome.result["isError"] == true,
                     result: outcome.result,
                     exchange: Value::Array(outcome.exchange),
                     latency: outcome.latency,
                 }),
-                Err(e) => {
-                    if !matches!(e, McpError::Timeout(_)) {
-                        state.sessions.evict(&c.id).await;
-                    }
-                    Err(HostError(format!("the MCP server {} failed: {e}", c.name)))
-                }
+                Err(e) => Err(HostError(format!("the MCP server {} failed: {e}", c.name))),
             }
         })
     }

@@ -1,10 +1,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-use switchboard_mcp::McpError;
 use switchboard_store::AuditEvent;
 
-use super::{connector_for, kept_session, upstream_failed};
+use super::{call_kept, connector_for, kept_session, upstream_failed};
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
@@ -60,13 +59,9 @@ pub(crate) async fn call_tool(
         latency_us,
         detail: json!({"source": "playground", "arguments": arguments, "result": result}),
     };
-    let outcome = match session.call_tool(&name, arguments.clone()).await {
+    let outcome = match call_kept(&state, &c, &session, &name, arguments.clone(), None).await {
         Ok(outcome) => outcome,
         Err(e) => {
-            if !matches!(e, McpError::Timeout(_)) {
-                // The session may be what broke: the next call starts a new one.
-                state.sessions.evict(&c.id).await;
-            }
             state.store.append_audit(&audit("failed", None, json!({"error": e.to_string()}))).await?;
             return Err(upstream_failed(&e));
         }
@@ -104,20 +99,18 @@ fn exchange_view(messages: &[Value]) -> Value {
 
 /// Check `instance` against the tool's JSON Schema; every error, with where it is.
 fn validate(state: &AppState, schema: &Value, instance: &Value) -> Result<(), AppError> {
-    let validator = state.schemas.validator(schema).map_err(|e| {
+    let errors = state.schemas.errors(schema, instance).map_err(|e| {
         AppError::new(
             StatusCode::BAD_GATEWAY,
             "invalid_tool_schema",
             format!("the server's inputSchema for this tool is not a valid JSON Schema: {e}"),
         )
     })?;
-    let errors: Vec<Value> = validator
-        .iter_errors(instance)
-        .map(|e| json!({"path": e.instance_path().to_string(), "message": e.to_string()}))
-        .collect();
     if errors.is_empty() {
         return Ok(());
     }
+    let errors: Vec<Value> =
+        errors.into_iter().map(|(path, message)| json!({"path": path, "message": message})).collect();
     Err(AppError::Detailed {
         status: StatusCode::UNPROCESSABLE_ENTITY,
         code: "invalid_arguments",

@@ -14,7 +14,9 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use switchboard_core::connector;
-use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, McpError, Session, StdioCommand};
+use switchboard_mcp::{
+    CallOutcome, ClientOptions, Endpoint, HttpTransport, McpError, ProgressWatcher, Session, StdioCommand,
+};
 use switchboard_store::{Connector, User};
 
 use crate::auth::Actor;
@@ -99,6 +101,26 @@ pub(crate) async fn kept_session(state: &AppState, c: &Connector) -> Result<Arc<
         Ok(session) => Ok(session),
         Err(e) => Err(connection_failed(&endpoint, &e, &options).await),
     }
+}
+
+/// Call a tool through the connector's kept session. A failure other than a
+/// timeout may be the session's own: it is dropped, so the next call starts anew.
+/// Never retried.
+pub(crate) async fn call_kept(
+    state: &AppState,
+    c: &Connector,
+    session: &Session,
+    name: &str,
+    arguments: serde_json::Map<String, serde_json::Value>,
+    watcher: Option<ProgressWatcher>,
+) -> Result<CallOutcome, McpError> {
+    let outcome = session.call_tool_watched(name, arguments, watcher).await;
+    if let Err(e) = &outcome
+        && !matches!(e, McpError::Timeout(_))
+    {
+        state.sessions.evict(&c.id).await;
+    }
+    outcome
 }
 
 /// How to reach a stored connector.
