@@ -88,9 +88,8 @@ impl Agent {
             ),
             other => other.into(),
         })?;
-        let first = self.store.messages(conversation.id).await?.is_empty();
-        self.store.add_message(conversation.id, Role::User, text, Some(client_session)).await?;
-        if first {
+        let message = self.store.add_message(conversation.id, Role::User, text, Some(client_session)).await?;
+        if message.seq == 1 {
             self.store.set_conversation_title(conversation.id, &title_from(text)).await?;
         }
         Ok(self.spawn(conversation.id, client_session.to_owned(), None))

@@ -140,6 +140,15 @@ impl Chat {
             .collect()
     }
 
+    /// The tool results the model was sent in its last request, as text.
+    pub(crate) fn tool_results_sent(&self) -> Vec<String> {
+        self.last_messages()
+            .iter()
+            .filter(|m| m["role"] == "tool")
+            .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
     /// The messages of the model's last request.
     pub(crate) fn last_messages(&self) -> Vec<Value> {
         let requests = self.model.requests();

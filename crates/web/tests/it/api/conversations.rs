@@ -18,15 +18,6 @@ fn call(id: &str, name: &str, arguments: Value) -> ToolCall {
     ToolCall::new(id, name, arguments)
 }
 
-/// The tool results the model was sent in its last request, as text.
-fn results_sent(chat: &Chat) -> Vec<String> {
-    chat.last_messages()
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 mod reads_writes_and_decisions {
     use super::*;
 
@@ -61,7 +52,7 @@ mod reads_writes_and_decisions {
             assert!(offered.iter().any(|o| o == name), "{name} offered: {offered:?}");
         }
         assert!(offered.iter().all(|n| tool_names::is_valid(n)), "{offered:?}");
-        let sent = results_sent(&chat);
+        let sent = chat.tool_results_sent();
         assert_eq!(sent.len(), 2, "{sent:?}");
         assert!(
             sent.iter().any(|s| s.starts_with("[Output of tool \"lookup\" from connector \"PyPI notes\"")
@@ -107,7 +98,7 @@ mod reads_writes_and_decisions {
         let turn = chat.decide(me, &id, &waiting, "deny", false, "page-1").await;
         assert_eq!(turn.results(), [(NOTE.into(), "denied".into(), "denied".into())]);
         assert_eq!(turn.text(), "Understood, no note.");
-        let sent = results_sent(&chat);
+        let sent = chat.tool_results_sent();
         assert!(sent.last().is_some_and(|s| s.contains("the user denied")), "{sent:?}");
 
         // Remembered: the same tool in this conversation and page session runs without asking.
@@ -213,7 +204,7 @@ mod read_only_and_knowledge {
         assert!(!offered.iter().any(|n| n == CREATE || n == NOTE || n.ends_with("delete_task")), "{offered:?}");
         assert_eq!(turn.results(), [(CREATE.into(), "invalid".into(), "".into())]);
         assert!(turn.of("awaiting_approval").is_empty());
-        assert!(results_sent(&chat)[0].contains("there is no tool named"), "{:?}", results_sent(&chat));
+        assert!(chat.tool_results_sent()[0].contains("there is no tool named"), "{:?}", chat.tool_results_sent());
 
         // Knowledge: search and fetch of every connector offering both, citing what was fetched.
         let (_, made) = send(

@@ -13,14 +13,6 @@ use super::send;
 const LIST: &str = "kanban__list_tasks";
 const CREATE: &str = "kanban__create_task";
 
-fn tool_results_sent(chat: &Chat) -> Vec<String> {
-    chat.last_messages()
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| m["content"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invented_calls_become_error_results_for_the_model() {
     let chat = Chat::start(DbKind::Sqlite).await;
@@ -37,7 +29,7 @@ async fn invented_calls_become_error_results_for_the_model() {
     let statuses: Vec<String> = turn.results().into_iter().map(|(_, status, _)| status).collect();
     assert_eq!(statuses, ["invalid", "invalid", "invalid"]);
     assert!(turn.of("awaiting_approval").is_empty(), "an invalid write never waits for approval");
-    let sent = tool_results_sent(&chat);
+    let sent = chat.tool_results_sent();
     assert!(sent[0].starts_with("Error: there is no tool named \"kanban__drop_database\""), "{sent:?}");
     assert!(sent[1].starts_with("Error: the arguments are not valid JSON"), "{sent:?}");
     assert!(sent[2].starts_with("Error: the arguments do not match the tool's input schema: /column"), "{sent:?}");
@@ -97,7 +89,7 @@ async fn an_upstream_that_dies_mid_call_is_a_failed_result() {
     });
     assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
     assert_eq!(turn.results(), [("pypi_notes__slow".to_owned(), "failed".to_owned(), "auto_read".to_owned())]);
-    let sent = tool_results_sent(&chat);
+    let sent = chat.tool_results_sent();
     assert!(sent[0].starts_with("Error: the MCP server PyPI notes failed"), "{sent:?}");
     assert_eq!(turn.text(), "The server went away.");
 }
