@@ -88,6 +88,41 @@ pub fn new_api_token() -> SecretString {
     SecretString::new(format!("{API_TOKEN_PREFIX}{}", random_token(32).expose()))
 }
 
+/// Longest lifetime of a personal API token, in days.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a token's lifetime must be between 1 and {MAX_TOKEN_DAYS} days")]
+pub struct InvalidTokenLifetime;
+
+/// How long a token asked to live `days` days lives: `None` for ever (no expiry).
+pub fn token_lifetime(days: Option<u32>) -> Result<Option<std::time::Duration>, InvalidTokenLifetime> {
+    match days {
+        None => Ok(None),
+        Some(d @ 1..=MAX_TOKEN_DAYS) => Ok(Some(std::time::Duration::from_secs(u64::from(d) * 86_400))),
+        Some(_) => Err(InvalidTokenLifetime),
+    }
+}
+
+/// A new personal API token as it is handed out once and stored for ever after.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// Shown to its holder once, never stored.
+    pub secret: SecretString,
+    /// What is stored and looked up.
+    pub digest: String,
+    /// Its last four characters, to tell tokens apart in lists.
+    pub hint: String,
+}
+
+/// Issue a new personal API token.
+pub fn issue_api_token() -> IssuedToken {
+    let secret = new_api_token();
+    let exposed = secret.expose();
+    let hint = exposed[exposed.len() - 4..].to_owned();
+    IssuedToken { digest: token_digest(&secret), hint, secret }
+}
+
 /// The digest under which a token (API token, session id) is stored and looked up.
 pub fn token_digest(token: &SecretString) -> String {
     let digest = Sha256::digest(token.expose().as_bytes());
@@ -121,6 +156,24 @@ mod tests {
         assert_eq!(validate_password(&SecretString::new("short")), Err(PasswordError::TooShort));
         assert_eq!(validate_password(&SecretString::new("x".repeat(1025))), Err(PasswordError::TooLong));
         assert_eq!(validate_password(&SecretString::new("ten chars!")), Ok(()));
+    }
+
+    #[test]
+    fn token_lifetimes_are_bounded() {
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(token_lifetime(None), Ok(None));
+        assert_eq!(token_lifetime(Some(1)), Ok(Some(day)));
+        assert_eq!(token_lifetime(Some(MAX_TOKEN_DAYS)), Ok(Some(day * MAX_TOKEN_DAYS)));
+        assert_eq!(token_lifetime(Some(0)), Err(InvalidTokenLifetime));
+        assert_eq!(token_lifetime(Some(MAX_TOKEN_DAYS + 1)), Err(InvalidTokenLifetime));
+    }
+
+    #[test]
+    fn issued_tokens_carry_their_digest_and_hint() {
+        let issued = issue_api_token();
+        assert_eq!(issued.digest, token_digest(&issued.secret));
+        assert!(issued.secret.expose().ends_with(&issued.hint));
+        assert_eq!(issued.hint.len(), 4);
     }
 
     #[test]

@@ -98,6 +98,12 @@ pub fn may_manage_user(actor: Role, change: UserChange, is_self: bool) -> Result
     Ok(())
 }
 
+/// The roles `actor` may give someone (create with, or change to): those
+/// [`may_manage_user`] would allow.
+pub fn assignable_roles(actor: Role) -> Vec<Role> {
+    Role::ALL.into_iter().filter(|&role| may_manage_user(actor, UserChange::Create { role }, false).is_ok()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +166,14 @@ mod tests {
         check(Admin, UserChange::Remove { role: Admin }, false, denied);
         check(Admin, UserChange::Remove { role: Owner }, false, denied);
         check(Admin, UserChange::Remove { role: Admin }, true, Err(UserChangeDenied::SelfChange));
+    }
+
+    #[test]
+    fn assignable_roles_follow_who_may_manage_whom() {
+        assert_eq!(assignable_roles(Owner), Role::ALL.to_vec());
+        assert_eq!(assignable_roles(Admin), vec![Member, Auditor]);
+        assert_eq!(assignable_roles(Member), vec![]);
+        assert_eq!(assignable_roles(Auditor), vec![]);
     }
 
     #[test]
