@@ -81,6 +81,15 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         }
     }
 
+    /// Forget and close the sessions of every key that `matches` (say, one
+    /// connector's sessions of every user).
+    pub async fn evict_matching(&self, matches: impl Fn(&K) -> bool) {
+        let keys: Vec<K> = self.lock().keys().filter(|k| matches(k)).cloned().collect();
+        for key in keys {
+            self.evict(&key).await;
+        }
+    }
+
     /// Close the sessions nobody used for longer than the idle time.
     pub async fn close_idle(&self) {
         let slots: Vec<_> = self.lock().values().cloned().collect();

@@ -48,29 +48,23 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
 }
 
 impl Store {
+    /// Append one entry in its own transaction. Many writers at once should
+    /// share [`AuditLog`], which commits them together.
     pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
-        let id = Uuid::now_v7();
-        let sql = format!(
-            "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        );
-        let at = now();
-        sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(to_ms(at))
-            .bind(&event.kind)
-            .bind(event.actor_id.map(|u| u.to_string()))
-            .bind(event.conversation_id.map(|c| c.to_string()))
-            .bind(event.tool_call_id.map(|c| c.to_string()))
-            .bind(event.connector_id.map(|c| c.to_string()))
-            .bind(&event.tool)
-            .bind(event.classification.map(classification_str))
-            .bind(event.decision.map(DecisionKind::as_str))
-            .bind(&event.status)
-            .bind(event.latency_us)
-            .bind(event.detail.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(AuditEntry { id, at, event: event.clone() })
+        let mut tx = self.pool.begin().await?;
+        let entry = insert_audit(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    /// Append entries in one transaction: all are stored, or none.
+    pub async fn append_audit_batch(&self, events: &[AuditEvent]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for event in events {
+            insert_audit(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Entries at or after `since`, oldest first, at most `limit`.
@@ -79,4 +73,28 @@ impl Store {
         let rows = sqlx::query(&sql).bind(to_ms(since)).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(entry_from_row).collect()
     }
+}
+
+async fn insert_audit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, event: &AuditEvent) -> Result<AuditEntry> {
+    let id = Uuid::now_v7();
+    let sql =
+        format!("INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+    let at = now();
+    sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(to_ms(at))
+        .bind(&event.kind)
+        .bind(event.actor_id.map(|u| u.to_string()))
+        .bind(event.conversation_id.map(|c| c.to_string()))
+        .bind(event.tool_call_id.map(|c| c.to_string()))
+        .bind(event.connector_id.map(|c| c.to_string()))
+        .bind(&event.tool)
+        .bind(event.classification.map(classification_str))
+        .bind(event.decision.map(DecisionKind::as_str))
+        .bind(&event.status)
+        .bind(event.latency_us)
+        .bind(event.detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(AuditEntry { id, at, event: event.clone() })
 }

@@ -87,6 +87,7 @@ impl Store {
             .await?;
         insert_tools(&mut tx, id, tools, &[]).await?;
         tx.commit().await?;
+        self.changed().await?;
         self.connector(id).await
     }
 
@@ -144,6 +145,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("tool"));
         }
+        self.changed().await?;
         let row = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 AND name = $2")
             .bind(id.to_string())
             .bind(name)
@@ -173,7 +175,7 @@ impl Store {
             .await?;
         insert_tools(&mut tx, id, tools, &disabled).await?;
         tx.commit().await?;
-        Ok(())
+        self.changed().await
     }
 
     pub async fn delete_connector(&self, id: ConnectorId) -> Result<()> {
@@ -181,7 +183,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("connector"));
         }
-        Ok(())
+        self.changed().await
     }
 
     /// The workspace's outbound address policy.
@@ -208,6 +210,7 @@ impl Store {
         .bind(i64::from(policy.allow_cloud_metadata))
         .execute(&self.pool)
         .await?;
+        self.changed().await?;
         self.network_policy().await
     }
 }

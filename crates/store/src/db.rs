@@ -1,6 +1,7 @@
 //! Connecting, migrating and checking the database.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -61,6 +62,8 @@ pub struct Store {
     pub(crate) pool: AnyPool,
     backend: Backend,
     pub(crate) key: Arc<MasterKey>,
+    /// Cached-data writes made through this process (see `generation.rs`).
+    pub(crate) changes: Arc<AtomicU64>,
 }
 
 impl Store {
@@ -93,7 +96,7 @@ impl Store {
                 })
             })
             .connect_lazy_with(connect_options);
-        Ok(Self { pool, backend, key: Arc::new(key) })
+        Ok(Self { pool, backend, key: Arc::new(key), changes: Arc::default() })
     }
 
     pub fn backend(&self) -> Backend {

@@ -23,6 +23,8 @@ pub enum StoreError {
     Key(String),
     #[error("a secret could not be decrypted: wrong SWITCHBOARD_SECRET_KEY or key file for this database")]
     Decrypt,
+    #[error("the audit trail could not be written: {0}")]
+    AuditLog(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -33,6 +35,7 @@ impl StoreError {
         matches!(
             self,
             Self::Unreachable { .. }
+                | Self::AuditLog(_)
                 | Self::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
         )
     }

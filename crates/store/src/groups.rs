@@ -86,7 +86,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("group"));
         }
-        Ok(())
+        self.changed().await
     }
 
     pub async fn add_group_member(&self, group: GroupId, user: UserId) -> Result<()> {
@@ -103,7 +103,7 @@ impl Store {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("group or user"),
                 _ => StoreError::unique(e, "the user is already a member of this group"),
             })?;
-        Ok(())
+        self.changed().await
     }
 
     pub async fn remove_group_member(&self, group: GroupId, user: UserId) -> Result<()> {
@@ -115,7 +115,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("group member"));
         }
-        Ok(())
+        self.changed().await
     }
 
     async fn group_exists(&self, id: GroupId) -> Result<()> {

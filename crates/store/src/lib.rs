@@ -9,11 +9,13 @@
 //! AES-256-GCM before they reach a column ([`crypto`]).
 
 mod audit;
+mod audit_log;
 mod connectors;
 mod conversations;
 pub mod crypto;
 mod db;
 mod error;
+mod generation;
 mod groups;
 mod records;
 mod secrets;
@@ -23,11 +25,13 @@ mod time_ms;
 mod tokens;
 mod users;
 
+pub use audit_log::AuditLog;
 pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use records::{
     ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation, Group, GroupMember,
-    GroupSummary, Message, NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, Session, ToolCall, User,
-    WorkspaceSettings,
+    GroupSummary, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, TokenHolder,
+    ToolCall, User, WorkspaceSettings,
 };
+pub use tokens::TOKEN_USE_RESOLUTION_MS;

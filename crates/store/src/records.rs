@@ -54,7 +54,7 @@ pub struct Group {
 
 /// A signed-in browser session, found by the digest of its cookie value.
 #[derive(Clone, Debug)]
-pub struct Session {
+pub struct LoginSession {
     pub user: User,
     pub csrf_token: switchboard_core::SecretString,
     pub expires_at: OffsetDateTime,
@@ -69,6 +69,15 @@ pub struct ApiToken {
     /// The last four characters, so a person can tell tokens apart.
     pub hint: String,
     pub created_at: OffsetDateTime,
+    pub expires_at: Option<OffsetDateTime>,
+    pub last_used_at: Option<OffsetDateTime>,
+}
+
+/// A live API token and whom it belongs to.
+#[derive(Clone, Debug)]
+pub struct TokenHolder {
+    pub token_id: TokenId,
+    pub user: User,
     pub expires_at: Option<OffsetDateTime>,
     pub last_used_at: Option<OffsetDateTime>,
 }

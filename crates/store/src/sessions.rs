@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::error::Result;
-use crate::records::Session;
+use crate::records::LoginSession;
 use crate::time_ms::{from_ms, now, to_ms};
 use crate::users::{USER_COLUMNS, user_from_row};
 
@@ -32,14 +32,14 @@ impl Store {
     }
 
     /// The live session with this digest, with its user; `None` when unknown or expired.
-    pub async fn session(&self, digest: &str) -> Result<Option<Session>> {
+    pub async fn session(&self, digest: &str) -> Result<Option<LoginSession>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s \
              JOIN users ON users.id = s.user_id WHERE s.digest = $1 AND s.expires_at > $2"
         );
         let row = sqlx::query(&sql).bind(digest).bind(to_ms(now())).fetch_optional(&self.pool).await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(Session {
+        Ok(Some(LoginSession {
             user: user_from_row(&row)?,
             csrf_token: SecretString::new(row.try_get::<String, _>("csrf_token")?),
             expires_at: from_ms(row.try_get("expires_at")?)?,
@@ -48,13 +48,13 @@ impl Store {
 
     pub async fn delete_session(&self, digest: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE digest = $1").bind(digest).execute(&self.pool).await?;
-        Ok(())
+        self.changed().await
     }
 
     /// Sign a user out everywhere (after a password or role change).
     pub async fn delete_sessions_of(&self, user: UserId) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.to_string()).execute(&self.pool).await?;
-        Ok(())
+        self.changed().await
     }
 
     /// Remove expired sessions; returns how many.

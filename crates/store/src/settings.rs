@@ -41,7 +41,7 @@ impl Store {
     /// Set (or, with `None`, clear) the workspace's default model.
     pub async fn set_default_model(&self, model: Option<&str>) -> Result<()> {
         sqlx::query("UPDATE workspace SET default_model = $1 WHERE id = 1").bind(model).execute(&self.pool).await?;
-        Ok(())
+        self.changed().await
     }
 
     /// Replace the developer-mode policy and its granted groups in one transaction.
@@ -70,6 +70,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.changed().await?;
         self.workspace_settings().await
     }
 }

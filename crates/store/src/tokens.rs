@@ -6,9 +6,12 @@ use switchboard_core::{TokenId, UserId};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::records::{ApiToken, NewApiToken, User};
+use crate::records::{ApiToken, NewApiToken, TokenHolder, User};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 use crate::users::{USER_COLUMNS, user_from_row};
+
+/// How precisely a token's last use is recorded, in milliseconds.
+pub const TOKEN_USE_RESOLUTION_MS: i64 = 60_000;
 
 const TOKEN_COLUMNS: &str = "t.id, t.user_id, t.name, t.hint, t.created_at, t.expires_at, t.last_used_at";
 
@@ -70,34 +73,50 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("token"));
         }
-        Ok(())
+        self.changed().await
     }
 
-    /// The user a live token belongs to, recording its use.
+    /// The user a live token belongs to, recording its use (see [`Store::record_token_use`]).
     pub async fn user_by_token_digest(&self, digest: &str) -> Result<Option<User>> {
-        let now = to_ms(now());
+        let Some(holder) = self.token_holder(digest).await? else { return Ok(None) };
+        if holder.last_used_at.is_none_or(|at| to_ms(at) < to_ms(now()) - TOKEN_USE_RESOLUTION_MS) {
+            self.record_token_use(holder.token_id).await?;
+        }
+        Ok(Some(holder.user))
+    }
+
+    /// The live token with this digest and its user, without recording its use.
+    pub async fn token_holder(&self, digest: &str) -> Result<Option<TokenHolder>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, t.id AS token_id, t.last_used_at AS token_last_used_at FROM api_tokens t \
+            "SELECT {USER_COLUMNS}, t.id AS token_id, t.expires_at AS token_expires_at, \
+             t.last_used_at AS token_last_used_at FROM api_tokens t \
              JOIN users ON users.id = t.user_id WHERE t.digest = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)"
         );
-        let Some(row) = sqlx::query(&sql).bind(digest).bind(now).fetch_optional(&self.pool).await? else {
+        let Some(row) = sqlx::query(&sql).bind(digest).bind(to_ms(now())).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        // Coarse: at most one write a minute per token, decided here so that the
-        // requests in between stay reads (an UPDATE that changes nothing still
-        // takes SQLite's write lock).
-        let last_used: Option<i64> = row.try_get("token_last_used_at")?;
-        if last_used.is_none_or(|at| at < now - 60_000) {
-            let token_id: String = row.try_get("token_id")?;
-            sqlx::query(
-                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
-            )
-            .bind(now)
-            .bind(&token_id)
-            .bind(now - 60_000)
-            .execute(&self.pool)
-            .await?;
-        }
-        user_from_row(&row).map(Some)
+        let token_id: String = row.try_get("token_id")?;
+        Ok(Some(TokenHolder {
+            token_id: token_id.parse().map_err(|_| StoreError::Corrupt(format!("token id {token_id:?}")))?,
+            user: user_from_row(&row)?,
+            expires_at: opt_from_ms(row.try_get("token_expires_at")?)?,
+            last_used_at: opt_from_ms(row.try_get("token_last_used_at")?)?,
+        }))
+    }
+
+    /// Note that a token was used now. Coarse: at most one write a minute per
+    /// token (an UPDATE that changes nothing still takes SQLite's write lock), so
+    /// callers should call it only when their last recorded use is older than that.
+    pub async fn record_token_use(&self, id: TokenId) -> Result<()> {
+        let now = to_ms(now());
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(now)
+        .bind(id.to_string())
+        .bind(now - TOKEN_USE_RESOLUTION_MS)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }

@@ -125,7 +125,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
-        Ok(())
+        self.changed().await
     }
 
     async fn update_user_column<V>(&self, id: UserId, column: &'static str, value: V) -> Result<User>
@@ -137,6 +137,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("user"));
         }
+        self.changed().await?;
         self.user(id).await
     }
 }

@@ -26,6 +26,27 @@ pub struct TestApp {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// Another server on a [`TestApp`]'s database. Dropping it stops it.
+#[derive(Debug)]
+pub struct Replica {
+    pub url: String,
+    pub store: Store,
+    pub state: AppState,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Replica {
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
 /// A user signed in through the API: a cookie-carrying client and the CSRF token.
 #[derive(Debug, Clone)]
 pub struct Signed {
@@ -64,6 +85,22 @@ impl TestApp {
 
     pub fn at(&self, path: &str) -> String {
         format!("{}{path}", self.url)
+    }
+
+    /// A second server on the same database, as another process would be: its
+    /// own store (connection pool, change counter) and its own caches.
+    pub async fn replica(&self) -> Replica {
+        let store = self.db.store().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        let url = format!("http://127.0.0.1:{port}");
+        let config = WebConfig { public_url: url.clone(), ..self.state.config.clone() }.allow_loopback(port);
+        let state = AppState::new(store.clone(), config, SetupToken::default());
+        let router = app(state.clone());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Replica { url, store, state, server }
     }
 
     /// A client with a cookie jar and no credentials.

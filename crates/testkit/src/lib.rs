@@ -8,7 +8,7 @@ pub mod model_server;
 pub mod not_mcp;
 pub mod peers;
 
-pub use app::{Signed, TestApp};
+pub use app::{Replica, Signed, TestApp};
 pub use browser::Browser;
 pub use db::{DbKind, TestDb};
 pub use model_server::{RecordedRequest, Reply, ScriptedModel, ToolCall};

@@ -8,10 +8,12 @@ use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use std::sync::Arc;
 use switchboard_core::SecretString;
 use switchboard_core::credentials::token_digest;
 use switchboard_core::permission::{Action, permits};
-use switchboard_store::{Session, User};
+
+use switchboard_store::{LoginSession, User};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -59,9 +61,9 @@ impl FromRequestParts<AppState> for Actor {
                     AppError::unauthorized("invalid_authorization", "use `Authorization: Bearer <token>`")
                 })?;
             let user =
-                state.store.user_by_token_digest(&token_digest(&SecretString::new(token))).await?.ok_or_else(|| {
-                    AppError::unauthorized("invalid_token", "the API token is unknown, revoked or expired")
-                })?;
+                state.services.access().user_by_token(&token_digest(&SecretString::new(token))).await?.ok_or_else(
+                    || AppError::unauthorized("invalid_token", "the API token is unknown, revoked or expired"),
+                )?;
             return Ok(Actor { user, via: Via::Token });
         }
 
@@ -83,7 +85,7 @@ impl FromRequestParts<AppState> for Actor {
                 ));
             }
         }
-        Ok(Actor { user: session.user, via: Via::Session { digest } })
+        Ok(Actor { user: session.user.clone(), via: Via::Session { digest } })
     }
 }
 
@@ -91,12 +93,12 @@ impl FromRequestParts<AppState> for Actor {
 pub(crate) async fn session_from_headers(
     headers: &HeaderMap,
     state: &AppState,
-) -> Result<Option<(String, Session)>, AppError> {
+) -> Result<Option<(String, Arc<LoginSession>)>, AppError> {
     let Some(value) = cookie(headers, state.config.session_cookie()) else {
         return Ok(None);
     };
     let digest = token_digest(&SecretString::new(value));
-    Ok(state.store.session(&digest).await?.map(|s| (digest, s)))
+    Ok(state.services.access().login_session(&digest).await?.map(|s| (digest, s)))
 }
 
 /// The value of cookie `name`, if the request sent it.

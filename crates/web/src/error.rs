@@ -6,6 +6,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use switchboard_service::ServiceError;
 use switchboard_store::StoreError;
 use utoipa::ToSchema;
 
@@ -54,15 +55,6 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
     }
 
-    /// What a person may be told: the detail of a client error, else a generic line.
-    pub(crate) fn detail(&self) -> String {
-        match self {
-            Self::Client { detail, .. } | Self::Detailed { detail, .. } => detail.clone(),
-            Self::Unavailable(_) => "a dependency is unavailable right now".into(),
-            Self::Internal(_) => "an internal error occurred".into(),
-        }
-    }
-
     /// The 403 for a role that may not do this.
     pub(crate) fn role(detail: impl Into<String>) -> Self {
         Self::forbidden("insufficient_role", detail)
@@ -79,6 +71,52 @@ impl From<switchboard_agent::AgentError> for AppError {
             AgentError::NotWaiting(detail) => Self::conflict("not_waiting", detail),
             AgentError::Model(e) => Self::invalid(e.to_string()),
             AgentError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ServiceError> for AppError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound(detail) => Self::not_found(detail),
+            ServiceError::Forbidden { code, message } => Self::forbidden(code, message),
+            ServiceError::Conflict { code, message } => Self::conflict(code, message),
+            ServiceError::Invalid(detail) => Self::invalid(detail),
+            ServiceError::InvalidArguments(errors) => {
+                let count = errors.len();
+                let errors: Vec<serde_json::Value> = errors
+                    .into_iter()
+                    .map(|(path, message)| serde_json::json!({"path": path, "message": message}))
+                    .collect();
+                Self::Detailed {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    code: "invalid_arguments",
+                    detail: format!(
+                        "the arguments do not match the tool's inputSchema ({count} error{})",
+                        if count == 1 { "" } else { "s" }
+                    ),
+                    details: serde_json::json!({"errors": errors}),
+                }
+            }
+            e @ ServiceError::InvalidToolSchema(_) => {
+                Self::new(StatusCode::BAD_GATEWAY, "invalid_tool_schema", e.to_string())
+            }
+            ServiceError::ConnectionFailed { message, steps } => Self::Detailed {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "connection_failed",
+                detail: format!("could not connect to the MCP server: {message}"),
+                details: serde_json::json!({"steps": steps}),
+            },
+            ServiceError::Upstream(e) => {
+                let status = if matches!(e, switchboard_mcp::McpError::Timeout(_)) {
+                    StatusCode::GATEWAY_TIMEOUT
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                Self::new(status, "upstream_failed", format!("the MCP server failed: {e}"))
+            }
+            ServiceError::Store(e) => e.into(),
+            ServiceError::Internal(detail) => Self::Internal(detail),
         }
     }
 }

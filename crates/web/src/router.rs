@@ -3,86 +3,63 @@
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::get;
 use axum::{Router, middleware};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::problem_response;
-use crate::routes::{
-    compliance, connectors, conversations, doctor, groups, health, me, models, session, setup, tokens, users, workspace,
-};
+use crate::routes::health;
 use crate::state::AppState;
 use crate::{assets, openapi, pages};
 
+/// Every API route, each registered once with the annotation that documents it:
+/// the route table and the OpenAPI document come from the same declarations.
+pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
+    use crate::routes::{compliance as c, connectors as k, conversations as v, doctor as d, groups as g, me as m};
+    use crate::routes::{models as mo, session as s, setup as su, tokens as t, users as u, workspace as w};
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(su::create_owner::create_owner))
+        .routes(routes!(s::create_session::create_session, s::delete_session::delete_session))
+        .routes(routes!(m::get_me::get_me))
+        .routes(routes!(m::set_developer_mode::set_developer_mode))
+        .routes(routes!(t::list_tokens::list_tokens, t::create_token::create_token))
+        .routes(routes!(t::delete_token::delete_token))
+        .routes(routes!(u::list_users::list_users, u::create_user::create_user))
+        .routes(routes!(u::get_user::get_user, u::update_user::update_user, u::delete_user::delete_user))
+        .routes(routes!(g::list_groups::list_groups, g::create_group::create_group))
+        .routes(routes!(g::get_group::get_group, g::delete_group::delete_group))
+        .routes(routes!(g::add_group_member::add_group_member))
+        .routes(routes!(g::remove_group_member::remove_group_member))
+        .routes(routes!(k::list_connectors::list_connectors, k::create_connector::create_connector))
+        .routes(routes!(k::get_connector::get_connector, k::delete_connector::delete_connector))
+        .routes(routes!(k::list_tools::list_tools))
+        .routes(routes!(k::update_tool::update_tool))
+        .routes(routes!(k::call_tool::call_tool))
+        .routes(routes!(k::refresh_connector::refresh_connector))
+        .routes(routes!(d::run_doctor::run_doctor))
+        .routes(routes!(mo::list_models::list_models))
+        .routes(routes!(v::list_conversations::list_conversations, v::create_conversation::create_conversation))
+        .routes(routes!(v::get_conversation::get_conversation, v::delete_conversation::delete_conversation))
+        .routes(routes!(v::send_message::send_message))
+        .routes(routes!(v::cancel_turn::cancel_turn))
+        .routes(routes!(v::decide_tool_call::decide_tool_call))
+        .routes(routes!(c::export_conversations::export_conversations))
+        .routes(routes!(
+            w::get_workspace_settings::get_workspace_settings,
+            w::update_workspace_settings::update_workspace_settings
+        ))
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/setup", post(setup::create_owner::create_owner))
-        .route(
-            "/session",
-            post(session::create_session::create_session).delete(session::delete_session::delete_session),
-        )
-        .route("/me", get(me::get_me::get_me))
-        .route("/me/developer-mode", put(me::set_developer_mode::set_developer_mode))
-        .route("/tokens", get(tokens::list_tokens::list_tokens).post(tokens::create_token::create_token))
-        .route("/tokens/{id}", axum::routing::delete(tokens::delete_token::delete_token))
-        .route("/users", get(users::list_users::list_users).post(users::create_user::create_user))
-        .route(
-            "/users/{id}",
-            get(users::get_user::get_user)
-                .patch(users::update_user::update_user)
-                .delete(users::delete_user::delete_user),
-        )
-        .route("/groups", get(groups::list_groups::list_groups).post(groups::create_group::create_group))
-        .route("/groups/{id}", get(groups::get_group::get_group).delete(groups::delete_group::delete_group))
-        .route("/groups/{id}/members", post(groups::add_group_member::add_group_member))
-        .route(
-            "/groups/{id}/members/{user_id}",
-            axum::routing::delete(groups::remove_group_member::remove_group_member),
-        )
-        .route(
-            "/connectors",
-            get(connectors::list_connectors::list_connectors).post(connectors::create_connector::create_connector),
-        )
-        .route(
-            "/connectors/{id}",
-            get(connectors::get_connector::get_connector).delete(connectors::delete_connector::delete_connector),
-        )
-        .route("/connectors/{id}/tools", get(connectors::list_tools::list_tools))
-        .route("/connectors/{id}/tools/{name}", axum::routing::patch(connectors::update_tool::update_tool))
-        .route("/connectors/{id}/tools/{name}/call", post(connectors::call_tool::call_tool))
-        .route("/connectors/{id}/refresh", post(connectors::refresh_connector::refresh_connector))
-        .route("/doctor", post(doctor::run_doctor::run_doctor))
-        .route("/models", get(models::list_models::list_models))
-        .route(
-            "/conversations",
-            get(conversations::list_conversations::list_conversations)
-                .post(conversations::create_conversation::create_conversation),
-        )
-        .route(
-            "/conversations/{id}",
-            get(conversations::get_conversation::get_conversation)
-                .delete(conversations::delete_conversation::delete_conversation),
-        )
-        .route("/conversations/{id}/messages", post(conversations::send_message::send_message))
-        .route("/conversations/{id}/cancel", post(conversations::cancel_turn::cancel_turn))
-        .route(
-            "/conversations/{id}/tool-calls/{call_id}/decision",
-            post(conversations::decide_tool_call::decide_tool_call),
-        )
-        .route("/compliance/conversations", get(compliance::export_conversations::export_conversations))
-        .route(
-            "/workspace/settings",
-            get(workspace::get_workspace_settings::get_workspace_settings)
-                .put(workspace::update_workspace_settings::update_workspace_settings),
-        );
-
+    let (api, _) = api_routes().split_for_parts();
     let max_body = state.config.max_body_bytes;
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/api/openapi.json", get(openapi::serve_openapi))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
+    api.route("/api/openapi.json", get(openapi::serve_openapi))
         .merge(pages::routes())
         .merge(assets::routes())
         .fallback(not_found)

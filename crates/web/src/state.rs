@@ -2,88 +2,44 @@
 
 use std::sync::{Arc, Mutex};
 
-use std::time::{Duration, Instant};
-
-use switchboard_core::network::NetworkPolicy;
-use switchboard_core::{ConnectorId, SecretString};
-use switchboard_mcp::SessionPool;
+use switchboard_core::SecretString;
+use switchboard_service::{ServiceConfig, Services, UpstreamConfig};
 use switchboard_store::Store;
 
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
-use crate::schema_cache::SchemaCache;
-use crate::tool_host::WebToolHost;
-use switchboard_agent::Agent;
-
-/// How long an upstream session is kept without calls.
-pub(crate) const UPSTREAM_IDLE: Duration = Duration::from_secs(300);
-
-/// How long the workspace's address policy is read from memory. A change made
-/// through this server applies at once; one made through another replica of it,
-/// within this time.
-const NETWORK_POLICY_TTL: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Debug)]
 pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 pub struct Inner {
+    /// What handlers call: access, connectors, the agent.
+    pub services: Services,
+    /// The store, for the account routes no service covers yet (users, groups,
+    /// tokens) and conversations' rows.
     pub store: Store,
     pub config: WebConfig,
     pub setup: SetupToken,
     pub(crate) metrics: Metrics,
-    /// Upstream sessions kept between calls, per connector.
-    pub sessions: SessionPool<ConnectorId>,
-    pub(crate) schemas: SchemaCache,
-    network_policy: Mutex<Option<(Instant, NetworkPolicy)>>,
-    /// Runs conversations' turns.
-    pub agent: Agent,
 }
 
 impl AppState {
+    /// The state over `store`; starts the services on the current Tokio runtime.
     pub fn new(store: Store, config: WebConfig, setup: SetupToken) -> Self {
-        let sessions = SessionPool::new(UPSTREAM_IDLE);
-        Self(Arc::new_cyclic(|weak| {
-            let host = Arc::new(WebToolHost(weak.clone()));
-            let agent = Agent::new(store.clone(), config.providers.clone(), host, config.agent.clone());
-            Inner {
-                store,
-                config,
-                setup,
-                metrics: Metrics::default(),
-                sessions,
-                schemas: SchemaCache::default(),
-                network_policy: Mutex::new(None),
-                agent,
-            }
-        }))
-    }
-
-    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
-        Self(inner)
-    }
-
-    /// The workspace's address policy for upstream connections (see [`NETWORK_POLICY_TTL`]).
-    pub(crate) async fn network_policy(&self) -> Result<NetworkPolicy, switchboard_store::StoreError> {
-        let cached = *self.network_policy.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((read, policy)) = cached
-            && read.elapsed() < NETWORK_POLICY_TTL
-        {
-            return Ok(policy);
-        }
-        let policy = self.store.network_policy().await?;
-        *self.network_policy.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), policy));
-        Ok(policy)
-    }
-
-    /// Store a new address policy; it applies to the next connection.
-    pub(crate) async fn set_network_policy(
-        &self,
-        policy: NetworkPolicy,
-    ) -> Result<NetworkPolicy, switchboard_store::StoreError> {
-        let stored = self.store.set_network_policy(policy).await?;
-        *self.network_policy.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), stored));
-        Ok(stored)
+        let services = Services::start(
+            store.clone(),
+            ServiceConfig {
+                upstream: UpstreamConfig {
+                    options: config.upstream.clone(),
+                    allow_local_commands: config.allow_local_commands,
+                    ..UpstreamConfig::default()
+                },
+                providers: config.providers.clone(),
+                agent: config.agent.clone(),
+            },
+        );
+        Self(Arc::new(Inner { services, store, config, setup, metrics: Metrics::default() }))
     }
 }
 

@@ -52,8 +52,7 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
 
     tokio::spawn(purge_sessions(store.clone()));
     let state = AppState::new(store.clone(), config, setup);
-    tokio::spawn(close_idle_upstreams(state.clone()));
-    let interrupted = state.agent.recover().await.context("recovering conversations")?;
+    let interrupted = state.services.agent().recover().await.context("recovering conversations")?;
     if !interrupted.is_empty() {
         tracing::warn!(conversations = interrupted.len(), "turns interrupted by the last stop were ended");
     }
@@ -69,7 +68,7 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         .with_graceful_shutdown(signals.received())
         .await
         .context("server error")?;
-    state.sessions.close_all().await;
+    state.services.connectors().close_all_sessions().await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
@@ -89,15 +88,6 @@ async fn purge_sessions(store: switchboard_store::Store) {
             Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
         }
-    }
-}
-
-/// Close upstream sessions nobody used for a while (local commands end with them).
-async fn close_idle_upstreams(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tick.tick().await;
-        state.sessions.close_idle().await;
     }
 }
 

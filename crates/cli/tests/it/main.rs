@@ -3,5 +3,6 @@
 mod commands;
 mod doctor;
 mod process;
+mod records;
 mod restart;
 mod serve;

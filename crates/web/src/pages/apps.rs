@@ -8,7 +8,7 @@ use switchboard_store::StoreError;
 use super::settings::transport_label;
 use super::{Shell, human_time, page_error, render, visible, visitor};
 use crate::error::AppError;
-use crate::routes::connectors::managed_connector;
+use crate::routes::parse_id;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -53,8 +53,12 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
         Err(redirect) => return redirect,
     };
     let user = &visitor.session.user;
-    let c = match managed_connector(&state, user, visitor.me.developer_mode.active, &id).await {
-        Ok(c) => c,
+    let managed = match parse_id(&id, "app") {
+        Ok(id) => state.services.connectors().managed(user, id).await.map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    let found = match managed {
+        Ok(found) => found,
         Err(AppError::Client { status, .. }) if status == axum::http::StatusCode::NOT_FOUND => {
             return page_error(AppError::not_found(
                 "there is no such app, or it is not yours to see (drafts show only while developer mode is on)",
@@ -62,6 +66,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
         }
         Err(e) => return page_error(e),
     };
+    let c = &found.connector;
     let created_by = match state.store.user(c.owner_id).await {
         Ok(owner) => format!("{} ({})", owner.name, owner.email),
         Err(StoreError::NotFound(_)) => "a removed user".to_owned(),

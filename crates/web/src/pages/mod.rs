@@ -16,8 +16,10 @@ use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use std::sync::Arc;
 use switchboard_core::permission::{Action, permits};
-use switchboard_store::Session;
+
+use switchboard_store::LoginSession;
 use time::OffsetDateTime;
 
 use crate::auth::session_from_headers;
@@ -108,7 +110,7 @@ pub(crate) fn page_error(err: AppError) -> Response {
 
 /// A signed-in visitor of a page.
 pub(crate) struct Visitor {
-    pub(crate) session: Session,
+    pub(crate) session: Arc<LoginSession>,
     pub(crate) me: MeView,
 }
 

@@ -6,7 +6,6 @@ use axum::response::Response;
 use switchboard_core::connector::may_create;
 
 use super::{Shell, human_time, not_found_page, page_error, render, visible, visitor};
-use crate::routes::connectors::visible_connectors;
 use crate::state::AppState;
 use crate::views_connectors::ConnectorView;
 
@@ -95,9 +94,9 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
     let me = &visitor.me;
     let user = &visitor.session.user;
     let apps = if tab == "apps" {
-        match visible_connectors(&state, user, me.developer_mode.active).await {
-            Ok(list) => list.iter().map(AppRow::from).collect(),
-            Err(e) => return page_error(e),
+        match state.services.connectors().visible(user).await {
+            Ok(list) => list.iter().map(|c| AppRow::from(&ConnectorView::new(&c.connector, c.tools.len()))).collect(),
+            Err(e) => return page_error(e.into()),
         }
     } else {
         vec![]
@@ -111,7 +110,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
              grant it."
                 .to_owned()
         },
-        commands_for_role: user.role.is_admin(),
+        commands_for_role: may_create(user.role, true, true, true).is_ok(),
         commands_enabled: state.config.allow_local_commands,
     };
     let row = MeRow {

@@ -3,7 +3,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use switchboard_core::network::NetworkPolicy;
-use switchboard_core::permission::{Action, UserChange, may_manage_user, permits};
+use switchboard_core::permission::{Action, UserChange, assignable_roles, may_manage_user, permits};
 use switchboard_core::{DeveloperModePolicy, Role};
 
 use super::{Shell, not_found_page, page_error, render, visitor};
@@ -133,14 +133,15 @@ async fn build(
         _ => permits(role, Action::ManageWorkspaceSettings),
     };
     // Admins may only hand out the roles they manage.
-    let roles = Role::ALL.into_iter().filter(|r| role == Role::Owner || !r.is_admin()).map(|r| r.to_string()).collect();
+    let roles = assignable_roles(role).into_iter().map(|r| r.to_string()).collect();
     let title = match tab {
         "members" => "Members",
         "groups" => "Groups",
         "network" => "Network",
         _ => "Permissions & roles",
     };
-    let network = if tab == "network" { network_switches(state.store.network_policy().await?) } else { vec![] };
+    let network =
+        if tab == "network" { network_switches(state.services.connectors().network_policy().await?) } else { vec![] };
     Ok(WorkspacePage {
         shell: visitor.shell(title, "workspace", Some("workspace.js")),
         tab,

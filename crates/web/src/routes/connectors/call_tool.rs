@@ -1,12 +1,11 @@
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use serde_json::{Value, json};
-use switchboard_store::AuditEvent;
+use serde_json::Value;
+use switchboard_service::HandCall;
 
-use super::{call_kept, connector_for, kept_session, upstream_failed};
 use crate::auth::Actor;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views_connectors::{CallToolRequest, CallToolView};
 
@@ -27,48 +26,8 @@ pub(crate) async fn call_tool(
     Path((id, name)): Path<(String, String)>,
     Json(body): Json<CallToolRequest>,
 ) -> ApiResult<Json<CallToolView>> {
-    let c = connector_for(&state, &actor, &id).await?;
-    let tool = match state.store.connector_tool(c.id, &name).await {
-        Err(switchboard_store::StoreError::NotFound(_)) => {
-            return Err(AppError::not_found(format!("the connector has no tool {name:?}")));
-        }
-        found => found?,
-    };
-    if !tool.enabled {
-        return Err(AppError::conflict("tool_disabled", format!("{name} is turned off; turn it on to call it")));
-    }
-    if !body.arguments.is_object() {
-        return Err(AppError::invalid("arguments must be a JSON object"));
-    }
-    validate(&state, &tool.tool.input_schema, &body.arguments)?;
-    let Value::Object(arguments) = body.arguments else {
-        return Err(AppError::invalid("arguments must be a JSON object"));
-    };
-
-    let session = kept_session(&state, &c).await?;
-    let audit = |status: &str, latency_us: Option<i64>, result: Value| AuditEvent {
-        kind: "tool_call".into(),
-        actor_id: Some(actor.user.id),
-        conversation_id: None,
-        tool_call_id: None,
-        connector_id: Some(c.id),
-        tool: Some(name.clone()),
-        classification: Some(tool.tool.classification()),
-        decision: None,
-        status: Some(status.into()),
-        latency_us,
-        detail: json!({"source": "playground", "arguments": arguments, "result": result}),
-    };
-    let outcome = match call_kept(&state, &c, &session, &name, arguments.clone(), None).await {
-        Ok(outcome) => outcome,
-        Err(e) => {
-            state.store.append_audit(&audit("failed", None, json!({"error": e.to_string()}))).await?;
-            return Err(upstream_failed(&e));
-        }
-    };
-    let latency_us = i64::try_from(outcome.latency.as_micros()).ok();
-    state.store.append_audit(&audit("completed", latency_us, outcome.result.clone())).await?;
-    tracing::info!(actor = %actor.user.id, connector = %c.id, tool = %name, micros = outcome.latency.as_micros() as u64, "playground call");
+    let call = HandCall { connector: parse_id(&id, "connector")?, tool: &name, arguments: body.arguments };
+    let outcome = state.services.connectors().call_by_hand(&actor.user, call).await?;
     let exchange = exchange_view(&outcome.exchange);
     Ok(Json(CallToolView {
         is_error: outcome.result["isError"] == true,
@@ -95,30 +54,4 @@ fn exchange_view(messages: &[Value]) -> Value {
         exchange.insert(key.to_owned(), message.clone());
     }
     Value::Object(exchange)
-}
-
-/// Check `instance` against the tool's JSON Schema; every error, with where it is.
-fn validate(state: &AppState, schema: &Value, instance: &Value) -> Result<(), AppError> {
-    let errors = state.schemas.errors(schema, instance).map_err(|e| {
-        AppError::new(
-            StatusCode::BAD_GATEWAY,
-            "invalid_tool_schema",
-            format!("the server's inputSchema for this tool is not a valid JSON Schema: {e}"),
-        )
-    })?;
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let errors: Vec<Value> =
-        errors.into_iter().map(|(path, message)| json!({"path": path, "message": message})).collect();
-    Err(AppError::Detailed {
-        status: StatusCode::UNPROCESSABLE_ENTITY,
-        code: "invalid_arguments",
-        detail: format!(
-            "the arguments do not match the tool's inputSchema ({} error{})",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        ),
-        details: json!({"errors": errors}),
-    })
 }

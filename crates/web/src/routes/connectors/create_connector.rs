@@ -1,17 +1,14 @@
-use axum::extract::State;
-use axum::http::StatusCode;
-use switchboard_core::catalog::Classification;
-use switchboard_core::connector::may_create;
-use switchboard_mcp::{Endpoint, HttpTransport, StdioCommand};
-use switchboard_store::NewConnector;
-
-use super::{developer_mode_active, open_session, upstream_failed};
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::state::AppState;
 use crate::views::parse_name;
 use crate::views_connectors::{ConnectorView, CreateConnectorRequest, CreatedConnectorView, ToolView};
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_core::catalog::Classification;
+use switchboard_mcp::{Endpoint, HttpTransport, StdioCommand};
+use switchboard_service::NewDraft;
 
 /// Connect to an MCP server, list all its tools, and keep it as a draft.
 ///
@@ -37,49 +34,15 @@ pub(crate) async fn create_connector(
         return Err(AppError::invalid(format!("auth mode {:?} is not available yet: use \"none\"", auth.mode)));
     }
     let (endpoint, transport) = endpoint_from(&body)?;
-    let local = matches!(endpoint, Endpoint::Stdio(_));
-    let dev = developer_mode_active(&state, &actor).await?;
-    may_create(actor.user.role, dev, local, state.config.allow_local_commands)
-        .map_err(|denied| AppError::forbidden("connector_not_allowed", denied.to_string()))?;
-
-    let session = open_session(&state, &endpoint).await?;
-    let listed = session.list_tools().await;
-    let (protocol_version, server_info, used_transport) =
-        (session.protocol_version().to_owned(), session.server_info().clone(), session.transport());
-    session.close().await;
-    let tools = listed.map_err(|e| upstream_failed(&e))?;
-
-    let command = match &endpoint {
-        Endpoint::Stdio(cmd) => Some(serde_json::json!({"argv": cmd.argv, "env": cmd.env, "cwd": cmd.cwd})),
-        Endpoint::Http { .. } => None,
-    };
-    let connector = state
-        .store
-        .create_connector(
-            NewConnector {
-                owner_id: actor.user.id,
-                name,
-                description,
-                url: body.url.clone(),
-                command,
-                transport: transport.to_owned(),
-                auth_mode: "none".into(),
-                protocol_version,
-                used_transport: used_transport.to_owned(),
-                server_info,
-            },
-            &tools,
-        )
-        .await?;
-    tracing::info!(actor = %actor.user.id, connector = %connector.id, tools = tools.len(), "connector created");
-    let stored = state.store.connector_tools(connector.id).await?;
-    let warnings = warnings(&stored);
+    let draft = NewDraft { name, description, url: body.url.clone(), transport };
+    let created = state.services.connectors().create(&actor.user, draft, &endpoint).await?;
+    let stored: Vec<_> = created.tools.iter().map(|t| t.stored.clone()).collect();
     Ok((
         StatusCode::CREATED,
         Json(CreatedConnectorView {
-            connector: ConnectorView::new(&connector, stored.len()),
+            connector: ConnectorView::new(&created.connector, stored.len()),
             tools: stored.iter().map(ToolView::from).collect(),
-            warnings,
+            warnings: warnings(&stored),
         }),
     ))
 }

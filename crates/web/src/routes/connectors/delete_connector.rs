@@ -1,9 +1,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
-use super::connector_for;
 use crate::auth::Actor;
 use crate::error::ApiResult;
+use crate::routes::parse_id;
 use crate::state::AppState;
 
 /// Delete a connector and its catalog.
@@ -17,9 +17,6 @@ pub(crate) async fn delete_connector(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let c = connector_for(&state, &actor, &id).await?;
-    state.store.delete_connector(c.id).await?;
-    state.sessions.evict(&c.id).await;
-    tracing::info!(actor = %actor.user.id, connector = %c.id, "connector deleted");
+    state.services.connectors().delete(&actor.user, parse_id(&id, "connector")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

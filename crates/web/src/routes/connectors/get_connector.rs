@@ -1,9 +1,9 @@
 use axum::extract::{Path, State};
 
-use super::connector_for;
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views_connectors::ConnectorView;
 
@@ -18,7 +18,6 @@ pub(crate) async fn get_connector(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConnectorView>> {
-    let c = connector_for(&state, &actor, &id).await?;
-    let count = state.store.tool_count(c.id).await?;
-    Ok(Json(ConnectorView::new(&c, count)))
+    let found = state.services.connectors().managed(&actor.user, parse_id(&id, "connector")?).await?;
+    Ok(Json(ConnectorView::new(&found.connector, found.tools.len())))
 }

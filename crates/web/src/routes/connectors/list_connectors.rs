@@ -1,6 +1,5 @@
 use axum::extract::State;
 
-use super::{developer_mode_active, visible_connectors};
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
@@ -14,6 +13,6 @@ pub(crate) async fn list_connectors(
     State(state): State<AppState>,
     actor: Actor,
 ) -> ApiResult<Json<Vec<ConnectorView>>> {
-    let dev = developer_mode_active(&state, &actor).await?;
-    Ok(Json(visible_connectors(&state, &actor.user, dev).await?))
+    let visible = state.services.connectors().visible(&actor.user).await?;
+    Ok(Json(visible.iter().map(|c| ConnectorView::new(&c.connector, c.tools.len())).collect()))
 }

@@ -1,9 +1,9 @@
 use axum::extract::{Path, State};
 
-use super::connector_for;
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views_connectors::ToolView;
 
@@ -18,6 +18,6 @@ pub(crate) async fn list_tools(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ToolView>>> {
-    let c = connector_for(&state, &actor, &id).await?;
-    Ok(Json(state.store.connector_tools(c.id).await?.iter().map(ToolView::from).collect()))
+    let found = state.services.connectors().managed(&actor.user, parse_id(&id, "connector")?).await?;
+    Ok(Json(found.tools.iter().map(|t| ToolView::from(&t.stored)).collect()))
 }

@@ -1,9 +1,9 @@
 use axum::extract::{Path, State};
 
-use super::connector_for;
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views_connectors::{ToolView, UpdateToolRequest};
 
@@ -20,8 +20,7 @@ pub(crate) async fn update_tool(
     Path((id, name)): Path<(String, String)>,
     Json(body): Json<UpdateToolRequest>,
 ) -> ApiResult<Json<ToolView>> {
-    let c = connector_for(&state, &actor, &id).await?;
-    let tool = state.store.set_tool_enabled(c.id, &name, body.enabled).await?;
-    tracing::info!(actor = %actor.user.id, connector = %c.id, tool = %name, enabled = body.enabled, "tool toggled");
+    let id = parse_id(&id, "connector")?;
+    let tool = state.services.connectors().set_tool_enabled(&actor.user, id, &name, body.enabled).await?;
     Ok(Json(ToolView::from(&tool)))
 }

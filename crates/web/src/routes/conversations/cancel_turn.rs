@@ -26,6 +26,6 @@ pub(crate) async fn cancel_turn(
     Path(id): Path<String>,
 ) -> ApiResult<Json<CancelView>> {
     let c = owned_conversation(&state, &actor, &id).await?;
-    let now = state.agent.cancel(&c).await?;
+    let now = state.services.agent().cancel(&c).await?;
     Ok(Json(CancelView { state: now.as_str().to_owned() }))
 }

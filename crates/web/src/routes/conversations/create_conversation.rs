@@ -1,15 +1,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_core::ConnectorId;
-use switchboard_core::connector;
 use switchboard_core::conversation::Mode;
 use switchboard_core::permission::Action;
-use switchboard_store::{NewConversation, StoreError};
+use switchboard_service::ServiceError;
+use switchboard_store::NewConversation;
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
-use crate::routes::connectors::developer_mode_active;
 use crate::state::AppState;
 use crate::views_conversations::{ConversationView, CreateConversationRequest};
 
@@ -30,20 +29,23 @@ pub(crate) async fn create_conversation(
         Some(m) => Some(m),
         None => state.store.default_model().await?,
     };
-    let model = state.agent.providers().resolve(requested.as_deref()).map_err(|e| AppError::invalid(e.to_string()))?;
+    let model = state
+        .services
+        .agent()
+        .providers()
+        .resolve(requested.as_deref())
+        .map_err(|e| AppError::invalid(e.to_string()))?;
     let mode = body.mode.0;
     let mut connectors: Vec<ConnectorId> = vec![];
     if mode != Mode::Knowledge {
-        let dev = developer_mode_active(&state, &actor).await?;
         for raw in body.connectors {
             let id = ConnectorId::from(raw);
-            let c = match state.store.connector(id).await {
-                Err(StoreError::NotFound(_)) => return Err(AppError::not_found(format!("connector {raw} not found"))),
+            match state.services.connectors().usable(&actor.user, id).await {
+                Err(ServiceError::NotFound(_)) => {
+                    return Err(AppError::not_found(format!("connector {raw} not found")));
+                }
                 found => found?,
             };
-            if !connector::may_view(actor.user.role, actor.user.id, dev, c.owner_id, c.status) {
-                return Err(AppError::not_found(format!("connector {raw} not found")));
-            }
             if !connectors.contains(&id) {
                 connectors.push(id);
             }

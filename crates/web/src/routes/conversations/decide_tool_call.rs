@@ -32,6 +32,7 @@ pub(crate) async fn decide_tool_call(
     let call_id = call_id.parse().map_err(|_| {
         AppError::conflict("not_waiting", "no tool call of this conversation waits for a decision under that id")
     })?;
-    let events = state.agent.decide(&c, call_id, body.decision, body.remember, actor.user.id, session).await?;
+    let events =
+        state.services.agent().decide(&c, call_id, body.decision, body.remember, actor.user.id, session).await?;
     Ok(event_stream(events))
 }

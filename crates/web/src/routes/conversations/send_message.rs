@@ -35,6 +35,6 @@ pub(crate) async fn send_message(
     if body.content.len() > MAX_MESSAGE {
         return Err(AppError::invalid(format!("the message is longer than {MAX_MESSAGE} bytes")));
     }
-    let events = state.agent.send_message(&c, &body.content, session).await?;
+    let events = state.services.agent().send_message(&c, &body.content, session).await?;
     Ok(event_stream(events))
 }

@@ -4,7 +4,6 @@ use switchboard_core::doctor::may_run;
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
-use crate::routes::connectors::{client_options, developer_mode_active};
 use crate::state::AppState;
 use crate::views_doctor::{DoctorRequest, DoctorView};
 
@@ -24,7 +23,7 @@ pub(crate) async fn run_doctor(
     actor: Actor,
     Json(body): Json<DoctorRequest>,
 ) -> ApiResult<Json<DoctorView>> {
-    let dev = developer_mode_active(&state, &actor).await?;
+    let dev = state.services.access().developer_mode_active(&actor.user).await?;
     may_run(actor.user.role, dev)
         .map_err(|denied| AppError::forbidden("developer_mode_required", denied.to_string()))?;
     let url: url::Url =
@@ -32,7 +31,7 @@ pub(crate) async fn run_doctor(
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(AppError::invalid("url must start with http:// or https:// and name a host"));
     }
-    let options = client_options(&state).await?;
+    let options = state.services.connectors().client_options().await?;
     let report = switchboard_mcp::examine(&url, &options).await;
     tracing::info!(actor = %actor.user.id, %url, ok = report.ok(), "doctor ran");
     Ok(Json(DoctorView::from(&report)))

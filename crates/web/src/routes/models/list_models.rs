@@ -10,7 +10,7 @@ use crate::views_conversations::ModelsView;
 #[utoipa::path(get, path = "/api/v1/models", tag = "conversations", security(("session" = []), ("token" = [])),
     responses((status = 200, body = ModelsView)))]
 pub(crate) async fn list_models(State(state): State<AppState>, _actor: Actor) -> ApiResult<Json<ModelsView>> {
-    let providers = state.agent.providers();
+    let providers = state.services.agent().providers();
     Ok(Json(ModelsView {
         providers: providers.names().map(str::to_owned).collect(),
         default_model: match state.store.default_model().await? {

@@ -1,9 +1,7 @@
-use std::time::Duration;
-
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_core::Action;
-use switchboard_core::credentials::{new_api_token, token_digest};
+use switchboard_core::credentials::{issue_api_token, token_lifetime};
 use switchboard_store::NewApiToken;
 use time::OffsetDateTime;
 
@@ -26,17 +24,18 @@ pub(crate) async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreatedTokenView>)> {
     actor.require(Action::ManageOwnTokens)?;
     let name = parse_name(&body.name, "token name", 100)?;
-    let expires_at = match body.expires_in_days {
-        None => None,
-        Some(days @ 1..=3650) => Some(OffsetDateTime::now_utc() + Duration::from_secs(u64::from(days) * 86_400)),
-        Some(_) => return Err(AppError::invalid("expires_in_days must be between 1 and 3650")),
+    let lifetime =
+        token_lifetime(body.expires_in_days).map_err(|e| AppError::invalid(format!("expires_in_days: {e}")))?;
+    let issued = issue_api_token();
+    let new = NewApiToken {
+        user_id: actor.user.id,
+        name,
+        digest: issued.digest,
+        hint: issued.hint,
+        expires_at: lifetime.map(|l| OffsetDateTime::now_utc() + l),
     };
-    let secret = new_api_token();
-    let hint = secret.expose()[secret.expose().len() - 4..].to_owned();
-    let token = state
-        .store
-        .create_api_token(NewApiToken { user_id: actor.user.id, name, digest: token_digest(&secret), hint, expires_at })
-        .await?;
+    let token = state.store.create_api_token(new).await?;
+    let secret = issued.secret;
     tracing::info!(user = %actor.user.id, token = %token.id, "api token created");
     Ok((
         StatusCode::CREATED,

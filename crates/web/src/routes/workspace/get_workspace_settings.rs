@@ -18,6 +18,6 @@ pub(crate) async fn get_workspace_settings(
 ) -> ApiResult<Json<WorkspaceSettingsView>> {
     actor.require(Action::ViewWorkspaceSettings)?;
     let settings = state.store.workspace_settings().await?;
-    let network = state.store.network_policy().await?;
+    let network = state.services.connectors().network_policy().await?;
     Ok(Json(WorkspaceSettingsView::new(&settings, network)))
 }

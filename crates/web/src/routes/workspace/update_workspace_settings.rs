@@ -34,8 +34,12 @@ pub(crate) async fn update_workspace_settings(
     let model = match &body.conversations {
         Some(c) => match c.default_model.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
             Some(m) => {
-                let resolved =
-                    state.agent.providers().resolve(Some(m)).map_err(|e| AppError::invalid(e.to_string()))?;
+                let resolved = state
+                    .services
+                    .agent()
+                    .providers()
+                    .resolve(Some(m))
+                    .map_err(|e| AppError::invalid(e.to_string()))?;
                 Some(Some(resolved.qualified()))
             }
             None => Some(None),
@@ -62,13 +66,13 @@ pub(crate) async fn update_workspace_settings(
     };
     let network = match body.network {
         Some(requested) => {
-            let policy = state.set_network_policy(NetworkPolicy::from(requested)).await?;
+            let policy = state.services.connectors().set_network_policy(NetworkPolicy::from(requested)).await?;
             tracing::info!(actor = %actor.user.id, allow_private = policy.allow_private,
                 allow_link_local = policy.allow_link_local, allow_cloud_metadata = policy.allow_cloud_metadata,
                 "network policy changed");
             policy
         }
-        None => state.store.network_policy().await?,
+        None => state.services.connectors().network_policy().await?,
     };
     Ok(Json(WorkspaceSettingsView::new(&settings, network)))
 }

@@ -7,6 +7,7 @@ mod conversations;
 mod conversations_failures;
 mod doctor;
 mod errors;
+mod freshness;
 mod groups;
 mod health;
 mod kanban;

@@ -111,7 +111,7 @@ async fn an_upstream_that_dies_and_comes_back() {
         assert_eq!(called["exchange"]["request"]["params"]["name"], "lookup");
         assert_eq!(called["exchange"]["response"]["id"], called["exchange"]["request"]["id"]);
     }
-    assert_eq!(app.state.sessions.open_count().await, 1, "one kept session");
+    assert_eq!(app.state.services.connectors().open_sessions().await, 1, "one kept session");
     drop(peer);
     let (status, dead) = send(call(&id)).await;
     assert!(status == 502 || status == 422, "{status} {dead}");
@@ -138,7 +138,7 @@ async fn an_upstream_that_dies_and_comes_back() {
     assert_eq!(status, 200, "restarted: {again}");
     let delete = admin.client.delete(app.at(&format!("/api/v1/connectors/{id}"))).headers(admin.csrf_headers());
     assert_eq!(send(delete).await.0, 204);
-    assert_eq!(app.state.sessions.open_count().await, 1, "only the HTTP connector's session is left");
+    assert_eq!(app.state.services.connectors().open_sessions().await, 1, "only the HTTP connector's session is left");
     for _ in 0..50 {
         if running(&pattern) == 0 {
             return;

@@ -1,0 +1,92 @@
+//! Switchboard's application services: what the HTTP layer (and later the
+//! gateway) calls, between it and the crates that know the database, MCP and
+//! model providers.
+//!
+//! [`Services`] holds the in-memory state of the hot path: who a token or a
+//! browser session belongs to, developer mode and workspace settings
+//! ([`Access`]); connectors with their catalogs and compiled schemas, the address
+//! policy and the upstream sessions kept per (user, connector) ([`Connectors`]);
+//! the audit trail's group-committing writer; and the agent, whose [`ToolHost`]
+//! is implemented here over [`Connectors`]. What is kept in memory is dropped when
+//! it may have changed ([`freshness`]).
+//!
+//! Architecture invariant: this crate knows no HTTP (no routes, status codes or
+//! JSON shapes of the API) and no SQL; permissions come from `switchboard_core`.
+//!
+//! [`ToolHost`]: switchboard_agent::ToolHost
+
+mod access;
+pub mod connectors;
+mod error;
+pub mod freshness;
+mod tool_host;
+
+use std::sync::Arc;
+
+use switchboard_agent::{Agent, AgentConfig, Providers};
+use switchboard_store::{AuditLog, Store};
+
+pub use access::{Access, DeveloperMode, Standing};
+pub use connectors::{Catalog, CatalogTool, Connectors, HandCall, NewDraft, UpstreamConfig};
+pub use error::{Result, ServiceError};
+pub use freshness::Freshness;
+
+/// What the services need to know about their deployment.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceConfig {
+    pub upstream: UpstreamConfig,
+    /// Model providers and the default model.
+    pub providers: Providers,
+    /// Limits of the agent loop.
+    pub agent: AgentConfig,
+}
+
+/// Every service, sharing one store. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Services(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    access: Access,
+    connectors: Connectors,
+    audit: AuditLog,
+    agent: Agent,
+}
+
+impl Services {
+    /// Build the services on the current Tokio runtime (the cache poll and the
+    /// audit writer run on it).
+    pub fn start(store: Store, config: ServiceConfig) -> Self {
+        let freshness = Freshness::start(store.clone());
+        let audit = AuditLog::start(store.clone());
+        let access = Access::new(store.clone(), &freshness);
+        let connectors = Connectors::new(store.clone(), access.clone(), audit.clone(), &freshness, config.upstream);
+        let host = tool_host::ServiceToolHost { access: access.clone(), connectors: connectors.clone() };
+        let agent = Agent::new(store.clone(), config.providers, Arc::new(host), config.agent);
+        Self(Arc::new(Inner { store, access, connectors, audit, agent }))
+    }
+
+    /// The store, for what no service covers yet (accounts, groups, tokens, conversations' rows).
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn access(&self) -> &Access {
+        &self.0.access
+    }
+
+    pub fn connectors(&self) -> &Connectors {
+        &self.0.connectors
+    }
+
+    /// The audit trail's writer (entries from many callers are committed together).
+    pub fn audit(&self) -> &AuditLog {
+        &self.0.audit
+    }
+
+    /// Runs conversations' turns.
+    pub fn agent(&self) -> &Agent {
+        &self.0.agent
+    }
+}

@@ -1,0 +1,150 @@
+//! The connectors side of the agent loop: which actions a conversation's owner
+//! may use now, in the definition in force, and calling them through the owner's
+//! kept upstream sessions. Everything but the call itself is read from memory.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use switchboard_agent::{CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
+use switchboard_core::approval;
+use switchboard_core::connector;
+use switchboard_core::conversation::Mode;
+use switchboard_core::tool_names::{self, Action};
+use switchboard_mcp::{Progress, ProgressWatcher};
+use switchboard_store::{Conversation, StoreError};
+
+use crate::access::Access;
+use crate::connectors::{Catalog, Connectors, catalog::schema_errors};
+use crate::error::ServiceError;
+
+/// Implements the agent's [`ToolHost`] over the connectors service.
+#[derive(Clone, Debug)]
+pub(crate) struct ServiceToolHost {
+    pub(crate) access: Access,
+    pub(crate) connectors: Connectors,
+}
+
+fn unreadable(e: ServiceError) -> HostError {
+    tracing::error!(error = %e, "could not read a conversation's connectors");
+    HostError("the workspace's data could not be read".into())
+}
+
+impl ServiceToolHost {
+    /// The connectors a conversation draws on that its owner may use now.
+    async fn usable(&self, conversation: &Conversation) -> Result<Vec<Arc<Catalog>>, HostError> {
+        let owner = self.access.user(conversation.owner_id).await.map_err(unreadable)?;
+        let developer_mode = self.access.developer_mode_active(&owner).await.map_err(unreadable)?;
+        let ids: Vec<_> = match conversation.mode {
+            Mode::Knowledge => self.connectors.all().await.map_err(unreadable)?.iter().map(|c| c.id).collect(),
+            Mode::Default | Mode::ReadOnly => conversation.connectors.clone(),
+        };
+        let mut usable = vec![];
+        for id in ids {
+            let found = match self.connectors.catalog(id).await {
+                Ok(found) => found,
+                // Deleted since the conversation began: its actions are gone.
+                Err(ServiceError::Store(StoreError::NotFound(_))) => continue,
+                Err(e) => return Err(unreadable(e)),
+            };
+            let c = &found.connector;
+            if connector::may_view(owner.role, owner.id, developer_mode, c.owner_id, c.status) {
+                usable.push(found);
+            }
+        }
+        Ok(usable)
+    }
+}
+
+impl ToolHost for ServiceToolHost {
+    fn offered<'a>(&'a self, conversation: &'a Conversation) -> HostFuture<'a, Result<Vec<OfferedTool>, HostError>> {
+        Box::pin(async move {
+            let mut picked = vec![];
+            for found in self.usable(conversation).await? {
+                let enabled: Vec<_> = found.enabled().map(|t| &t.stored.tool).collect();
+                let enabled: Vec<_> = if conversation.mode == Mode::Knowledge {
+                    let has = |n: &str| enabled.iter().any(|t| t.name == n);
+                    if !(has("search") && has("fetch")) {
+                        continue;
+                    }
+                    enabled.into_iter().filter(|t| t.name == "search" || t.name == "fetch").collect()
+                } else {
+                    enabled
+                };
+                for tool in enabled {
+                    let classification = tool.effective_classification(None);
+                    if approval::offered(conversation.mode, classification) {
+                        picked.push((found.connector.id, found.connector.name.clone(), tool.clone(), classification));
+                    }
+                }
+            }
+            let actions: Vec<Action<'_>> = picked
+                .iter()
+                .map(|(id, name, tool, _)| Action { connector: *id, connector_name: name, tool: &tool.name })
+                .collect();
+            let names = tool_names::namespaced(&actions);
+            Ok(picked
+                .into_iter()
+                .zip(names)
+                .map(|((connector_id, connector_name, tool, classification), name)| OfferedTool {
+                    name,
+                    connector_id,
+                    connector_name,
+                    tool,
+                    classification,
+                })
+                .collect())
+        })
+    }
+
+    fn validate(&self, tool: &OfferedTool, arguments: &Value) -> Vec<String> {
+        // The compiled schema of the kept catalog when it is the same definition.
+        let kept = self.connectors.kept_catalog(tool.connector_id);
+        let errors = match kept.as_ref().and_then(|c| c.tool(&tool.tool.name)).filter(|t| t.stored.tool == tool.tool) {
+            Some(kept) => kept.schema_errors(arguments),
+            None => schema_errors(&tool.tool.input_schema, arguments),
+        };
+        match errors {
+            Ok(errors) => errors
+                .into_iter()
+                .map(|(path, message)| if path.is_empty() { message } else { format!("{path}: {message}") })
+                .collect(),
+            Err(e) => vec![format!("the server's inputSchema for this tool is not a valid JSON Schema: {e}")],
+        }
+    }
+
+    fn call<'a>(
+        &'a self,
+        conversation: &'a Conversation,
+        tool: &'a OfferedTool,
+        arguments: Map<String, Value>,
+        progress: ProgressSink,
+    ) -> HostFuture<'a, Result<CallResult, HostError>> {
+        Box::pin(async move {
+            let found = self.connectors.catalog(tool.connector_id).await.map_err(|e| match e {
+                ServiceError::Store(StoreError::NotFound(_)) => HostError("the connector was deleted".into()),
+                other => unreadable(other),
+            })?;
+            let c = &found.connector;
+            let watcher: ProgressWatcher = Arc::new(move |p: Progress| {
+                let _ = progress.send(CallProgress { progress: p.progress, total: p.total, message: p.message });
+            });
+            match self
+                .connectors
+                .call_upstream(conversation.owner_id, c, &tool.tool.name, arguments, Some(watcher))
+                .await
+            {
+                Ok(outcome) => Ok(CallResult {
+                    is_error: outcome.result["isError"] == true,
+                    result: outcome.result,
+                    exchange: Value::Array(outcome.exchange),
+                    latency: outcome.latency,
+                }),
+                Err(ServiceError::ConnectionFailed { message, .. }) => {
+                    Err(HostError(format!("could not connect to {}: {message}", c.name)))
+                }
+                Err(ServiceError::Upstream(e)) => Err(HostError(format!("the MCP server {} failed: {e}", c.name))),
+                Err(other) => Err(unreadable(other)),
+            }
+        })
+    }
+}
