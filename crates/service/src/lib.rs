@@ -6,7 +6,8 @@
 //! browser session belongs to, developer mode and workspace settings
 //! ([`Access`]); connectors with their catalogs and compiled schemas, the address
 //! policy and the upstream sessions kept per (user, connector) ([`Connectors`]);
-//! the audit trail's group-committing writer; and the agent, whose [`ToolHost`]
+//! conversations' access and transcripts ([`Conversations`]); the audit trail's
+//! group-committing writer; and the agent, whose [`ToolHost`]
 //! is implemented here over [`Connectors`]. What is kept in memory is dropped when
 //! it may have changed ([`freshness`]).
 //!
@@ -17,6 +18,7 @@
 
 mod access;
 pub mod connectors;
+mod conversations;
 mod error;
 pub mod freshness;
 mod tool_host;
@@ -28,6 +30,7 @@ use switchboard_store::{AuditLog, Store};
 
 pub use access::{Access, DeveloperMode, Standing};
 pub use connectors::{Catalog, CatalogTool, Connectors, HandCall, NewDraft, UpstreamConfig};
+pub use conversations::{Conversations, Transcript};
 pub use error::{Result, ServiceError};
 pub use freshness::Freshness;
 
@@ -50,6 +53,7 @@ struct Inner {
     store: Store,
     access: Access,
     connectors: Connectors,
+    conversations: Conversations,
     audit: AuditLog,
     agent: Agent,
 }
@@ -64,7 +68,8 @@ impl Services {
         let connectors = Connectors::new(store.clone(), access.clone(), audit.clone(), &freshness, config.upstream);
         let host = tool_host::ServiceToolHost { access: access.clone(), connectors: connectors.clone() };
         let agent = Agent::new(store.clone(), config.providers, Arc::new(host), config.agent);
-        Self(Arc::new(Inner { store, access, connectors, audit, agent }))
+        let conversations = Conversations::new(store.clone());
+        Self(Arc::new(Inner { store, access, connectors, conversations, audit, agent }))
     }
 
     /// The store, for what no service covers yet (accounts, groups, tokens, conversations' rows).
@@ -78,6 +83,10 @@ impl Services {
 
     pub fn connectors(&self) -> &Connectors {
         &self.0.connectors
+    }
+
+    pub fn conversations(&self) -> &Conversations {
+        &self.0.conversations
     }
 
     /// The audit trail's writer (entries from many callers are committed together).

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_agent::{Citation, TurnEvent};
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, Mode, Role, TurnState};
+use switchboard_service::Transcript;
 use switchboard_store::{Conversation, Message, ToolCall};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -174,6 +175,16 @@ pub(crate) struct ConversationDetail {
     pub(crate) conversation: ConversationView,
     pub(crate) messages: Vec<MessageView>,
     pub(crate) tool_calls: Vec<ToolCallView>,
+}
+
+impl ConversationDetail {
+    pub(crate) fn new(c: &Conversation, transcript: &Transcript) -> Self {
+        Self {
+            conversation: c.into(),
+            messages: transcript.messages.iter().map(Into::into).collect(),
+            tool_calls: transcript.tool_calls.iter().map(Into::into).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,8 +11,8 @@ use utoipa::IntoParams;
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
-use crate::routes::conversations::detail;
 use crate::state::AppState;
+use crate::views_conversations::ConversationDetail;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -56,11 +56,11 @@ pub(crate) async fn export_conversations(
         Some(raw) => Some(raw.parse().map_err(|_| AppError::invalid("user must be a user id"))?),
     };
     tracing::info!(actor = %actor.user.id, %since, %until, user = ?user, "compliance export");
-    let conversations = state.store.conversations_between(since, until, user).await?;
+    let conversations = state.services.conversations().between(since, until, user).await?;
     let lines = futures::stream::unfold((state, conversations.into_iter()), |(state, mut rest)| async move {
         let c = rest.next()?;
-        let line = match detail(&state, &c).await {
-            Ok(d) => serde_json::to_vec(&d).map(|mut v| {
+        let line = match state.services.conversations().transcript(&c).await {
+            Ok(t) => serde_json::to_vec(&ConversationDetail::new(&c, &t)).map(|mut v| {
                 v.push(b'\n');
                 v
             }),

@@ -1,6 +1,6 @@
 use axum::extract::{Path, State};
 
-use super::{detail, owned_conversation};
+use super::owned_conversation;
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
@@ -17,5 +17,6 @@ pub(crate) async fn get_conversation(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConversationDetail>> {
     let c = owned_conversation(&state, &actor, &id).await?;
-    Ok(Json(detail(&state, &c).await?))
+    let transcript = state.services.conversations().transcript(&c).await?;
+    Ok(Json(ConversationDetail::new(&c, &transcript)))
 }

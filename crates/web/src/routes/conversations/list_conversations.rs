@@ -13,6 +13,6 @@ pub(crate) async fn list_conversations(
     State(state): State<AppState>,
     actor: Actor,
 ) -> ApiResult<Json<Vec<ConversationView>>> {
-    let list = state.store.list_conversations(actor.user.id).await?;
+    let list = state.services.conversations().list(&actor.user).await?;
     Ok(Json(list.iter().map(Into::into).collect()))
 }

@@ -20,30 +20,11 @@ use crate::auth::Actor;
 use crate::error::AppError;
 use crate::routes::parse_id;
 use crate::state::AppState;
-use crate::views_conversations::{ConversationDetail, TurnEventView};
+use crate::views_conversations::TurnEventView;
 
-/// The conversation if it is the actor's; "not found" otherwise.
-pub(crate) async fn owned_conversation(
-    state: &AppState,
-    actor: &Actor,
-    raw_id: &str,
-) -> Result<Conversation, AppError> {
-    let c = state.store.conversation(parse_id(raw_id, "conversation")?).await?;
-    if c.owner_id != actor.user.id {
-        return Err(AppError::not_found("conversation not found"));
-    }
-    Ok(c)
-}
-
-/// A conversation with its messages and tool calls.
-pub(crate) async fn detail(state: &AppState, c: &Conversation) -> Result<ConversationDetail, AppError> {
-    let messages = state.store.messages(c.id).await?;
-    let calls = state.store.tool_calls(c.id).await?;
-    Ok(ConversationDetail {
-        conversation: c.into(),
-        messages: messages.iter().map(Into::into).collect(),
-        tool_calls: calls.iter().map(Into::into).collect(),
-    })
+/// The conversation named in the URL if it is the actor's; "not found" otherwise.
+async fn owned_conversation(state: &AppState, actor: &Actor, raw_id: &str) -> Result<Conversation, AppError> {
+    Ok(state.services.conversations().owned(&actor.user, parse_id(raw_id, "conversation")?).await?)
 }
 
 /// A turn's events as Server-Sent Events: `event:` is the type, `data:` the JSON.
