@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{ConnectorId, SecretString};
-use switchboard_mcp::SessionPool;
+use switchboard_mcp::{PoolLimits, SessionPool};
 use switchboard_store::Store;
 
 use crate::config::WebConfig;
@@ -42,7 +42,7 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig, setup: SetupToken) -> Self {
-        let sessions = SessionPool::new(UPSTREAM_IDLE);
+        let sessions = SessionPool::new(PoolLimits { idle: UPSTREAM_IDLE, ..PoolLimits::default() });
         Self(Arc::new_cyclic(|weak| {
             let host = Arc::new(WebToolHost(weak.clone()));
             let agent = Agent::new(store.clone(), config.providers.clone(), host, config.agent.clone());

@@ -128,17 +128,17 @@ impl ToolHost for WebToolHost {
                 StoreError::NotFound(_) => HostError("the connector was deleted".into()),
                 other => store_failed(other),
             })?;
-            let session = kept_session(&state, &c)
+            kept_session(&state, &c)
                 .await
                 .map_err(|e| HostError(format!("could not connect to {}: {}", c.name, e.detail())))?;
             let watcher: ProgressWatcher = Arc::new(move |p: Progress| {
                 let _ = progress.send(CallProgress { progress: p.progress, total: p.total, message: p.message });
             });
-            match call_kept(&state, &c, &session, &tool.tool.name, arguments, Some(watcher)).await {
+            match call_kept(&state, &c, &tool.tool.name, arguments, Some(watcher)).await {
                 Ok(outcome) => Ok(CallResult {
                     is_error: outcome.result["isError"] == true,
                     result: outcome.result,
-                    exchange: Value::Array(outcome.exchange),
+                    exchange: serde_json::to_value(&outcome.exchange).unwrap_or_default(),
                     latency: outcome.latency,
                 }),
                 Err(e) => Err(HostError(format!("the MCP server {} failed: {e}", c.name))),

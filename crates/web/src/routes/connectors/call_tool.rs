@@ -1,6 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
+use switchboard_mcp::Exchanged;
 use switchboard_store::AuditEvent;
 
 use super::{call_kept, connector_for, kept_session, upstream_failed};
@@ -45,7 +46,8 @@ pub(crate) async fn call_tool(
         return Err(AppError::invalid("arguments must be a JSON object"));
     };
 
-    let session = kept_session(&state, &c).await?;
+    // Connect first, so that a server that cannot be reached gets its diagnosis.
+    kept_session(&state, &c).await?;
     let audit = |status: &str, latency_us: Option<i64>, result: Value| AuditEvent {
         kind: "tool_call".into(),
         actor_id: Some(actor.user.id),
@@ -59,7 +61,7 @@ pub(crate) async fn call_tool(
         latency_us,
         detail: json!({"source": "playground", "arguments": arguments, "result": result}),
     };
-    let outcome = match call_kept(&state, &c, &session, &name, arguments.clone(), None).await {
+    let outcome = match call_kept(&state, &c, &name, arguments.clone(), None).await {
         Ok(outcome) => outcome,
         Err(e) => {
             state.store.append_audit(&audit("failed", None, json!({"error": e.to_string()}))).await?;
@@ -80,21 +82,9 @@ pub(crate) async fn call_tool(
     }))
 }
 
-/// `{request, response}` from the messages of the call, in the order they crossed;
-/// a cancellation, if any, under `cancelled`.
-fn exchange_view(messages: &[Value]) -> Value {
-    let mut exchange = serde_json::Map::new();
-    for message in messages {
-        let key = if message.get("method").and_then(Value::as_str) == Some("tools/call") {
-            "request"
-        } else if message.get("method").is_some() {
-            "cancelled"
-        } else {
-            "response"
-        };
-        exchange.insert(key.to_owned(), message.clone());
-    }
-    Value::Object(exchange)
+/// Every message of the call, in the order it crossed, as `{direction, message}`.
+fn exchange_view(messages: &[Exchanged]) -> Value {
+    serde_json::to_value(messages).unwrap_or_default()
 }
 
 /// Check `instance` against the tool's JSON Schema; every error, with where it is.

@@ -103,24 +103,20 @@ pub(crate) async fn kept_session(state: &AppState, c: &Connector) -> Result<Arc<
     }
 }
 
-/// Call a tool through the connector's kept session. A failure other than a
-/// timeout may be the session's own: it is dropped, so the next call starts anew.
-/// Never retried.
+/// Call a tool through the connector's kept session (see
+/// [`switchboard_mcp::SessionPool::call_tool`]): sent again on a new session only
+/// when the server refused it because it forgot the session; a failure other than
+/// a timeout drops the session, so the next call starts anew.
 pub(crate) async fn call_kept(
     state: &AppState,
     c: &Connector,
-    session: &Session,
     name: &str,
     arguments: serde_json::Map<String, serde_json::Value>,
     watcher: Option<ProgressWatcher>,
 ) -> Result<CallOutcome, McpError> {
-    let outcome = session.call_tool_watched(name, arguments, watcher).await;
-    if let Err(e) = &outcome
-        && !matches!(e, McpError::Timeout(_))
-    {
-        state.sessions.evict(&c.id).await;
-    }
-    outcome
+    let endpoint = endpoint_of(c).map_err(|e| McpError::Connect(e.detail()))?;
+    let options = client_options(state).await.map_err(|e| McpError::Connect(e.detail()))?;
+    state.sessions.call_tool(&c.id, &endpoint, &options, name, arguments, watcher).await
 }
 
 /// How to reach a stored connector.
