@@ -44,6 +44,8 @@ pub(crate) struct FileConfig {
     pub(crate) upstream_call_timeout_seconds: Option<u64>,
     /// Largest tool result kept; larger ones are truncated and say so.
     pub(crate) upstream_max_result_bytes: Option<usize>,
+    /// Most upstream sessions kept at once (every person's and connector's together).
+    pub(crate) upstream_max_sessions: Option<usize>,
     /// Model providers by name (`[providers.NAME]`), besides those the environment makes.
     #[serde(default)]
     pub(crate) providers: BTreeMap<String, ProviderTable>,
@@ -92,6 +94,7 @@ pub(crate) struct Serve {
     pub(crate) session_ttl: Duration,
     pub(crate) allow_local_commands: bool,
     pub(crate) upstream: switchboard_mcp::ClientOptions,
+    pub(crate) upstream_max_sessions: usize,
     pub(crate) providers: Providers,
 }
 
@@ -138,6 +141,9 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
         session_ttl: Duration::from_secs(3600 * file.session_ttl_hours.unwrap_or(24 * 14)),
         allow_local_commands: args.allow_local_commands || file.allow_local_commands.unwrap_or(false),
         upstream: upstream(file),
+        upstream_max_sessions: file
+            .upstream_max_sessions
+            .unwrap_or(switchboard_mcp::PoolLimits::default().max_sessions),
         providers: providers(file, |name| std::env::var(name).ok())?,
     })
 }

@@ -79,6 +79,13 @@ impl Tool {
         }
     }
 
+    /// The server runs the tool only as a task (`execution.taskSupport` is
+    /// `"required"`): a plain `tools/call` is refused. Such tools are not offered
+    /// to models until Switchboard supports tasks.
+    pub fn requires_task(&self) -> bool {
+        self.extra.get("execution").and_then(|e| e.get("taskSupport")).and_then(Value::as_str) == Some("required")
+    }
+
     /// The classification in force once an admin's override (if any) is applied.
     pub fn effective_classification(&self, admin_override: Option<Classification>) -> Classification {
         tighten(self.classification(), admin_override)
@@ -153,7 +160,9 @@ mod tests {
             "outputSchema": {"type": "object"},
             "annotations": {"readOnlyHint": true, "title": "Search the board"},
             "_meta": {"openai/outputTemplate": "ui://widget/board.html", "securitySchemes": [{"type": "noauth"}]},
-            "icons": [{"src": "https://example.com/i.png"}]
+            "icons": [{"src": "https://example.com/i.png"}],
+            "execution": {"taskSupport": "optional"},
+            "x-vendor": {"anything": [1, 2]}
         });
         let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
         assert_eq!(t.display_name(), "Search", "title wins over annotations.title");
@@ -161,6 +170,32 @@ mod tests {
             serde_json::from_value(json!({"name": "s", "annotations": {"title": "Search the board"}})).expect("a tool");
         assert_eq!(untitled.display_name(), "Search the board");
         assert_eq!(serde_json::to_value(&t).expect("serialises"), raw);
+        assert_eq!(t.extra["execution"], json!({"taskSupport": "optional"}));
+        // As the store keeps it: text, read back.
+        let stored = serde_json::to_string(&t).expect("serialises");
+        assert_eq!(serde_json::from_str::<Tool>(&stored).expect("reads back"), t);
+    }
+
+    #[test]
+    fn only_required_task_support_means_a_task_is_needed() {
+        for (execution, required) in [
+            (None, false),
+            (Some(json!({})), false),
+            (Some(json!({"taskSupport": "forbidden"})), false),
+            (Some(json!({"taskSupport": "optional"})), false),
+            (Some(json!({"taskSupport": "required"})), true),
+            (Some(json!({"taskSupport": "REQUIRED"})), false),
+            (Some(json!({"taskSupport": true})), false),
+            (Some(json!("required")), false),
+        ] {
+            let mut raw = json!({"name": "t", "inputSchema": {"type": "object"}});
+            if let Some(e) = &execution {
+                raw["execution"] = e.clone();
+            }
+            let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
+            assert_eq!(t.requires_task(), required, "execution {execution:?}");
+            assert_eq!(serde_json::to_value(&t).expect("serialises"), raw, "kept whole");
+        }
     }
 
     #[test]

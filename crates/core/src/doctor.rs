@@ -146,6 +146,7 @@ pub fn check_catalog(tools: &[Tool], schema_error: &dyn Fn(&Value) -> Option<Str
         annotations(tools),
         descriptions(tools),
         parameters(tools),
+        tasks(tools),
     ]
 }
 
@@ -293,6 +294,31 @@ pub fn annotations(tools: &[Tool]) -> Check {
         );
     }
     Check::warn(ID, TITLE, problems.join("; "), hints.join("; "))
+}
+
+/// `tasks`: a tool the server runs only as a task (`execution.taskSupport:
+/// "required"`) cannot be called with a plain `tools/call`; Switchboard does not
+/// run tasks yet, so such tools are not offered to models (warn).
+pub fn tasks(tools: &[Tool]) -> Check {
+    const ID: &str = "tasks";
+    const TITLE: &str = "Tasks";
+    let required = unique(tools.iter().filter(|t| t.requires_task()).map(|t| t.name.as_str()));
+    if required.is_empty() {
+        return Check::pass(ID, TITLE, "every tool can be called directly, without a task");
+    }
+    Check::warn(
+        ID,
+        TITLE,
+        format!(
+            "{} only as a task (execution.taskSupport \"required\"): {}; Switchboard does not run tasks yet, \
+             so models are not offered {}",
+            if required.len() == 1 { "1 tool runs" } else { "some tools run" },
+            listed(&required),
+            if required.len() == 1 { "it" } else { "them" },
+        ),
+        "set execution.taskSupport to \"optional\" on tools that can also answer a plain tools/call, \
+         so hosts without task support can use them",
+    )
 }
 
 /// `descriptions`: each tool has one, and it says when to use the tool.
@@ -587,11 +613,25 @@ mod tests {
     }
 
     #[test]
+    fn tools_that_need_a_task_are_named() {
+        use Status::*;
+        let task = |name: &str, support: &str| with(good(name), "execution", json!({"taskSupport": support}));
+        for (tools, status, detail_has) in [
+            (vec![good("a")], Pass, vec!["without a task"]),
+            (vec![task("a", "optional"), task("b", "forbidden")], Pass, vec!["without a task"]),
+            (vec![task("a", "required"), good("b")], Warn, vec!["1 tool runs only as a task", ": a;", "offered it"]),
+            (vec![task("a", "required"), task("b", "required"), task("b", "required")], Warn, vec![": a, b;", "them"]),
+        ] {
+            check(tasks, tools, status, &detail_has);
+        }
+    }
+
+    #[test]
     fn a_catalog_is_ok_until_something_fails() {
         let fine = check_catalog(&[tool(good("a"))], &valid);
         assert_eq!(
             fine.iter().map(|c| c.id).collect::<Vec<_>>(),
-            ["tool_count", "names", "schema", "annotations", "descriptions", "parameters"]
+            ["tool_count", "names", "schema", "annotations", "descriptions", "parameters", "tasks"]
         );
         assert!(fine.iter().all(|c| c.status == Status::Pass), "{fine:?}");
         assert!(ok(&fine));

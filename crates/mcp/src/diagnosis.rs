@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, HttpTransport};
 use crate::error::McpError;
 use crate::options::ClientOptions;
 
@@ -30,7 +30,7 @@ fn failed(step: &'static str, detail: impl Into<String>, hint: impl Into<String>
 /// server that could not be reached, the endpoint is probed step by step.
 pub async fn diagnose(endpoint: &Endpoint, err: &McpError, options: &ClientOptions) -> Vec<Step> {
     match endpoint {
-        Endpoint::Http { url, .. } => match err {
+        Endpoint::Http { url, transport } => match err {
             McpError::BadUrl(detail) => vec![failed(
                 "url",
                 detail.clone(),
@@ -46,6 +46,16 @@ pub async fn diagnose(endpoint: &Endpoint, err: &McpError, options: &ClientOptio
             ],
             other => {
                 let mut steps = crate::probe::probe_http(url, options).await;
+                if *transport == HttpTransport::StreamableHttp
+                    && let Some(last) = steps.last_mut().filter(|s| !s.ok && s.step == "http_status")
+                    && crate::probe::serves_legacy_sse(url, options).await
+                {
+                    last.hint = Some(
+                        "this URL serves the legacy HTTP+SSE transport (2024-11-05), not Streamable HTTP: set the \
+                         transport to sse, or to auto to let Switchboard choose"
+                            .to_owned(),
+                    );
+                }
                 if steps.iter().all(|s| s.ok) {
                     steps.push(failed(
                         "protocol",
@@ -88,7 +98,7 @@ pub async fn diagnose(endpoint: &Endpoint, err: &McpError, options: &ClientOptio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::{HttpTransport, StdioCommand};
+    use crate::endpoint::StdioCommand;
 
     fn last(steps: &[Step]) -> (&'static str, bool) {
         steps.last().map(|s| (s.step, s.ok)).expect("a step")

@@ -23,6 +23,11 @@ pub enum McpError {
     Protocol(String),
     #[error("the connection to the server is closed")]
     Closed,
+    /// The server no longer knows the session the request carried (HTTP 404 or 400 to a
+    /// request with `Mcp-Session-Id`, typically after it restarted). It refused the
+    /// request without running it, so sending it again on a new session is safe.
+    #[error("the server no longer knows this session (it restarted or ended it); connect again to start a new one")]
+    SessionExpired,
     #[error(
         "the server's endpoint event points to another origin ({endpoint}); \
          Switchboard only posts messages to {origin}, the origin of the SSE URL"

@@ -25,12 +25,13 @@ mod probe;
 mod recording;
 mod session;
 mod stderr_tail;
+mod streamable;
 
 pub use diagnosis::{Step, diagnose};
 pub use doctor::{DoctorReport, ServerIdentity, examine};
 pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::McpError;
 pub use options::ClientOptions;
-pub use pool::SessionPool;
-pub use recording::{Progress, ProgressWatcher};
-pub use session::{CallOutcome, Session};
+pub use pool::{PoolLimits, SessionPool};
+pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};
+pub use session::{CallOutcome, RESULT_REFERENCE, Session};

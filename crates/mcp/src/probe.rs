@@ -152,6 +152,22 @@ pub(crate) async fn probe_http(url: &Url, options: &ClientOptions) -> Vec<Step> 
     steps
 }
 
+/// Whether `url` answers a GET with an event stream: the legacy HTTP+SSE transport
+/// (the stream is closed as soon as its headers arrive).
+pub(crate) async fn serves_legacy_sse(url: &Url, options: &ClientOptions) -> bool {
+    let Ok(client) = http_client::build(options) else { return false };
+    let sent = client
+        .get(url.clone())
+        .header("accept", "text/event-stream")
+        .timeout(options.connect_timeout.max(Duration::from_secs(1)))
+        .send()
+        .await;
+    sent.is_ok_and(|r| {
+        let content_type = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+        r.status().is_success() && content_type.starts_with("text/event-stream")
+    })
+}
+
 /// The step that failed when a request got no HTTP answer, with a hint for its cause.
 fn unanswered(url: &Url, e: &reqwest::Error, options: &ClientOptions) -> Step {
     let text = crate::error::with_causes(e);

@@ -1,22 +1,34 @@
-//! The JSON-RPC messages of each tool call, as they cross the transport.
+//! The JSON-RPC messages of each tool call, in order, as they cross the transport.
 //!
 //! [`Recording`] wraps any client transport. Each `tools/call` request it sends
-//! opens an entry under the request's id; the messages about that id that follow
-//! (`notifications/cancelled`, the response or the error) join it, until
-//! [`Journal::take`] hands them over and forgets the call. Messages about ids
-//! with no entry — a late answer after a timeout, say — are dropped, so the
-//! journal stays as small as the calls in flight. `notifications/progress` about a
-//! call's `progressToken` join its entry too, and go to its watcher as they arrive.
+//! opens an entry under the request's id; the messages of that call that follow
+//! join it, each with its direction, until [`Journal::take`] hands them over and
+//! forgets the call:
+//!
+//! - the response or the error to the request, and our `notifications/cancelled`;
+//! - `notifications/progress` about the call's `progressToken` (also handed to its
+//!   watcher as they arrive);
+//! - requests the server sends while the call runs (sampling, roots, elicitation,
+//!   ping) and our answers to them: with the call whose response stream carried
+//!   them when the transport says so, otherwise with every call in flight;
+//! - other notifications the server sends while the call runs (log messages, list
+//!   changes), with every call in flight: JSON-RPC does not say which call a
+//!   notification is about.
+//!
+//! Messages about ids with no entry — a late answer after a timeout, say — are
+//! dropped, so the journal stays as small as the calls in flight. A message larger
+//! than the journal's cap is kept as a small stand-in that says so.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rmcp::RoleClient;
-use rmcp::model::{ClientNotification, ClientRequest, JsonRpcMessage, RequestId, ServerNotification};
-use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::model::{ClientNotification, ClientRequest, GetExtensions, JsonRpcMessage, RequestId, ServerNotification};
+use rmcp::service::{InboundStreamOrigin, RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Value, json};
 
 /// How far a running call has got, from its server's `notifications/progress`.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,9 +41,28 @@ pub struct Progress {
 /// Told about each progress notification of one call.
 pub type ProgressWatcher = Arc<dyn Fn(Progress) + Send + Sync>;
 
+/// Which way a message went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From Switchboard to the server: the request, a cancellation, our answers.
+    ClientToServer,
+    /// From the server: the response, notifications, its own requests.
+    ServerToClient,
+}
+
+/// One JSON-RPC message of a call, as it crossed the transport (or, when larger
+/// than the cap, a stand-in with its `jsonrpc`, `id` and `method` that says how
+/// large it was).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Exchanged {
+    pub direction: Direction,
+    pub message: Value,
+}
+
 #[derive(Default)]
 struct Call {
-    messages: Vec<Value>,
+    messages: Vec<Exchanged>,
     progress_token: Option<String>,
     watcher: Option<ProgressWatcher>,
 }
@@ -43,12 +74,16 @@ struct Calls {
     by_token: HashMap<String, RequestId>,
     /// Watchers of calls whose request has not crossed the transport yet.
     early: HashMap<RequestId, ProgressWatcher>,
+    /// The server's own requests (its ids, not ours) and the calls they were filed with.
+    server_requests: HashMap<RequestId, Vec<RequestId>>,
 }
 
 /// The messages of the calls being watched, by request id.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Journal {
     calls: Arc<Mutex<Calls>>,
+    /// Largest message kept whole, in bytes of JSON.
+    max_bytes: usize,
 }
 
 impl std::fmt::Debug for Journal {
@@ -58,6 +93,11 @@ impl std::fmt::Debug for Journal {
 }
 
 impl Journal {
+    /// A journal that keeps messages of at most `max_bytes` whole.
+    pub(crate) fn new(max_bytes: usize) -> Self {
+        Self { calls: Arc::default(), max_bytes }
+    }
+
     /// Open the entry of a call with its request.
     fn note_request(&self, id: &RequestId, message: Value) {
         let token = message["params"]["_meta"]["progressToken"].clone();
@@ -67,16 +107,51 @@ impl Journal {
             calls.by_token.insert(token.clone(), id.clone());
         }
         let watcher = calls.early.remove(id);
-        calls.by_id.insert(id.clone(), Call { messages: vec![message], progress_token: token, watcher });
+        let first = Exchanged { direction: Direction::ClientToServer, message };
+        calls.by_id.insert(id.clone(), Call { messages: vec![first], progress_token: token, watcher });
     }
 
     /// Add a message to a call being watched; ignore it otherwise.
-    fn note(&self, id: &RequestId, message: impl FnOnce() -> Option<Value>) {
+    fn note(&self, id: &RequestId, direction: Direction, message: impl FnOnce() -> Option<Value>) {
         let mut calls = self.lock();
         if let Some(call) = calls.by_id.get_mut(id)
             && let Some(message) = message()
         {
-            call.messages.push(message);
+            call.messages.push(Exchanged { direction, message });
+        }
+    }
+
+    /// A message about no call in particular: filed with `call` when the transport
+    /// knows it, else with every call in flight. A server request is remembered
+    /// with the calls it was filed with, so that our answer joins them too.
+    fn note_unassociated(&self, call: Option<&RequestId>, server_request: Option<&RequestId>, message: Value) {
+        let mut calls = self.lock();
+        let ids: Vec<RequestId> = match call {
+            Some(id) if calls.by_id.contains_key(id) => vec![id.clone()],
+            _ => calls.by_id.keys().cloned().collect(),
+        };
+        if ids.is_empty() {
+            return;
+        }
+        for id in &ids {
+            if let Some(entry) = calls.by_id.get_mut(id) {
+                entry.messages.push(Exchanged { direction: Direction::ServerToClient, message: message.clone() });
+            }
+        }
+        if let Some(request) = server_request {
+            calls.server_requests.insert(request.clone(), ids);
+        }
+    }
+
+    /// Our answer to a server request: with the calls the request was filed with.
+    fn note_answer(&self, server_request: &RequestId, message: impl FnOnce() -> Option<Value>) {
+        let mut calls = self.lock();
+        let Some(ids) = calls.server_requests.remove(server_request) else { return };
+        let Some(message) = message() else { return };
+        for id in ids {
+            if let Some(entry) = calls.by_id.get_mut(&id) {
+                entry.messages.push(Exchanged { direction: Direction::ClientToServer, message: message.clone() });
+            }
         }
     }
 
@@ -87,7 +162,7 @@ impl Journal {
             let mut calls = self.lock();
             let Some(id) = calls.by_token.get(&token).cloned() else { return };
             let Some(call) = calls.by_id.get_mut(&id) else { return };
-            call.messages.push(message.clone());
+            call.messages.push(Exchanged { direction: Direction::ServerToClient, message: message.clone() });
             call.watcher.clone()
         };
         if let Some(watcher) = watcher
@@ -107,7 +182,12 @@ impl Journal {
                 return;
             };
             call.watcher = Some(watcher.clone());
-            call.messages.iter().filter(|m| m["method"] == "notifications/progress").filter_map(progress_of).collect()
+            call.messages
+                .iter()
+                .map(|m| &m.message)
+                .filter(|m| m["method"] == "notifications/progress")
+                .filter_map(progress_of)
+                .collect()
         };
         for progress in earlier {
             watcher(progress);
@@ -115,20 +195,74 @@ impl Journal {
     }
 
     /// The messages of one call, in the order they crossed; the call is forgotten.
-    pub(crate) fn take(&self, id: &RequestId) -> Vec<Value> {
+    pub(crate) fn take(&self, id: &RequestId) -> Vec<Exchanged> {
         let mut calls = self.lock();
         calls.early.remove(id);
         let call = calls.by_id.remove(id).unwrap_or_default();
         if let Some(token) = &call.progress_token {
             calls.by_token.remove(token);
         }
+        calls.server_requests.retain(|_, ids| {
+            ids.retain(|i| i != id);
+            !ids.is_empty()
+        });
         call.messages
+    }
+
+    /// Whether any call is being watched (nothing to record otherwise).
+    fn watching(&self) -> bool {
+        !self.lock().by_id.is_empty()
+    }
+
+    /// `message` as JSON, or a stand-in when it is larger than the cap.
+    fn bounded(&self, message: &impl Serialize) -> Option<Value> {
+        bounded(message, self.max_bytes)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Calls> {
         // A panic while holding the lock leaves only a journal of messages behind: keep going.
         self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The size of `value` as JSON text, without building the text.
+pub(crate) fn json_len(value: &impl Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter fails only if serialising fails, and then nothing is kept anyway.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// `message` as JSON when it is at most `max` bytes; otherwise its `jsonrpc`, `id`
+/// and `method` with a note of how large it was.
+fn bounded(message: &impl Serialize, max: usize) -> Option<Value> {
+    let bytes = json_len(message);
+    if bytes <= max {
+        return serde_json::to_value(message).ok();
+    }
+    // The envelope alone: serialising the whole message again is what the cap avoids.
+    let whole = serde_json::to_value(message).ok()?;
+    let mut cut = serde_json::Map::new();
+    for field in ["jsonrpc", "id", "method"] {
+        if let Some(value) = whole.get(field) {
+            cut.insert(field.to_owned(), value.clone());
+        }
+    }
+    cut.insert(
+        "switchboard/cut".to_owned(),
+        json!({"bytes": bytes, "max": max, "note": format!("the message was {bytes} bytes, more than the {max} kept")}),
+    );
+    Some(Value::Object(cut))
 }
 
 fn progress_of(message: &Value) -> Option<Progress> {
@@ -163,43 +297,111 @@ impl<T: Transport<RoleClient>> Transport<RoleClient> for Recording<T> {
         &mut self,
         item: TxJsonRpcMessage<RoleClient>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let journal = &self.journal;
         match &item {
             JsonRpcMessage::Request(request) if matches!(request.request, ClientRequest::CallToolRequest(_)) => {
-                if let Ok(message) = serde_json::to_value(&item) {
-                    self.journal.note_request(&request.id, message);
+                if let Some(message) = journal.bounded(&item) {
+                    journal.note_request(&request.id, message);
                 }
             }
             JsonRpcMessage::Notification(n) => {
                 if let ClientNotification::CancelledNotification(cancelled) = &n.notification
                     && let Some(id) = &cancelled.params.request_id
                 {
-                    self.journal.note(id, || serde_json::to_value(&item).ok());
+                    journal.note(id, Direction::ClientToServer, || journal.bounded(&item));
                 }
             }
-            _ => {}
+            JsonRpcMessage::Response(response) => journal.note_answer(&response.id, || journal.bounded(&item)),
+            JsonRpcMessage::Error(error) => {
+                if let Some(id) = &error.id {
+                    journal.note_answer(id, || journal.bounded(&item));
+                }
+            }
+            JsonRpcMessage::Request(_) => {}
         }
         self.inner.send(item)
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleClient>> {
         let message = self.inner.receive().await?;
-        let id = match &message {
-            JsonRpcMessage::Response(response) => Some(&response.id),
-            JsonRpcMessage::Error(error) => error.id.as_ref(),
-            _ => None,
-        };
-        if let Some(id) = id {
-            self.journal.note(id, || serde_json::to_value(&message).ok());
-        } else if let JsonRpcMessage::Notification(n) = &message
-            && matches!(n.notification, ServerNotification::ProgressNotification(_))
-            && let Ok(value) = serde_json::to_value(&message)
-        {
-            self.journal.note_progress(value);
+        let journal = &self.journal;
+        match &message {
+            JsonRpcMessage::Response(response) => {
+                journal.note(&response.id, Direction::ServerToClient, || journal.bounded(&message));
+            }
+            JsonRpcMessage::Error(error) => {
+                if let Some(id) = &error.id {
+                    journal.note(id, Direction::ServerToClient, || journal.bounded(&message));
+                }
+            }
+            JsonRpcMessage::Notification(n) => {
+                if matches!(n.notification, ServerNotification::ProgressNotification(_)) {
+                    if let Some(value) = journal.bounded(&message) {
+                        journal.note_progress(value);
+                    }
+                } else if journal.watching()
+                    && let Some(value) = journal.bounded(&message)
+                {
+                    journal.note_unassociated(None, None, value);
+                }
+            }
+            JsonRpcMessage::Request(request) => {
+                if journal.watching()
+                    && let Some(value) = journal.bounded(&message)
+                {
+                    let call = match request.request.extensions().get::<InboundStreamOrigin>() {
+                        Some(InboundStreamOrigin::OutboundRequest(id)) => Some(id),
+                        _ => None,
+                    };
+                    journal.note_unassociated(call, Some(&request.id), value);
+                }
+            }
         }
         Some(message)
     }
 
     fn close(&mut self) -> impl Future<Output = Result<(), Self::Error>> + Send {
         self.inner.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_over_the_cap_keep_their_envelope_and_say_how_large_they_were() {
+        let small = json!({"jsonrpc": "2.0", "id": 3, "result": {"content": []}});
+        let large =
+            json!({"jsonrpc": "2.0", "id": 3, "result": {"content": [{"type": "text", "text": "x".repeat(500)}]}});
+        let request = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "t", "arguments": {"a": "y".repeat(500)}}});
+        for (message, max, expect) in [
+            (&small, 100, small.clone()),
+            (&large, 10_000, large.clone()),
+            (
+                &large,
+                100,
+                json!({"jsonrpc": "2.0", "id": 3, "switchboard/cut": {"bytes": large.to_string().len(), "max": 100}}),
+            ),
+            (
+                &request,
+                100,
+                json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "switchboard/cut": {"bytes": request.to_string().len(), "max": 100}}),
+            ),
+        ] {
+            let mut kept = bounded(message, max).expect("json");
+            if let Some(cut) = kept.get_mut("switchboard/cut").and_then(Value::as_object_mut) {
+                let note = cut.remove("note").expect("a note");
+                assert!(note.as_str().expect("text").contains("more than the 100 kept"), "{note}");
+            }
+            assert_eq!(kept, expect, "max {max}");
+        }
+    }
+
+    #[test]
+    fn json_len_counts_the_text_serde_would_write() {
+        for value in [json!(null), json!({"a": [1, 2, "é"]}), json!("x".repeat(70_000))] {
+            assert_eq!(json_len(&value), value.to_string().len());
+        }
     }
 }

@@ -4,17 +4,20 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
-use rmcp::RoleClient;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
-    ClientRequest, Implementation, PaginatedRequestParams, ProtocolVersion, RequestId, ServerResult,
+    ClientRequest, ElicitRequestParams, ElicitResult, ErrorCode, ErrorData, Implementation, PaginatedRequestParams,
+    ProtocolVersion, RequestId, ServerResult,
 };
+#[expect(deprecated, reason = "sampling and roots are deprecated (SEP-2577) but servers still ask for them")]
+use rmcp::model::{CreateMessageRequestParams, CreateMessageResult, ListRootsResult};
 use rmcp::service::{
-    ClientInitializeError, ClientLifecycleMode, ClientServiceExt, Peer, PeerRequestOptions, RunningService,
-    ServiceError,
+    ClientInitializeError, ClientLifecycleMode, ClientServiceExt, Peer, PeerRequestOptions, RequestContext,
+    RunningService, ServiceError,
 };
 use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
 use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientHandler, RoleClient};
 use serde_json::{Map, Value};
 use switchboard_core::catalog::Tool;
 use url::Url;
@@ -24,8 +27,27 @@ use crate::error::{McpError, with_causes};
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
-use crate::recording::{Journal, ProgressWatcher, Recording};
+use crate::recording::{Direction, Exchanged, Journal, ProgressWatcher, Recording, json_len};
 use crate::stderr_tail::StderrTail;
+use crate::streamable::SessionAwareClient;
+
+/// What the call's response carries in the exchange instead of repeating the
+/// result, which [`CallOutcome::result`] holds.
+pub const RESULT_REFERENCE: &str = "switchboard/see";
+
+/// Replace the `result` of the call's response in `exchange` by a reference to
+/// [`CallOutcome::result`], so a result is kept (and sent, and stored) once.
+fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
+    for item in exchange.iter_mut() {
+        let message = &mut item.message;
+        if item.direction == Direction::ServerToClient
+            && message.get("id") == Some(request_id)
+            && let Some(result) = message.get_mut("result")
+        {
+            *result = serde_json::json!({ RESULT_REFERENCE: "result" });
+        }
+    }
+}
 
 /// The result of one tool call.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,15 +59,18 @@ pub struct CallOutcome {
     /// Size of the result as received, in bytes of JSON.
     pub bytes: usize,
     pub latency: Duration,
-    /// The JSON-RPC messages of the call as they crossed the transport: the
-    /// `tools/call` request, then its response or error.
-    pub exchange: Vec<Value>,
+    /// Every JSON-RPC message of the call, in the order it crossed the transport,
+    /// with its direction: the `tools/call` request, progress and log
+    /// notifications, the server's own requests and our answers, a cancellation,
+    /// the response or the error. A message larger than `max_result_bytes` is a
+    /// stand-in that says how large it was.
+    pub exchange: Vec<Exchanged>,
 }
 
 /// A connected, handshaken MCP client session.
 #[derive(Debug)]
 pub struct Session {
-    service: RunningService<RoleClient, ClientConfig>,
+    service: RunningService<RoleClient, Client>,
     protocol_version: String,
     server_info: Value,
     transport: &'static str,
@@ -60,7 +85,7 @@ impl Session {
     pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<Session, McpError> {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
-        let journal = Journal::default();
+        let journal = Journal::new(options.max_result_bytes);
         let (service, transport) =
             tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, journal.clone()))
                 .await
@@ -95,7 +120,7 @@ impl Session {
             let page = tokio::time::timeout(self.options.call_timeout, self.service.list_tools(Some(params)))
                 .await
                 .map_err(|_| McpError::Timeout(self.options.call_timeout))?
-                .map_err(|e| McpError::Protocol(e.to_string()))?;
+                .map_err(|e| failed(e, self))?;
             for tool in page.tools {
                 if tools.len() >= self.options.max_tools {
                     return Err(McpError::TooManyTools(self.options.max_tools));
@@ -134,9 +159,10 @@ impl Session {
         if let Some(watcher) = watcher {
             self.journal.watch(&handle.id, watcher);
         }
+        let request_id = serde_json::to_value(&handle.id).unwrap_or_default();
         let mut pending = Pending { peer: peer.clone(), id: Some(handle.id.clone()), journal: self.journal.clone() };
         let answer = handle.await_response().await;
-        let exchange = pending.finish();
+        let mut exchange = pending.finish();
         let result = match answer.map_err(|e| failed(e, self))? {
             ServerResult::CallToolResult(result) => result,
             ServerResult::InputRequiredResult(_) => {
@@ -152,8 +178,9 @@ impl Session {
         };
         let latency = started.elapsed();
         let result = serde_json::to_value(&result).map_err(|e| McpError::Protocol(e.to_string()))?;
-        let bytes = result.to_string().len();
+        let bytes = json_len(&result);
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
+        point_to_result(&mut exchange, &request_id);
         Ok(CallOutcome { result, truncated, bytes, latency, exchange })
     }
 
@@ -168,11 +195,20 @@ impl Session {
     }
 }
 
-type Service = RunningService<RoleClient, ClientConfig>;
+type Service = RunningService<RoleClient, Client>;
 
 fn failed(error: ServiceError, session: &Session) -> McpError {
     match error {
         ServiceError::Timeout { .. } => McpError::Timeout(session.options.call_timeout),
+        ServiceError::TransportSend(e)
+            if matches!(
+                e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>(),
+                Some(StreamableHttpError::SessionExpired)
+            ) =>
+        {
+            McpError::SessionExpired
+        }
+        ServiceError::TransportClosed => McpError::Closed,
         other => McpError::Protocol(other.to_string()),
     }
 }
@@ -187,7 +223,7 @@ struct Pending {
 
 impl Pending {
     /// The call is over: its messages.
-    fn finish(&mut self) -> Vec<Value> {
+    fn finish(&mut self) -> Vec<Exchanged> {
         self.id.take().map(|id| self.journal.take(&id)).unwrap_or_default()
     }
 }
@@ -202,6 +238,57 @@ impl Drop for Pending {
         runtime.spawn(async move {
             let _ = peer.notify_cancelled(CancelledNotificationParam::new(Some(id), reason)).await;
         });
+    }
+}
+
+/// Switchboard as an MCP client. It offers the server no sampling, roots or
+/// elicitation, so it answers those requests with "method not found" (rmcp's
+/// defaults would answer roots with an empty list and decline elicitation, which
+/// reads as a person's choice); the answer is in the call's exchange.
+#[derive(Clone, Debug)]
+pub(crate) struct Client {
+    info: ClientConfig,
+}
+
+impl Client {
+    pub(crate) fn new(info: ClientConfig) -> Self {
+        Self { info }
+    }
+}
+
+fn unsupported(method: &str) -> ErrorData {
+    ErrorData::new(
+        ErrorCode::METHOD_NOT_FOUND,
+        format!("Switchboard does not support {method}; the server must do without it"),
+        None,
+    )
+}
+
+// Sampling and roots are deprecated (SEP-2577), but servers still send them: they get an answer.
+#[expect(deprecated)]
+impl ClientHandler for Client {
+    async fn create_message(
+        &self,
+        _params: CreateMessageRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<CreateMessageResult, ErrorData> {
+        Err(unsupported("sampling/createMessage"))
+    }
+
+    async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, ErrorData> {
+        Err(unsupported("roots/list"))
+    }
+
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        Err(unsupported("elicitation/create"))
+    }
+
+    fn get_info(&self) -> ClientConfig {
+        self.info.clone()
     }
 }
 
@@ -228,7 +315,7 @@ async fn handshake(
         Endpoint::Stdio(command) => {
             let (child, stderr) = spawn(command)?;
             let transport = Recording::new(child, journal);
-            match client_info().serve_with_lifecycle(transport, discover_or_initialize()).await {
+            match Client::new(client_info()).serve_with_lifecycle(transport, discover_or_initialize()).await {
                 Ok(service) => Ok((service, "stdio")),
                 Err(e) => Err(McpError::Stopped {
                     reason: with_causes(&e),
@@ -251,10 +338,12 @@ async fn serve_http(
     if transport == HttpTransport::Sse {
         return Ok((serve_sse(client, url, options, deadline, journal).await?, "sse"));
     }
-    let config = StreamableHttpClientTransportConfig::with_uri(url.as_str());
-    let streamable =
-        Recording::new(StreamableHttpClientTransport::with_client(client.clone(), config), journal.clone());
-    match client_info().serve_with_lifecycle(streamable, discover_or_initialize()).await {
+    // A session the server forgot is replaced by the pool, which knows whether the
+    // request may be sent again; rmcp would re-initialise and resend on its own.
+    let config = StreamableHttpClientTransportConfig::with_uri(url.as_str()).reinit_on_expired_session(false);
+    let http = SessionAwareClient(client.clone());
+    let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), journal.clone());
+    match Client::new(client_info()).serve_with_lifecycle(streamable, discover_or_initialize()).await {
         Ok(service) => Ok((service, "streamable_http")),
         Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
             let refused = with_causes(initialize_failure(&e));
@@ -282,7 +371,8 @@ async fn serve_sse(
 ) -> Result<Service, McpError> {
     let transport = Recording::new(LegacySseTransport::connect(client, url, options, deadline).await?, journal);
     let info = client_info().with_protocol_version(ProtocolVersion::V_2024_11_05);
-    info.serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
+    Client::new(info)
+        .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
         .await
         .map_err(|e| McpError::Connect(with_causes(&e)))
 }
@@ -359,7 +449,7 @@ mod tests {
 
     #[test]
     fn only_a_refused_initialize_post_means_an_older_server() {
-        type Streamable = StreamableHttpClientTransport<reqwest13::Client>;
+        type Streamable = StreamableHttpClientTransport<SessionAwareClient>;
         let answered = |text: &str| {
             let error = StreamableHttpError::UnexpectedServerResponse(text.to_owned().into());
             ClientInitializeError::transport::<Streamable>(error, "send initialize request")

@@ -70,7 +70,8 @@ impl ToolHost for ServiceToolHost {
                 } else {
                     enabled
                 };
-                for tool in enabled {
+                // Tools that run only as tasks wait until tasks are supported.
+                for tool in enabled.into_iter().filter(|t| !t.requires_task()) {
                     let classification = tool.effective_classification(None);
                     if approval::offered(conversation.mode, classification) {
                         picked.push((found.connector.id, found.connector.name.clone(), tool.clone(), classification));
@@ -136,7 +137,7 @@ impl ToolHost for ServiceToolHost {
                 Ok(outcome) => Ok(CallResult {
                     is_error: outcome.result["isError"] == true,
                     result: outcome.result,
-                    exchange: Value::Array(outcome.exchange),
+                    exchange: serde_json::to_value(&outcome.exchange).unwrap_or_default(),
                     latency: outcome.latency,
                 }),
                 Err(ServiceError::ConnectionFailed { message, .. }) => {

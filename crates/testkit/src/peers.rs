@@ -83,6 +83,14 @@ pub struct PeerProcess {
     pub url: String,
 }
 
+impl PeerProcess {
+    /// The port the peer listens on (to start another one there).
+    pub fn port(&self) -> u16 {
+        let authority = self.url.split("://").nth(1).and_then(|rest| rest.split('/').next());
+        authority.and_then(|a| a.rsplit(':').next()).and_then(|p| p.parse().ok()).expect("the peer's URL has a port")
+    }
+}
+
 impl Drop for PeerProcess {
     fn drop(&mut self) {
         // `--` matters: without it, procps `kill` misreads `-PID` as an option and
@@ -110,7 +118,11 @@ fn spawn(argv: &[String], env: &[(&str, String)]) -> Child {
 impl PeerProcess {
     /// server-everything in `streamableHttp` (`/mcp`) or `sse` (`/sse`) mode.
     pub fn everything(mode: &str) -> PeerProcess {
-        let port = free_port();
+        Self::everything_on(mode, free_port())
+    }
+
+    /// The same on a given port: a server restarted where it was.
+    pub fn everything_on(mode: &str, port: u16) -> PeerProcess {
         let child = spawn(&everything_argv(mode), &[("PORT", port.to_string())]);
         let path = if mode == "sse" { "/sse" } else { "/mcp" };
         let peer = PeerProcess { child, url: format!("http://127.0.0.1:{port}{path}") };

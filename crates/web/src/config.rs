@@ -16,6 +16,8 @@ pub struct WebConfig {
     /// Timeouts and size limits for upstream MCP servers (the address policy comes
     /// from the workspace settings at each connection).
     pub upstream: switchboard_mcp::ClientOptions,
+    /// Most upstream sessions kept at once (every person's and connector's together).
+    pub upstream_max_sessions: usize,
     /// Whether connectors may run local commands (stdio). Off unless the operator
     /// turns it on at start.
     pub allow_local_commands: bool,
@@ -39,6 +41,7 @@ impl WebConfig {
             max_body_bytes: 1024 * 1024,
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             upstream: switchboard_mcp::ClientOptions::default(),
+            upstream_max_sessions: switchboard_mcp::PoolLimits::default().max_sessions,
             allow_local_commands: false,
             providers: switchboard_agent::Providers::default(),
             agent: switchboard_agent::AgentConfig::default(),

@@ -33,6 +33,7 @@ impl AppState {
                 upstream: UpstreamConfig {
                     options: config.upstream.clone(),
                     allow_local_commands: config.allow_local_commands,
+                    max_sessions: config.upstream_max_sessions,
                     ..UpstreamConfig::default()
                 },
                 providers: config.providers.clone(),

@@ -213,7 +213,11 @@ pub(crate) struct CallToolView {
     pub(crate) truncated: bool,
     pub(crate) bytes: usize,
     pub(crate) latency_ms: f64,
-    /// The `tools/call` request and its response as JSON-RPC messages.
-    #[schema(value_type = Object)]
+    /// Every JSON-RPC message of the call in the order it crossed, each as
+    /// `{direction: client_to_server | server_to_client, message}`: the `tools/call`
+    /// request, progress and log notifications, the server's requests and our
+    /// answers, a cancellation, the response. A message over the result cap is a
+    /// stand-in with its `jsonrpc`, `id`, `method` and `switchboard/cut: {bytes, max}`.
+    #[schema(value_type = Vec<Object>)]
     pub(crate) exchange: Value,
 }

@@ -27,6 +27,7 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.max_body_bytes = serve.max_body_bytes;
     config.session_ttl = serve.session_ttl;
     config.upstream = serve.upstream.clone();
+    config.upstream_max_sessions = serve.upstream_max_sessions;
     config.allow_local_commands = serve.allow_local_commands;
     config.providers = serve.providers.clone();
     if config.providers.is_empty() {

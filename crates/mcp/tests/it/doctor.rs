@@ -39,7 +39,7 @@ fn ids(report: &DoctorReport) -> Vec<&'static str> {
     report.checks.iter().map(|c| c.id).collect()
 }
 
-const CATALOG: [&str; 6] = ["tool_count", "names", "schema", "annotations", "descriptions", "parameters"];
+const CATALOG: [&str; 7] = ["tool_count", "names", "schema", "annotations", "descriptions", "parameters", "tasks"];
 
 /// The one failing check of a server that could not be reached.
 #[track_caller]

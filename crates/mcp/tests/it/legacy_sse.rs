@@ -79,9 +79,17 @@ async fn no_fallback_when_streamable_http_is_asked_for_or_nothing_serves_sse() {
     write_tools(&file, &sample_tools());
     let peer = PeerProcess::python_tools(&file, "sse");
 
-    // Streamable HTTP asked for: the server's 405 is the answer.
+    // Streamable HTTP asked for: the server's 405 is the answer, and the diagnosis says what to choose.
     let err = Session::connect(&streamable(&peer.url), &options()).await.expect_err("no Streamable HTTP here");
     assert!(matches!(err, McpError::Connect(_)), "{err:?}");
+    let steps = switchboard_mcp::diagnose(&streamable(&peer.url), &err, &options()).await;
+    let last = steps.last().expect("a step");
+    assert_eq!((last.step, last.ok), ("http_status", false), "{steps:?}");
+    let hint = last.hint.as_deref().expect("a hint");
+    assert!(hint.contains("legacy HTTP+SSE") && hint.contains("set the transport to sse, or to auto"), "{hint}");
+    // Asked for auto, the same URL needs no such hint: it falls back by itself.
+    let auto = switchboard_mcp::diagnose(&http(&peer.url), &err, &options()).await;
+    assert!(!auto.last().and_then(|s| s.hint.as_deref()).unwrap_or("").contains("legacy HTTP+SSE"), "{auto:?}");
 
     // Neither transport at this path: the error tells both stories.
     let nothing = peer.url.replace("/sse", "/nothing");

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use switchboard_mcp::McpError;
+use switchboard_mcp::{Direction, McpError};
 use switchboard_testkit::peers::PeerProcess;
 
 use super::*;
@@ -25,13 +25,18 @@ async fn large_results_are_capped_and_slow_calls_time_out() {
     assert!(outcome.result["content"][0]["text"].as_str().expect("text").contains("[result truncated"));
 
     assert_eq!(outcome.exchange.len(), 2, "request and response: {:?}", outcome.exchange);
-    assert_eq!(outcome.exchange[0]["method"], "tools/call");
-    assert_eq!(outcome.exchange[0]["params"]["name"], "big");
-    assert_eq!(outcome.exchange[1]["id"], outcome.exchange[0]["id"]);
-    assert!(
-        outcome.exchange[1]["result"]["content"][0]["text"].as_str().expect("text").len() >= 100_000,
-        "as received"
-    );
+    let (request, response) = (&outcome.exchange[0], &outcome.exchange[1]);
+    assert_eq!(request.direction, Direction::ClientToServer);
+    assert_eq!(request.message["method"], "tools/call");
+    assert_eq!(request.message["params"]["name"], "big");
+    // The answer is over the cap too: the exchange keeps its envelope and its size, not its body.
+    assert_eq!(response.direction, Direction::ServerToClient);
+    assert_eq!(response.message["id"], request.message["id"]);
+    assert_eq!(response.message["jsonrpc"], "2.0");
+    assert!(response.message.get("result").is_none(), "{}", response.message);
+    let cut = response.message["switchboard/cut"]["bytes"].as_u64().expect("the size it had");
+    assert!(cut as usize > outcome.bytes, "the whole message, result and envelope: {cut}");
+    assert!(response.message.to_string().len() < 1024, "a small stand-in");
 
     // A call that outlives the timeout is cancelled upstream, not left running.
     let record = dir.path().join("cancelled");

@@ -4,6 +4,7 @@ mod doctor;
 mod legacy_sse;
 mod limits;
 mod policy;
+mod pool;
 mod stdio;
 mod streamable_http;
 

@@ -1,7 +1,10 @@
 //! Streamable HTTP: the stateless 2026-07-28 protocol and the initialize-based ones.
 
+use std::sync::{Arc, Mutex};
+
 use serde_json::json;
 use switchboard_core::catalog::Classification;
+use switchboard_mcp::{Direction, Progress, ProgressWatcher};
 use switchboard_testkit::peers::PeerProcess;
 
 use super::*;
@@ -69,4 +72,44 @@ async fn python_server_speaks_2026_07_28_and_its_catalog_follows_the_file() {
     assert_eq!(diff.removed.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["erase"]);
     assert_eq!(diff.changed[0].tool, "lookup");
     assert_eq!(diff.changed[0].fields[0].field, "description");
+}
+
+#[tokio::test]
+async fn the_exchange_lists_every_message_of_a_call_in_order() {
+    let peer = PeerProcess::everything("streamableHttp");
+    let session = connect(&http(&peer.url)).await;
+    let seen = Arc::new(Mutex::new(vec![]));
+    let watcher: ProgressWatcher = {
+        let seen = seen.clone();
+        Arc::new(move |p: Progress| seen.lock().expect("lock").push(p.progress))
+    };
+    let args = json!({"duration": 1, "steps": 3}).as_object().cloned().expect("object");
+    let outcome = session.call_tool_watched("trigger-long-running-operation", args, Some(watcher)).await.expect("call");
+    let kinds: Vec<(Direction, String)> = outcome
+        .exchange
+        .iter()
+        .map(|m| {
+            let kind = m.message["method"].as_str().map_or_else(|| "response".to_owned(), str::to_owned);
+            (m.direction, kind)
+        })
+        .collect();
+    let progress = (Direction::ServerToClient, "notifications/progress".to_owned());
+    assert_eq!(
+        kinds,
+        [
+            (Direction::ClientToServer, "tools/call".to_owned()),
+            progress.clone(),
+            progress.clone(),
+            progress,
+            (Direction::ServerToClient, "response".to_owned()),
+        ],
+        "{:?}",
+        outcome.exchange
+    );
+    let steps: Vec<_> = outcome.exchange[1..4].iter().map(|m| m.message["params"]["progress"].as_f64()).collect();
+    assert_eq!(steps, [Some(1.0), Some(2.0), Some(3.0)]);
+    assert_eq!(*seen.lock().expect("lock"), [1.0, 2.0, 3.0], "the watcher saw them as they came");
+    let serialised = serde_json::to_value(&outcome.exchange[0]).expect("json");
+    assert_eq!(serialised["direction"], "client_to_server");
+    session.close().await;
 }

@@ -13,7 +13,9 @@ use switchboard_core::catalog_diff::{CatalogDiff, diff};
 use switchboard_core::connector;
 use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{ConnectorId, UserId};
-use switchboard_mcp::{CallOutcome, ClientOptions, Endpoint, McpError, ProgressWatcher, Session, SessionPool};
+use switchboard_mcp::{
+    CallOutcome, ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, Session, SessionPool,
+};
 use switchboard_store::{AuditLog, Connector, ConnectorTool, NewConnector, Store, StoreError, User};
 
 pub use calls::HandCall;
@@ -46,7 +48,7 @@ impl Default for UpstreamConfig {
             options: ClientOptions::default(),
             allow_local_commands: false,
             idle: Duration::from_secs(300),
-            max_sessions: 1024,
+            max_sessions: switchboard_mcp::PoolLimits::default().max_sessions,
         }
     }
 }
@@ -79,7 +81,7 @@ impl Connectors {
         freshness: &Freshness,
         config: UpstreamConfig,
     ) -> Self {
-        let sessions = SessionPool::new(config.idle);
+        let sessions = SessionPool::new(PoolLimits { idle: config.idle, max_sessions: config.max_sessions });
         let connectors = Self(Arc::new(Inner {
             store,
             access,
@@ -285,8 +287,9 @@ impl Connectors {
     }
 
     /// Call a tool through `user`'s kept session with the connector, connecting
-    /// when there is none. A failure other than a timeout may be the session's
-    /// own: it is dropped, so the next call starts anew. Never retried.
+    /// (with a diagnosis on failure) when there is none. Sent once more, on a new
+    /// session, only when the server refused it for not knowing the session; a
+    /// failure other than a timeout drops the session, so the next call starts anew.
     pub(crate) async fn call_upstream(
         &self,
         user: UserId,
@@ -298,17 +301,15 @@ impl Connectors {
         let endpoint = endpoint_of(c)?;
         let options = self.client_options().await?;
         let key = (user, c.id);
-        let session = match self.0.sessions.session(&key, &endpoint, &options).await {
-            Ok(session) => session,
-            Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
-        };
-        let outcome = session.call_tool_watched(name, arguments, watcher).await;
-        if let Err(e) = &outcome
-            && !matches!(e, McpError::Timeout(_))
-        {
-            self.0.sessions.evict(&key).await;
+        // Connect first, so that a server that cannot be reached gets its diagnosis.
+        if let Err(e) = self.0.sessions.session(&key, &endpoint, &options).await {
+            return Err(connection_failed(&endpoint, &e, &options).await);
         }
-        outcome.map_err(ServiceError::Upstream)
+        self.0
+            .sessions
+            .call_tool(&key, &endpoint, &options, name, arguments, watcher)
+            .await
+            .map_err(ServiceError::Upstream)
     }
 
     /// Close the sessions nobody used for longer than the idle time.

@@ -343,7 +343,7 @@ export class Playground {
                 : el("div", { class: "other-item" }, el("p", { class: "muted small" }, `${visible(item?.type ?? "item")} item`), jsonBlock(item)),
             )),
       "structuredContent" in result ? [el("h4", {}, "Structured content"), jsonBlock(result.structuredContent)] : null,
-      jsonDetails("Raw JSON-RPC exchange", outcome.exchange, { class: "json-details exchange", id: "playground-exchange" }),
+      jsonDetails("Raw JSON-RPC exchange (every message, in order)", outcome.exchange, { class: "json-details exchange", id: "playground-exchange" }),
       jsonDetails("Arguments sent", args),
     );
     this.result.hidden = false;

@@ -1,5 +1,6 @@
 use axum::extract::{Path, State};
 use serde_json::Value;
+use switchboard_mcp::Exchanged;
 use switchboard_service::HandCall;
 
 use crate::auth::Actor;
@@ -39,19 +40,7 @@ pub(crate) async fn call_tool(
     }))
 }
 
-/// `{request, response}` from the messages of the call, in the order they crossed;
-/// a cancellation, if any, under `cancelled`.
-fn exchange_view(messages: &[Value]) -> Value {
-    let mut exchange = serde_json::Map::new();
-    for message in messages {
-        let key = if message.get("method").and_then(Value::as_str) == Some("tools/call") {
-            "request"
-        } else if message.get("method").is_some() {
-            "cancelled"
-        } else {
-            "response"
-        };
-        exchange.insert(key.to_owned(), message.clone());
-    }
-    Value::Object(exchange)
+/// Every message of the call, in the order it crossed, as `{direction, message}`.
+fn exchange_view(messages: &[Exchanged]) -> Value {
+    serde_json::to_value(messages).unwrap_or_default()
 }

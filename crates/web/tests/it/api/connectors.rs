@@ -112,7 +112,15 @@ mod drafts_from_a_streamable_http_server {
         let (status, ok) = send(call("lookup", json!({"id": "r-1"}))).await;
         assert_eq!(status, 200, "{ok}");
         assert_eq!(ok["result"]["structuredContent"], json!({"tool": "lookup", "arguments": {"id": "r-1"}}));
-        assert_eq!(ok["exchange"]["request"]["method"], "tools/call");
+        assert_eq!(ok["exchange"][0]["direction"], "client_to_server");
+        assert_eq!(ok["exchange"][0]["message"]["method"], "tools/call");
+        assert_eq!(ok["exchange"][1]["direction"], "server_to_client");
+        assert_eq!(ok["exchange"][1]["message"]["id"], ok["exchange"][0]["message"]["id"]);
+        assert_eq!(
+            ok["exchange"][1]["message"]["result"],
+            json!({"switchboard/see": "result"}),
+            "the result is sent once, under `result`"
+        );
         assert_eq!(ok["is_error"], false);
         let (_, big) = send(call("big", json!({"size": 10000}))).await;
         assert_eq!(big["truncated"], true, "{big}");
@@ -262,5 +270,5 @@ async fn local_commands_and_server_everything() {
     let (status, wrote) = send(call).await;
     assert_eq!(status, 200, "{name}: {wrote}");
     assert_eq!(wrote["is_error"], false, "{name}: {wrote}");
-    assert_eq!(wrote["exchange"]["request"]["params"]["name"], name);
+    assert_eq!(wrote["exchange"][0]["message"]["params"]["name"], name);
 }

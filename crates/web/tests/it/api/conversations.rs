@@ -384,7 +384,11 @@ async fn progress_and_status_text_show_while_a_call_runs() {
     assert_eq!(progress, [(1.0, 3.0), (2.0, 3.0), (3.0, 3.0)], "{:?}", turn.of("tool_result"));
     let result = turn.of("tool_result").into_iter().find(|e| e["call"]["name"] == long).expect("result");
     let exchange = result["call"]["exchange"].as_array().expect("exchange");
-    assert_eq!(exchange.iter().filter(|m| m["method"] == "notifications/progress").count(), 3, "{exchange:?}");
+    assert_eq!(
+        exchange.iter().filter(|m| m["message"]["method"] == "notifications/progress").count(),
+        3,
+        "{exchange:?}"
+    );
 
     // The tool's own status texts come with its proposal; a tool without them has none.
     let lookup = proposed.iter().find(|e| e["call"]["name"] == LOOKUP).expect("proposed");

@@ -82,7 +82,8 @@ mod reports_under_the_workspace_policy {
                 "schema",
                 "annotations",
                 "descriptions",
-                "parameters"
+                "parameters",
+                "tasks"
             ]
         );
         for c in report["checks"].as_array().expect("checks") {

@@ -54,7 +54,7 @@ async fn write_then_read(app: &TestApp, who: &Signed, id: &str) {
     assert_eq!(task["title"], "Ship the release");
     assert_eq!(task["column"], "doing");
     let task_id = task["id"].as_str().expect("task id").to_owned();
-    assert_eq!(made["exchange"]["request"]["params"]["name"], "create_task");
+    assert_eq!(made["exchange"][0]["message"]["params"]["name"], "create_task");
 
     let (status, got) = call(app, who, id, "get_task", json!({"id": task_id})).await;
     assert_eq!(status, 200, "{got}");

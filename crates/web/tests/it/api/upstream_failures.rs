@@ -108,8 +108,8 @@ async fn an_upstream_that_dies_and_comes_back() {
     for _ in 0..3 {
         let (status, called) = send(call(&id)).await;
         assert_eq!(status, 200, "{called}");
-        assert_eq!(called["exchange"]["request"]["params"]["name"], "lookup");
-        assert_eq!(called["exchange"]["response"]["id"], called["exchange"]["request"]["id"]);
+        assert_eq!(called["exchange"][0]["message"]["params"]["name"], "lookup");
+        assert_eq!(called["exchange"][1]["message"]["id"], called["exchange"][0]["message"]["id"]);
     }
     assert_eq!(app.state.services.connectors().open_sessions().await, 1, "one kept session");
     drop(peer);
