@@ -41,9 +41,9 @@ fn a_ready_server_exits_zero_and_needs_no_database() {
         ),
         "{stdout}"
     );
-    assert_eq!(lines.iter().filter(|l| l.starts_with("PASS  ")).count(), 10, "{stdout}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("PASS  ")).count(), 11, "{stdout}");
     assert!(!stdout.contains("hint:"), "nothing to do, no hints: {stdout}");
-    assert_eq!(lines.last().copied(), Some("ready: 10 passed, 0 warned, 0 failed"));
+    assert_eq!(lines.last().copied(), Some("ready: 11 passed, 0 warned, 0 failed"));
 
     let out = doctor(&data_dir, &["--json", &kanban.url]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));

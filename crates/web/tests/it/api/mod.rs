@@ -15,6 +15,7 @@ mod me;
 mod openapi;
 mod session;
 mod setup;
+mod stale_sessions;
 mod tokens;
 mod upstream_failures;
 mod users;

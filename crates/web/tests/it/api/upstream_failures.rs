@@ -84,7 +84,7 @@ async fn an_upstream_that_dies_and_comes_back() {
         "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}]);
     std::fs::write(&file, tools.to_string()).expect("write tools");
     let app = TestApp::start_with(DbKind::Sqlite, |mut c| {
-        c.upstream.connect_timeout = Duration::from_secs(3);
+        c.upstream.connect_timeout = Duration::from_secs(10);
         c.allow_local_commands = true;
         c
     })
