@@ -42,12 +42,11 @@ use serde_json::{Value, json};
 use switchboard_mcp::Session;
 use switchboard_testkit::{Reply, ScriptedModel, ToolCall};
 
+use crate::instance::{api_client, create_connector, owner_token};
+use crate::kanban::{TASKS, direct_session, fill_board, locate_kanban, start_kanban};
 use crate::process;
 use crate::startup::start_until_ready;
 use crate::stats::{Table, percentile};
-use crate::tool_call::{
-    TASKS, api_client, create_connector, direct_session, fill_board, locate_kanban, owner_token, start_kanban,
-};
 
 /// Iterations made before the measured ones, not counted.
 const WARM_UP: usize = 30;
@@ -110,7 +109,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     let _board = start_kanban(&kanban, kanban_addr, &work.path().join("kanban.log"))?;
     let upstream = format!("http://{kanban_addr}/mcp");
     let data_dir = work.path().join("data");
-    let token = owner_token(&switchboard, &data_dir)?;
+    let token = owner_token(&switchboard, &data_dir, None)?;
     let base_url = model.openai_base_url();
     let env = [
         ("OPENAI_BASE_URL", base_url.as_str()),
@@ -124,7 +123,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         let tool = direct_session(&upstream).await?;
         fill_board(&tool).await?;
         let client = api_client(&token)?;
-        let connector = create_connector(&client, addr, &upstream).await?;
+        let connector = create_connector(&client, addr, "Kanban", &upstream).await?;
         let tokens = args.tokens as usize;
         let turns = Turns { client, addr, connector, pid: server.pid() };
 

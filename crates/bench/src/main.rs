@@ -3,9 +3,14 @@
 //! figures from noisy machines can still be compared.
 
 mod agent_step;
+mod echo;
 mod http;
+mod instance;
+mod kanban;
+mod keep_alive;
 mod postgres;
 mod process;
+mod scale;
 mod startup;
 mod stats;
 mod tool_call;
@@ -26,8 +31,9 @@ enum Command {
     /// Time from spawning `switchboard serve` to the first 200 from /readyz,
     /// graceful shutdown time, and resident memory while idle.
     Startup(startup::Args),
-    /// A Kanban read tool called directly with an MCP client and through the
-    /// playground API, at several concurrencies: p50, p99, calls/s and ratios.
+    /// A fast echo tool (answering as JSON or SSE) called directly over raw
+    /// HTTP and through the playground API, over 1 and 16 connections, in
+    /// alternating rounds: p50, p99, calls/s, added latency and throughput ratio.
     ToolCall(tool_call::Args),
     /// A conversation turn with a scripted model that answers instantly: time
     /// added per tool round trip (model → tool → model) and per streamed token.

@@ -223,7 +223,7 @@ pub(crate) fn start_until_ready(
 }
 
 /// SIGTERM the server and time its exit, which must be with status 0.
-fn stop(server: &mut Running) -> anyhow::Result<Duration> {
+pub(crate) fn stop(server: &mut Running) -> anyhow::Result<Duration> {
     let signalled = Instant::now();
     server.terminate()?;
     let exit = server.wait_at_most(SHUTDOWN_LIMIT)?;

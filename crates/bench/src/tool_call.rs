@@ -1,291 +1,482 @@
-//! `bench tool-call`: what Switchboard adds to a tool call.
+//! `bench tool-call`: what Switchboard adds to a tool call against a fast
+//! upstream.
 //!
-//! The Kanban example serves on loopback with a board of [`TASKS`] tasks. The
-//! same read tool (`list_tasks`) is called [`Args::calls`] times at each
-//! concurrency, two ways, in the same run:
+//! The upstream is [`echo`](crate::echo): an rmcp server in this process, on a
+//! runtime of its own, whose `echo` tool answers from memory, once as one JSON
+//! body and once as an SSE stream. Each is called two ways by the same client
+//! ([`keep_alive`](crate::keep_alive): raw HTTP/1.1 over one keep-alive
+//! connection per worker thread):
 //!
-//! - **direct**: one MCP client session straight to the Kanban server (the
-//!   rmcp-based client Switchboard itself uses upstream), calls multiplexed on it;
-//! - **switchboard**: the playground API, `POST /api/v1/connectors/{id}/tools/list_tasks/call`,
-//!   with a personal API token over keep-alive HTTP — authentication, the
-//!   connector and tool lookups, argument validation, the upstream call on the
-//!   kept session, and the exchange in the answer.
+//! - **direct**: JSON-RPC straight to the upstream — `initialize` and
+//!   `notifications/initialized` once per connection, then `tools/call`;
+//! - **switchboard**: the playground API, `POST /api/v1/connectors/{id}/tools/echo/call`
+//!   with a bearer token — authentication, the connector and tool lookups,
+//!   argument validation, the call on the connector's kept upstream session,
+//!   the audit record, and the answer with the exchange.
 //!
-//! Each call's latency is taken on the client; throughput is calls over the wall
-//! time of the whole batch. A warm-up batch before each measured one is not counted.
+//! A round makes one batch of each way for each answer and connection count,
+//! direct and Switchboard back to back (which goes first alternates by round),
+//! so a burst of load from elsewhere lands on both. Each batch opens its
+//! connections, makes [`WARM_UP`] calls that are not counted, then
+//! [`Args::calls`]; latency is taken per call, calls/s over the batch's wall
+//! time. The table gives medians over rounds; the added latency and the
+//! throughput ratio are taken within each round, then their median.
+//!
+//! With `--scale`, the database is first filled with [`scale::CONNECTORS`]
+//! connectors, [`scale::TOOLS`] tools and [`scale::AUDIT_EVENTS`] audit records.
 
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use serde_json::{Value, json};
-use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, Session};
 
+use crate::echo::{Answer, EchoServers};
+use crate::instance::{api_client, create_connector, owner_token};
+use crate::keep_alive::{Connection, find};
 use crate::process::{self, Running};
-use crate::startup::{clean_env, start_until_ready};
-use crate::stats::{Table, percentile};
+use crate::startup::{start_until_ready, stop};
+use crate::stats::{Summary, Table, percentile};
+use crate::{postgres, scale};
 
-/// Tasks on the board the read tool lists.
-pub(crate) const TASKS: usize = 20;
-/// Calls made before each measured batch, not counted.
+/// Calls made on each batch's connections before the measured ones, not counted.
 const WARM_UP: usize = 200;
+/// Worker threads of the echo server's runtime: as many as `switchboard serve`
+/// gets on this machine, so neither side is favoured.
+const ECHO_WORKERS: usize = 2;
+/// The argument of every call, and so the text of every answer.
+const TEXT: &str = "hello from bench tool-call";
+/// The protocol version of the direct client's handshake.
+const PROTOCOL_VERSION: &str = "2025-11-25";
+/// How long the server sits idle after the runs before its memory is read.
+const IDLE: Duration = Duration::from_secs(1);
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Calls per batch (one batch per concurrency and way).
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Measured calls per batch (one batch per round, answer, connection count and way).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=10_000_000))]
     calls: u32,
-    /// Calls in flight at once; one batch for each value.
+    /// Rounds; the table gives medians over them.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    rounds: u32,
+    /// Connections, each with a worker making one call after another; one batch per value.
     #[arg(long, value_delimiter = ',', default_value = "1,16")]
-    concurrency: Vec<usize>,
+    connections: Vec<usize>,
+    /// How the upstream answers: json, sse or both.
+    #[arg(long, value_delimiter = ',', default_value = "json,sse")]
+    answers: Vec<AnswerArg>,
+    /// Fill the database with 1,000 connectors, 10,000 tools and 1,000,000
+    /// audit records before measuring.
+    #[arg(long)]
+    scale: bool,
+    /// Benchmark on PostgreSQL: postgres://USER@HOST:PORT/DB. The run gets a
+    /// new database on that server, dropped afterwards (the role needs
+    /// CREATEDB). [default: SQLite]
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
     /// The switchboard binary [default: the one next to this bench binary].
     #[arg(long, value_name = "PATH")]
     switchboard: Option<PathBuf>,
-    /// The Kanban example's binary [default: `kanban` next to this bench binary].
-    #[arg(long, value_name = "PATH")]
-    kanban: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum AnswerArg {
+    Json,
+    Sse,
+}
+
+impl From<AnswerArg> for Answer {
+    fn from(arg: AnswerArg) -> Self {
+        match arg {
+            AnswerArg::Json => Answer::Json,
+            AnswerArg::Sse => Answer::Sse,
+        }
+    }
 }
 
 /// One measured batch.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 struct Batch {
     p50_ms: f64,
     p99_ms: f64,
     calls_per_s: f64,
 }
 
+/// The batches of one answer and connection count, a pair per round.
+#[derive(Debug)]
+struct Series {
+    answer: Answer,
+    connections: usize,
+    direct: Vec<Batch>,
+    switchboard: Vec<Batch>,
+}
+
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
-    let switchboard = process::locate_switchboard(args.switchboard.as_deref())?;
-    let kanban = locate_kanban(args.kanban.as_deref())?;
+    anyhow::ensure!(!args.connections.contains(&0), "0 connections make no calls");
+    let binary = process::locate_switchboard(args.switchboard.as_deref())?;
+    let answers: Vec<Answer> =
+        Answer::ALL.into_iter().filter(|a| args.answers.iter().any(|&b| Answer::from(b) == *a)).collect();
     let work = tempfile::tempdir().context("cannot create a temporary directory")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("tokio runtime")?;
-
-    let kanban_addr = process::free_loopback_port()?;
-    let _board = start_kanban(&kanban, kanban_addr, &work.path().join("kanban.log"))?;
-    let upstream = format!("http://{kanban_addr}/mcp");
     let data_dir = work.path().join("data");
-    let token = owner_token(&switchboard, &data_dir)?;
-    let (_server, addr, _) =
-        start_until_ready(&switchboard, &data_dir, None, &[], &work.path().join("switchboard.log"))?;
+    let log = work.path().join("switchboard.log");
 
-    runtime.block_on(async {
-        let direct = Arc::new(direct_session(&upstream).await?);
-        fill_board(&direct).await?;
-        let api = Api::new(addr, &token, &upstream).await?;
+    // A scratch database on PostgreSQL, dropped when `_database` is.
+    let database = match &args.database_url {
+        None => None,
+        Some(url) => {
+            anyhow::ensure!(
+                url.starts_with("postgres://") || url.starts_with("postgresql://"),
+                "--database-url must be a postgres:// URL; leave it out to benchmark SQLite"
+            );
+            Some(ScratchDatabase::create(postgres::Server::connect(url)?)?)
+        }
+    };
+    let database_url = database.as_ref().map(|d| d.url.clone());
+    let backend = match &database_url {
+        Some(url) => scale::Backend::Postgres(url.clone()),
+        None => scale::Backend::Sqlite(data_dir.join("switchboard.db")),
+    };
 
-        println!(
-            "bench tool-call: {} calls of kanban list_tasks ({TASKS} tasks) per batch, after {WARM_UP} warm-up calls",
-            args.calls
-        );
-        let mut table = Table::new(&[
-            "concurrency",
-            "direct p50 ms",
-            "switchboard p50 ms",
-            "added p50 ms",
-            "direct p99 ms",
-            "switchboard p99 ms",
-            "direct calls/s",
-            "switchboard calls/s",
-            "throughput ratio",
-        ]);
-        for &concurrency in &args.concurrency {
-            anyhow::ensure!(concurrency >= 1, "a concurrency of 0 makes no calls");
+    let echo = EchoServers::start(ECHO_WORKERS)?;
+    let token = owner_token(&binary, &data_dir, database_url.as_deref())?;
+    let (mut server, mut addr, _) = start_until_ready(&binary, &data_dir, database_url.as_deref(), &[], &log)?;
+    let connectors = register(addr, &token, &echo)?;
+    // One call through each, so the audit trail has a record to copy and a bad
+    // set-up fails here rather than in a batch.
+    for (answer, id) in &connectors {
+        Target::Switchboard { addr, token: &token, connector: id }.connect()?.call().context(answer.label())?;
+    }
+    let mut setup_note = String::new();
+    if args.scale {
+        stop(&mut server)?;
+        let filled = scale::fill(&backend, &connectors[0].1)?;
+        setup_note = format!(", database filled in {:.1} s ({filled})", filled.took.as_secs_f64());
+        (server, addr, _) = start_until_ready(&binary, &data_dir, database_url.as_deref(), &[], &log)?;
+    }
+
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    println!(
+        "bench tool-call: echo tool, {} measured calls per batch after {WARM_UP} warm-up, {} rounds; \
+         {}{setup_note}; {cpus} CPUs; switchboard pid {}; load average {}",
+        args.calls,
+        args.rounds,
+        if database_url.is_some() { "PostgreSQL" } else { "SQLite" },
+        server.pid(),
+        load()
+    );
+    let mut series: Vec<Series> = answers
+        .iter()
+        .flat_map(|&answer| {
+            args.connections.iter().map(move |&connections| Series {
+                answer,
+                connections,
+                direct: Vec::new(),
+                switchboard: Vec::new(),
+            })
+        })
+        .collect();
+    let progress = std::io::stderr().is_terminal();
+    for round in 0..args.rounds {
+        if progress {
+            eprint!("\rround {}/{}", round + 1, args.rounds);
+        }
+        for s in &mut series {
+            let connector = &connectors.iter().find(|(a, _)| *a == s.answer).context("no connector")?.1;
+            let direct = Target::Direct { addr: echo.addr(s.answer) };
+            let through = Target::Switchboard { addr, token: &token, connector };
             let calls = args.calls as usize;
-            let session = direct.clone();
-            let call_direct = move || {
-                let session = session.clone();
-                async move {
-                    let outcome = session.call_tool("list_tasks", serde_json::Map::new()).await?;
-                    anyhow::ensure!(outcome.result["isError"] != true, "list_tasks failed: {}", outcome.result);
-                    Ok(())
-                }
-            };
-            batch(WARM_UP, concurrency, call_direct.clone()).await?;
-            let direct_batch = batch(calls, concurrency, call_direct).await?;
-            let api = api.clone();
-            let call_api = move || {
-                let api = api.clone();
-                async move { api.call().await }
-            };
-            batch(WARM_UP, concurrency, call_api.clone()).await?;
-            let through = batch(calls, concurrency, call_api).await?;
-            table.row(vec![
-                concurrency.to_string(),
-                format!("{:.3}", direct_batch.p50_ms),
-                format!("{:.3}", through.p50_ms),
-                format!("{:+.3}", through.p50_ms - direct_batch.p50_ms),
-                format!("{:.3}", direct_batch.p99_ms),
-                format!("{:.3}", through.p99_ms),
-                format!("{:.0}", direct_batch.calls_per_s),
-                format!("{:.0}", through.calls_per_s),
-                format!("{:.2}", through.calls_per_s / direct_batch.calls_per_s),
-            ]);
-        }
-        print!("{}", table.render());
-        if let Some(load) = process::load_average() {
-            println!("load average (1 min) at the end: {load:.2}");
-        }
-        anyhow::Ok(())
-    })
-}
-
-/// Make `calls` calls, `concurrency` at a time; latencies and wall time.
-async fn batch<F, Fut>(calls: usize, concurrency: usize, call: F) -> anyhow::Result<Batch>
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = anyhow::Result<()>> + Send,
-{
-    let started = Instant::now();
-    let mut workers = tokio::task::JoinSet::new();
-    for worker in 0..concurrency {
-        // Spread the calls evenly: the first `calls % concurrency` workers make one more.
-        let share = calls / concurrency + usize::from(worker < calls % concurrency);
-        let call = call.clone();
-        workers.spawn(async move {
-            let mut latencies = Vec::with_capacity(share);
-            for _ in 0..share {
-                let one = Instant::now();
-                call().await?;
-                latencies.push(one.elapsed());
+            // Alternate which way goes first, so neither always follows the other.
+            if round % 2 == 0 {
+                s.direct.push(batch(&direct, calls, s.connections)?);
+                s.switchboard.push(batch(&through, calls, s.connections)?);
+            } else {
+                s.switchboard.push(batch(&through, calls, s.connections)?);
+                s.direct.push(batch(&direct, calls, s.connections)?);
             }
-            anyhow::Ok(latencies)
-        });
+        }
+        alive(&mut server)?;
     }
-    let mut latencies = Vec::with_capacity(calls);
-    while let Some(done) = workers.join_next().await {
-        latencies.extend(done.context("a worker panicked")??);
+    if progress {
+        eprintln!();
     }
-    let wall = started.elapsed();
-    let mut ms: Vec<f64> = latencies.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-    ms.sort_by(f64::total_cmp);
-    Ok(Batch {
-        p50_ms: percentile(&ms, 0.50),
-        p99_ms: percentile(&ms, 0.99),
-        calls_per_s: calls as f64 / wall.as_secs_f64(),
+    print!("{}", table(&series).render());
+    println!("{}", ranges(&series));
+
+    std::thread::sleep(IDLE);
+    let memory = process::memory(server.pid())?;
+    println!(
+        "switchboard serve after the runs and {} s idle: VmRSS {:.1} MiB, VmHWM (peak) {:.1} MiB; load average {}",
+        IDLE.as_secs(),
+        memory.rss_kib as f64 / 1024.0,
+        memory.peak_kib as f64 / 1024.0,
+        load()
+    );
+    stop(&mut server)?;
+    Ok(())
+}
+
+/// One connector per echo server, named after how it answers.
+fn register(addr: SocketAddr, token: &str, echo: &EchoServers) -> anyhow::Result<Vec<(Answer, String)>> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("tokio runtime")?;
+    runtime.block_on(async {
+        let client = api_client(token)?;
+        let mut connectors = Vec::new();
+        for answer in Answer::ALL {
+            let name = format!("Echo {}", answer.label());
+            connectors.push((answer, create_connector(&client, addr, &name, &echo.url(answer)).await?));
+        }
+        Ok(connectors)
     })
 }
 
-/// The playground API with a token, and the connector made for the run.
-#[derive(Clone, Debug)]
-struct Api {
-    client: reqwest::Client,
-    call_url: String,
+/// Fail early, with the server's log, if it died during a round.
+fn alive(server: &mut Running) -> anyhow::Result<()> {
+    match server.exited()? {
+        Some(status) => anyhow::bail!("switchboard serve exited ({status}) during the run:\n{}", server.log_tail()),
+        None => Ok(()),
+    }
 }
 
-impl Api {
-    async fn new(addr: SocketAddr, token: &str, upstream: &str) -> anyhow::Result<Self> {
-        let client = api_client(token)?;
-        let id = create_connector(&client, addr, upstream).await?;
-        Ok(Self { client, call_url: format!("http://{addr}/api/v1/connectors/{id}/tools/list_tasks/call") })
-    }
+/// Where a batch's calls go.
+#[derive(Clone, Copy, Debug)]
+enum Target<'a> {
+    /// The echo server's MCP endpoint.
+    Direct { addr: SocketAddr },
+    /// Switchboard's playground API, with a bearer token, for the connector.
+    Switchboard { addr: SocketAddr, token: &'a str, connector: &'a str },
+}
 
-    async fn call(&self) -> anyhow::Result<()> {
-        let response =
-            self.client.post(&self.call_url).json(&json!({"arguments": {}})).send().await.context("playground call")?;
-        let status = response.status();
-        let body: Value = response.json().await.context("the playground's JSON")?;
-        anyhow::ensure!(status == 200 && body["is_error"] == false, "playground call failed: {status} {body}");
+/// One worker's connection, ready to call.
+#[derive(Debug)]
+struct Caller {
+    connection: Connection,
+    path: String,
+    headers: String,
+    kind: CallerKind,
+}
+
+#[derive(Debug)]
+enum CallerKind {
+    /// JSON-RPC ids go up by one per call on a connection.
+    Direct {
+        next_id: u64,
+    },
+    Switchboard {
+        body: Vec<u8>,
+    },
+}
+
+impl Target<'_> {
+    /// Open a connection and, for the upstream, make the MCP handshake on it.
+    fn connect(&self) -> anyhow::Result<Caller> {
+        match *self {
+            Target::Direct { addr } => {
+                let mut connection = Connection::open(addr)?;
+                let accept = "Accept: application/json, text/event-stream\r\n";
+                let initialize = format!(
+                    r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{PROTOCOL_VERSION}","capabilities":{{}},"clientInfo":{{"name":"switchboard-bench","version":"0"}}}}}}"#
+                );
+                let answer = connection.post("/mcp", accept, initialize.as_bytes())?;
+                anyhow::ensure!(
+                    answer.status == 200 && find(&answer.body, b"\"result\"").is_some(),
+                    "initialize failed: {} {}",
+                    answer.status,
+                    String::from_utf8_lossy(&answer.body)
+                );
+                let mut headers = format!("{accept}MCP-Protocol-Version: {PROTOCOL_VERSION}\r\n");
+                if let Some(session) = &answer.session_id {
+                    headers.push_str(&format!("Mcp-Session-Id: {session}\r\n"));
+                }
+                let initialized = br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+                let answer = connection.post("/mcp", &headers, initialized)?;
+                anyhow::ensure!(answer.status == 202, "notifications/initialized: HTTP {}", answer.status);
+                Ok(Caller { connection, path: "/mcp".into(), headers, kind: CallerKind::Direct { next_id: 1 } })
+            }
+            Target::Switchboard { addr, token, connector } => Ok(Caller {
+                connection: Connection::open(addr)?,
+                path: format!("/api/v1/connectors/{connector}/tools/echo/call"),
+                headers: format!("Authorization: Bearer {token}\r\n"),
+                kind: CallerKind::Switchboard { body: format!(r#"{{"arguments":{{"text":"{TEXT}"}}}}"#).into_bytes() },
+            }),
+        }
+    }
+}
+
+impl Caller {
+    /// One `echo` call; an answer that is not a successful result is an error.
+    fn call(&mut self) -> anyhow::Result<()> {
+        match &mut self.kind {
+            CallerKind::Direct { next_id } => {
+                let id = *next_id;
+                *next_id += 1;
+                let body = format!(
+                    r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"text":"{TEXT}"}}}}}}"#
+                );
+                let answer = self.connection.post(&self.path, &self.headers, body.as_bytes())?;
+                // JSON or one SSE event: either way the result's text is in it.
+                anyhow::ensure!(
+                    answer.status == 200
+                        && find(&answer.body, TEXT.as_bytes()).is_some()
+                        && find(&answer.body, br#""isError":true"#).is_none(),
+                    "tools/call failed: {} {}",
+                    answer.status,
+                    String::from_utf8_lossy(&answer.body)
+                );
+            }
+            CallerKind::Switchboard { body } => {
+                let answer = self.connection.post(&self.path, &self.headers, body)?;
+                anyhow::ensure!(
+                    answer.status == 200 && find(&answer.body, br#""is_error":false"#).is_some(),
+                    "playground call failed: {} {}",
+                    answer.status,
+                    String::from_utf8_lossy(&answer.body)
+                );
+            }
+        }
         Ok(())
     }
 }
 
-/// A keep-alive HTTP client that sends `token` as a bearer token.
-pub(crate) fn api_client(token: &str) -> anyhow::Result<reqwest::Client> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().context("token header")?);
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .pool_max_idle_per_host(64)
-        .tcp_nodelay(true)
-        .build()
-        .context("HTTP client")
+/// `calls` calls over `connections` connections, one worker thread each making
+/// one call after another, after [`WARM_UP`] calls on the same connections.
+fn batch(target: &Target<'_>, calls: usize, connections: usize) -> anyhow::Result<Batch> {
+    // Connect (and shake hands) before any worker starts.
+    let callers = (0..connections).map(|_| target.connect()).collect::<anyhow::Result<Vec<_>>>()?;
+    let warmed = Barrier::new(connections);
+    let results: Vec<anyhow::Result<Worker>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = callers
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut caller)| {
+                // Spread the calls evenly: the first `calls % connections` workers make one more.
+                let share = move |n: usize| n / connections + usize::from(i < n % connections);
+                let warmed = &warmed;
+                scope.spawn(move || {
+                    let warm = (0..share(WARM_UP)).try_for_each(|_| caller.call());
+                    // Every worker reaches the barrier exactly once, failed or not.
+                    warmed.wait();
+                    warm.context("a warm-up call")?;
+                    let mut latencies = Vec::with_capacity(share(calls));
+                    let started = Instant::now();
+                    for _ in 0..share(calls) {
+                        let one = Instant::now();
+                        caller.call()?;
+                        latencies.push(one.elapsed());
+                    }
+                    Ok(Worker { latencies, started, ended: Instant::now() })
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker panicked")))).collect()
+    });
+    let workers = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let started = workers.iter().map(|w| w.started).min().context("no workers")?;
+    let ended = workers.iter().map(|w| w.ended).max().context("no workers")?;
+    let mut ms: Vec<f64> = workers.iter().flat_map(|w| &w.latencies).map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    Ok(Batch {
+        p50_ms: percentile(&ms, 0.50),
+        p99_ms: percentile(&ms, 0.99),
+        calls_per_s: ms.len() as f64 / (ended - started).as_secs_f64(),
+    })
 }
 
-/// Register the Kanban server at `upstream` as a connector named "Kanban"; its id.
-pub(crate) async fn create_connector(
-    client: &reqwest::Client,
-    addr: SocketAddr,
-    upstream: &str,
-) -> anyhow::Result<String> {
-    let created: Value = client
-        .post(format!("http://{addr}/api/v1/connectors"))
-        .json(&json!({"name": "Kanban", "url": upstream}))
-        .send()
-        .await
-        .context("create the connector")?
-        .json()
-        .await
-        .context("the connector's JSON")?;
-    let id = created["connector"]["id"].as_str().with_context(|| format!("no connector created: {created}"))?;
-    Ok(id.to_owned())
+/// What one worker measured.
+#[derive(Debug)]
+struct Worker {
+    latencies: Vec<Duration>,
+    started: Instant,
+    ended: Instant,
 }
 
-/// Put [`TASKS`] tasks on the board.
-pub(crate) async fn fill_board(session: &Session) -> anyhow::Result<()> {
-    for i in 0..TASKS {
-        let args = json!({"title": format!("Task {i}"), "description": "A task on the benchmark board."});
-        session.call_tool("create_task", object(args)).await.context("create a task")?;
+/// Medians over rounds; added latency and throughput ratio paired by round.
+fn table(series: &[Series]) -> Table {
+    let mut table = Table::new(&[
+        "upstream answer",
+        "connections",
+        "direct p50 ms",
+        "switchboard p50 ms",
+        "added p50 ms",
+        "direct p99 ms",
+        "switchboard p99 ms",
+        "direct calls/s",
+        "switchboard calls/s",
+        "throughput ratio",
+    ]);
+    for s in series {
+        let over_rounds = |batches: &[Batch], f: fn(&Batch) -> f64| median(batches.iter().map(f).collect());
+        let paired =
+            |f: fn(&Batch, &Batch) -> f64| median(s.direct.iter().zip(&s.switchboard).map(|(d, t)| f(d, t)).collect());
+        table.row(vec![
+            s.answer.label().to_owned(),
+            s.connections.to_string(),
+            format!("{:.3}", over_rounds(&s.direct, |b| b.p50_ms)),
+            format!("{:.3}", over_rounds(&s.switchboard, |b| b.p50_ms)),
+            format!("{:+.3}", paired(|d, t| t.p50_ms - d.p50_ms)),
+            format!("{:.3}", over_rounds(&s.direct, |b| b.p99_ms)),
+            format!("{:.3}", over_rounds(&s.switchboard, |b| b.p99_ms)),
+            format!("{:.0}", over_rounds(&s.direct, |b| b.calls_per_s)),
+            format!("{:.0}", over_rounds(&s.switchboard, |b| b.calls_per_s)),
+            format!("{:.2}", paired(|d, t| t.calls_per_s / d.calls_per_s)),
+        ]);
     }
-    Ok(())
+    table
 }
 
-pub(crate) async fn direct_session(url: &str) -> anyhow::Result<Session> {
-    let endpoint = Endpoint::Http { url: url.parse().context("kanban URL")?, transport: HttpTransport::StreamableHttp };
-    Session::connect(&endpoint, &ClientOptions::default()).await.context("connect to the Kanban server")
+/// The spread over rounds of the two figures the aims are about.
+fn ranges(series: &[Series]) -> String {
+    let parts: Vec<String> = series
+        .iter()
+        .filter_map(|s| {
+            let pairs = || s.direct.iter().zip(&s.switchboard);
+            let added = Summary::of(&pairs().map(|(d, t)| t.p50_ms - d.p50_ms).collect::<Vec<_>>())?;
+            let ratio = Summary::of(&pairs().map(|(d, t)| t.calls_per_s / d.calls_per_s).collect::<Vec<_>>())?;
+            Some(format!(
+                "{} ×{}: added {:+.3} to {:+.3} ms, ratio {:.2} to {:.2}",
+                s.answer.label(),
+                s.connections,
+                added.min,
+                added.max,
+                ratio.min,
+                ratio.max
+            ))
+        })
+        .collect();
+    format!("over rounds (min to max): {}", parts.join("; "))
 }
 
-fn object(value: Value) -> serde_json::Map<String, Value> {
-    value.as_object().cloned().unwrap_or_default()
+/// The median of `values`; NaN for none.
+fn median(values: Vec<f64>) -> f64 {
+    Summary::of(&values).map_or(f64::NAN, |s| s.median)
 }
 
-/// Add an owner to a new data dir and create their API token.
-pub(crate) fn owner_token(switchboard: &Path, data_dir: &Path) -> anyhow::Result<String> {
-    let mut add = clean_env(Command::new(switchboard));
-    add.args(["user", "add", "bench@example.com", "--role", "owner", "--password-stdin"])
-        .arg("--data-dir")
-        .arg(data_dir);
-    add.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::inherit());
-    let mut child = add.spawn().context("switchboard user add")?;
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().context("stdin")?;
-        stdin.write_all(b"a long benchmark password\n").context("write the password")?;
+fn load() -> String {
+    process::load_average().map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
+}
+
+/// A database of the run's own on a PostgreSQL server, dropped afterwards.
+#[derive(Debug)]
+struct ScratchDatabase {
+    server: postgres::Server,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    fn create(server: postgres::Server) -> anyhow::Result<Self> {
+        let name = server.scratch_name("tool_call");
+        server.create(&name)?;
+        let url = server.url_of(&name);
+        Ok(Self { server, name, url })
     }
-    anyhow::ensure!(child.wait().context("switchboard user add")?.success(), "switchboard user add failed");
-    let mut create = clean_env(Command::new(switchboard));
-    create.args(["token", "create", "bench@example.com", "--name", "bench"]).arg("--data-dir").arg(data_dir);
-    let out = create.stderr(Stdio::inherit()).output().context("switchboard token create")?;
-    anyhow::ensure!(out.status.success(), "switchboard token create failed");
-    Ok(String::from_utf8(out.stdout).context("token")?.trim().to_owned())
 }
 
-pub(crate) fn locate_kanban(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = match explicit {
-        Some(path) => path.to_owned(),
-        None => std::env::current_exe().context("where is bench")?.with_file_name("kanban"),
-    };
-    anyhow::ensure!(
-        path.is_file(),
-        "no kanban binary at {}; run `cargo build --release -p switchboard-kanban` or pass --kanban PATH",
-        path.display()
-    );
-    Ok(path)
-}
-
-pub(crate) fn start_kanban(binary: &Path, addr: SocketAddr, log: &Path) -> anyhow::Result<Running> {
-    let mut command = Command::new(binary);
-    command.args(["http", "--listen", &addr.to_string()]).env("KANBAN_LOG", "error");
-    let mut board = Running::spawn(command, log)?;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(addr).is_err() {
-        if let Some(status) = board.exited()? {
-            anyhow::bail!("kanban exited ({status}):\n{}", board.log_tail());
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        if let Err(e) = self.server.drop_database(&self.name) {
+            eprintln!("warning: {e:#}");
         }
-        anyhow::ensure!(Instant::now() < deadline, "kanban did not listen on {addr} within 30 s");
-        std::thread::sleep(Duration::from_millis(20));
     }
-    Ok(board)
 }
