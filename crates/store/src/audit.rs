@@ -48,20 +48,21 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
 }
 
 impl Store {
-    /// Append one entry in its own transaction. Many writers at once should
-    /// share [`AuditLog`], which commits them together.
+    /// Append one entry. Many writers at once should share [`AuditLog`], which
+    /// commits them together.
     pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
-        let mut tx = self.pool.begin().await?;
-        let entry = insert_audit(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(entry)
+        insert_audit(&self.pool, event).await
     }
 
     /// Append entries in one transaction: all are stored, or none.
     pub async fn append_audit_batch(&self, events: &[AuditEvent]) -> Result<()> {
+        if let [event] = events {
+            // One statement commits by itself: no BEGIN and COMMIT round trips.
+            return insert_audit(&self.pool, event).await.map(drop);
+        }
         let mut tx = self.pool.begin().await?;
         for event in events {
-            insert_audit(&mut tx, event).await?;
+            insert_audit(&mut *tx, event).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -75,7 +76,7 @@ impl Store {
     }
 }
 
-async fn insert_audit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, event: &AuditEvent) -> Result<AuditEntry> {
+async fn insert_audit<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, event: &AuditEvent) -> Result<AuditEntry> {
     let id = Uuid::now_v7();
     let sql =
         format!("INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
@@ -94,7 +95,7 @@ async fn insert_audit(tx: &mut sqlx::Transaction<'static, sqlx::Any>, event: &Au
         .bind(&event.status)
         .bind(event.latency_us)
         .bind(event.detail.to_string())
-        .execute(&mut **tx)
+        .execute(db)
         .await?;
     Ok(AuditEntry { id, at, event: event.clone() })
 }
