@@ -49,28 +49,8 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
 
 impl Store {
     pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
-        let id = Uuid::now_v7();
-        let sql = format!(
-            "INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        );
-        let at = now();
-        sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(to_ms(at))
-            .bind(&event.kind)
-            .bind(event.actor_id.map(|u| u.to_string()))
-            .bind(event.conversation_id.map(|c| c.to_string()))
-            .bind(event.tool_call_id.map(|c| c.to_string()))
-            .bind(event.connector_id.map(|c| c.to_string()))
-            .bind(&event.tool)
-            .bind(event.classification.map(classification_str))
-            .bind(event.decision.map(DecisionKind::as_str))
-            .bind(&event.status)
-            .bind(event.latency_us)
-            .bind(event.detail.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(AuditEntry { id, at, event: event.clone() })
+        let mut conn = self.pool.acquire().await?;
+        insert_audit(&mut conn, event).await
     }
 
     /// Entries at or after `since`, oldest first, at most `limit`.
@@ -79,4 +59,30 @@ impl Store {
         let rows = sqlx::query(&sql).bind(to_ms(since)).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(entry_from_row).collect()
     }
+}
+
+/// Append `event` on `conn` (a transaction's, so that the entry is written with
+/// what it records).
+pub(crate) async fn insert_audit(conn: &mut sqlx::AnyConnection, event: &AuditEvent) -> Result<AuditEntry> {
+    let id = Uuid::now_v7();
+    let sql =
+        format!("INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
+    let at = now();
+    sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(to_ms(at))
+        .bind(&event.kind)
+        .bind(event.actor_id.map(|u| u.to_string()))
+        .bind(event.conversation_id.map(|c| c.to_string()))
+        .bind(event.tool_call_id.map(|c| c.to_string()))
+        .bind(event.connector_id.map(|c| c.to_string()))
+        .bind(&event.tool)
+        .bind(event.classification.map(classification_str))
+        .bind(event.decision.map(DecisionKind::as_str))
+        .bind(&event.status)
+        .bind(event.latency_us)
+        .bind(event.detail.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(AuditEntry { id, at, event: event.clone() })
 }

@@ -15,6 +15,7 @@ pub mod crypto;
 mod db;
 mod error;
 mod groups;
+mod instance;
 mod records;
 mod secrets;
 mod sessions;
@@ -26,8 +27,10 @@ mod users;
 pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
+pub use instance::InstanceId;
 pub use records::{
-    ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation, Group, GroupMember,
-    GroupSummary, Message, NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, Session, ToolCall, User,
+    Answer, ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation,
+    DecisionRecord, Group, GroupMember, GroupSummary, Interruption, Message, NewApiToken, NewConnector,
+    NewConversation, NewToolCall, NewUser, RecordedStep, Session, StepRecord, ToolCall, TurnMove, TurnStart, User,
     WorkspaceSettings,
 };
