@@ -97,6 +97,10 @@ pub fn result_text(result: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+    use switchboard_core::conversation::CallStatus;
+    use switchboard_core::{ConversationId, MessageId, ToolCallId};
+    use switchboard_store::CallOutcome;
+    use time::OffsetDateTime;
 
     use super::*;
 
@@ -115,6 +119,72 @@ mod tests {
             result_text(&json!({"content": [{"type": "resource", "resource": {"uri": "x://1", "text": "body"}}]})),
             "body"
         );
+    }
+
+    fn message(conversation: ConversationId, seq: i64, role: Role, content: &str) -> Message {
+        Message {
+            id: MessageId::new(),
+            conversation_id: conversation,
+            seq,
+            role,
+            content: content.into(),
+            client_session: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn call(message: &Message, position: i64, outcome: Option<&str>) -> ToolCall {
+        ToolCall {
+            id: ToolCallId::new(),
+            conversation_id: message.conversation_id,
+            message_id: message.id,
+            position,
+            provider_call_id: format!("p{position}"),
+            name: "board__list".into(),
+            connector_id: None,
+            connector_name: None,
+            tool: None,
+            classification: None,
+            arguments: "{}".into(),
+            arguments_digest: None,
+            status: CallStatus::Completed,
+            decision: None,
+            decided_by: None,
+            decided_at: None,
+            client_session: None,
+            outcome: outcome.map(|text| CallOutcome {
+                result: json!({}),
+                is_error: false,
+                model_content: text.into(),
+                exchange: None,
+                latency_us: None,
+                finished_at: OffsetDateTime::UNIX_EPOCH,
+            }),
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// The loop appends each step to the history it holds instead of reading the
+    /// conversation again; the model must be sent the same either way.
+    #[test]
+    fn appending_a_step_gives_the_history_a_fresh_read_gives() {
+        let c = ConversationId::new();
+        let user = message(c, 1, Role::User, "list and add");
+        let first = message(c, 2, Role::Assistant, "Looking");
+        let second = message(c, 3, Role::Assistant, "");
+        let note = message(c, 4, Role::Error, "the server stopped");
+        let third = message(c, 5, Role::Assistant, "Done");
+        let first_calls = vec![call(&first, 1, Some("b")), call(&first, 0, Some("a"))];
+        let second_calls = vec![call(&second, 0, None)];
+
+        let mut held = model_messages(std::slice::from_ref(&user), &[]);
+        for (answer, calls) in [(&first, &first_calls), (&second, &second_calls), (&note, &vec![]), (&third, &vec![])] {
+            held.extend(model_messages(std::slice::from_ref(answer), calls));
+        }
+        let all_calls: Vec<ToolCall> = second_calls.iter().chain(&first_calls).cloned().collect();
+        let read = model_messages(&[user, first, second, note, third], &all_calls);
+        assert_eq!(held, read);
+        assert_eq!(read.len(), 7, "{read:?}");
     }
 
     #[test]

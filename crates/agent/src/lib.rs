@@ -16,7 +16,7 @@ pub mod provider;
 pub mod resolve;
 mod running;
 
-pub use agent::{Agent, AgentConfig, TurnEvents};
+pub use agent::{Agent, AgentConfig, DecideCall, TurnEvents};
 pub use error::AgentError;
 pub use events::{Citation, DoneReason, StatusText, TurnEvent};
 pub use host::{CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};

@@ -12,6 +12,7 @@ use switchboard_agent::provider::env::{
 };
 use switchboard_agent::{ProviderConfig, ProviderKind, Providers};
 use switchboard_core::SecretString;
+use switchboard_store::InstanceId;
 
 use crate::cli::{GlobalArgs, LogFormat, ServeArgs};
 
@@ -52,6 +53,8 @@ pub(crate) struct FileConfig {
     /// `provider/model` used when a conversation names none (`SWITCHBOARD_MODEL` wins).
     pub(crate) default_model: Option<String>,
     pub(crate) model_timeout_seconds: Option<u64>,
+    /// This process's name among those sharing the database (`SWITCHBOARD_INSTANCE_ID` wins).
+    pub(crate) instance_id: Option<String>,
 }
 
 /// One `[providers.NAME]` table. The key is never in the file: `api_key_env`
@@ -96,6 +99,8 @@ pub(crate) struct Serve {
     pub(crate) upstream: switchboard_mcp::ClientOptions,
     pub(crate) upstream_max_sessions: usize,
     pub(crate) providers: Providers,
+    /// Set in the environment or the file; else the one kept in the data dir.
+    pub(crate) instance_id: Option<InstanceId>,
 }
 
 pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -145,7 +150,18 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
             .upstream_max_sessions
             .unwrap_or(switchboard_mcp::PoolLimits::default().max_sessions),
         providers: providers(file, |name| std::env::var(name).ok())?,
+        instance_id: instance_id(file, |name| std::env::var(name).ok())?,
     })
+}
+
+/// This process's instance id when one is given: `SWITCHBOARD_INSTANCE_ID` over
+/// the file's `instance_id`. Without one, `serve` keeps its own in the data dir.
+pub(crate) fn instance_id(
+    file: &FileConfig,
+    get: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<InstanceId>> {
+    let given = get("SWITCHBOARD_INSTANCE_ID").or_else(|| file.instance_id.clone()).filter(|v| !v.trim().is_empty());
+    Ok(given.map(|text| InstanceId::parse(&text)).transpose()?)
 }
 
 /// The model providers: the file's `[providers.NAME]` tables, then those the
@@ -356,6 +372,19 @@ mod tests {
         assert!(configs.iter().all(|c| c.timeout == Duration::from_secs(30)), "{configs:?}");
         let configs = provider_configs(&FileConfig::default(), env(&[("OPENAI_API_KEY", "k")])).expect("resolves");
         assert_eq!(configs[0].timeout, DEFAULT_MODEL_TIMEOUT);
+    }
+
+    #[test]
+    fn the_instance_id_comes_from_the_environment_then_the_file() {
+        let from_file = file("instance_id = \"replica-a\"\n");
+        let id = |f: &FileConfig, vars: &[(&str, &str)]| {
+            instance_id(f, env(vars)).expect("valid").map(|i| i.as_str().to_owned())
+        };
+        assert_eq!(id(&from_file, &[]), Some("replica-a".into()));
+        assert_eq!(id(&from_file, &[("SWITCHBOARD_INSTANCE_ID", "replica-b")]), Some("replica-b".into()));
+        assert_eq!(id(&file(""), &[]), None, "none given: serve keeps one in the data dir");
+        let error = instance_id(&file("instance_id = \"two words\"\n"), env(&[])).expect_err("refused");
+        assert!(error.to_string().contains("must be 1 to 64 letters"), "{error}");
     }
 
     #[test]

@@ -76,7 +76,12 @@ impl Store {
     }
 }
 
-async fn insert_audit<'e>(db: impl sqlx::Executor<'e, Database = sqlx::Any>, event: &AuditEvent) -> Result<AuditEntry> {
+/// Append `event` through `db` (a transaction's connection, so that the entry is
+/// written with what it records, or the pool).
+pub(crate) async fn insert_audit<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    event: &AuditEvent,
+) -> Result<AuditEntry> {
     let id = Uuid::now_v7();
     let sql =
         format!("INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");

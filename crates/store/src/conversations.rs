@@ -10,8 +10,13 @@ use switchboard_core::{ConnectorId, ConversationId, MessageId, ToolCallId, UserI
 use time::OffsetDateTime;
 
 use crate::Store;
+use crate::audit::insert_audit;
 use crate::error::{Result, StoreError};
-use crate::records::{CallEnd, CallOutcome, Conversation, Message, NewConversation, NewToolCall, ToolCall};
+use crate::instance::InstanceId;
+use crate::records::{
+    AuditEvent, CallEnd, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation,
+    NewToolCall, RecordedStep, StepRecord, ToolCall, TurnMove, TurnStart,
+};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at";
@@ -174,106 +179,117 @@ impl Store {
         rows.iter().map(conversation_from_row).collect()
     }
 
-    pub async fn set_conversation_title(&self, id: ConversationId, title: &str) -> Result<()> {
-        sqlx::query("UPDATE conversations SET title = $2 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(title)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Move the turn from `from` to `to` (steps as given); `Conflict` when the
-    /// conversation is not in `from`, so two turns never run at once.
-    pub async fn move_turn(&self, id: ConversationId, from: TurnState, to: TurnState, steps: u32) -> Result<()> {
+    /// Move the turn from `from` to `to` (steps as given), recording `instance` as
+    /// the one that moved it; `Conflict` when the conversation is not in `from`, so
+    /// two turns never run at once.
+    pub async fn move_turn(&self, id: ConversationId, change: TurnMove<'_>) -> Result<()> {
         let done = sqlx::query(
-            "UPDATE conversations SET state = $3, steps = $4, updated_at = $5 WHERE id = $1 AND state = $2",
+            "UPDATE conversations SET state = $3, steps = $4, updated_at = $5, instance_id = $6 \
+             WHERE id = $1 AND state = $2",
         )
         .bind(id.to_string())
-        .bind(from.as_str())
-        .bind(to.as_str())
-        .bind(i64::from(steps))
+        .bind(change.from.as_str())
+        .bind(change.to.as_str())
+        .bind(i64::from(change.steps))
         .bind(to_ms(now()))
+        .bind(change.instance.as_str())
         .execute(&self.pool)
         .await?;
         if done.rows_affected() == 0 {
-            let current = self.conversation(id).await?;
-            return Err(StoreError::Conflict(format!(
-                "the conversation is {}, not {}",
-                current.state.as_str(),
-                from.as_str()
-            )));
+            return Err(self.not_in(id, change.from).await);
         }
         Ok(())
     }
 
-    pub async fn add_message(
-        &self,
-        conversation: ConversationId,
-        role: Role,
-        content: &str,
-        client_session: Option<&str>,
-    ) -> Result<Message> {
-        let mut tx = self.pool.begin().await?;
-        let id = insert_message(&mut tx, conversation, role, content, client_session).await?;
-        tx.commit().await?;
-        self.message(id).await
+    /// `Conflict` saying which state the conversation is in instead of `expected`.
+    async fn not_in(&self, id: ConversationId, expected: TurnState) -> StoreError {
+        match self.conversation(id).await {
+            Ok(current) => StoreError::Conflict(format!(
+                "the conversation is {}, not {}",
+                current.state.as_str(),
+                expected.as_str()
+            )),
+            Err(e) => e,
+        }
     }
 
-    /// An assistant message and the tool calls it asks for, together.
-    pub async fn add_assistant_message(
-        &self,
-        conversation: ConversationId,
-        content: &str,
-        calls: &[NewToolCall],
-    ) -> Result<(Message, Vec<ToolCall>)> {
+    /// Start a turn with the owner's message, in one transaction: `idle →
+    /// running` (steps 0, run by `instance`), the title when it is the first
+    /// message, and the message. `Conflict` when the conversation is not idle.
+    pub async fn start_turn(&self, start: TurnStart<'_>) -> Result<Message> {
+        let now = now();
         let mut tx = self.pool.begin().await?;
-        let message = insert_message(&mut tx, conversation, Role::Assistant, content, None).await?;
-        let now = to_ms(now());
-        let sql = format!(
-            "INSERT INTO tool_calls ({CALL}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-             $21, $22, $15, $16, $17, $18, NULL, NULL, $19, $20)"
-        );
-        for (position, call) in calls.iter().enumerate() {
-            let (result, model_content) = match &call.outcome {
-                Some((result, content)) => (Some(result.to_string()), Some(content.as_str())),
-                None => (None, None),
-            };
-            sqlx::query(&sql)
-                .bind(ToolCallId::new().to_string())
-                .bind(conversation.to_string())
-                .bind(message.to_string())
-                .bind(position as i64)
-                .bind(&call.provider_call_id)
-                .bind(&call.name)
-                .bind(call.connector_id.map(|c| c.to_string()))
-                .bind(&call.connector_name)
-                .bind(&call.tool)
-                .bind(call.classification.map(classification_str))
-                .bind(&call.arguments)
-                .bind(&call.arguments_digest)
-                .bind(call.status.as_str())
-                .bind(call.decision.map(DecisionKind::as_str))
-                .bind(&call.client_session)
-                .bind(result)
-                .bind(i64::from(call.outcome.is_some()))
-                .bind(model_content)
-                .bind(now)
-                .bind(call.outcome.as_ref().map(|_| now))
-                .bind(call.decided_by.map(|u| u.to_string()))
-                .bind(call.decided_by.map(|_| now))
-                .execute(&mut *tx)
+        let done = sqlx::query(
+            "UPDATE conversations SET state = $2, steps = 0, updated_at = $3, instance_id = $4, \
+             title = CASE WHEN EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1) THEN title ELSE $5 END \
+             WHERE id = $1 AND state = $6",
+        )
+        .bind(start.conversation.to_string())
+        .bind(TurnState::Running.as_str())
+        .bind(to_ms(now))
+        .bind(start.instance.as_str())
+        .bind(start.title)
+        .bind(TurnState::Idle.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(self.not_in(start.conversation, TurnState::Idle).await);
+        }
+        let message =
+            insert_message(&mut tx, start.conversation, Role::User, start.text, Some(start.client_session), now)
                 .await?;
+        tx.commit().await?;
+        Ok(message)
+    }
+
+    /// A step of a running turn, in one transaction: the model's answer and the
+    /// calls it asks for, a note to the user, the step count and `running → to`.
+    /// Calls are audited with the entries `audit` makes for each (calls over
+    /// before they start: invalid, refused by a remembered choice). Returns what
+    /// was written. `Conflict` when the turn is not running.
+    pub async fn record_step(
+        &self,
+        step: StepRecord<'_>,
+        audit: impl Fn(&ToolCall) -> Vec<AuditEvent>,
+    ) -> Result<RecordedStep> {
+        let now = now();
+        let conversation = step.conversation;
+        let mut tx = self.pool.begin().await?;
+        // The update first: it takes the write lock before anything is read.
+        let done = sqlx::query(
+            "UPDATE conversations SET state = $3, steps = $4, updated_at = $5, instance_id = $6 \
+             WHERE id = $1 AND state = $2",
+        )
+        .bind(conversation.to_string())
+        .bind(TurnState::Running.as_str())
+        .bind(step.to.as_str())
+        .bind(i64::from(step.steps))
+        .bind(to_ms(now))
+        .bind(step.instance.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(self.not_in(conversation, TurnState::Running).await);
+        }
+        let mut recorded = RecordedStep::default();
+        if let Some(answer) = step.answer {
+            let message = insert_message(&mut tx, conversation, Role::Assistant, answer.text, None, now).await?;
+            for (position, call) in answer.calls.iter().enumerate() {
+                let call = insert_call(&mut tx, &message, position, call, step.instance, now).await?;
+                for event in audit(&call) {
+                    insert_audit(&mut *tx, &event).await?;
+                }
+                recorded.calls.push(call);
+            }
+            recorded.answer = Some(message);
+        }
+        if let Some(note) = step.note {
+            recorded.note = Some(insert_message(&mut tx, conversation, Role::Error, note, None, now).await?);
         }
         tx.commit().await?;
-        let calls = self.message_calls(message).await?;
-        Ok((self.message(message).await?, calls))
-    }
-
-    pub async fn message(&self, id: MessageId) -> Result<Message> {
-        let sql = format!("SELECT {MESSAGE} FROM messages WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
-        message_from_row(&row.ok_or(StoreError::NotFound("message"))?)
+        Ok(recorded)
     }
 
     pub async fn messages(&self, conversation: ConversationId) -> Result<Vec<Message>> {
@@ -297,80 +313,124 @@ impl Store {
         rows.iter().map(call_from_row).collect()
     }
 
-    async fn message_calls(&self, message: MessageId) -> Result<Vec<ToolCall>> {
-        let sql = format!("SELECT {CALL} FROM tool_calls WHERE message_id = $1 ORDER BY position");
-        let rows = sqlx::query(&sql).bind(message.to_string()).fetch_all(&self.pool).await?;
-        rows.iter().map(call_from_row).collect()
-    }
-
-    /// Record the owner's decision on a waiting call: it becomes `running`
-    /// (approved) or `denied`. `Conflict` when it is no longer waiting, so a call
-    /// is decided once, whatever races.
+    /// Record the owner's decision on `call`, which waits: it becomes `running`
+    /// (approved, to be sent by `decision.instance`) or `denied`, audited with the
+    /// entries `audit` makes, in one transaction. Returns the call as decided.
+    /// `Conflict` when it is no longer waiting, so a call is decided once,
+    /// whatever races.
     pub async fn decide_call(
         &self,
-        id: ToolCallId,
-        kind: DecisionKind,
-        by: UserId,
-        client_session: &str,
-        denied: Option<(Value, String)>,
+        call: &ToolCall,
+        decision: DecisionRecord<'_>,
+        audit: impl FnOnce(&ToolCall) -> Vec<AuditEvent>,
     ) -> Result<ToolCall> {
-        let now = to_ms(now());
+        let now = now();
+        let DecisionRecord { kind, by, client_session, denied, instance } = decision;
         let status = if denied.is_some() { CallStatus::Denied } else { CallStatus::Running };
         let (result, content) = match &denied {
             Some((r, c)) => (Some(r.to_string()), Some(c.as_str())),
             None => (None, None),
         };
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE tool_calls SET status = $2, decision = $3, decided_by = $4, decided_at = $5, client_session = $6, \
-             result = $7, model_content = $8, is_error = $9, finished_at = $10 WHERE id = $1 AND status = $11",
+             result = $7, model_content = $8, is_error = $9, finished_at = $10, instance_id = $11 \
+             WHERE id = $1 AND status = $12",
         )
-        .bind(id.to_string())
+        .bind(call.id.to_string())
         .bind(status.as_str())
         .bind(kind.as_str())
         .bind(by.to_string())
-        .bind(now)
+        .bind(to_ms(now))
         .bind(client_session)
         .bind(result)
         .bind(content)
         .bind(i64::from(denied.is_some()))
-        .bind(denied.as_ref().map(|_| now))
+        .bind(denied.as_ref().map(|_| to_ms(now)))
+        .bind(instance.as_str())
         .bind(CallStatus::AwaitingApproval.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            let current = self.tool_call(id).await?;
+            tx.rollback().await?;
+            let current = self.tool_call(call.id).await?;
             return Err(StoreError::Conflict(format!(
                 "this tool call is not waiting for a decision (it is {})",
                 current.status.as_str()
             )));
         }
-        self.tool_call(id).await
+        let decided = ToolCall {
+            status,
+            decision: Some(kind),
+            decided_by: Some(by),
+            decided_at: Some(now),
+            client_session: Some(client_session.to_owned()),
+            outcome: denied.map(|(result, model_content)| CallOutcome {
+                result,
+                is_error: true,
+                model_content,
+                exchange: None,
+                latency_us: None,
+                finished_at: now,
+            }),
+            ..call.clone()
+        };
+        for event in audit(&decided) {
+            insert_audit(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(decided)
     }
 
-    /// Close a call with its outcome (`completed`, `failed`, `cancelled`, …), once:
-    /// a call already over is left alone and `Conflict` is returned.
-    pub async fn finish_call(&self, id: ToolCallId, end: CallEnd<'_>) -> Result<ToolCall> {
+    /// Close `call` with its outcome (`completed`, `failed`, `cancelled`, …), once,
+    /// audited with the entries `audit` makes, in one transaction. Returns the call
+    /// as closed. A call already over is left alone and `Conflict` is returned.
+    pub async fn finish_call(
+        &self,
+        call: &ToolCall,
+        end: CallEnd<'_>,
+        audit: impl FnOnce(&ToolCall) -> Vec<AuditEvent>,
+    ) -> Result<ToolCall> {
+        let now = now();
         let CallEnd { status, result, is_error, model_content, exchange, latency_us } = end;
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE tool_calls SET status = $2, result = $3, is_error = $4, model_content = $5, exchange = $6, \
              latency_us = $7, finished_at = $8 WHERE id = $1 AND status IN ($9, $10)",
         )
-        .bind(id.to_string())
+        .bind(call.id.to_string())
         .bind(status.as_str())
         .bind(result.to_string())
         .bind(i64::from(is_error))
         .bind(model_content)
         .bind(exchange.map(Value::to_string))
         .bind(latency_us)
-        .bind(to_ms(now()))
+        .bind(to_ms(now))
         .bind(CallStatus::Running.as_str())
         .bind(CallStatus::AwaitingApproval.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(StoreError::Conflict("the tool call is already over".into()));
         }
-        self.tool_call(id).await
+        let finished = ToolCall {
+            status,
+            outcome: Some(CallOutcome {
+                result: result.clone(),
+                is_error,
+                model_content: model_content.to_owned(),
+                exchange: exchange.cloned(),
+                latency_us,
+                finished_at: now,
+            }),
+            ..call.clone()
+        };
+        for event in audit(&finished) {
+            insert_audit(&mut *tx, &event).await?;
+        }
+        tx.commit().await?;
+        Ok(finished)
     }
 
     /// Remember the owner's choice for a tool, in a conversation, for one page session.
@@ -421,35 +481,47 @@ impl Store {
         .transpose()
     }
 
-    /// After a stop: calls left running become `interrupted` (never sent again)
-    /// with `result`, and the turns they belonged to (and running turns) go back to
-    /// idle, or stay waiting when a call of theirs still waits. Returns the
+    /// After a stop of `instance`: its calls left running become `interrupted`
+    /// (never sent again), and its turns that were running, or that waited while
+    /// an approved call of its ran, end — or keep waiting when a call of theirs
+    /// still waits — each with `interruption.note` for the user; all in one
+    /// transaction. Work of other instances is left alone; work recorded before
+    /// instances were (no instance) is taken as this one's. Returns the
     /// conversations touched.
-    pub async fn interrupt_unfinished(&self, result: &Value, model_content: &str) -> Result<Vec<ConversationId>> {
+    pub async fn interrupt_unfinished(
+        &self,
+        instance: &InstanceId,
+        interruption: Interruption<'_>,
+    ) -> Result<Vec<ConversationId>> {
+        let now = now();
         let mut tx = self.pool.begin().await?;
-        // Running turns, and waiting ones whose approved call was running: after the
-        // update below such a turn may have nothing left to wait for.
-        let rows = sqlx::query(
-            "SELECT id FROM conversations c WHERE c.state = $1 OR (c.state = $2 AND EXISTS              (SELECT 1 FROM tool_calls t WHERE t.conversation_id = c.id AND t.status = $3))",
-        )
-        .bind(TurnState::Running.as_str())
-        .bind(TurnState::AwaitingApproval.as_str())
-        .bind(CallStatus::Running.as_str())
-        .fetch_all(&mut *tx)
-        .await?;
-        let ids: Vec<String> = rows.iter().map(|r| r.try_get("id")).collect::<std::result::Result<_, _>>()?;
-        let now = to_ms(now());
-        sqlx::query(
+        // The calls first: the update takes the write lock before anything is read.
+        let calls = sqlx::query(
             "UPDATE tool_calls SET status = $1, result = $2, is_error = 1, model_content = $3, finished_at = $4 \
-             WHERE status = $5",
+             WHERE status = $5 AND (instance_id = $6 OR instance_id IS NULL) RETURNING conversation_id",
         )
         .bind(CallStatus::Interrupted.as_str())
-        .bind(result.to_string())
-        .bind(model_content)
-        .bind(now)
+        .bind(interruption.result.to_string())
+        .bind(interruption.model_content)
+        .bind(to_ms(now))
         .bind(CallStatus::Running.as_str())
-        .execute(&mut *tx)
+        .bind(instance.as_str())
+        .fetch_all(&mut *tx)
         .await?;
+        let mut ids: Vec<String> =
+            calls.iter().map(|r| r.try_get("conversation_id")).collect::<std::result::Result<_, _>>()?;
+        let running =
+            sqlx::query("SELECT id FROM conversations WHERE state = $1 AND (instance_id = $2 OR instance_id IS NULL)")
+                .bind(TurnState::Running.as_str())
+                .bind(instance.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+        for row in &running {
+            ids.push(row.try_get("id")?);
+        }
+        ids.sort();
+        ids.dedup();
+        let mut touched = vec![];
         for id in &ids {
             let waiting: i64 =
                 sqlx::query("SELECT COUNT(*) AS n FROM tool_calls WHERE conversation_id = $1 AND status = $2")
@@ -459,15 +531,26 @@ impl Store {
                     .await?
                     .try_get("n")?;
             let state = if waiting > 0 { TurnState::AwaitingApproval } else { TurnState::Idle };
-            sqlx::query("UPDATE conversations SET state = $2, updated_at = $3 WHERE id = $1")
-                .bind(id)
-                .bind(state.as_str())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            // Only turns still in progress: a call of an idle conversation (cancelled
+            // while it ran) does not wake it.
+            let moved =
+                sqlx::query("UPDATE conversations SET state = $2, updated_at = $3 WHERE id = $1 AND state IN ($4, $5)")
+                    .bind(id)
+                    .bind(state.as_str())
+                    .bind(to_ms(now))
+                    .bind(TurnState::Running.as_str())
+                    .bind(TurnState::AwaitingApproval.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            if moved.rows_affected() == 0 {
+                continue;
+            }
+            let id: ConversationId = parse("conversation id", id)?;
+            insert_message(&mut tx, id, Role::Error, interruption.note, None, now).await?;
+            touched.push(id);
         }
         tx.commit().await?;
-        ids.iter().map(|id| parse("conversation id", id)).collect()
+        Ok(touched)
     }
 
     pub async fn delete_conversation(&self, id: ConversationId) -> Result<()> {
@@ -480,31 +563,111 @@ impl Store {
     }
 }
 
+/// Append a message to the conversation, as written.
 async fn insert_message(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     conversation: ConversationId,
     role: Role,
     content: &str,
     client_session: Option<&str>,
-) -> Result<MessageId> {
+    now: OffsetDateTime,
+) -> Result<Message> {
     let id = MessageId::new();
-    let now = to_ms(now());
-    sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO messages (id, conversation_id, seq, role, content, client_session, created_at) \
-         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 FROM messages WHERE conversation_id = $2",
+         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 FROM messages WHERE conversation_id = $2 \
+         RETURNING seq",
     )
     .bind(id.to_string())
     .bind(conversation.to_string())
     .bind(role.as_str())
     .bind(content)
     .bind(client_session)
-    .bind(now)
-    .execute(&mut **tx)
+    .bind(to_ms(now))
+    .fetch_one(&mut **tx)
     .await?;
-    sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
-        .bind(conversation.to_string())
-        .bind(now)
+    Ok(Message {
+        id,
+        conversation_id: conversation,
+        seq: row.try_get("seq")?,
+        role,
+        content: content.to_owned(),
+        client_session: client_session.map(str::to_owned),
+        created_at: now,
+    })
+}
+
+/// Record a call the model asked for in `message`, as written.
+async fn insert_call(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    message: &Message,
+    position: usize,
+    call: &NewToolCall,
+    instance: &InstanceId,
+    now: OffsetDateTime,
+) -> Result<ToolCall> {
+    let id = ToolCallId::new();
+    let position = i64::try_from(position).map_err(|e| StoreError::corrupt("call position", e))?;
+    let (result, model_content) = match &call.outcome {
+        Some((result, content)) => (Some(result.to_string()), Some(content.as_str())),
+        None => (None, None),
+    };
+    let sql = format!(
+        "INSERT INTO tool_calls ({CALL}, instance_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+         $13, $14, $21, $22, $15, $16, $17, $18, NULL, NULL, $19, $20, $23)"
+    );
+    sqlx::query(&sql)
+        .bind(id.to_string())
+        .bind(message.conversation_id.to_string())
+        .bind(message.id.to_string())
+        .bind(position)
+        .bind(&call.provider_call_id)
+        .bind(&call.name)
+        .bind(call.connector_id.map(|c| c.to_string()))
+        .bind(&call.connector_name)
+        .bind(&call.tool)
+        .bind(call.classification.map(classification_str))
+        .bind(&call.arguments)
+        .bind(&call.arguments_digest)
+        .bind(call.status.as_str())
+        .bind(call.decision.map(DecisionKind::as_str))
+        .bind(&call.client_session)
+        .bind(result)
+        .bind(i64::from(call.outcome.is_some()))
+        .bind(model_content)
+        .bind(to_ms(now))
+        .bind(call.outcome.as_ref().map(|_| to_ms(now)))
+        .bind(call.decided_by.map(|u| u.to_string()))
+        .bind(call.decided_by.map(|_| to_ms(now)))
+        .bind(instance.as_str())
         .execute(&mut **tx)
         .await?;
-    Ok(id)
+    Ok(ToolCall {
+        id,
+        conversation_id: message.conversation_id,
+        message_id: message.id,
+        position,
+        provider_call_id: call.provider_call_id.clone(),
+        name: call.name.clone(),
+        connector_id: call.connector_id,
+        connector_name: call.connector_name.clone(),
+        tool: call.tool.clone(),
+        classification: call.classification,
+        arguments: call.arguments.clone(),
+        arguments_digest: call.arguments_digest.clone(),
+        status: call.status,
+        decision: call.decision,
+        decided_by: call.decided_by,
+        decided_at: call.decided_by.map(|_| now),
+        client_session: call.client_session.clone(),
+        outcome: call.outcome.clone().map(|(result, model_content)| CallOutcome {
+            result,
+            is_error: true,
+            model_content,
+            exchange: None,
+            latency_us: None,
+            finished_at: now,
+        }),
+        created_at: now,
+    })
 }

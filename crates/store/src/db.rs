@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, AnyPool, ConnectOptions as _, Connection as _, Executor as _};
+use sqlx::{AnyConnection, AnyPool, Connection as _, Executor as _};
 
 use crate::crypto::MasterKey;
 use crate::error::{Result, StoreError};
@@ -74,8 +74,11 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let shown = redact_url(url);
         let unreachable = |reason: String| StoreError::Unreachable { url: shown.clone(), reason };
+        // Each statement is logged at debug (target `sqlx::query`, off by default):
+        // `SWITCHBOARD_LOG=info,sqlx::query=debug` shows and counts them. Bound
+        // values are never logged.
         let connect_options: AnyConnectOptions =
-            url.parse::<AnyConnectOptions>().map_err(|e| unreachable(e.to_string()))?.disable_statement_logging();
+            url.parse::<AnyConnectOptions>().map_err(|e| unreachable(e.to_string()))?;
 
         // One direct connection first: the pool would only say "timed out", this says why.
         let probe = tokio::time::timeout(options.timeout, AnyConnection::connect_with(&connect_options))

@@ -21,6 +21,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("secret key: {0}")]
     Key(String),
+    #[error("instance id: {0}")]
+    Instance(String),
     #[error("a secret could not be decrypted: wrong SWITCHBOARD_SECRET_KEY or key file for this database")]
     Decrypt,
     #[error("the audit trail could not be written: {0}")]

@@ -17,6 +17,7 @@ mod db;
 mod error;
 mod generation;
 mod groups;
+mod instance;
 mod records;
 mod secrets;
 mod sessions;
@@ -29,9 +30,11 @@ pub use audit_log::AuditLog;
 pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
+pub use instance::InstanceId;
 pub use records::{
-    ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation, Group, GroupMember,
-    GroupSummary, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, TokenHolder,
-    ToolCall, User, WorkspaceSettings,
+    Answer, ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation,
+    DecisionRecord, Group, GroupMember, GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector,
+    NewConversation, NewToolCall, NewUser, RecordedStep, StepRecord, TokenHolder, ToolCall, TurnMove, TurnStart, User,
+    WorkspaceSettings,
 };
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

@@ -7,6 +7,8 @@ use switchboard_core::{
 };
 use time::OffsetDateTime;
 
+use crate::instance::InstanceId;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub id: UserId,
@@ -280,4 +282,83 @@ pub struct AuditEntry {
     pub id: uuid::Uuid,
     pub at: OffsetDateTime,
     pub event: AuditEvent,
+}
+
+/// A change of a turn's state, by the instance that makes it.
+#[derive(Clone, Copy, Debug)]
+pub struct TurnMove<'a> {
+    pub from: TurnState,
+    pub to: TurnState,
+    /// Model steps taken in the turn after the change.
+    pub steps: u32,
+    pub instance: &'a InstanceId,
+}
+
+/// A turn to start with the owner's message.
+#[derive(Clone, Copy, Debug)]
+pub struct TurnStart<'a> {
+    pub conversation: ConversationId,
+    pub text: &'a str,
+    /// The page session that sent it.
+    pub client_session: &'a str,
+    /// The conversation's title, when this is its first message.
+    pub title: &'a str,
+    /// The instance that runs the turn.
+    pub instance: &'a InstanceId,
+}
+
+/// What a step of a running turn leaves, to record together.
+#[derive(Clone, Copy, Debug)]
+pub struct StepRecord<'a> {
+    pub conversation: ConversationId,
+    /// The model's answer, when there is one to keep.
+    pub answer: Option<Answer<'a>>,
+    /// A note for the user after the answer (why the turn stopped).
+    pub note: Option<&'a str>,
+    /// Model steps taken in the turn after this one.
+    pub steps: u32,
+    /// The state the turn goes to from `running`.
+    pub to: TurnState,
+    /// The instance that runs the turn.
+    pub instance: &'a InstanceId,
+}
+
+/// A model's answer: its text and the calls it asks for.
+#[derive(Clone, Copy, Debug)]
+pub struct Answer<'a> {
+    pub text: &'a str,
+    pub calls: &'a [NewToolCall],
+}
+
+/// What [`StepRecord`] wrote, as it is stored.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RecordedStep {
+    pub answer: Option<Message>,
+    /// The calls of the answer, in order.
+    pub calls: Vec<ToolCall>,
+    pub note: Option<Message>,
+}
+
+/// A decision on a waiting call, to record.
+#[derive(Clone, Debug)]
+pub struct DecisionRecord<'a> {
+    pub kind: DecisionKind,
+    pub by: UserId,
+    /// The page session it comes from.
+    pub client_session: &'a str,
+    /// For a denial: the result recorded and what the model is sent.
+    pub denied: Option<(serde_json::Value, String)>,
+    /// The instance that sends the call when it is approved.
+    pub instance: &'a InstanceId,
+}
+
+/// What calls and turns cut off by a stop are left with.
+#[derive(Clone, Copy, Debug)]
+pub struct Interruption<'a> {
+    /// The result of an interrupted call.
+    pub result: &'a serde_json::Value,
+    /// What the model is sent for it.
+    pub model_content: &'a str,
+    /// The note each touched conversation gets.
+    pub note: &'a str,
 }

@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use switchboard_core::credentials::random_token;
+use switchboard_store::InstanceId;
 use switchboard_web::{AppState, SetupToken, WebConfig, app};
 use tokio::net::TcpListener;
 
@@ -30,6 +31,10 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.upstream_max_sessions = serve.upstream_max_sessions;
     config.allow_local_commands = serve.allow_local_commands;
     config.providers = serve.providers.clone();
+    config.agent.instance = match &serve.instance_id {
+        Some(id) => id.clone(),
+        None => InstanceId::load_or_create(&common.data_dir.join("instance-id"))?,
+    };
     if config.providers.is_empty() {
         tracing::warn!(
             "no model provider is configured: set OPENAI_API_KEY, OPENAI_BASE_URL or ANTHROPIC_API_KEY to chat"
@@ -52,10 +57,15 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     };
 
     tokio::spawn(purge_sessions(store.clone()));
+    let config_instance = config.agent.instance.clone();
     let state = AppState::new(store.clone(), config, setup);
     let interrupted = state.services.agent().recover().await.context("recovering conversations")?;
     if !interrupted.is_empty() {
-        tracing::warn!(conversations = interrupted.len(), "turns interrupted by the last stop were ended");
+        tracing::warn!(
+            conversations = interrupted.len(),
+            instance = %config_instance,
+            "turns of this instance interrupted by its last stop were ended"
+        );
     }
     println!("Switchboard is listening on http://{local} (public URL {public_url})");
     tracing::info!(%local, %public_url, backend = store.backend().as_str(), "listening");

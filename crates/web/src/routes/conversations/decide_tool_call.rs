@@ -1,5 +1,6 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
+use switchboard_agent::DecideCall;
 
 use super::{client_session, event_stream};
 use crate::auth::Actor;
@@ -32,7 +33,13 @@ pub(crate) async fn decide_tool_call(
     let call_id = call_id.parse().map_err(|_| {
         AppError::conflict("not_waiting", "no tool call of this conversation waits for a decision under that id")
     })?;
-    let events =
-        state.services.agent().decide(&c, call_id, body.decision, body.remember, actor.user.id, session).await?;
+    let request = DecideCall {
+        call: call_id,
+        decision: body.decision,
+        remember: body.remember,
+        actor: actor.user.id,
+        client_session: session,
+    };
+    let events = state.services.agent().decide(&c, request).await?;
     Ok(event_stream(events))
 }

@@ -1,0 +1,136 @@
+//! The owner's decisions on waiting calls, and cancel.
+
+use serde_json::json;
+use switchboard_core::approval;
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, TurnState};
+use switchboard_core::{ToolCallId, UserId};
+use switchboard_store::{Conversation, DecisionRecord, StoreError, ToolCall, TurnMove};
+
+use super::execution::failed;
+use super::records::{call_entry, decision_entry};
+use super::{Agent, TurnEvents};
+use crate::error::AgentError;
+
+/// A decision on a waiting write action, as its decider sent it.
+#[derive(Clone, Copy, Debug)]
+pub struct DecideCall<'a> {
+    pub call: ToolCallId,
+    pub decision: Decision,
+    /// Apply the same choice to later calls of the action, for this page session.
+    pub remember: bool,
+    pub actor: UserId,
+    /// The page session the decision comes from.
+    pub client_session: &'a str,
+}
+
+impl Agent {
+    /// Record the owner's decision on a waiting write action, run it if approved,
+    /// and resume the turn once no call of its step waits any more.
+    pub async fn decide(&self, conversation: &Conversation, request: DecideCall<'_>) -> Result<TurnEvents, AgentError> {
+        let DecideCall { call: call_id, decision, remember, actor, client_session } = request;
+        let no_such_call =
+            || AgentError::NotWaiting("no tool call of this conversation waits for a decision under that id".into());
+        let call = match self.store.tool_call(call_id).await {
+            Err(StoreError::NotFound(_)) => return Err(no_such_call()),
+            found => found?,
+        };
+        if call.conversation_id != conversation.id {
+            return Err(no_such_call());
+        }
+        approval::may_decide(actor, conversation.owner_id, call.status).map_err(|e| match e {
+            approval::DecisionRefused::NotOwner => AgentError::Forbidden(e.to_string()),
+            approval::DecisionRefused::NotAwaiting(_) => AgentError::NotWaiting(e.to_string()),
+        })?;
+        let kind = match decision {
+            Decision::Approve => DecisionKind::Approved,
+            Decision::Deny => DecisionKind::Denied,
+        };
+        let first = self.record_decision(&call, kind, actor, client_session).await.map_err(|e| match e {
+            AgentError::Conflict(message) => AgentError::NotWaiting(message),
+            other => other,
+        })?;
+        let mut decided = vec![first];
+        if remember && let (Some(connector), Some(tool)) = (call.connector_id, call.tool.as_deref()) {
+            self.store.remember_decision(conversation.id, connector, tool, client_session, decision).await?;
+            // The same action waiting beside it in this step follows the remembered choice.
+            let kind = match decision {
+                Decision::Approve => DecisionKind::Remembered,
+                Decision::Deny => DecisionKind::RememberedDeny,
+            };
+            for other in self.store.tool_calls(conversation.id).await? {
+                if other.id != call.id
+                    && other.message_id == call.message_id
+                    && other.status == CallStatus::AwaitingApproval
+                    && other.connector_id == call.connector_id
+                    && other.tool == call.tool
+                    && let Ok(d) = self.record_decision(&other, kind, actor, client_session).await
+                {
+                    decided.push(d);
+                }
+            }
+        }
+        Ok(self.spawn_resume(conversation.id, client_session.to_owned(), decided))
+    }
+
+    /// Record a decision on `call` with its audit entries (and, for a denial, the
+    /// entry of the call, which is over).
+    async fn record_decision(
+        &self,
+        call: &ToolCall,
+        kind: DecisionKind,
+        actor: UserId,
+        client_session: &str,
+    ) -> Result<ToolCall, AgentError> {
+        let denied = matches!(kind, DecisionKind::Denied | DecisionKind::RememberedDeny).then(|| {
+            let message = format!("the user denied this call of {}; do not retry it unless they ask", call.name);
+            (json!({"error": message}), message)
+        });
+        let decision = DecisionRecord { kind, by: actor, client_session, denied, instance: &self.config.instance };
+        let decided = self
+            .store
+            .decide_call(call, decision, |decided| {
+                let mut entries = vec![decision_entry(decided, actor)];
+                if decided.status == CallStatus::Denied {
+                    // Only the owner decides.
+                    entries.push(call_entry(decided, actor));
+                }
+                entries
+            })
+            .await?;
+        Ok(decided)
+    }
+
+    /// Stop the turn: a running one stops before its next step (a call already
+    /// sent is left to finish); waiting calls are cancelled.
+    pub async fn cancel(&self, conversation: &Conversation) -> Result<TurnState, AgentError> {
+        let current = self.store.conversation(conversation.id).await?;
+        match current.state {
+            TurnState::Idle => Ok(TurnState::Idle),
+            TurnState::Running => {
+                if self.running.cancel(conversation.id) {
+                    Ok(TurnState::Running)
+                } else {
+                    Err(AgentError::Conflict("the turn is running on another server; try again there".into()))
+                }
+            }
+            TurnState::AwaitingApproval => {
+                for call in self.store.tool_calls(conversation.id).await? {
+                    if call.status == CallStatus::AwaitingApproval {
+                        let message = "the user cancelled the turn before deciding on this call";
+                        let result = json!({"error": message});
+                        let end = failed(CallStatus::Cancelled, &result, message);
+                        let _ = self.store.finish_call(&call, end, |_| vec![]).await;
+                    }
+                }
+                let change = TurnMove {
+                    from: TurnState::AwaitingApproval,
+                    to: TurnState::Idle,
+                    steps: current.steps,
+                    instance: &self.config.instance,
+                };
+                self.store.move_turn(conversation.id, change).await?;
+                Ok(TurnState::Idle)
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! What to do with each call the model asks for, and sending it.
+
+use serde_json::{Map, Value, json};
+use switchboard_core::approval::{self, Gate, Recorded};
+use switchboard_core::catalog::Classification;
+use switchboard_core::conversation::{CallStatus, DecisionKind};
+use switchboard_core::{ToolCallId, untrusted};
+use switchboard_store::{CallEnd, Conversation, NewToolCall, ToolCall};
+use tokio::sync::mpsc;
+
+use super::records::call_entry;
+use super::{Agent, Tx, emit};
+use crate::error::AgentError;
+use crate::events::TurnEvent;
+use crate::history::result_text;
+use crate::host::{CallResult, OfferedTool};
+use crate::model::ToolCallRequest;
+use crate::resolve::{Resolution, resolve};
+
+impl Agent {
+    /// A model's call as it is to be recorded: invalid, denied by a remembered
+    /// choice, to run now, or to wait for the owner.
+    pub(super) async fn plan(
+        &self,
+        conversation: &Conversation,
+        call: &ToolCallRequest,
+        offered: &[OfferedTool],
+        client_session: &str,
+    ) -> Result<NewToolCall, AgentError> {
+        let mut new = NewToolCall {
+            provider_call_id: call.id.clone(),
+            name: call.name.clone(),
+            connector_id: None,
+            connector_name: None,
+            tool: None,
+            classification: None,
+            arguments: call.arguments.clone(),
+            arguments_digest: None,
+            status: CallStatus::Invalid,
+            decision: None,
+            decided_by: None,
+            client_session: Some(client_session.to_owned()),
+            outcome: None,
+        };
+        let resolution = resolve(call, offered, |tool, args| self.host.validate(tool, args));
+        let tool = match &resolution {
+            Resolution::Valid { tool, .. } | Resolution::BadArguments { tool, .. } => Some(*tool),
+            Resolution::Unknown { .. } => None,
+        };
+        if let Some(tool) = tool {
+            new.connector_id = Some(tool.connector_id);
+            new.connector_name = Some(tool.connector_name.clone());
+            new.tool = Some(tool.tool.name.clone());
+            new.classification = Some(tool.classification);
+        }
+        match resolution {
+            Resolution::Unknown { reason } | Resolution::BadArguments { reason, .. } => {
+                let content = format!("Error: {reason}");
+                new.outcome = Some((json!({"error": reason}), content));
+            }
+            Resolution::Valid { tool, arguments } => {
+                new.arguments_digest = Some(approval::arguments_digest(&Value::Object(arguments)));
+                // Only writes follow a remembered choice.
+                let remembered = match tool.classification {
+                    Classification::Read => None,
+                    Classification::Write => {
+                        self.store
+                            .remembered_decision(conversation.id, tool.connector_id, &tool.tool.name, client_session)
+                            .await?
+                    }
+                };
+                match approval::gate(tool.classification, remembered) {
+                    Gate::Run(kind) => {
+                        new.status = CallStatus::Running;
+                        new.decision = Some(kind);
+                        if kind == DecisionKind::Remembered {
+                            new.decided_by = Some(conversation.owner_id);
+                        }
+                    }
+                    Gate::Refuse(kind) => {
+                        let message = format!(
+                            "the user denied {} for this conversation; do not retry it unless they ask",
+                            call.name
+                        );
+                        new.status = CallStatus::Denied;
+                        new.decision = Some(kind);
+                        new.decided_by = Some(conversation.owner_id);
+                        new.outcome = Some((json!({"error": message}), message));
+                    }
+                    Gate::Ask => new.status = CallStatus::AwaitingApproval,
+                }
+            }
+        }
+        Ok(new)
+    }
+
+    /// Send one call whose decision is recorded, record how it ended with its
+    /// audit entry, and report it. Returns the finished call, or the call as it
+    /// was when its end could not be recorded.
+    pub(super) async fn execute(
+        &self,
+        conversation: &Conversation,
+        call: ToolCall,
+        offered: &[OfferedTool],
+        tx: &Tx,
+    ) -> ToolCall {
+        let connector_name = call.connector_name.clone().unwrap_or_default();
+        let tool_name = call.tool.clone().unwrap_or_default();
+        let available = offered.iter().find(|t| Some(t.connector_id) == call.connector_id && t.tool.name == tool_name);
+        let arguments: Map<String, Value> = serde_json::from_str(&call.arguments).unwrap_or_default();
+        let digest = approval::arguments_digest(&Value::Object(arguments.clone()));
+        let recorded = match (call.decision, call.arguments_digest.as_deref()) {
+            (Some(kind), Some(d)) => Some(Recorded { kind, arguments_digest: d }),
+            _ => None,
+        };
+        let outcome = match available {
+            None => Err(format!(
+                "{} is no longer available in this conversation (turned off, removed, or its connector deleted)",
+                call.name
+            )),
+            Some(tool) if !approval::may_send(tool.classification, recorded.as_ref(), &digest) => {
+                Err(format!("{} was not approved, so it was not sent", call.name))
+            }
+            Some(tool) => self.call_reporting_progress(conversation, tool, arguments, call.id, tx).await,
+        };
+        let owner = conversation.owner_id;
+        let audit = |finished: &ToolCall| vec![call_entry(finished, owner)];
+        let finished = match outcome {
+            Ok(result) => {
+                let content = untrusted::for_model(
+                    &connector_name,
+                    &tool_name,
+                    &result_text(&result.result),
+                    self.config.output_cap,
+                );
+                let end = CallEnd {
+                    status: CallStatus::Completed,
+                    result: &result.result,
+                    is_error: result.is_error,
+                    model_content: &content,
+                    exchange: Some(&result.exchange),
+                    latency_us: i64::try_from(result.latency.as_micros()).ok(),
+                };
+                self.store.finish_call(&call, end, audit).await
+            }
+            Err(message) => {
+                let content = format!("Error: {message}");
+                let result = json!({"error": message});
+                self.store.finish_call(&call, failed(CallStatus::Failed, &result, &content), audit).await
+            }
+        };
+        match finished {
+            Ok(finished) => {
+                emit(tx, TurnEvent::ToolResult(finished.clone())).await;
+                finished
+            }
+            Err(e) => {
+                tracing::error!(call = %call.id, error = %e, "could not record a tool call's outcome");
+                call
+            }
+        }
+    }
+
+    /// Run the call, reporting its server's progress as it comes.
+    async fn call_reporting_progress(
+        &self,
+        conversation: &Conversation,
+        tool: &OfferedTool,
+        arguments: Map<String, Value>,
+        id: ToolCallId,
+        tx: &Tx,
+    ) -> Result<CallResult, String> {
+        let (sink, mut progress) = mpsc::unbounded_channel();
+        let call = self.host.call(conversation, tool, arguments, sink);
+        tokio::pin!(call);
+        loop {
+            tokio::select! {
+                result = &mut call => {
+                    // What came just before the answer is still reported, in order.
+                    while let Ok(p) = progress.try_recv() {
+                        emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await;
+                    }
+                    return result.map_err(|e| e.0);
+                }
+                Some(p) = progress.recv() => emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await,
+            }
+        }
+    }
+}
+
+/// The end of a call that has no result from its server.
+pub(super) fn failed<'a>(status: CallStatus, result: &'a Value, model_content: &'a str) -> CallEnd<'a> {
+    CallEnd { status, result, is_error: true, model_content, exchange: None, latency_us: None }
+}

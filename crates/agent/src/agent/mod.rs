@@ -1,0 +1,91 @@
+//! The agent loop: a state machine over the persisted conversation.
+//!
+//! A turn starts when the owner sends a message (`idle → running`). Each step
+//! streams the model's answer, records it with the tool calls it asks for, runs
+//! the reads at once (in parallel) and parks the writes (`running →
+//! awaiting_approval`). A decision on the last waiting call resumes the turn
+//! (`awaiting_approval → running`). Every change is in the store before it is
+//! reported, so a restart loses nothing; nothing of the loop lives only in memory
+//! but the cancel switch of a turn running here.
+//!
+//! - [`turn`]: starting a turn, the steps of a drive, its end;
+//! - [`decisions`]: the owner's decisions and cancel;
+//! - [`execution`]: what to do with each call the model asks for, and sending it;
+//! - [`records`]: the audit entries of calls and decisions;
+//! - [`recovery`]: what a start does with the work a stop cut off.
+
+mod decisions;
+mod execution;
+mod records;
+mod recovery;
+mod turn;
+
+use std::sync::Arc;
+
+use switchboard_core::conversation::TurnState;
+use switchboard_store::{InstanceId, Store};
+use tokio::sync::mpsc;
+
+use crate::events::{DoneReason, TurnEvent};
+use crate::host::ToolHost;
+use crate::provider::Providers;
+use crate::running::Running;
+
+pub use decisions::DecideCall;
+
+/// Limits of the loop.
+#[derive(Clone, Debug)]
+pub struct AgentConfig {
+    /// Model steps per turn.
+    pub step_limit: u32,
+    /// Largest tool output a model is sent, in bytes.
+    pub output_cap: usize,
+    /// Largest answer per step, in tokens.
+    pub max_tokens: u32,
+    /// This process: the turns and calls it runs are recorded as its, and its
+    /// recovery at start touches only those.
+    pub instance: InstanceId,
+}
+
+impl Default for AgentConfig {
+    /// A new random instance: one that recovers nothing of an earlier run.
+    fn default() -> Self {
+        Self { step_limit: 10, output_cap: 16 * 1024, max_tokens: 4096, instance: InstanceId::random() }
+    }
+}
+
+/// The events of one request's part of a turn.
+pub type TurnEvents = mpsc::Receiver<TurnEvent>;
+
+/// Runs turns. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Agent {
+    store: Store,
+    providers: Providers,
+    host: Arc<dyn ToolHost>,
+    config: AgentConfig,
+    running: Running,
+}
+
+type Tx = mpsc::Sender<TurnEvent>;
+
+async fn emit(tx: &Tx, event: TurnEvent) {
+    // A client that went away does not stop the turn: it is all in the store.
+    let _ = tx.send(event).await;
+}
+
+/// The last events of a part of a turn that failed for a reason of ours.
+async fn emit_internal_failure(tx: &Tx) {
+    emit(tx, TurnEvent::Error { code: "internal", message: "the turn failed; see the server log".into() }).await;
+    emit(tx, TurnEvent::Done { state: TurnState::Idle, reason: DoneReason::Failed, citations: vec![] }).await;
+}
+
+impl Agent {
+    pub fn new(store: Store, providers: Providers, host: Arc<dyn ToolHost>, config: AgentConfig) -> Self {
+        Self { store, providers, host, config, running: Running::default() }
+    }
+
+    pub fn providers(&self) -> &Providers {
+        &self.providers
+    }
+}
