@@ -1,7 +1,7 @@
 //! The stored conversation turned into what a model is sent.
 
 use serde_json::Value;
-use switchboard_core::conversation::{Mode, Role};
+use switchboard_core::conversation::{MessageRole, Mode};
 use switchboard_store::{Message, ToolCall};
 
 use crate::model::{ModelMessage, ToolCallRequest};
@@ -18,9 +18,9 @@ pub fn model_messages(messages: &[Message], calls: &[ToolCall]) -> Vec<ModelMess
     let mut out = vec![];
     for message in messages {
         match message.role {
-            Role::User => out.push(ModelMessage::User { text: message.content.clone() }),
-            Role::Error => {}
-            Role::Assistant => {
+            MessageRole::User => out.push(ModelMessage::User { text: message.content.clone() }),
+            MessageRole::Error => {}
+            MessageRole::Assistant => {
                 let mut own: Vec<&ToolCall> = calls.iter().filter(|c| c.message_id == message.id).collect();
                 own.sort_by_key(|c| c.position);
                 if message.content.is_empty() && own.is_empty() {
@@ -121,7 +121,7 @@ mod tests {
         );
     }
 
-    fn message(conversation: ConversationId, seq: i64, role: Role, content: &str) -> Message {
+    fn message(conversation: ConversationId, seq: i64, role: MessageRole, content: &str) -> Message {
         Message {
             id: MessageId::new(),
             conversation_id: conversation,
@@ -169,11 +169,11 @@ mod tests {
     #[test]
     fn appending_a_step_gives_the_history_a_fresh_read_gives() {
         let c = ConversationId::new();
-        let user = message(c, 1, Role::User, "list and add");
-        let first = message(c, 2, Role::Assistant, "Looking");
-        let second = message(c, 3, Role::Assistant, "");
-        let note = message(c, 4, Role::Error, "the server stopped");
-        let third = message(c, 5, Role::Assistant, "Done");
+        let user = message(c, 1, MessageRole::User, "list and add");
+        let first = message(c, 2, MessageRole::Assistant, "Looking");
+        let second = message(c, 3, MessageRole::Assistant, "");
+        let note = message(c, 4, MessageRole::Error, "the server stopped");
+        let third = message(c, 5, MessageRole::Assistant, "Done");
         let first_calls = vec![call(&first, 1, Some("b")), call(&first, 0, Some("a"))];
         let second_calls = vec![call(&second, 0, None)];
 

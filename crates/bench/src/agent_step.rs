@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
-use switchboard_mcp::Session;
+use switchboard_mcp::UpstreamSession;
 use switchboard_testkit::{Reply, ScriptedModel, ToolCall};
 
 use crate::instance::{api_client, create_connector, owner_token};
@@ -435,7 +435,7 @@ struct Direct {
     client: reqwest::Client,
     /// The model server's `/v1/chat/completions`.
     url: String,
-    tool: Session,
+    tool: UpstreamSession,
     bodies: Bodies,
 }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use serde_json::{Value, json};
-use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, Session};
+use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, UpstreamSession};
 
 use crate::process::Running;
 
@@ -15,7 +15,7 @@ use crate::process::Running;
 pub(crate) const TASKS: usize = 20;
 
 /// Put [`TASKS`] tasks on the board.
-pub(crate) async fn fill_board(session: &Session) -> anyhow::Result<()> {
+pub(crate) async fn fill_board(session: &UpstreamSession) -> anyhow::Result<()> {
     for i in 0..TASKS {
         let args = json!({"title": format!("Task {i}"), "description": "A task on the benchmark board."});
         session.call_tool("create_task", object(args)).await.context("create a task")?;
@@ -23,9 +23,9 @@ pub(crate) async fn fill_board(session: &Session) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub(crate) async fn direct_session(url: &str) -> anyhow::Result<Session> {
+pub(crate) async fn direct_session(url: &str) -> anyhow::Result<UpstreamSession> {
     let endpoint = Endpoint::Http { url: url.parse().context("kanban URL")?, transport: HttpTransport::StreamableHttp };
-    Session::connect(&endpoint, &ClientOptions::default()).await.context("connect to the Kanban server")
+    UpstreamSession::connect(&endpoint, &ClientOptions::default()).await.context("connect to the Kanban server")
 }
 
 fn object(value: Value) -> serde_json::Map<String, Value> {

@@ -70,7 +70,7 @@ pub enum DecisionKind {
 /// Who wrote a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum MessageRole {
     User,
     Assistant,
     /// Shown to the user, never sent to the model: a provider failure, the step limit.
@@ -118,7 +118,7 @@ str_enum!(DecisionKind {
     Denied => "denied",
     RememberedDeny => "remembered_deny",
 });
-str_enum!(Role { User => "user", Assistant => "assistant", Error => "error" });
+str_enum!(MessageRole { User => "user", Assistant => "assistant", Error => "error" });
 str_enum!(Decision { Approve => "approve", Deny => "deny" });
 
 impl CallStatus {

@@ -14,7 +14,7 @@ use crate::diagnosis::{Step, diagnose};
 use crate::endpoint::{Endpoint, HttpTransport};
 use crate::handshakes::{self, Answer, INITIALIZE_VERSIONS, Over};
 use crate::options::ClientOptions;
-use crate::session::Session;
+use crate::session::UpstreamSession;
 
 /// What the doctor found about one server.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,7 +47,7 @@ pub async fn examine(url: &Url, options: &ClientOptions) -> DoctorReport {
     let mut report =
         DoctorReport { url: url.to_string(), transport: None, protocol_version: None, server: None, checks: vec![] };
     let endpoint = Endpoint::Http { url: url.clone(), transport: HttpTransport::Auto };
-    let session = match Session::connect(&endpoint, options).await {
+    let session = match UpstreamSession::connect(&endpoint, options).await {
         Ok(session) => session,
         Err(err) => {
             let steps = diagnose(&endpoint, &err, options).await;

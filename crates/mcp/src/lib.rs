@@ -1,6 +1,6 @@
 //! Switchboard's upstream MCP client.
 //!
-//! [`Session::connect`] reaches an MCP server over Streamable HTTP (the stateless
+//! [`UpstreamSession::connect`] reaches an MCP server over Streamable HTTP (the stateless
 //! 2026-07-28 protocol through `server/discover`, falling back to the
 //! initialize-based versions), over the HTTP+SSE transport of 2024-11-05 for
 //! servers that predate Streamable HTTP, or as a local command over stdio, lists its whole
@@ -34,4 +34,4 @@ pub use error::McpError;
 pub use options::ClientOptions;
 pub use pool::{PoolLimits, SessionPool};
 pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};
-pub use session::{CallOutcome, RESULT_REFERENCE, Session};
+pub use session::{RESULT_REFERENCE, UpstreamOutcome, UpstreamSession};

@@ -26,7 +26,7 @@ use crate::endpoint::Endpoint;
 use crate::error::McpError;
 use crate::options::ClientOptions;
 use crate::recording::ProgressWatcher;
-use crate::session::{CallOutcome, Session};
+use crate::session::{UpstreamOutcome, UpstreamSession};
 
 /// How many sessions a pool keeps, and for how long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +62,7 @@ struct Slot {
 
 #[derive(Debug)]
 struct Kept {
-    session: Arc<Session>,
+    session: Arc<UpstreamSession>,
     endpoint: Endpoint,
     options: ClientOptions,
     last_used: Instant,
@@ -81,7 +81,7 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         key: &K,
         endpoint: &Endpoint,
         options: &ClientOptions,
-    ) -> Result<Arc<Session>, McpError> {
+    ) -> Result<Arc<UpstreamSession>, McpError> {
         let (cell, evicted) = self.slot(key);
         if let Some(evicted) = evicted {
             close_cell_later(evicted);
@@ -98,7 +98,7 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         if let Some(stale) = kept.take() {
             close_later(stale.session);
         }
-        let session = Arc::new(Session::connect(endpoint, options).await?);
+        let session = Arc::new(UpstreamSession::connect(endpoint, options).await?);
         *kept = Some(Kept {
             session: session.clone(),
             endpoint: endpoint.clone(),
@@ -121,7 +121,7 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         name: &str,
         arguments: Map<String, Value>,
         watcher: Option<ProgressWatcher>,
-    ) -> Result<CallOutcome, McpError> {
+    ) -> Result<UpstreamOutcome, McpError> {
         let session = self.session(key, endpoint, options).await?;
         let outcome = session.call_tool_watched(name, arguments.clone(), watcher.clone()).await;
         let outcome = match outcome {
@@ -159,7 +159,12 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
     }
 
     /// Drop the session after a failure other than a timeout.
-    async fn settle<T>(&self, key: &K, session: &Arc<Session>, outcome: Result<T, McpError>) -> Result<T, McpError> {
+    async fn settle<T>(
+        &self,
+        key: &K,
+        session: &Arc<UpstreamSession>,
+        outcome: Result<T, McpError>,
+    ) -> Result<T, McpError> {
         if let Err(e) = &outcome
             && !matches!(e, McpError::Timeout(_))
         {
@@ -170,7 +175,7 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
 
     /// Close `session` if it is still the one kept for `key` (another call may
     /// have replaced it already).
-    async fn forget(&self, key: &K, session: &Arc<Session>) {
+    async fn forget(&self, key: &K, session: &Arc<UpstreamSession>) {
         let Some(cell) = self.lock().get(key).map(|slot| slot.cell.clone()) else { return };
         let mut kept = cell.lock().await;
         if kept.as_ref().is_some_and(|k| Arc::ptr_eq(&k.session, session))
@@ -277,7 +282,7 @@ fn close_cell_later(cell: Cell) {
 }
 
 /// Close a session once the calls still using it are done.
-fn close_later(session: Arc<Session>) {
+fn close_later(session: Arc<UpstreamSession>) {
     tokio::spawn(async move {
         // Calls in flight hold clones; wait for them, bounded by the longest call.
         let mut session = session;

@@ -32,11 +32,11 @@ use crate::stderr_tail::StderrTail;
 use crate::streamable::SessionAwareClient;
 
 /// What the call's response carries in the exchange instead of repeating the
-/// result, which [`CallOutcome::result`] holds.
+/// result, which [`UpstreamOutcome::result`] holds.
 pub const RESULT_REFERENCE: &str = "switchboard/see";
 
 /// Replace the `result` of the call's response in `exchange` by a reference to
-/// [`CallOutcome::result`], so a result is kept (and sent, and stored) once.
+/// [`UpstreamOutcome::result`], so a result is kept (and sent, and stored) once.
 fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
     for item in exchange.iter_mut() {
         let message = &mut item.message;
@@ -51,7 +51,7 @@ fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
 
 /// The result of one tool call.
 #[derive(Clone, Debug, PartialEq)]
-pub struct CallOutcome {
+pub struct UpstreamOutcome {
     /// The MCP `CallToolResult` (`content`, `structuredContent`, `isError`, …), possibly truncated.
     pub result: Value,
     /// The result was larger than the cap and was cut down.
@@ -69,7 +69,7 @@ pub struct CallOutcome {
 
 /// A connected, handshaken MCP client session.
 #[derive(Debug)]
-pub struct Session {
+pub struct UpstreamSession {
     service: RunningService<RoleClient, Client>,
     protocol_version: String,
     server_info: Value,
@@ -78,11 +78,11 @@ pub struct Session {
     journal: Journal,
 }
 
-impl Session {
+impl UpstreamSession {
     /// Connect and complete the handshake: `server/discover` (2026-07-28) first,
     /// `initialize` for servers that predate it. Over HTTP, a server that predates
     /// Streamable HTTP is reached over HTTP+SSE with `initialize` at 2024-11-05.
-    pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<Session, McpError> {
+    pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<UpstreamSession, McpError> {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
         let journal = Journal::new(options.max_result_bytes);
@@ -93,7 +93,7 @@ impl Session {
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
-        Ok(Session { service, protocol_version, server_info, transport, options: options.clone(), journal })
+        Ok(UpstreamSession { service, protocol_version, server_info, transport, options: options.clone(), journal })
     }
 
     /// The protocol version the handshake settled on, e.g. `2026-07-28` or `2025-06-18`.
@@ -138,18 +138,18 @@ impl Session {
     /// Call a tool. A result larger than `max_result_bytes` is truncated, and says so.
     /// A call that outlives `call_timeout`, or whose caller gives up, is cancelled
     /// upstream with `notifications/cancelled`.
-    pub async fn call_tool(&self, name: &str, arguments: Map<String, Value>) -> Result<CallOutcome, McpError> {
+    pub async fn call_tool(&self, name: &str, arguments: Map<String, Value>) -> Result<UpstreamOutcome, McpError> {
         self.call_tool_watched(name, arguments, None).await
     }
 
-    /// [`Session::call_tool`], telling `watcher` about each progress notification
+    /// [`UpstreamSession::call_tool`], telling `watcher` about each progress notification
     /// the server sends for the call; they are part of the exchange too.
     pub async fn call_tool_watched(
         &self,
         name: &str,
         arguments: Map<String, Value>,
         watcher: Option<ProgressWatcher>,
-    ) -> Result<CallOutcome, McpError> {
+    ) -> Result<UpstreamOutcome, McpError> {
         let started = Instant::now();
         let params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments);
         let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
@@ -181,7 +181,7 @@ impl Session {
         let bytes = json_len(&result);
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
         point_to_result(&mut exchange, &request_id);
-        Ok(CallOutcome { result, truncated, bytes, latency, exchange })
+        Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange })
     }
 
     /// The session can still carry requests.
@@ -197,7 +197,7 @@ impl Session {
 
 type Service = RunningService<RoleClient, Client>;
 
-fn failed(error: ServiceError, session: &Session) -> McpError {
+fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
     match error {
         ServiceError::Timeout { .. } => McpError::Timeout(session.options.call_timeout),
         ServiceError::TransportSend(e)

@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use switchboard_core::catalog::Classification;
-use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, Mode, Role, TurnState};
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{ConnectorId, ConversationId, MessageId, ToolCallId, UserId};
 use time::OffsetDateTime;
 
@@ -56,7 +56,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
         id: parse("message id", &row.try_get::<String, _>("id")?)?,
         conversation_id: parse("conversation id", &row.try_get::<String, _>("conversation_id")?)?,
         seq: row.try_get("seq")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
+        role: MessageRole::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
         content: row.try_get("content")?,
         client_session: row.try_get("client_session")?,
         created_at: from_ms(row.try_get("created_at")?)?,
@@ -237,7 +237,7 @@ impl Store {
             return Err(self.not_in(start.conversation, TurnState::Idle).await);
         }
         let message =
-            insert_message(&mut tx, start.conversation, Role::User, start.text, Some(start.client_session), now)
+            insert_message(&mut tx, start.conversation, MessageRole::User, start.text, Some(start.client_session), now)
                 .await?;
         tx.commit().await?;
         Ok(message)
@@ -275,7 +275,7 @@ impl Store {
         }
         let mut recorded = RecordedStep::default();
         if let Some(answer) = step.answer {
-            let message = insert_message(&mut tx, conversation, Role::Assistant, answer.text, None, now).await?;
+            let message = insert_message(&mut tx, conversation, MessageRole::Assistant, answer.text, None, now).await?;
             for (position, call) in answer.calls.iter().enumerate() {
                 let call = insert_call(&mut tx, &message, position, call, step.instance, now).await?;
                 for event in audit(&call) {
@@ -286,7 +286,7 @@ impl Store {
             recorded.answer = Some(message);
         }
         if let Some(note) = step.note {
-            recorded.note = Some(insert_message(&mut tx, conversation, Role::Error, note, None, now).await?);
+            recorded.note = Some(insert_message(&mut tx, conversation, MessageRole::Error, note, None, now).await?);
         }
         tx.commit().await?;
         Ok(recorded)
@@ -546,7 +546,7 @@ impl Store {
                 continue;
             }
             let id: ConversationId = parse("conversation id", id)?;
-            insert_message(&mut tx, id, Role::Error, interruption.note, None, now).await?;
+            insert_message(&mut tx, id, MessageRole::Error, interruption.note, None, now).await?;
             touched.push(id);
         }
         tx.commit().await?;
@@ -567,7 +567,7 @@ impl Store {
 async fn insert_message(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     conversation: ConversationId,
-    role: Role,
+    role: MessageRole,
     content: &str,
     client_session: Option<&str>,
     now: OffsetDateTime,

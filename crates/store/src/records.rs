@@ -1,7 +1,7 @@
 //! The rows the store hands out, already parsed into domain types.
 
 use switchboard_core::catalog::Classification;
-use switchboard_core::conversation::{CallStatus, DecisionKind, Mode, Role as MessageRole, TurnState};
+use switchboard_core::conversation::{CallStatus, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{
     ConnectorId, ConversationId, DeveloperModePolicy, Email, GroupId, MessageId, Role, TokenId, ToolCallId, UserId,
 };

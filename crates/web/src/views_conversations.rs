@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_agent::{Citation, TurnEvent};
-use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, Mode, Role, TurnState};
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_service::Transcript;
 use switchboard_store::{Conversation, Message, ToolCall};
 use time::OffsetDateTime;
@@ -92,7 +92,7 @@ pub(crate) struct MessageView {
     pub(crate) id: Uuid,
     /// `user`, `assistant`, or `error` (shown to people, never sent to the model).
     #[schema(value_type = String, example = "assistant")]
-    pub(crate) role: Role,
+    pub(crate) role: MessageRole,
     pub(crate) content: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]

@@ -80,7 +80,7 @@ async fn no_fallback_when_streamable_http_is_asked_for_or_nothing_serves_sse() {
     let peer = PeerProcess::python_tools(&file, "sse");
 
     // Streamable HTTP asked for: the server's 405 is the answer, and the diagnosis says what to choose.
-    let err = Session::connect(&streamable(&peer.url), &options()).await.expect_err("no Streamable HTTP here");
+    let err = UpstreamSession::connect(&streamable(&peer.url), &options()).await.expect_err("no Streamable HTTP here");
     assert!(matches!(err, McpError::Connect(_)), "{err:?}");
     let steps = switchboard_mcp::diagnose(&streamable(&peer.url), &err, &options()).await;
     let last = steps.last().expect("a step");
@@ -93,14 +93,14 @@ async fn no_fallback_when_streamable_http_is_asked_for_or_nothing_serves_sse() {
 
     // Neither transport at this path: the error tells both stories.
     let nothing = peer.url.replace("/sse", "/nothing");
-    let err = Session::connect(&http(&nothing), &options()).await.expect_err("nothing serves MCP here");
+    let err = UpstreamSession::connect(&http(&nothing), &options()).await.expect_err("nothing serves MCP here");
     let text = err.to_string();
     assert!(text.contains("the server refused Streamable HTTP (") && text.contains("HTTP 404"), "{text}");
     assert!(text.contains("HTTP+SSE at the same URL failed: the SSE URL answered HTTP 404 Not Found"), "{text}");
 
     // The SSE transport asked for at a Streamable HTTP server: its GET is no SSE endpoint.
     let modern = PeerProcess::python_tools(&file, "streamable-http");
-    let err = Session::connect(&sse(&modern.url), &options()).await.expect_err("no SSE endpoint here");
+    let err = UpstreamSession::connect(&sse(&modern.url), &options()).await.expect_err("no SSE endpoint here");
     assert!(matches!(err, McpError::Connect(_) | McpError::NoEndpointEvent(_)), "{err:?}");
 }
 

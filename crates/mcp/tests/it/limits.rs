@@ -15,7 +15,7 @@ async fn large_results_are_capped_and_slow_calls_time_out() {
     write_tools(&file, &sample_tools());
     let peer = PeerProcess::python_tools(&file, "streamable-http");
     let limited = ClientOptions { max_result_bytes: 4096, call_timeout: Duration::from_secs(2), ..options() };
-    let session = Session::connect(&http(&peer.url), &limited).await.expect("connect");
+    let session = UpstreamSession::connect(&http(&peer.url), &limited).await.expect("connect");
 
     let args = json!({"size": 100_000}).as_object().cloned().expect("object");
     let outcome = session.call_tool("big", args).await.expect("call");
@@ -85,7 +85,7 @@ async fn ten_thousand_tools_across_pages_within_bounds() {
     assert_eq!(tools[9_999].name, "tool_09999");
 
     let capped = ClientOptions { max_tools: 2_000, ..options() };
-    let session = Session::connect(&http(&peer.url), &capped).await.expect("connect");
+    let session = UpstreamSession::connect(&http(&peer.url), &capped).await.expect("connect");
     let too_many = session.list_tools().await;
     assert!(matches!(too_many, Err(McpError::TooManyTools(2_000))), "{too_many:?}");
 }

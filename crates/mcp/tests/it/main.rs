@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use switchboard_core::catalog::Tool;
-use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, Session, StdioCommand};
+use switchboard_mcp::{ClientOptions, Endpoint, HttpTransport, StdioCommand, UpstreamSession};
 
 pub(crate) fn http(url: &str) -> Endpoint {
     Endpoint::Http { url: url.parse().expect("a url"), transport: HttpTransport::Auto }
@@ -31,8 +31,8 @@ pub(crate) fn options() -> ClientOptions {
     }
 }
 
-pub(crate) async fn connect(endpoint: &Endpoint) -> Session {
-    Session::connect(endpoint, &options()).await.unwrap_or_else(|e| panic!("connect to {endpoint:?}: {e}"))
+pub(crate) async fn connect(endpoint: &Endpoint) -> UpstreamSession {
+    UpstreamSession::connect(endpoint, &options()).await.unwrap_or_else(|e| panic!("connect to {endpoint:?}: {e}"))
 }
 
 pub(crate) fn tool<'a>(tools: &'a [Tool], name: &str) -> &'a Tool {

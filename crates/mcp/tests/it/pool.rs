@@ -35,7 +35,7 @@ async fn a_restarted_server_gets_the_refused_call_again_on_a_new_session() {
     assert!(text(&first.result).contains('5'), "{}", first.result);
     let before = pool.session(&"k", &endpoint, &options).await.expect("kept");
     // A session of our own, to see what the restarted server answers it.
-    let stale = Session::connect(&endpoint, &options).await.expect("connect");
+    let stale = UpstreamSession::connect(&endpoint, &options).await.expect("connect");
 
     let port = peer.port();
     drop(peer);

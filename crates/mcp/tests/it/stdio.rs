@@ -28,14 +28,14 @@ async fn server_everything_and_the_python_server_over_stdio() {
 
 #[tokio::test]
 async fn commands_that_cannot_serve_fail_clearly() {
-    let missing = Session::connect(&stdio(vec!["/nonexistent/mcp-server".into()]), &options()).await;
+    let missing = UpstreamSession::connect(&stdio(vec!["/nonexistent/mcp-server".into()]), &options()).await;
     assert!(matches!(missing, Err(McpError::Spawn { .. })), "{missing:?}");
-    assert!(matches!(Session::connect(&stdio(vec![]), &options()).await, Err(McpError::EmptyCommand)));
-    let exits = Session::connect(&stdio(vec!["true".into()]), &options()).await;
+    assert!(matches!(UpstreamSession::connect(&stdio(vec![]), &options()).await, Err(McpError::EmptyCommand)));
+    let exits = UpstreamSession::connect(&stdio(vec!["true".into()]), &options()).await;
     let err = exits.expect_err("a command that exits at once is no server");
     assert!(matches!(&err, McpError::Stopped { stderr, .. } if stderr.is_empty()), "{err:?}");
     assert!(err.to_string().contains("it wrote nothing to stderr"), "{err}");
     let argv = vec!["sh".into(), "-c".into(), "echo 'missing API_KEY' >&2; exit 2".into()];
-    let err = Session::connect(&stdio(argv), &options()).await.expect_err("exits with an error");
+    let err = UpstreamSession::connect(&stdio(argv), &options()).await.expect_err("exits with an error");
     assert!(matches!(&err, McpError::Stopped { stderr, .. } if stderr == "missing API_KEY"), "{err:?}");
 }

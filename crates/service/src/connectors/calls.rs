@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use switchboard_core::ConnectorId;
-use switchboard_mcp::CallOutcome;
+use switchboard_mcp::UpstreamOutcome;
 use switchboard_store::{AuditEvent, User};
 
 use super::Connectors;
@@ -21,7 +21,7 @@ impl Connectors {
     /// Call one action by hand. The connector must be `user`'s to manage, the
     /// action turned on, the arguments fit its schema; the call and its outcome
     /// are in the audit trail before this returns.
-    pub async fn call_by_hand(&self, user: &User, call: HandCall<'_>) -> Result<CallOutcome> {
+    pub async fn call_by_hand(&self, user: &User, call: HandCall<'_>) -> Result<UpstreamOutcome> {
         let found = self.managed(user, call.connector).await?;
         let name = call.tool;
         let tool =

@@ -14,7 +14,7 @@ use switchboard_core::connector;
 use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{ConnectorId, UserId};
 use switchboard_mcp::{
-    CallOutcome, ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, Session, SessionPool,
+    ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
 };
 use switchboard_store::{AuditLog, Connector, ConnectorTool, NewConnector, Store, StoreError, User};
 
@@ -199,9 +199,9 @@ impl Connectors {
     }
 
     /// Connect under the workspace's current policy; a failure is the diagnosis.
-    pub async fn connect(&self, endpoint: &Endpoint) -> Result<Session> {
+    pub async fn connect(&self, endpoint: &Endpoint) -> Result<UpstreamSession> {
         let options = self.client_options().await?;
-        match Session::connect(endpoint, &options).await {
+        match UpstreamSession::connect(endpoint, &options).await {
             Ok(session) => Ok(session),
             Err(e) => Err(connection_failed(endpoint, &e, &options).await),
         }
@@ -297,7 +297,7 @@ impl Connectors {
         name: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
         watcher: Option<ProgressWatcher>,
-    ) -> Result<CallOutcome> {
+    ) -> Result<UpstreamOutcome> {
         let endpoint = endpoint_of(c)?;
         let options = self.client_options().await?;
         let key = (user, c.id);

@@ -1,6 +1,6 @@
 use serde_json::json;
 use switchboard_core::catalog::Classification;
-use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, Mode, Role as MessageRole, TurnState};
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{ConnectorId, ConversationId, Role, UserId};
 use switchboard_store::{
     Answer, AuditEvent, CallEnd, DecisionRecord, InstanceId, Interruption, NewConversation, NewToolCall, StepRecord,
