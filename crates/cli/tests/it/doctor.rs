@@ -20,6 +20,20 @@ fn json_of(out: &Output) -> Value {
 }
 
 #[test]
+fn the_default_log_keeps_the_mcp_sdks_chatter_out_of_the_report() {
+    let everything = PeerProcess::everything("streamableHttp");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = switchboard(dir.path());
+    // As a person runs it: no log filter of their own.
+    cmd.env_remove("SWITCHBOARD_LOG").env_remove("RUST_LOG").arg("doctor").arg(&everything.url);
+    let out = run(cmd, "");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stdout.starts_with("Doctor report for "), "{stdout}");
+    assert!(!stderr.contains("rmcp") && !stdout.contains("rmcp"), "the SDK's lines stay out: {stderr}");
+    assert!(!stderr.contains("ERROR"), "closing the sessions is not an error: {stderr}");
+}
+
+#[test]
 fn a_ready_server_exits_zero_and_needs_no_database() {
     let kanban = PeerProcess::kanban();
     let dir = tempfile::tempdir().expect("tempdir");
