@@ -54,7 +54,6 @@ struct Inner {
     access: Access,
     connectors: Connectors,
     conversations: Conversations,
-    audit: AuditLog,
     agent: Agent,
 }
 
@@ -65,11 +64,11 @@ impl Services {
         let freshness = Freshness::start(store.clone());
         let audit = AuditLog::start(store.clone());
         let access = Access::new(store.clone(), &freshness);
-        let connectors = Connectors::new(store.clone(), access.clone(), audit.clone(), &freshness, config.upstream);
+        let connectors = Connectors::new(store.clone(), access.clone(), audit, &freshness, config.upstream);
         let host = tool_host::ServiceToolHost { access: access.clone(), connectors: connectors.clone() };
         let agent = Agent::new(store.clone(), config.providers, Arc::new(host), config.agent);
         let conversations = Conversations::new(store.clone());
-        Self(Arc::new(Inner { store, access, connectors, conversations, audit, agent }))
+        Self(Arc::new(Inner { store, access, connectors, conversations, agent }))
     }
 
     /// The store, for what no service covers yet (accounts, groups, tokens, conversations' rows).
@@ -87,11 +86,6 @@ impl Services {
 
     pub fn conversations(&self) -> &Conversations {
         &self.0.conversations
-    }
-
-    /// The audit trail's writer (entries from many callers are committed together).
-    pub fn audit(&self) -> &AuditLog {
-        &self.0.audit
     }
 
     /// Runs conversations' turns.

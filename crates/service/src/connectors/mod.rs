@@ -96,10 +96,6 @@ impl Connectors {
         connectors
     }
 
-    pub fn config(&self) -> &UpstreamConfig {
-        &self.0.config
-    }
-
     /// The workspace's address policy for upstream connections.
     pub async fn network_policy(&self) -> Result<NetworkPolicy> {
         cached(&self.0.policy, (), async { Ok(self.0.store.network_policy().await?) }).await
@@ -310,11 +306,6 @@ impl Connectors {
             .call_tool(&key, &endpoint, &options, name, arguments, watcher)
             .await
             .map_err(ServiceError::Upstream)
-    }
-
-    /// Close the sessions nobody used for longer than the idle time.
-    pub async fn close_idle_sessions(&self) {
-        self.0.sessions.close_idle().await;
     }
 
     /// Close every kept session (the server is stopping).
