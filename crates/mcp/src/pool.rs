@@ -123,6 +123,22 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome, McpError> {
         let session = self.session(key, endpoint, options).await?;
+        self.call_tool_on(key, session, endpoint, options, name, arguments, watcher).await
+    }
+
+    /// [`SessionPool::call_tool`] on `session`, the kept session for `key` its
+    /// caller already has (say, to tell a failure to connect from one to call).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn call_tool_on(
+        &self,
+        key: &K,
+        session: Arc<UpstreamSession>,
+        endpoint: &Endpoint,
+        options: &ClientOptions,
+        name: &str,
+        arguments: Map<String, Value>,
+        watcher: Option<ProgressWatcher>,
+    ) -> Result<UpstreamOutcome, McpError> {
         let outcome = session.call_tool_watched(name, arguments.clone(), watcher.clone()).await;
         let outcome = match outcome {
             Err(McpError::SessionExpired) => {

@@ -122,6 +122,14 @@ impl Connectors {
         .await
     }
 
+    /// [`Connectors::catalog`], with an unknown id as "connector not found".
+    async fn existing(&self, id: ConnectorId) -> Result<Arc<Catalog>> {
+        match self.catalog(id).await {
+            Err(ServiceError::Store(StoreError::NotFound(_))) => Err(ServiceError::not_found("connector")),
+            found => found,
+        }
+    }
+
     /// The connector's catalog if it is in memory now (no database read).
     pub(crate) fn kept_catalog(&self, id: ConnectorId) -> Option<Arc<Catalog>> {
         self.0.catalogs.get(&id)
@@ -135,10 +143,7 @@ impl Connectors {
     /// The connector if `user` may work on it; "not found" otherwise, so the ids
     /// of other people's drafts cannot be probed.
     pub async fn managed(&self, user: &User, id: ConnectorId) -> Result<Arc<Catalog>> {
-        let found = match self.catalog(id).await {
-            Err(ServiceError::Store(StoreError::NotFound(_))) => return Err(ServiceError::not_found("connector")),
-            found => found?,
-        };
+        let found = self.existing(id).await?;
         let c = &found.connector;
         // Developer mode only ever grants access: when the answer is yes without
         // it, it need not be worked out.
@@ -158,10 +163,7 @@ impl Connectors {
 
     /// The connector if `user` may use it in a conversation; "not found" otherwise.
     pub async fn usable(&self, user: &User, id: ConnectorId) -> Result<Arc<Catalog>> {
-        let found = match self.catalog(id).await {
-            Err(ServiceError::Store(StoreError::NotFound(_))) => return Err(ServiceError::not_found("connector")),
-            found => found?,
-        };
+        let found = self.existing(id).await?;
         let c = &found.connector;
         let developer_mode = self.0.access.developer_mode_active(user).await?;
         if connector::may_view(user.role, user.id, developer_mode, c.owner_id, c.status) {
@@ -297,13 +299,14 @@ impl Connectors {
         let endpoint = endpoint_of(c)?;
         let options = self.client_options().await?;
         let key = (user, c.id);
-        // Connect first, so that a server that cannot be reached gets its diagnosis.
-        if let Err(e) = self.0.sessions.session(&key, &endpoint, &options).await {
-            return Err(connection_failed(&endpoint, &e, &options).await);
-        }
+        // Connecting apart from calling, so that a server that cannot be reached gets its diagnosis.
+        let session = match self.0.sessions.session(&key, &endpoint, &options).await {
+            Ok(session) => session,
+            Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
+        };
         self.0
             .sessions
-            .call_tool(&key, &endpoint, &options, name, arguments, watcher)
+            .call_tool_on(&key, session, &endpoint, &options, name, arguments, watcher)
             .await
             .map_err(ServiceError::Upstream)
     }
