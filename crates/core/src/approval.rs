@@ -2,7 +2,6 @@
 //! decide, and the last check before a call is sent (DESIGN D3–D5, D8, S5).
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::UserId;
 use crate::catalog::Classification;
@@ -80,8 +79,7 @@ pub fn may_send(classification: Classification, recorded: Option<&Recorded<'_>>,
 
 /// SHA-256 (hex) of the arguments' canonical JSON (object keys sorted).
 pub fn arguments_digest(arguments: &Value) -> String {
-    let canonical = serde_json::to_string(arguments).unwrap_or_default();
-    Sha256::digest(canonical.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::json_digest(arguments)
 }
 
 #[cfg(test)]

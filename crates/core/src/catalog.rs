@@ -86,6 +86,13 @@ impl Tool {
         self.extra.get("execution").and_then(|e| e.get("taskSupport")).and_then(Value::as_str) == Some("required")
     }
 
+    /// SHA-256 (hex) of the whole definition's canonical JSON: name, title,
+    /// description, schemas, annotations, `_meta` and any other field. Equal
+    /// digests mean the same definition, however the server ordered its keys.
+    pub fn definition_digest(&self) -> String {
+        crate::digest::json_digest(&serde_json::to_value(self).unwrap_or_default())
+    }
+
     /// The classification in force once an admin's override (if any) is applied.
     pub fn effective_classification(&self, admin_override: Option<Classification>) -> Classification {
         tighten(self.classification(), admin_override)
@@ -195,6 +202,29 @@ mod tests {
             let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
             assert_eq!(t.requires_task(), required, "execution {execution:?}");
             assert_eq!(serde_json::to_value(&t).expect("serialises"), raw, "kept whole");
+        }
+    }
+
+    #[test]
+    fn the_definition_digest_covers_every_field_but_not_key_order() {
+        let a: Tool = serde_json::from_str(r#"{"name":"t","description":"d","annotations":{"readOnlyHint":true,"title":"T"}}"#)
+            .expect("a tool");
+        let b: Tool = serde_json::from_str(r#"{"annotations":{"title":"T","readOnlyHint":true},"description":"d","name":"t"}"#)
+            .expect("a tool");
+        assert_eq!(a.definition_digest(), b.definition_digest());
+        for change in [
+            json!({"description": "d2"}),
+            json!({"inputSchema": {"type": "object", "properties": {"x": {"type": "string"}}}}),
+            json!({"annotations": {"readOnlyHint": false}}),
+            json!({"_meta": {"k": 1}}),
+            json!({"icons": []}),
+        ] {
+            let mut raw = serde_json::to_value(&a).expect("serialises");
+            for (k, v) in change.as_object().expect("object") {
+                raw[k] = v.clone();
+            }
+            let changed: Tool = serde_json::from_value(raw).expect("a tool");
+            assert_ne!(changed.definition_digest(), a.definition_digest(), "{change}");
         }
     }
 

@@ -11,6 +11,7 @@ pub mod connector;
 pub mod conversation;
 pub mod credentials;
 pub mod developer_mode;
+pub mod digest;
 pub mod doctor;
 pub mod email;
 pub mod ids;

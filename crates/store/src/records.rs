@@ -261,7 +261,7 @@ pub struct NewToolCall {
 /// One entry of the audit trail.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEvent {
-    /// `tool_call` or `decision`.
+    /// `tool_call`, `decision`, or an admin change such as `connector.published`.
     pub kind: String,
     pub actor_id: Option<UserId>,
     pub conversation_id: Option<ConversationId>,
@@ -274,6 +274,32 @@ pub struct AuditEvent {
     pub latency_us: Option<i64>,
     /// Input, output and anything else worth keeping.
     pub detail: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// A change an owner or admin made to the workspace: `kind` names it
+    /// (`connector.published`, `user.role_changed`, …), `detail` says what it was
+    /// before and after. Never a secret.
+    pub fn admin_change(
+        actor: UserId,
+        kind: &str,
+        connector_id: Option<ConnectorId>,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            actor_id: Some(actor),
+            conversation_id: None,
+            tool_call_id: None,
+            connector_id,
+            tool: None,
+            classification: None,
+            decision: None,
+            status: None,
+            latency_us: None,
+            detail,
+        }
+    }
 }
 
 /// An audit entry as stored.
