@@ -2,13 +2,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::Tool;
 
 /// The difference between the catalog in force and a freshly listed one.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CatalogDiff {
     pub added: Vec<Tool>,
     pub removed: Vec<Tool>,
@@ -16,7 +16,7 @@ pub struct CatalogDiff {
 }
 
 /// One tool whose definition changed.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ToolChange {
     pub tool: String,
     pub fields: Vec<FieldChange>,
@@ -24,7 +24,7 @@ pub struct ToolChange {
 
 /// One top-level field of a tool (`description`, `inputSchema`, `annotations`, `_meta`, …).
 /// `None` means the field was absent on that side.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FieldChange {
     pub field: String,
     pub before: Option<Value>,

@@ -93,3 +93,7 @@ id_type!(
     /// One tool call of a conversation (Switchboard's id, not the provider's).
     ToolCallId
 );
+id_type!(
+    /// A change set a refresh recorded for a published app, awaiting review.
+    ChangeId
+);

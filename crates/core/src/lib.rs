@@ -17,6 +17,7 @@ pub mod email;
 pub mod ids;
 pub mod network;
 pub mod permission;
+pub mod review;
 pub mod role;
 pub mod secret;
 pub mod tool_names;
@@ -24,7 +25,7 @@ pub mod untrusted;
 
 pub use developer_mode::DeveloperModePolicy;
 pub use email::Email;
-pub use ids::{ConnectorId, ConversationId, GroupId, MessageId, TokenId, ToolCallId, UserId};
+pub use ids::{ChangeId, ConnectorId, ConversationId, GroupId, MessageId, TokenId, ToolCallId, UserId};
 pub use permission::Action;
 pub use role::Role;
 pub use secret::SecretString;
