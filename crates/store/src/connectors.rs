@@ -1,19 +1,35 @@
 //! Connectors and their tool catalogs.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use switchboard_core::ConnectorId;
 use switchboard_core::catalog::Tool;
-use switchboard_core::connector::ConnectorStatus;
+use switchboard_core::connector::{AppAccess, ConnectorStatus};
 use switchboard_core::network::NetworkPolicy;
+use switchboard_core::{ConnectorId, GroupId, UserId};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
 use crate::records::{Connector, ConnectorTool, NewConnector};
-use crate::time_ms::{from_ms, now, to_ms};
+use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const COLUMNS: &str = "id, owner_id, name, description, url, command, transport, auth_mode, status, \
                        protocol_version, used_transport, server_info, created_at, refreshed_at";
+const PUBLISHING: &str = "access_everyone, published_at, published_by";
+const TOOL_COLUMNS: &str = "definition, enabled, classification_override";
+
+/// A draft to publish, all at once or not at all.
+#[derive(Clone, Debug)]
+pub struct Publication<'a> {
+    pub by: UserId,
+    /// The server's listing as it is now: the definitions to pin.
+    pub listing: &'a [Tool],
+    pub protocol_version: &'a str,
+    /// The actions to turn on; every other one is off.
+    pub enabled: &'a [String],
+    pub access: &'a AppAccess,
+}
 
 fn connector_from_row(row: &AnyRow) -> Result<Connector> {
     let id: String = row.try_get("id")?;
@@ -21,6 +37,7 @@ fn connector_from_row(row: &AnyRow) -> Result<Connector> {
     let status: String = row.try_get("status")?;
     let server_info: String = row.try_get("server_info")?;
     let command: Option<String> = row.try_get("command")?;
+    let published_by: Option<String> = row.try_get("published_by")?;
     Ok(Connector {
         id: id.parse().map_err(|e| StoreError::corrupt("connector id", e))?,
         owner_id: owner.parse().map_err(|e| StoreError::corrupt("owner id", e))?,
@@ -33,10 +50,13 @@ fn connector_from_row(row: &AnyRow) -> Result<Connector> {
             .map_err(|e| StoreError::corrupt("command", e))?,
         transport: row.try_get("transport")?,
         auth_mode: row.try_get("auth_mode")?,
-        status: match status.as_str() {
-            "draft" => ConnectorStatus::Draft,
-            other => return Err(StoreError::corrupt("connector status", other)),
-        },
+        status: ConnectorStatus::parse(&status).ok_or_else(|| StoreError::corrupt("connector status", &status))?,
+        access: AppAccess { everyone: row.try_get::<i64, _>("access_everyone")? != 0, groups: vec![] },
+        published_at: opt_from_ms(row.try_get("published_at")?)?,
+        published_by: published_by
+            .map(|u| u.parse())
+            .transpose()
+            .map_err(|e| StoreError::corrupt("published by", e))?,
         protocol_version: row.try_get("protocol_version")?,
         used_transport: row.try_get("used_transport")?,
         server_info: serde_json::from_str(&server_info).map_err(|e| StoreError::corrupt("server info", e))?,
@@ -47,10 +67,39 @@ fn connector_from_row(row: &AnyRow) -> Result<Connector> {
 
 fn tool_from_row(row: &AnyRow) -> Result<ConnectorTool> {
     let definition: String = row.try_get("definition")?;
+    let raised: Option<String> = row.try_get("classification_override")?;
     Ok(ConnectorTool {
         tool: serde_json::from_str(&definition).map_err(|e| StoreError::corrupt("tool definition", e))?,
         enabled: row.try_get::<i64, _>("enabled")? != 0,
+        raised: raised.as_deref() == Some("write"),
     })
+}
+
+/// The groups each published connector is shared with.
+async fn access_groups<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    only: Option<ConnectorId>,
+) -> Result<HashMap<ConnectorId, Vec<GroupId>>> {
+    let rows = match only {
+        Some(id) => {
+            sqlx::query("SELECT connector_id, group_id FROM connector_access WHERE connector_id = $1 ORDER BY group_id")
+                .bind(id.to_string())
+                .fetch_all(db)
+                .await?
+        }
+        None => {
+            sqlx::query("SELECT connector_id, group_id FROM connector_access ORDER BY group_id").fetch_all(db).await?
+        }
+    };
+    let mut out: HashMap<ConnectorId, Vec<GroupId>> = HashMap::new();
+    for row in rows {
+        let connector: String = row.try_get("connector_id")?;
+        let group: String = row.try_get("group_id")?;
+        out.entry(connector.parse().map_err(|e| StoreError::corrupt("connector id", e))?)
+            .or_default()
+            .push(group.parse().map_err(|e| StoreError::corrupt("group id", e))?);
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -85,32 +134,38 @@ impl Store {
             .bind(to_ms(now))
             .execute(&mut *tx)
             .await?;
-        insert_tools(&mut tx, id, tools, &[]).await?;
+        insert_tools_with(&mut tx, id, tools, &|_| (true, false)).await?;
         tx.commit().await?;
         self.changed().await?;
         self.connector(id).await
     }
 
     pub async fn connector(&self, id: ConnectorId) -> Result<Connector> {
-        let sql = format!("SELECT {COLUMNS} FROM connectors WHERE id = $1");
+        let sql = format!("SELECT {COLUMNS}, {PUBLISHING} FROM connectors WHERE id = $1");
         let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
-        connector_from_row(&row.ok_or(StoreError::NotFound("connector"))?)
+        let mut connector = connector_from_row(&row.ok_or(StoreError::NotFound("connector"))?)?;
+        connector.access.groups = access_groups(&self.pool, Some(id)).await?.remove(&id).unwrap_or_default();
+        Ok(connector)
     }
 
     /// Every connector, newest first; callers filter by what the user may see.
     pub async fn list_connectors(&self) -> Result<Vec<Connector>> {
-        let sql = format!("SELECT {COLUMNS} FROM connectors ORDER BY created_at DESC, name");
+        let sql = format!("SELECT {COLUMNS}, {PUBLISHING} FROM connectors ORDER BY created_at DESC, name, id");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
-        rows.iter().map(connector_from_row).collect()
+        let mut groups = access_groups(&self.pool, None).await?;
+        rows.iter()
+            .map(|row| {
+                let mut c = connector_from_row(row)?;
+                c.access.groups = groups.remove(&c.id).unwrap_or_default();
+                Ok(c)
+            })
+            .collect()
     }
 
     /// The catalog in the order the server listed it.
     pub async fn connector_tools(&self, id: ConnectorId) -> Result<Vec<ConnectorTool>> {
-        let rows =
-            sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 ORDER BY position")
-                .bind(id.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        let sql = format!("SELECT {TOOL_COLUMNS} FROM connector_tools WHERE connector_id = $1 ORDER BY position, name");
+        let rows = sqlx::query(&sql).bind(id.to_string()).fetch_all(&self.pool).await?;
         rows.iter().map(tool_from_row).collect()
     }
 
@@ -126,7 +181,8 @@ impl Store {
 
     /// One tool of a connector's catalog, by name.
     pub async fn connector_tool(&self, id: ConnectorId, name: &str) -> Result<ConnectorTool> {
-        let row = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 AND name = $2")
+        let sql = format!("SELECT {TOOL_COLUMNS} FROM connector_tools WHERE connector_id = $1 AND name = $2");
+        let row = sqlx::query(&sql)
             .bind(id.to_string())
             .bind(name)
             .fetch_optional(&self.pool)
@@ -146,19 +202,124 @@ impl Store {
             return Err(StoreError::NotFound("tool"));
         }
         self.changed().await?;
-        let row = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 AND name = $2")
+        self.connector_tool(id, name).await
+    }
+
+    /// Raise an action to a write (`true`), or take back an admin's raise
+    /// (`false`): never below what the server advertised.
+    pub async fn set_tool_raised(&self, id: ConnectorId, name: &str, raised: bool) -> Result<ConnectorTool> {
+        let done = sqlx::query(
+            "UPDATE connector_tools SET classification_override = $1 WHERE connector_id = $2 AND name = $3",
+        )
+        .bind(raised.then_some("write"))
+        .bind(id.to_string())
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("tool"));
+        }
+        self.changed().await?;
+        self.connector_tool(id, name).await
+    }
+
+    /// Publish a draft: pin `listing` as its catalog with exactly `enabled` on,
+    /// share it with `access`. Of two publishing at once one wins; the other, and
+    /// a connector already published, gets `Conflict`. Nothing is half-applied.
+    pub async fn publish_connector(&self, id: ConnectorId, publication: Publication<'_>) -> Result<Connector> {
+        let now = now();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE connectors SET status = $1, published_at = $2, published_by = $3, access_everyone = $4, \
+             protocol_version = $5, refreshed_at = $2 WHERE id = $6 AND status = $7",
+        )
+        .bind(ConnectorStatus::Published.as_str())
+        .bind(to_ms(now))
+        .bind(publication.by.to_string())
+        .bind(i64::from(publication.access.everyone))
+        .bind(publication.protocol_version)
+        .bind(id.to_string())
+        .bind(ConnectorStatus::Draft.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            drop(tx);
+            self.connector(id).await?;
+            return Err(StoreError::Conflict(
+                "the app is already published; change its actions or access instead".into(),
+            ));
+        }
+        let raised: Vec<String> = {
+            let rows = sqlx::query(
+                "SELECT name FROM connector_tools WHERE connector_id = $1 AND classification_override IS NOT NULL",
+            )
             .bind(id.to_string())
-            .bind(name)
-            .fetch_one(&self.pool)
+            .fetch_all(&mut *tx)
             .await?;
-        tool_from_row(&row)
+            rows.iter().map(|r| r.try_get("name")).collect::<std::result::Result<_, _>>()?
+        };
+        sqlx::query("DELETE FROM connector_tools WHERE connector_id = $1")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let flags = |t: &Tool| (publication.enabled.contains(&t.name), raised.contains(&t.name));
+        insert_tools_with(&mut tx, id, publication.listing, &flags).await?;
+        write_access(&mut tx, id, publication.access).await?;
+        tx.commit().await?;
+        self.changed().await?;
+        self.connector(id).await
+    }
+
+    /// Take a published app back to a draft: nobody but its creator (in
+    /// developer mode) and admins sees it; a pending change set is dropped.
+    pub async fn unpublish_connector(&self, id: ConnectorId) -> Result<Connector> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE connectors SET status = $1, published_at = NULL, published_by = NULL WHERE id = $2 AND status = $3",
+        )
+        .bind(ConnectorStatus::Draft.as_str())
+        .bind(id.to_string())
+        .bind(ConnectorStatus::Published.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            drop(tx);
+            self.connector(id).await?;
+            return Err(StoreError::Conflict("the app is not published".into()));
+        }
+        sqlx::query("UPDATE connector_changes SET state = 'superseded' WHERE connector_id = $1 AND state = 'pending'")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.changed().await?;
+        self.connector(id).await
+    }
+
+    /// Share a published app with `access` instead of whom it was shared with.
+    pub async fn set_connector_access(&self, id: ConnectorId, access: &AppAccess) -> Result<Connector> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE connectors SET access_everyone = $1 WHERE id = $2 AND status = $3")
+            .bind(i64::from(access.everyone))
+            .bind(id.to_string())
+            .bind(ConnectorStatus::Published.as_str())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            drop(tx);
+            self.connector(id).await?;
+            return Err(StoreError::Conflict("the app is not published: publish it to share it".into()));
+        }
+        write_access(&mut tx, id, access).await?;
+        tx.commit().await?;
+        self.changed().await?;
+        self.connector(id).await
     }
 
     /// Replace a draft's catalog with a fresh listing. Tools that stay keep their
-    /// on/off choice; new tools arrive enabled.
+    /// on/off choice and an admin's raise; new tools arrive enabled.
     pub async fn replace_tools(&self, id: ConnectorId, tools: &[Tool], protocol_version: &str) -> Result<()> {
         let previous = self.connector_tools(id).await?;
-        let disabled: Vec<&str> = previous.iter().filter(|t| !t.enabled).map(|t| t.tool.name.as_str()).collect();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE connectors SET protocol_version = $1, refreshed_at = $2 WHERE id = $3")
             .bind(protocol_version)
@@ -173,7 +334,11 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
-        insert_tools(&mut tx, id, tools, &disabled).await?;
+        let flags = |t: &Tool| match previous.iter().find(|p| p.tool.name == t.name) {
+            Some(p) => (p.enabled, p.raised),
+            None => (true, false),
+        };
+        insert_tools_with(&mut tx, id, tools, &flags).await?;
         tx.commit().await?;
         self.changed().await
     }
@@ -215,23 +380,52 @@ impl Store {
     }
 }
 
-async fn insert_tools(
+/// Insert `tools` in their listed order, each with `(enabled, raised)` from `flags`.
+pub(crate) async fn insert_tools_with(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: ConnectorId,
     tools: &[Tool],
-    disabled: &[&str],
+    flags: &(dyn Fn(&Tool) -> (bool, bool) + Sync),
 ) -> Result<()> {
     for (position, tool) in tools.iter().enumerate() {
         let definition = serde_json::to_string(tool).map_err(|e| StoreError::corrupt("tool definition", e))?;
-        sqlx::query("INSERT INTO connector_tools (connector_id, name, position, definition, enabled) VALUES ($1, $2, $3, $4, $5)")
+        let (enabled, raised) = flags(tool);
+        sqlx::query(
+            "INSERT INTO connector_tools (connector_id, name, position, definition, enabled, classification_override) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(&tool.name)
+        .bind(position as i64)
+        .bind(definition)
+        .bind(i64::from(enabled))
+        .bind(raised.then_some("write"))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StoreError::unique(e, format!("the server listed the tool {:?} twice", tool.name)))?;
+    }
+    Ok(())
+}
+
+async fn write_access(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: ConnectorId,
+    access: &AppAccess,
+) -> Result<()> {
+    sqlx::query("DELETE FROM connector_access WHERE connector_id = $1").bind(id.to_string()).execute(&mut **tx).await?;
+    for group in &access.groups {
+        sqlx::query("INSERT INTO connector_access (connector_id, group_id) VALUES ($1, $2)")
             .bind(id.to_string())
-            .bind(&tool.name)
-            .bind(position as i64)
-            .bind(definition)
-            .bind(i64::from(!disabled.contains(&tool.name.as_str())))
+            .bind(group.to_string())
             .execute(&mut **tx)
             .await
-            .map_err(|e| StoreError::unique(e, format!("the server listed the tool {:?} twice", tool.name)))?;
+            .map_err(|e| match e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::NotFound("group"),
+                sqlx::Error::Database(db) if db.is_unique_violation() => {
+                    StoreError::Conflict("a group is named twice".into())
+                }
+                other => other.into(),
+            })?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@
 
 mod audit;
 mod audit_log;
+mod changes;
 mod connectors;
 mod conversations;
 pub mod crypto;
@@ -27,14 +28,16 @@ mod tokens;
 mod users;
 
 pub use audit_log::AuditLog;
+pub use changes::{Recorded, Refreshed};
+pub use connectors::Publication;
 pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use instance::InstanceId;
 pub use records::{
-    Answer, ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation,
-    DecisionRecord, Group, GroupMember, GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector,
-    NewConversation, NewToolCall, NewUser, RecordedStep, StepRecord, TokenHolder, ToolCall, TurnMove, TurnStart, User,
-    WorkspaceSettings,
+    Answer, ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, CatalogChange, ChangeState, Connector,
+    ConnectorTool, Conversation, DecisionRecord, Group, GroupMember, GroupSummary, Interruption, LoginSession, Message,
+    NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, RecordedStep, StepRecord, TokenHolder, ToolCall,
+    TurnMove, TurnStart, User, WorkspaceSettings,
 };
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

@@ -117,6 +117,10 @@ pub struct Connector {
     pub transport: String,
     pub auth_mode: String,
     pub status: switchboard_core::connector::ConnectorStatus,
+    /// Whom it is shared with once published.
+    pub access: switchboard_core::connector::AppAccess,
+    pub published_at: Option<OffsetDateTime>,
+    pub published_by: Option<UserId>,
     pub protocol_version: String,
     /// What the connection actually used.
     pub used_transport: String,
@@ -139,11 +143,68 @@ pub struct NewConnector {
     pub server_info: serde_json::Value,
 }
 
-/// One tool of a connector's catalog, as stored, with its toggle.
+/// One tool of a connector's catalog, as stored: for a published app, the
+/// definition pinned at publishing or at the last accepted change.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnectorTool {
     pub tool: switchboard_core::catalog::Tool,
     pub enabled: bool,
+    /// An admin raised this action to a write (never lowers).
+    pub raised: bool,
+}
+
+impl ConnectorTool {
+    /// The classification in force: the server's, raised by an admin's override.
+    pub fn classification(&self) -> Classification {
+        self.tool.effective_classification(self.raised.then_some(Classification::Write))
+    }
+}
+
+/// Where a recorded change set is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeState {
+    /// Awaiting an admin; the pinned definitions stay in force.
+    Pending,
+    Accepted,
+    Rejected,
+    /// A later refresh recorded a newer change set.
+    Superseded,
+}
+
+impl ChangeState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Superseded => "superseded",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Accepted, Self::Rejected, Self::Superseded].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// What a refresh of a published app found that differs from its pinned
+/// definitions (removals aside: those apply at once).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CatalogChange {
+    pub id: switchboard_core::ChangeId,
+    pub connector_id: ConnectorId,
+    pub state: ChangeState,
+    /// `refresh` (a person asked) or `drift` (the background check).
+    pub source: String,
+    pub requested_by: Option<UserId>,
+    /// The server's listing as it was, whole.
+    pub listing: Vec<switchboard_core::catalog::Tool>,
+    pub listing_digest: String,
+    pub diff: switchboard_core::catalog_diff::CatalogDiff,
+    pub protocol_version: String,
+    pub created_at: OffsetDateTime,
+    pub decided_by: Option<UserId>,
+    pub decided_at: Option<OffsetDateTime>,
 }
 
 /// A conversation with a model.
