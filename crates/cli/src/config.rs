@@ -47,6 +47,9 @@ pub(crate) struct FileConfig {
     pub(crate) upstream_max_result_bytes: Option<usize>,
     /// Most upstream sessions kept at once (every person's and connector's together).
     pub(crate) upstream_max_sessions: Option<usize>,
+    /// Seconds between checks of published apps for tool changes their servers
+    /// made (drift); 0 turns the check off. Default: 3600.
+    pub(crate) drift_check_seconds: Option<u64>,
     /// Model providers by name (`[providers.NAME]`), besides those the environment makes.
     #[serde(default)]
     pub(crate) providers: BTreeMap<String, ProviderTable>,
@@ -98,6 +101,7 @@ pub(crate) struct Serve {
     pub(crate) allow_local_commands: bool,
     pub(crate) upstream: switchboard_mcp::ClientOptions,
     pub(crate) upstream_max_sessions: usize,
+    pub(crate) drift_check_interval: Option<Duration>,
     pub(crate) providers: Providers,
     /// Set in the environment or the file; else the one kept in the data dir.
     pub(crate) instance_id: Option<InstanceId>,
@@ -149,6 +153,10 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
         upstream_max_sessions: file
             .upstream_max_sessions
             .unwrap_or(switchboard_mcp::PoolLimits::default().max_sessions),
+        drift_check_interval: match file.drift_check_seconds.unwrap_or(3600) {
+            0 => None,
+            seconds => Some(Duration::from_secs(seconds)),
+        },
         providers: providers(file, |name| std::env::var(name).ok())?,
         instance_id: instance_id(file, |name| std::env::var(name).ok())?,
     })

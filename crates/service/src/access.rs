@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use switchboard_core::developer_mode;
-use switchboard_core::{DeveloperModePolicy, UserId};
+use switchboard_core::{DeveloperModePolicy, GroupId, UserId};
 use switchboard_store::{
     GroupSummary, LoginSession, Store, TOKEN_USE_RESOLUTION_MS, TokenHolder, User, WorkspaceSettings,
 };
@@ -33,6 +33,8 @@ pub struct DeveloperMode {
 #[derive(Clone, Debug)]
 pub struct Standing {
     pub groups: Vec<GroupSummary>,
+    /// The ids of `groups`.
+    pub group_ids: Vec<GroupId>,
     pub developer_mode: DeveloperMode,
 }
 
@@ -132,7 +134,7 @@ impl Access {
                 active: developer_mode::is_active(allowed, user.developer_mode),
                 policy: settings.developer_mode_policy,
             };
-            Ok(Arc::new(Standing { groups, developer_mode }))
+            Ok(Arc::new(Standing { groups, group_ids: mine, developer_mode }))
         })
         .await
     }

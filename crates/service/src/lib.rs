@@ -29,7 +29,10 @@ use switchboard_agent::{Agent, AgentConfig, Providers};
 use switchboard_store::{AuditLog, Store};
 
 pub use access::{Access, DeveloperMode, Standing};
-pub use connectors::{Catalog, CatalogTool, Connectors, HandCall, NewDraft, UpstreamConfig};
+pub use connectors::{
+    AppStanding, Catalog, CatalogTool, Connectors, HandCall, NewDraft, PublishRequest, PublishReview, Refresh,
+    ReviewedAction, UpstreamConfig,
+};
 pub use conversations::{Conversations, Transcript};
 pub use error::{Result, ServiceError};
 pub use freshness::Freshness;

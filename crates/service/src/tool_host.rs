@@ -7,7 +7,6 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use switchboard_agent::{CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
 use switchboard_core::approval;
-use switchboard_core::connector;
 use switchboard_core::conversation::Mode;
 use switchboard_core::tool_names::{self, Action};
 use switchboard_mcp::{Progress, ProgressWatcher};
@@ -33,7 +32,6 @@ impl ServiceToolHost {
     /// The connectors a conversation draws on that its owner may use now.
     async fn usable(&self, conversation: &Conversation) -> Result<Vec<Arc<Catalog>>, HostError> {
         let owner = self.access.user(conversation.owner_id).await.map_err(unreadable)?;
-        let developer_mode = self.access.developer_mode_active(&owner).await.map_err(unreadable)?;
         let ids: Vec<_> = match conversation.mode {
             Mode::Knowledge => self.connectors.all().await.map_err(unreadable)?.iter().map(|c| c.id).collect(),
             Mode::Default | Mode::ReadOnly => conversation.connectors.clone(),
@@ -46,8 +44,7 @@ impl ServiceToolHost {
                 Err(ServiceError::Store(StoreError::NotFound(_))) => continue,
                 Err(e) => return Err(unreadable(e)),
             };
-            let c = &found.connector;
-            if connector::may_view(owner.role, owner.id, developer_mode, c.owner_id, c.status) {
+            if self.connectors.standing_on(&owner, &found).await.map_err(unreadable)?.view {
                 usable.push(found);
             }
         }
@@ -60,21 +57,26 @@ impl ToolHost for ServiceToolHost {
         Box::pin(async move {
             let mut picked = vec![];
             for found in self.usable(conversation).await? {
-                let enabled: Vec<_> = found.enabled().map(|t| &t.stored.tool).collect();
+                let enabled: Vec<_> = found.enabled().map(|t| &t.stored).collect();
                 let enabled: Vec<_> = if conversation.mode == Mode::Knowledge {
-                    let has = |n: &str| enabled.iter().any(|t| t.name == n);
+                    let has = |n: &str| enabled.iter().any(|t| t.tool.name == n);
                     if !(has("search") && has("fetch")) {
                         continue;
                     }
-                    enabled.into_iter().filter(|t| t.name == "search" || t.name == "fetch").collect()
+                    enabled.into_iter().filter(|t| t.tool.name == "search" || t.tool.name == "fetch").collect()
                 } else {
                     enabled
                 };
                 // Tools that run only as tasks wait until tasks are supported.
-                for tool in enabled.into_iter().filter(|t| !t.requires_task()) {
-                    let classification = tool.effective_classification(None);
+                for tool in enabled.into_iter().filter(|t| !t.tool.requires_task()) {
+                    let classification = tool.classification();
                     if approval::offered(conversation.mode, classification) {
-                        picked.push((found.connector.id, found.connector.name.clone(), tool.clone(), classification));
+                        picked.push((
+                            found.connector.id,
+                            found.connector.name.clone(),
+                            tool.tool.clone(),
+                            classification,
+                        ));
                     }
                 }
             }
@@ -125,6 +127,20 @@ impl ToolHost for ServiceToolHost {
                 ServiceError::Store(StoreError::NotFound(_)) => HostError("the connector was deleted".into()),
                 other => unreadable(other),
             })?;
+            // What was offered may have changed since: the app unpublished or no
+            // longer shared, the action turned off, removed or redefined.
+            let owner = self.access.user(conversation.owner_id).await.map_err(unreadable)?;
+            if !self.connectors.standing_on(&owner, &found).await.map_err(unreadable)?.view {
+                return Err(HostError("the app is no longer available to this conversation's owner".into()));
+            }
+            match found.tool(&tool.tool.name) {
+                None => return Err(HostError("the action no longer exists on its app".into())),
+                Some(kept) if !kept.stored.enabled => return Err(HostError("the action has been turned off".into())),
+                Some(kept) if kept.stored.tool != tool.tool => {
+                    return Err(HostError("the action's definition changed since it was offered; ask again".into()));
+                }
+                Some(_) => {}
+            }
             let c = &found.connector;
             let watcher: ProgressWatcher = Arc::new(move |p: Progress| {
                 let _ = progress.send(CallProgress { progress: p.progress, total: p.total, message: p.message });

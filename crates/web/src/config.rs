@@ -18,6 +18,9 @@ pub struct WebConfig {
     pub upstream: switchboard_mcp::ClientOptions,
     /// Most upstream sessions kept at once (every person's and connector's together).
     pub upstream_max_sessions: usize,
+    /// How often published apps are listed again to find tool changes their
+    /// servers made (once across replicas); `None`: never.
+    pub drift_check_interval: Option<Duration>,
     /// Whether connectors may run local commands (stdio). Off unless the operator
     /// turns it on at start.
     pub allow_local_commands: bool,
@@ -42,6 +45,7 @@ impl WebConfig {
             session_ttl: Duration::from_secs(14 * 24 * 3600),
             upstream: switchboard_mcp::ClientOptions::default(),
             upstream_max_sessions: switchboard_mcp::PoolLimits::default().max_sessions,
+            drift_check_interval: Some(Duration::from_secs(3600)),
             allow_local_commands: false,
             providers: switchboard_agent::Providers::default(),
             agent: switchboard_agent::AgentConfig::default(),

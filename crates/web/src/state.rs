@@ -34,6 +34,7 @@ impl AppState {
                     options: config.upstream.clone(),
                     allow_local_commands: config.allow_local_commands,
                     max_sessions: config.upstream_max_sessions,
+                    drift_interval: config.drift_check_interval,
                     ..UpstreamConfig::default()
                 },
                 providers: config.providers.clone(),

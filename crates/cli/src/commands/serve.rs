@@ -29,6 +29,7 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.session_ttl = serve.session_ttl;
     config.upstream = serve.upstream.clone();
     config.upstream_max_sessions = serve.upstream_max_sessions;
+    config.drift_check_interval = serve.drift_check_interval;
     config.allow_local_commands = serve.allow_local_commands;
     config.providers = serve.providers.clone();
     config.agent.instance = match &serve.instance_id {

@@ -18,14 +18,17 @@ pub struct HandCall<'a> {
 }
 
 impl Connectors {
-    /// Call one action by hand. The connector must be `user`'s to manage, the
-    /// action turned on, the arguments fit its schema; the call and its outcome
-    /// are in the audit trail before this returns.
+    /// Call one action by hand. The connector must be one `user` may use, the
+    /// action turned on, the arguments fit its definition in force; the call and
+    /// its outcome are in the audit trail before this returns.
     pub async fn call_by_hand(&self, user: &User, call: HandCall<'_>) -> Result<UpstreamOutcome> {
-        let found = self.managed(user, call.connector).await?;
+        let (found, standing) = self.opened(user, call.connector).await?;
         let name = call.tool;
-        let tool =
-            found.tool(name).ok_or_else(|| ServiceError::NotFound(format!("the connector has no tool {name:?}")))?;
+        let tool = found
+            .tool(name)
+            // Whoever may only use the app knows nothing of its actions that are off.
+            .filter(|t| t.stored.enabled || standing.manage)
+            .ok_or_else(|| ServiceError::NotFound(format!("the connector has no tool {name:?}")))?;
         if !tool.stored.enabled {
             return Err(ServiceError::conflict(
                 "tool_disabled",
@@ -51,7 +54,7 @@ impl Connectors {
             tool_call_id: None,
             connector_id: Some(c.id),
             tool: Some(name.to_owned()),
-            classification: Some(tool.stored.tool.classification()),
+            classification: Some(tool.stored.classification()),
             decision: None,
             status: Some(status.into()),
             latency_us,

@@ -4,23 +4,28 @@
 mod calls;
 pub(crate) mod catalog;
 mod endpoint;
+mod governance;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_core::catalog::Tool;
 use switchboard_core::catalog_diff::{CatalogDiff, diff};
-use switchboard_core::connector;
+use switchboard_core::connector::ConnectorStatus;
+use switchboard_core::connector::{self, App, Viewer};
 use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{ConnectorId, UserId};
 use switchboard_mcp::{
     ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
 };
-use switchboard_store::{AuditLog, Connector, ConnectorTool, NewConnector, Store, StoreError, User};
+use switchboard_store::{
+    AuditEvent, AuditLog, Connector, ConnectorTool, NewConnector, Recorded, Store, StoreError, User,
+};
 
 pub use calls::HandCall;
 pub use catalog::{Catalog, CatalogTool};
 pub use endpoint::endpoint_of;
+pub use governance::{PublishRequest, PublishReview, ReviewedAction};
 
 use crate::access::Access;
 use crate::error::{Result, ServiceError};
@@ -40,6 +45,9 @@ pub struct UpstreamConfig {
     pub idle: Duration,
     /// Most sessions kept at once (every user's together).
     pub max_sessions: usize,
+    /// How often published apps are listed again to find changes their servers
+    /// made (once across replicas sharing a database); `None`: never.
+    pub drift_interval: Option<Duration>,
 }
 
 impl Default for UpstreamConfig {
@@ -49,6 +57,7 @@ impl Default for UpstreamConfig {
             allow_local_commands: false,
             idle: Duration::from_secs(300),
             max_sessions: switchboard_mcp::PoolLimits::default().max_sessions,
+            drift_interval: Some(Duration::from_secs(3600)),
         }
     }
 }
@@ -93,6 +102,9 @@ impl Connectors {
             config,
         }));
         tokio::spawn(close_idle(Arc::downgrade(&connectors.0)));
+        if let Some(interval) = connectors.0.config.drift_interval {
+            tokio::spawn(check_drift(Arc::downgrade(&connectors.0), interval));
+        }
         connectors
     }
 
@@ -140,50 +152,57 @@ impl Connectors {
         cached(&self.0.listing, (), async { Ok(Arc::new(self.0.store.list_connectors().await?)) }).await
     }
 
-    /// The connector if `user` may work on it; "not found" otherwise, so the ids
-    /// of other people's drafts cannot be probed.
-    pub async fn managed(&self, user: &User, id: ConnectorId) -> Result<Arc<Catalog>> {
-        let found = self.existing(id).await?;
+    /// What `user` may do with `found`: see and use it, and manage it.
+    pub async fn standing_on(&self, user: &User, found: &Catalog) -> Result<AppStanding> {
         let c = &found.connector;
-        // Developer mode only ever grants access: when the answer is yes without
-        // it, it need not be worked out.
-        if connector::may_manage(user.role, user.id, false, c.owner_id, c.status)
-            || connector::may_manage(
-                user.role,
-                user.id,
-                self.0.access.developer_mode_active(user).await?,
-                c.owner_id,
-                c.status,
-            )
-        {
+        let app = App { owner: c.owner_id, status: c.status, access: &c.access };
+        let standing = self.0.access.standing(user).await?;
+        let viewer = Viewer {
+            role: user.role,
+            user: user.id,
+            developer_mode: standing.developer_mode.active,
+            groups: &standing.group_ids,
+        };
+        Ok(AppStanding { view: connector::may_view(viewer, app), manage: connector::may_manage(viewer, app) })
+    }
+
+    /// The connector if `user` may see it, with what else they may do; "not
+    /// found" otherwise, so the ids of other people's drafts cannot be probed.
+    pub async fn opened(&self, user: &User, id: ConnectorId) -> Result<(Arc<Catalog>, AppStanding)> {
+        let found = self.existing(id).await?;
+        let standing = self.standing_on(user, &found).await?;
+        if standing.view { Ok((found, standing)) } else { Err(ServiceError::not_found("connector")) }
+    }
+
+    /// The connector if `user` may work on it; "not found" when they may not see
+    /// it, "forbidden" when they may see it (a published app) but not change it.
+    pub async fn managed(&self, user: &User, id: ConnectorId) -> Result<Arc<Catalog>> {
+        let (found, standing) = self.opened(user, id).await?;
+        if standing.manage {
             return Ok(found);
         }
-        Err(ServiceError::not_found("connector"))
+        Err(ServiceError::forbidden("connector_not_manageable", "only owners and admins may change a published app"))
     }
 
     /// The connector if `user` may use it in a conversation; "not found" otherwise.
     pub async fn usable(&self, user: &User, id: ConnectorId) -> Result<Arc<Catalog>> {
-        let found = self.existing(id).await?;
-        let c = &found.connector;
-        let developer_mode = self.0.access.developer_mode_active(user).await?;
-        if connector::may_view(user.role, user.id, developer_mode, c.owner_id, c.status) {
-            return Ok(found);
-        }
-        Err(ServiceError::not_found("connector"))
+        Ok(self.opened(user, id).await?.0)
     }
 
-    /// Every connector `user` may see, with its tool count, in the store's order.
-    pub async fn visible(&self, user: &User) -> Result<Vec<Arc<Catalog>>> {
-        let developer_mode = self.0.access.developer_mode_active(user).await?;
+    /// Every connector `user` may see, with its catalog, in the store's order.
+    pub async fn visible(&self, user: &User) -> Result<Vec<(Arc<Catalog>, AppStanding)>> {
         let mut out = vec![];
         for c in self.all().await?.iter() {
-            if connector::may_view(user.role, user.id, developer_mode, c.owner_id, c.status) {
-                match self.catalog(c.id).await {
-                    Ok(found) => out.push(found),
-                    // Deleted since the listing was read.
-                    Err(ServiceError::Store(StoreError::NotFound(_))) => {}
-                    Err(e) => return Err(e),
+            match self.catalog(c.id).await {
+                Ok(found) => {
+                    let standing = self.standing_on(user, &found).await?;
+                    if standing.view {
+                        out.push((found, standing));
+                    }
                 }
+                // Deleted since the listing was read.
+                Err(ServiceError::Store(StoreError::NotFound(_))) => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(out)
@@ -241,32 +260,71 @@ impl Connectors {
         self.catalog(connector.id).await
     }
 
-    /// List the server's tools again and apply them (drafts take the new catalog
-    /// at once); what changed, field by field.
-    pub async fn refresh(&self, user: &User, id: ConnectorId) -> Result<CatalogDiff> {
+    /// List the server's tools again. A draft takes the new catalog at once; a
+    /// published app drops the actions the server no longer lists and records the
+    /// rest of the difference as a change set for an admin to review.
+    pub async fn refresh(&self, user: &User, id: ConnectorId) -> Result<Refresh> {
         let found = self.managed(user, id).await?;
-        let endpoint = endpoint_of(&found.connector)?;
-        // A fresh handshake, as at creation; kept sessions go with the old catalog.
-        self.0.sessions.evict_matching(|(_, c)| *c == id).await;
+        let (fresh, version) = self.list_now(&found.connector).await?;
+        let current: Vec<Tool> = found.tools.iter().map(|t| t.stored.tool.clone()).collect();
+        let changes = diff(&current, &fresh);
+        tracing::info!(actor = %user.id, connector = %id, added = changes.added.len(), removed = changes.removed.len(),
+            changed = changes.changed.len(), "connector refreshed");
+        let refresh = match found.connector.status {
+            ConnectorStatus::Draft => {
+                // Kept sessions go with the old catalog.
+                self.0.sessions.evict_matching(|(_, c)| *c == id).await;
+                self.0.store.replace_tools(id, &fresh, &version).await?;
+                Refresh { diff: changes, applied: true, recorded: None }
+            }
+            ConnectorStatus::Published => {
+                let recorded = self.record_listing(id, Some(user.id), "refresh", &fresh, &version, &changes).await?;
+                Refresh { diff: changes, applied: false, recorded: Some(recorded) }
+            }
+        };
+        self.0
+            .audit
+            .append(AuditEvent::admin_change(
+                user.id,
+                "connector.refreshed",
+                Some(id),
+                serde_json::json!({
+                    "added": refresh.diff.added.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                    "removed": refresh.diff.removed.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                    "changed": refresh.diff.changed.iter().map(|c| &c.tool).collect::<Vec<_>>(),
+                    "applied": refresh.applied,
+                }),
+            ))
+            .await?;
+        Ok(refresh)
+    }
+
+    /// Connect afresh (no kept session) and list every tool: the listing and the
+    /// protocol version spoken.
+    pub(crate) async fn list_now(&self, c: &Connector) -> Result<(Vec<Tool>, String)> {
+        let endpoint = endpoint_of(c)?;
         let session = self.connect(&endpoint).await?;
         let listed = session.list_tools().await;
         let version = session.protocol_version().to_owned();
         session.close().await;
-        let fresh = listed.map_err(ServiceError::Upstream)?;
-        let current: Vec<Tool> = found.tools.iter().map(|t| t.stored.tool.clone()).collect();
-        let changes = diff(&current, &fresh);
-        self.0.store.replace_tools(id, &fresh, &version).await?;
-        tracing::info!(actor = %user.id, connector = %id, added = changes.added.len(), removed = changes.removed.len(),
-            changed = changes.changed.len(), "connector refreshed");
-        Ok(changes)
+        Ok((listed.map_err(ServiceError::Upstream)?, version))
     }
 
     /// Delete a connector with its catalog, closing its sessions.
     pub async fn delete(&self, user: &User, id: ConnectorId) -> Result<()> {
-        self.managed(user, id).await?;
+        let found = self.managed(user, id).await?;
         self.0.store.delete_connector(id).await?;
         self.0.sessions.evict_matching(|(_, c)| *c == id).await;
         tracing::info!(actor = %user.id, connector = %id, "connector deleted");
+        self.0
+            .audit
+            .append(AuditEvent::admin_change(
+                user.id,
+                "connector.deleted",
+                Some(id),
+                serde_json::json!({"name": found.connector.name, "status": found.connector.status.as_str()}),
+            ))
+            .await?;
         Ok(())
     }
 
@@ -281,6 +339,15 @@ impl Connectors {
         self.managed(user, id).await?;
         let tool = self.0.store.set_tool_enabled(id, name, enabled).await?;
         tracing::info!(actor = %user.id, connector = %id, tool = %name, enabled, "tool toggled");
+        self.0
+            .audit
+            .append(AuditEvent::admin_change(
+                user.id,
+                "tool.toggled",
+                Some(id),
+                serde_json::json!({"tool": name, "enabled": enabled}),
+            ))
+            .await?;
         Ok(tool)
     }
 
@@ -331,6 +398,47 @@ async fn close_idle(connectors: std::sync::Weak<Inner>) {
         let Some(inner) = connectors.upgrade() else { return };
         inner.sessions.close_idle().await;
     }
+}
+
+/// List published apps again every `interval`, on whichever replica claims the
+/// check first, while the service lives.
+async fn check_drift(connectors: std::sync::Weak<Inner>, interval: Duration) {
+    let mut tick = tokio::time::interval((interval / 4).clamp(Duration::from_millis(100), Duration::from_secs(60)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(inner) = connectors.upgrade() else { return };
+        let service = Connectors(inner);
+        match service.0.store.claim_drift_check(time::OffsetDateTime::now_utc(), interval).await {
+            Ok(true) => match service.check_drift().await {
+                Ok(found) => tracing::debug!(found, "checked published apps for changes"),
+                Err(e) => tracing::warn!(error = %e, "could not check published apps for changes"),
+            },
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not claim the check of published apps"),
+        }
+    }
+}
+
+/// What a refresh found and did.
+#[derive(Clone, Debug)]
+pub struct Refresh {
+    /// Against the definitions in force before it.
+    pub diff: CatalogDiff,
+    /// Whether the new catalog is in force now (drafts); a published app keeps
+    /// its pinned definitions until an admin accepts.
+    pub applied: bool,
+    /// For a published app: the change set recorded, if any.
+    pub recorded: Option<Recorded>,
+}
+
+/// What a person may do with one app.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppStanding {
+    /// See it and use its enabled actions.
+    pub view: bool,
+    /// Change it: its actions, refresh, delete, call any action by hand.
+    pub manage: bool,
 }
 
 /// A draft to create: what the person typed, checked.
