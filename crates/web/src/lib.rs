@@ -24,6 +24,7 @@ mod views;
 mod views_connectors;
 mod views_conversations;
 mod views_doctor;
+mod views_governance;
 
 pub use config::WebConfig;
 pub use openapi::openapi_json;

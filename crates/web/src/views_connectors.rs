@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use switchboard_core::catalog::Classification;
+use switchboard_core::catalog::{Classification, Tool};
+use switchboard_core::catalog_diff::CatalogDiff;
+use switchboard_core::connector::AppAccess;
 use switchboard_store::{Connector, ConnectorTool};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -41,10 +43,18 @@ pub(crate) struct ToolView {
     /// What people are shown: `title`, else `annotations.title`, else the name.
     pub(crate) display_name: String,
     pub(crate) description: Option<String>,
-    /// `read` only when `annotations.readOnlyHint` is exactly `true`.
+    /// The classification in force: `read` only when `annotations.readOnlyHint`
+    /// is exactly `true` and no admin raised it to `write`.
     pub(crate) classification: ClassificationName,
+    /// As the server describes it.
+    pub(crate) advertised_classification: ClassificationName,
+    /// An admin raised it to a write.
+    pub(crate) raised: bool,
     pub(crate) risk: RiskView,
     pub(crate) enabled: bool,
+    /// SHA-256 of the definition's canonical JSON: for a published app, the
+    /// definition pinned at publishing or at the last accepted change.
+    pub(crate) digest: String,
     /// The tool exactly as `tools/list` returned it.
     #[schema(value_type = Object)]
     pub(crate) definition: Value,
@@ -57,9 +67,12 @@ impl From<&ConnectorTool> for ToolView {
             name: t.tool.name.clone(),
             display_name: t.tool.display_name().to_owned(),
             description: t.tool.description.clone(),
-            classification: t.tool.classification().into(),
+            classification: t.classification().into(),
+            advertised_classification: t.tool.classification().into(),
+            raised: t.raised,
             risk: RiskView { destructive: badges.destructive, open_world: badges.open_world },
             enabled: t.enabled,
+            digest: t.tool.definition_digest(),
             definition: serde_json::to_value(&t.tool).unwrap_or(Value::Null),
         }
     }
@@ -82,11 +95,20 @@ pub(crate) struct ConnectorView {
     #[schema(value_type = Object)]
     pub(crate) server_info: Value,
     pub(crate) auth_mode: String,
+    /// `draft` or `published`.
     pub(crate) status: String,
-    /// `Dev` for drafts.
+    /// `Dev` for drafts, `custom` once published.
     pub(crate) label: String,
     pub(crate) owner_id: Uuid,
+    /// Whom a published app is shared with.
+    pub(crate) access: AccessView,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub(crate) published_at: Option<OffsetDateTime>,
     pub(crate) tool_count: usize,
+    /// Whether the signed-in user may change it (its actions, refresh, delete);
+    /// otherwise they may only use its enabled actions.
+    pub(crate) can_manage: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub(crate) created_at: OffsetDateTime,
@@ -95,8 +117,32 @@ pub(crate) struct ConnectorView {
     pub(crate) refreshed_at: OffsetDateTime,
 }
 
+/// Whom a published app is shared with.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AccessView {
+    /// Everyone in the workspace.
+    #[serde(default)]
+    pub(crate) everyone: bool,
+    /// Group ids (when not everyone).
+    #[serde(default)]
+    pub(crate) groups: Vec<Uuid>,
+}
+
+impl From<&AppAccess> for AccessView {
+    fn from(a: &AppAccess) -> Self {
+        Self { everyone: a.everyone, groups: a.groups.iter().map(|g| g.as_uuid()).collect() }
+    }
+}
+
+impl From<AccessView> for AppAccess {
+    fn from(a: AccessView) -> Self {
+        Self { everyone: a.everyone, groups: a.groups.into_iter().map(Into::into).collect() }
+    }
+}
+
 impl ConnectorView {
-    pub(crate) fn new(c: &Connector, tool_count: usize) -> Self {
+    pub(crate) fn new(c: &Connector, tool_count: usize, can_manage: bool) -> Self {
         Self {
             id: c.id.as_uuid(),
             name: c.name.clone(),
@@ -111,7 +157,10 @@ impl ConnectorView {
             status: c.status.as_str().to_owned(),
             label: c.status.label().to_owned(),
             owner_id: c.owner_id.as_uuid(),
+            access: AccessView::from(&c.access),
+            published_at: c.published_at,
             tool_count,
+            can_manage,
             created_at: c.created_at,
             refreshed_at: c.refreshed_at,
         }
@@ -161,7 +210,28 @@ pub(crate) struct CreateConnectorRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UpdateToolRequest {
-    pub(crate) enabled: bool,
+    /// Turn the action on or off.
+    pub(crate) enabled: Option<bool>,
+    /// `write` raises a read action so that every call asks for confirmation
+    /// (owners and admins); `read` only takes such a raise back: an action its
+    /// server describes as a write cannot be lowered.
+    pub(crate) classification: Option<ClassificationInput>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ClassificationInput {
+    Read,
+    Write,
+}
+
+impl From<ClassificationInput> for Classification {
+    fn from(c: ClassificationInput) -> Self {
+        match c {
+            ClassificationInput::Read => Self::Read,
+            ClassificationInput::Write => Self::Write,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,7 +249,7 @@ pub(crate) struct ToolChangeView {
     pub(crate) fields: Vec<FieldChangeView>,
 }
 
-/// What a refresh found, field by field. For a draft it is already applied.
+/// What differs between two catalogs, field by field.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CatalogDiffView {
     #[schema(value_type = Vec<Object>)]
@@ -187,7 +257,32 @@ pub(crate) struct CatalogDiffView {
     #[schema(value_type = Vec<Object>)]
     pub(crate) removed: Vec<Value>,
     pub(crate) changed: Vec<ToolChangeView>,
-    pub(crate) applied: bool,
+}
+
+impl From<&CatalogDiff> for CatalogDiffView {
+    fn from(d: &CatalogDiff) -> Self {
+        let value = |t: &Tool| serde_json::to_value(t).unwrap_or_default();
+        Self {
+            added: d.added.iter().map(value).collect(),
+            removed: d.removed.iter().map(value).collect(),
+            changed: d
+                .changed
+                .iter()
+                .map(|c| ToolChangeView {
+                    tool: c.tool.clone(),
+                    fields: c
+                        .fields
+                        .iter()
+                        .map(|f| FieldChangeView {
+                            field: f.field.clone(),
+                            before: f.before.clone(),
+                            after: f.after.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

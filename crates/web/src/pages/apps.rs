@@ -40,6 +40,14 @@ struct AppHeader {
     cwd: Option<String>,
     env_names: Vec<String>,
     auth: String,
+    /// `draft` or `published`.
+    status: String,
+    /// May change it (a draft's creator, owners and admins).
+    can_manage: bool,
+    /// May publish, share and review it (owners and admins).
+    can_govern: bool,
+    /// Whom a published app is shared with, in words.
+    shared_with: String,
     created_by: String,
     created_at: String,
     refreshed_at: String,
@@ -53,12 +61,12 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
         Err(redirect) => return redirect,
     };
     let user = &visitor.session.user;
-    let managed = match parse_id(&id, "app") {
-        Ok(id) => state.services.connectors().managed(user, id).await.map_err(AppError::from),
+    let opened = match parse_id(&id, "app") {
+        Ok(id) => state.services.connectors().opened(user, id).await.map_err(AppError::from),
         Err(e) => Err(e),
     };
-    let found = match managed {
-        Ok(found) => found,
+    let (found, standing) = match opened {
+        Ok(opened) => opened,
         Err(AppError::Client { status, .. }) if status == axum::http::StatusCode::NOT_FOUND => {
             return page_error(AppError::not_found(
                 "there is no such app, or it is not yours to see (drafts show only while developer mode is on)",
@@ -71,6 +79,21 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
         Ok(owner) => format!("{} ({})", owner.name, owner.email),
         Err(StoreError::NotFound(_)) => "a removed user".to_owned(),
         Err(e) => return page_error(e.into()),
+    };
+    let shared_with = if c.access.everyone {
+        "Everyone in the workspace".to_owned()
+    } else if c.access.groups.is_empty() {
+        "Nobody yet (owners and admins only)".to_owned()
+    } else {
+        match state.store.list_groups().await {
+            Ok(groups) => groups
+                .iter()
+                .filter(|g| c.access.groups.contains(&g.id))
+                .map(|g| visible(&g.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Err(e) => return page_error(e.into()),
+        }
     };
     let text = |v: &Value| visible(v.as_str().unwrap_or_default());
     let command = c.command.as_ref();
@@ -94,6 +117,10 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
             .map(|(k, _)| visible(k))
             .collect(),
         auth: if c.auth_mode == "none" { "None".to_owned() } else { c.auth_mode.clone() },
+        status: c.status.as_str().to_owned(),
+        can_manage: standing.manage,
+        can_govern: standing.manage && switchboard_core::connector::may_govern(user.role).is_ok(),
+        shared_with,
         created_by,
         created_at: human_time(c.created_at),
         refreshed_at: human_time(c.refreshed_at),

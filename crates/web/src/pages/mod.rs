@@ -59,6 +59,10 @@ pub(crate) struct ShellUser {
     pub(crate) role: String,
     pub(crate) can_see_workspace: bool,
     pub(crate) developer_mode_active: bool,
+    /// Owners and admins: publish apps and review their changes.
+    pub(crate) can_govern_apps: bool,
+    /// Change sets of published apps awaiting review (shown to owners and admins).
+    pub(crate) pending_changes: usize,
 }
 
 impl Shell {
@@ -112,6 +116,8 @@ pub(crate) fn page_error(err: AppError) -> Response {
 pub(crate) struct Visitor {
     pub(crate) session: Arc<LoginSession>,
     pub(crate) me: MeView,
+    /// Change sets awaiting review, for owners and admins (0 for others).
+    pub(crate) pending_changes: usize,
 }
 
 impl Visitor {
@@ -129,6 +135,8 @@ impl Visitor {
                 role: user.role.to_string(),
                 can_see_workspace: permits(user.role, Action::ViewWorkspaceSettings),
                 developer_mode_active: self.me.developer_mode.active,
+                can_govern_apps: switchboard_core::connector::may_govern(user.role).is_ok(),
+                pending_changes: self.pending_changes,
             }),
         }
     }
@@ -140,7 +148,18 @@ pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap, here: &str) -
     match found {
         Some((_, session)) => {
             let me = me_view(state, &session.user).await.map_err(page_error)?;
-            Ok(Visitor { session, me })
+            let pending_changes = if switchboard_core::connector::may_govern(session.user.role).is_ok() {
+                state
+                    .services
+                    .connectors()
+                    .pending_changes(&session.user)
+                    .await
+                    .map_err(|e| page_error(e.into()))?
+                    .len()
+            } else {
+                0
+            };
+            Ok(Visitor { session, me, pending_changes })
         }
         None => Err(to_sign_in(state, here).await),
     }

@@ -95,7 +95,13 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
     let user = &visitor.session.user;
     let apps = if tab == "apps" {
         match state.services.connectors().visible(user).await {
-            Ok(list) => list.iter().map(|c| AppRow::from(&ConnectorView::new(&c.connector, c.tools.len()))).collect(),
+            Ok(list) => list
+                .iter()
+                .map(|(c, standing)| {
+                    let count = if standing.manage { c.tools.len() } else { c.enabled().count() };
+                    AppRow::from(&ConnectorView::new(&c.connector, count, standing.manage))
+                })
+                .collect(),
             Err(e) => return page_error(e.into()),
         }
     } else {

@@ -2,11 +2,12 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use switchboard_core::connector::{ConnectorStatus, may_govern};
 use switchboard_core::network::NetworkPolicy;
 use switchboard_core::permission::{Action, UserChange, assignable_roles, may_manage_user, permits};
 use switchboard_core::{DeveloperModePolicy, Role};
 
-use super::{Shell, not_found_page, page_error, render, visitor};
+use super::{Shell, human_time, not_found_page, page_error, render, visible, visitor};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -22,6 +23,37 @@ struct WorkspacePage {
     policy: String,
     policies: Vec<(String, &'static str, &'static str)>,
     network: Vec<NetworkSwitch>,
+    apps: AppsTab,
+}
+
+/// Workspace → Apps: every draft and published app, and what awaits review.
+#[derive(Default)]
+struct AppsTab {
+    pending: Vec<PendingRow>,
+    published: Vec<AppListRow>,
+    drafts: Vec<AppListRow>,
+}
+
+struct AppListRow {
+    id: String,
+    name: String,
+    label: String,
+    creator: String,
+    shared_with: String,
+    actions_on: usize,
+    actions: usize,
+    when: String,
+    pending: usize,
+}
+
+struct PendingRow {
+    app_id: String,
+    app_name: String,
+    source: String,
+    added: usize,
+    changed: usize,
+    removed: usize,
+    when: String,
 }
 
 /// One switch of the network policy, explained for a person.
@@ -65,6 +97,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
         "groups" => "groups",
         "permissions" => "permissions",
         "network" => "network",
+        "apps" => "apps",
         _ => return not_found_page(),
     };
     let visitor = match visitor(&state, &headers, &format!("/workspace/{tab}")).await {
@@ -74,6 +107,9 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
     let role = visitor.session.user.role;
     if !permits(role, Action::ViewWorkspaceSettings) {
         return page_error(AppError::role("workspace settings are for owners, admins and auditors"));
+    }
+    if tab == "apps" && may_govern(role).is_err() {
+        return page_error(AppError::role("the workspace's apps are governed by owners and admins"));
     }
     match build(&state, tab, role, &visitor).await {
         Ok(page) => render(&page),
@@ -138,8 +174,10 @@ async fn build(
         "members" => "Members",
         "groups" => "Groups",
         "network" => "Network",
+        "apps" => "Apps",
         _ => "Permissions & roles",
     };
+    let apps = if tab == "apps" { apps_tab(state, &visitor.session.user).await? } else { AppsTab::default() };
     let network =
         if tab == "network" { network_switches(state.services.connectors().network_policy().await?) } else { vec![] };
     Ok(WorkspacePage {
@@ -156,7 +194,63 @@ async fn build(
             (DeveloperModePolicy::Rbac.to_string(), "Owners, admins and granted groups", "role-based access"),
         ],
         network,
+        apps,
     })
+}
+
+async fn apps_tab(state: &AppState, user: &switchboard_store::User) -> Result<AppsTab, AppError> {
+    let connectors = state.services.connectors();
+    let pending = connectors.pending_changes(user).await?;
+    let users = state.store.list_users().await?;
+    let groups = state.store.list_groups().await?;
+    let mut tab = AppsTab::default();
+    let mut names = std::collections::HashMap::new();
+    for (c, _) in connectors.visible(user).await? {
+        let k = &c.connector;
+        names.insert(k.id, k.name.clone());
+        let creator =
+            users.iter().find(|u| u.id == k.owner_id).map_or_else(|| "a removed user".to_owned(), |u| visible(&u.name));
+        let shared_with = if k.access.everyone {
+            "Everyone".to_owned()
+        } else if k.access.groups.is_empty() {
+            "Nobody yet".to_owned()
+        } else {
+            groups
+                .iter()
+                .filter(|g| k.access.groups.contains(&g.id))
+                .map(|g| visible(&g.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let row = AppListRow {
+            id: k.id.to_string(),
+            name: visible(&k.name),
+            label: k.status.label().to_owned(),
+            creator,
+            shared_with,
+            actions_on: c.enabled().count(),
+            actions: c.tools.len(),
+            when: human_time(k.published_at.unwrap_or(k.created_at)),
+            pending: pending.iter().filter(|p| p.connector_id == k.id).count(),
+        };
+        match k.status {
+            ConnectorStatus::Published => tab.published.push(row),
+            ConnectorStatus::Draft => tab.drafts.push(row),
+        }
+    }
+    tab.pending = pending
+        .iter()
+        .map(|p| PendingRow {
+            app_id: p.connector_id.to_string(),
+            app_name: names.get(&p.connector_id).map(|n| visible(n)).unwrap_or_default(),
+            source: if p.source == "drift" { "found by the background check" } else { "found by a refresh" }.to_owned(),
+            added: p.diff.added.len(),
+            changed: p.diff.changed.len(),
+            removed: p.diff.removed.len(),
+            when: human_time(p.created_at),
+        })
+        .collect();
+    Ok(tab)
 }
 
 fn network_switches(policy: NetworkPolicy) -> Vec<NetworkSwitch> {

@@ -1,13 +1,18 @@
 // An app's page: its actions (badges, on/off, schema), Refresh with the diff,
 // the doctor's report, Delete, and the playground (playground.js).
 import { api } from "./api.js";
-import { el, fill, jsonBlock, jsonDetails, stepItems, visible } from "./dom.js";
+import { el, fill, jsonDetails, stepItems, visible } from "./dom.js";
+import { diffView } from "./diff.js";
+import { Governance } from "./governance.js";
 import { Playground } from "./playground.js";
 
 const root = document.getElementById("app");
 const base = `/api/v1/connectors/${encodeURIComponent(root.dataset.id)}`;
 const pageError = document.getElementById("page-error");
 const playground = new Playground(document.getElementById("playground"), base);
+const canManage = root.dataset.canManage === "true";
+const canGovern = root.dataset.canGovern === "true";
+const governance = canGovern ? new Governance(root, base) : null;
 let tools = [];
 
 // ---- actions ----
@@ -26,15 +31,39 @@ async function loadTools() {
 }
 
 function badges(tool) {
+  const raise = canGovern && tool.advertised_classification === "read" ? raiseButton(tool) : null;
   return [
     el("span", { class: "badge kind", dataset: { kind: tool.classification } }, tool.classification),
+    tool.raised ? el("span", { class: "badge raised", title: "The server marks it read-only; an admin made it ask for confirmation" }, "raised") : null,
     tool.risk.destructive
       ? el("span", { class: "badge risk", dataset: { risk: "destructive" }, title: "destructiveHint is not false" }, "destructive")
       : null,
     tool.risk.open_world
       ? el("span", { class: "badge risk", dataset: { risk: "open_world" }, title: "openWorldHint is not false" }, "open world")
       : null,
+    raise,
   ];
+}
+
+// Owners and admins may make a read action ask for confirmation, and take that back.
+function raiseButton(tool) {
+  const button = el(
+    "button",
+    { type: "button", class: "link small raise", dataset: { raise: tool.name } },
+    tool.raised ? "Undo: treat as read" : "Ask before each call",
+  );
+  button.addEventListener("click", async () => {
+    pageError.textContent = "";
+    button.disabled = true;
+    try {
+      await api("PATCH", `${base}/tools/${encodeURIComponent(tool.name)}`, { classification: tool.raised ? "read" : "write" });
+      await loadTools();
+    } catch (error) {
+      pageError.textContent = `Could not change ${tool.name}: ${error.message}`;
+      button.disabled = false;
+    }
+  });
+  return button;
 }
 
 function toolRow(tool) {
@@ -45,6 +74,8 @@ function toolRow(tool) {
     class: "switch tool-toggle",
     "aria-label": `${tool.name} on`,
     checked: tool.enabled,
+    disabled: !canManage,
+    title: canManage ? null : "Only owners and admins change a published app",
   });
   const status = el("span", { class: "switch-status", dataset: { state: tool.enabled ? "on" : "off" } }, tool.enabled ? "On" : "Off");
   toggle.addEventListener("change", () => setEnabled(tool, toggle, status));
@@ -115,68 +146,28 @@ function failure(error) {
   return el("p", { class: "error" }, error.message);
 }
 
-function toolNames(list) {
-  return el(
-    "ul",
-    { class: "names" },
-    list.map((t) => el("li", {}, el("code", {}, visible(t.name)), t.title ? ` ${visible(t.title)}` : null)),
-  );
-}
-
-function valueCell(value) {
-  return value === undefined || value === null ? el("span", { class: "muted" }, "(none)") : jsonBlock(value);
-}
-
-function diffView(diff) {
-  const total = diff.added.length + diff.removed.length + diff.changed.length;
-  if (total === 0) return [el("p", { id: "diff-none" }, "No changes: the server lists the same tools, defined the same way.")];
-  const section = (kind, title, list, body) =>
-    list.length === 0
-      ? null
-      : el("section", { class: "diff-part", dataset: { diff: kind } }, el("h3", {}, `${title} (${list.length})`), body);
-  return [
-    section("added", "Added", diff.added, toolNames(diff.added)),
-    section("removed", "Removed", diff.removed, toolNames(diff.removed)),
-    section(
-      "changed",
-      "Changed",
-      diff.changed,
-      diff.changed.map((change) =>
-        el(
-          "div",
-          { class: "change", dataset: { tool: change.tool } },
-          el("h4", {}, el("code", {}, visible(change.tool))),
-          el(
-            "div",
-            { class: "table-wrap" },
-            el(
-              "table",
-              { class: "fields-diff" },
-              el("thead", {}, el("tr", {}, el("th", {}, "Field"), el("th", {}, "Before"), el("th", {}, "After"))),
-              el(
-                "tbody",
-                {},
-                change.fields.map((f) =>
-                  el("tr", {}, el("td", {}, el("code", {}, visible(f.field))), el("td", {}, valueCell(f.before)), el("td", {}, valueCell(f.after))),
-                ),
-              ),
-            ),
-          ),
-        ),
-      ),
-    ),
-    diff.applied ? el("p", { class: "muted small" }, "A draft takes the new definitions at once; the actions below are up to date.") : null,
-  ];
+// What became of a refresh: applied (drafts) or recorded for review (published apps).
+function refreshNote(result) {
+  if (result.applied) return el("p", { class: "muted small" }, "A draft takes the new definitions at once; the actions below are up to date.");
+  const notes = {
+    nothing_new: "Nothing to review: the pinned definitions match what the server lists.",
+    pending: "Recorded for review: the pinned definitions stay in force until an owner or admin accepts the change below.",
+    already_pending: "The same change already awaits review below.",
+    rejected_before: "An admin rejected this same change before: the pinned definitions stay in force.",
+  };
+  const removed = result.removed?.length ? " Removed actions can no longer be called." : "";
+  return el("p", { class: "small", id: "refresh-note" }, (notes[result.review] ?? "") + removed);
 }
 
 const refresh = document.getElementById("refresh");
-refresh.addEventListener("click", async () => {
+refresh?.addEventListener("click", async () => {
   refresh.disabled = true;
   panel("refresh-panel", "Refresh", el("p", { class: "muted" }, "Listing the server's tools again…"));
   try {
-    const diff = await api("POST", `${base}/refresh`);
-    panel("refresh-panel", "Refresh: what changed", ...diffView(diff));
+    const result = await api("POST", `${base}/refresh`);
+    panel("refresh-panel", "Refresh: what changed", ...diffView(result), refreshNote(result));
     await loadTools();
+    await governance?.loadChanges();
   } catch (error) {
     panel("refresh-panel", "Refresh failed", failure(error));
   } finally {
@@ -237,7 +228,7 @@ doctor?.addEventListener("click", async () => {
 
 // ---- delete ----
 
-document.getElementById("delete-app").addEventListener("click", async (event) => {
+document.getElementById("delete-app")?.addEventListener("click", async (event) => {
   const button = event.currentTarget;
   if (!window.confirm(`Delete the app "${root.dataset.name}" and its actions? This cannot be undone.`)) return;
   button.disabled = true;

@@ -24,7 +24,6 @@ const model = $("model");
 const readOnly = $("read-only");
 const knowledge = $("knowledge");
 const dialog = $("approval");
-const developerMode = root.dataset.developerMode === "true";
 
 const page = {
   conversation: null, // the open conversation (ConversationView), null for a new chat
@@ -313,7 +312,7 @@ function newChat() {
   model.value = "";
   const picker = $("app-picker");
   if (picker) picker.hidden = true;
-  $("menu-developer-mode")?.setAttribute("aria-expanded", "false");
+  $("menu-apps")?.setAttribute("aria-expanded", "false");
   showHead();
   history.replaceState(null, "", "/chat");
   text.focus();
@@ -572,7 +571,6 @@ function showChoices() {
 }
 
 async function loadApps() {
-  if (!developerMode) return;
   page.connectors = await api("GET", "/api/v1/connectors");
   $("no-apps-to-choose").hidden = page.connectors.length > 0;
   fill(
@@ -649,7 +647,7 @@ document.addEventListener("click", (event) => {
   if (!menu.hidden && !event.target.closest(".composer-plus")) closeMenu();
 });
 
-$("menu-developer-mode")?.addEventListener("click", (event) => {
+$("menu-apps")?.addEventListener("click", (event) => {
   const picker = $("app-picker");
   picker.hidden = !picker.hidden;
   event.currentTarget.setAttribute("aria-expanded", String(!picker.hidden));

@@ -113,7 +113,7 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
 
     // + → Developer mode → choose the app; the choice shows above the message.
     browser.click("#composer-plus").await;
-    browser.click("#menu-developer-mode").await;
+    browser.click("#menu-apps").await;
     browser.wait_for_text("#app-choices label", "Kanban").await;
     browser.click(&format!("#app-choices input[value='{kanban}']")).await;
     browser.wait_for_text("#composer-choices .chip", "Kanban").await;
@@ -267,7 +267,7 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     assert_eq!(browser.count("#chat-log .message").await, 0, "a new chat starts empty");
     browser.click("#composer-plus").await;
     browser.click("#read-only").await;
-    browser.click("#menu-developer-mode").await;
+    browser.click("#menu-apps").await;
     browser.click(&format!("#app-choices input[value='{kanban}']")).await;
     browser.wait_for_text("#composer-choices [data-mode=read_only]", "Read-only").await;
     browser.click("#composer-plus").await;
@@ -353,7 +353,7 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     let everything_id = created["connector"]["id"].as_str().expect("connector id").to_owned();
     browser.goto("/chat").await;
     browser.click("#composer-plus").await;
-    browser.click("#menu-developer-mode").await;
+    browser.click("#menu-apps").await;
     browser.click(&format!("#app-choices input[value='{everything_id}']")).await;
     browser.click("#composer-plus").await;
     let long = "everything__trigger-long-running-operation";

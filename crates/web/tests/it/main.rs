@@ -5,3 +5,4 @@ mod api;
 mod browser;
 mod browser_chat;
 mod browser_connectors;
+mod browser_governance;

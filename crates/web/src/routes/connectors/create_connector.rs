@@ -40,7 +40,7 @@ pub(crate) async fn create_connector(
     Ok((
         StatusCode::CREATED,
         Json(CreatedConnectorView {
-            connector: ConnectorView::new(&created.connector, stored.len()),
+            connector: ConnectorView::new(&created.connector, stored.len(), true),
             tools: stored.iter().map(ToolView::from).collect(),
             warnings: warnings(&stored),
         }),

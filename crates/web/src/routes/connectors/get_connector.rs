@@ -18,6 +18,7 @@ pub(crate) async fn get_connector(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConnectorView>> {
-    let found = state.services.connectors().managed(&actor.user, parse_id(&id, "connector")?).await?;
-    Ok(Json(ConnectorView::new(&found.connector, found.tools.len())))
+    let (found, standing) = state.services.connectors().opened(&actor.user, parse_id(&id, "connector")?).await?;
+    let count = if standing.manage { found.tools.len() } else { found.enabled().count() };
+    Ok(Json(ConnectorView::new(&found.connector, count, standing.manage)))
 }

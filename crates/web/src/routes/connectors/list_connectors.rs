@@ -6,7 +6,8 @@ use crate::json::Json;
 use crate::state::AppState;
 use crate::views_connectors::ConnectorView;
 
-/// The connectors the signed-in user may see: their own drafts in developer mode; all, for admins.
+/// The connectors the signed-in user may see: their own drafts in developer
+/// mode, the published apps shared with them; all, for owners and admins.
 #[utoipa::path(get, path = "/api/v1/connectors", tag = "connectors", security(("session" = []), ("token" = [])),
     responses((status = 200, body = Vec<ConnectorView>)))]
 pub(crate) async fn list_connectors(
@@ -14,5 +15,13 @@ pub(crate) async fn list_connectors(
     actor: Actor,
 ) -> ApiResult<Json<Vec<ConnectorView>>> {
     let visible = state.services.connectors().visible(&actor.user).await?;
-    Ok(Json(visible.iter().map(|c| ConnectorView::new(&c.connector, c.tools.len())).collect()))
+    Ok(Json(
+        visible
+            .iter()
+            .map(|(c, standing)| {
+                let count = if standing.manage { c.tools.len() } else { c.enabled().count() };
+                ConnectorView::new(&c.connector, count, standing.manage)
+            })
+            .collect(),
+    ))
 }

@@ -7,7 +7,9 @@ use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views_connectors::ToolView;
 
-/// A connector's actions: classification, risk badges, on/off, and the definition whole.
+/// A connector's actions: classification, risk badges, on/off, and the definition
+/// whole (for a published app, the pinned one). Whoever may only use the app sees
+/// its enabled actions.
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/tools", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<ToolView>),
@@ -18,6 +20,8 @@ pub(crate) async fn list_tools(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ToolView>>> {
-    let found = state.services.connectors().managed(&actor.user, parse_id(&id, "connector")?).await?;
-    Ok(Json(found.tools.iter().map(|t| ToolView::from(&t.stored)).collect()))
+    let (found, standing) = state.services.connectors().opened(&actor.user, parse_id(&id, "connector")?).await?;
+    Ok(Json(
+        found.tools.iter().filter(|t| standing.manage || t.stored.enabled).map(|t| ToolView::from(&t.stored)).collect(),
+    ))
 }

@@ -2,11 +2,18 @@
 //! playground that calls their tools by hand. The rules and state are in
 //! `switchboard_service::Connectors`; these handlers translate HTTP.
 
+pub(crate) mod accept_change;
 pub(crate) mod call_tool;
 pub(crate) mod create_connector;
 pub(crate) mod delete_connector;
 pub(crate) mod get_connector;
+pub(crate) mod list_changes;
 pub(crate) mod list_connectors;
 pub(crate) mod list_tools;
+pub(crate) mod publish_connector;
+pub(crate) mod publish_review;
 pub(crate) mod refresh_connector;
+pub(crate) mod reject_change;
+pub(crate) mod unpublish_connector;
+pub(crate) mod update_access;
 pub(crate) mod update_tool;

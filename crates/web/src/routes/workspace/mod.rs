@@ -1,6 +1,7 @@
 //! Workspace settings.
 
 pub(crate) mod get_workspace_settings;
+pub(crate) mod list_pending_changes;
 pub(crate) mod update_workspace_settings;
 
 use switchboard_core::network::NetworkPolicy;

@@ -8,6 +8,7 @@ mod conversations_failures;
 mod doctor;
 mod errors;
 mod freshness;
+mod governance;
 mod groups;
 mod health;
 mod kanban;
