@@ -35,9 +35,29 @@ impl Conversations {
         }
     }
 
-    /// `user`'s conversations, most recently active first.
-    pub async fn list(&self, user: &User) -> Result<Vec<Conversation>> {
-        Ok(self.store.list_conversations(user.id).await?)
+    /// `user`'s conversations, pinned first, then most recently active first;
+    /// with `search`, those whose title or messages contain it.
+    pub async fn list(&self, user: &User, search: Option<&str>) -> Result<Vec<Conversation>> {
+        Ok(self.store.list_conversations(user.id, search).await?)
+    }
+
+    /// Rename, pin or unpin one of `user`'s conversations.
+    pub async fn update(
+        &self,
+        user: &User,
+        id: ConversationId,
+        title: Option<&str>,
+        pinned: Option<bool>,
+    ) -> Result<Conversation> {
+        self.owned(user, id).await?;
+        let title = match title.map(str::trim) {
+            Some("") => return Err(ServiceError::Invalid("a title cannot be empty".into())),
+            Some(t) if t.chars().count() > 200 => {
+                return Err(ServiceError::Invalid("a title is at most 200 characters".into()));
+            }
+            other => other,
+        };
+        Ok(self.store.update_conversation(id, title, pinned).await?)
     }
 
     /// The messages and tool calls of a conversation.

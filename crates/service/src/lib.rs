@@ -21,6 +21,7 @@ pub mod connectors;
 mod conversations;
 mod error;
 pub mod freshness;
+mod models;
 mod tool_host;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub use connectors::{
 pub use conversations::{Conversations, Transcript};
 pub use error::{Result, ServiceError};
 pub use freshness::Freshness;
+pub use models::{ModelList, Models};
 
 /// What the services need to know about their deployment.
 #[derive(Clone, Debug, Default)]
@@ -58,6 +60,7 @@ struct Inner {
     connectors: Connectors,
     conversations: Conversations,
     agent: Agent,
+    models: Models,
 }
 
 impl Services {
@@ -69,9 +72,10 @@ impl Services {
         let access = Access::new(store.clone(), &freshness);
         let connectors = Connectors::new(store.clone(), access.clone(), audit, &freshness, config.upstream);
         let host = tool_host::ServiceToolHost { access: access.clone(), connectors: connectors.clone() };
+        let models = Models::new(config.providers.clone());
         let agent = Agent::new(store.clone(), config.providers, Arc::new(host), config.agent);
         let conversations = Conversations::new(store.clone());
-        Self(Arc::new(Inner { store, access, connectors, conversations, agent }))
+        Self(Arc::new(Inner { store, access, connectors, conversations, agent, models }))
     }
 
     /// The store, for what no service covers yet (accounts, groups, tokens, conversations' rows).
@@ -89,6 +93,11 @@ impl Services {
 
     pub fn conversations(&self) -> &Conversations {
         &self.0.conversations
+    }
+
+    /// The models people may choose.
+    pub fn models(&self) -> &Models {
+        &self.0.models
     }
 
     /// Runs conversations' turns.

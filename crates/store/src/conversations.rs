@@ -19,7 +19,7 @@ use crate::records::{
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
-const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at";
+const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
 const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at";
 const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
@@ -47,6 +47,7 @@ fn conversation_from_row(row: &AnyRow) -> Result<Conversation> {
         steps: u32::try_from(row.try_get::<i64, _>("steps")?).map_err(|e| StoreError::corrupt("steps", e))?,
         created_at: from_ms(row.try_get("created_at")?)?,
         updated_at: from_ms(row.try_get("updated_at")?)?,
+        pinned: row.try_get::<i64, _>("pinned")? != 0,
     })
 }
 
@@ -130,7 +131,8 @@ impl Store {
         let id = ConversationId::new();
         let now = to_ms(now());
         let connectors = serde_json::to_string(&new.connectors).map_err(|e| StoreError::corrupt("connectors", e))?;
-        let sql = format!("INSERT INTO conversations ({CONVERSATION}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)");
+        let sql =
+            format!("INSERT INTO conversations ({CONVERSATION}) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, 0)");
         sqlx::query(&sql)
             .bind(id.to_string())
             .bind(new.owner_id.to_string())
@@ -151,11 +153,48 @@ impl Store {
         conversation_from_row(&row.ok_or(StoreError::NotFound("conversation"))?)
     }
 
-    /// The user's conversations, most recently active first.
-    pub async fn list_conversations(&self, owner: UserId) -> Result<Vec<Conversation>> {
-        let sql = format!("SELECT {CONVERSATION} FROM conversations WHERE owner_id = $1 ORDER BY updated_at DESC, id");
-        let rows = sqlx::query(&sql).bind(owner.to_string()).fetch_all(&self.pool).await?;
+    /// The user's conversations, pinned first, then most recently active first.
+    /// With `search`, only those whose title or a message contains it (any case).
+    pub async fn list_conversations(&self, owner: UserId, search: Option<&str>) -> Result<Vec<Conversation>> {
+        let rows = match search.map(str::trim).filter(|q| !q.is_empty()) {
+            None => {
+                let sql = format!(
+                    "SELECT {CONVERSATION} FROM conversations WHERE owner_id = $1 ORDER BY pinned DESC, updated_at DESC, id"
+                );
+                sqlx::query(&sql).bind(owner.to_string()).fetch_all(&self.pool).await?
+            }
+            Some(q) => {
+                let pattern = format!("%{}%", like_escaped(&q.to_lowercase()));
+                let sql = format!(
+                    "SELECT {CONVERSATION} FROM conversations c WHERE owner_id = $1 AND (LOWER(title) LIKE $2 ESCAPE '\\' \
+                     OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND LOWER(m.content) LIKE $2 ESCAPE '\\')) \
+                     ORDER BY pinned DESC, updated_at DESC, id"
+                );
+                sqlx::query(&sql).bind(owner.to_string()).bind(pattern).fetch_all(&self.pool).await?
+            }
+        };
         rows.iter().map(conversation_from_row).collect()
+    }
+
+    /// Rename and pin or unpin a conversation; what is `None` stays as it was.
+    pub async fn update_conversation(
+        &self,
+        id: ConversationId,
+        title: Option<&str>,
+        pinned: Option<bool>,
+    ) -> Result<Conversation> {
+        let done = sqlx::query(
+            "UPDATE conversations SET title = COALESCE($1, title), pinned = COALESCE($2, pinned) WHERE id = $3",
+        )
+        .bind(title)
+        .bind(pinned.map(i64::from))
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("conversation"));
+        }
+        self.conversation(id).await
     }
 
     /// Conversations active in `[since, until)` (created before `until`, updated at
@@ -670,4 +709,16 @@ async fn insert_call(
         }),
         created_at: now,
     })
+}
+
+/// `text` with LIKE's wildcards and the escape character escaped (by `\`).
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -223,6 +223,8 @@ pub struct Conversation {
     pub steps: u32,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// Its owner pinned it: listed first.
+    pub pinned: bool,
 }
 
 #[derive(Clone, Debug)]

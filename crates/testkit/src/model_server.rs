@@ -57,6 +57,7 @@ struct Script {
     queue: Mutex<VecDeque<Reply>>,
     responder: Mutex<Option<Responder>>,
     requests: Mutex<Vec<RecordedRequest>>,
+    models: Mutex<Option<Vec<String>>>,
     served: AtomicU64,
 }
 
@@ -104,6 +105,7 @@ impl ScriptedModel {
         let router = Router::new()
             .route("/v1/chat/completions", post(chat_completions))
             .route("/v1/messages", post(messages))
+            .route("/v1/models", axum::routing::get(models))
             .with_state(AppState { script: script.clone(), stop: stopped });
         // Each frame goes out when written, as a provider's do, rather than
         // waiting for the client to acknowledge the last one (Nagle's algorithm).
@@ -144,6 +146,12 @@ impl ScriptedModel {
             .with("anthropic", build(config("anthropic", ProviderKind::Anthropic, self.anthropic_base_url())))
     }
 
+    /// The models `GET /v1/models` lists (both wire formats share its shape);
+    /// `["scripted", "scripted-large"]` until set.
+    pub fn set_models(&self, models: &[&str]) {
+        *lock(&self.script.models) = Some(models.iter().map(|m| (*m).to_owned()).collect());
+    }
+
     /// Queue the answer to a coming request (first in, first out).
     pub fn push(&self, reply: Reply) {
         lock(&self.script.queue).push_back(reply);
@@ -175,6 +183,21 @@ async fn chat_completions(State(state): State<AppState>, uri: Uri, headers: Head
 
 async fn messages(State(state): State<AppState>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     answer(state, Wire::Anthropic, uri, headers, body).await
+}
+
+/// `GET /v1/models`: the list both providers answer, `{"data": [{"id": …}]}`.
+/// Model listings are not recorded as requests (they are not answers).
+async fn models(State(state): State<AppState>) -> Response {
+    let ids = lock(&state.script.models).clone().unwrap_or_else(|| vec!["scripted".into(), "scripted-large".into()]);
+    let data: Vec<Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "object": "model", "type": "model", "display_name": id, "owned_by": "scripted"}))
+        .collect();
+    let body = serde_json::json!({"object": "list", "data": data, "has_more": false});
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap_or_default()
 }
 
 async fn answer(mut state: AppState, wire: Wire, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {

@@ -52,7 +52,11 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(d::run_doctor::run_doctor))
         .routes(routes!(mo::list_models::list_models))
         .routes(routes!(v::list_conversations::list_conversations, v::create_conversation::create_conversation))
-        .routes(routes!(v::get_conversation::get_conversation, v::delete_conversation::delete_conversation))
+        .routes(routes!(
+            v::get_conversation::get_conversation,
+            v::update_conversation::update_conversation,
+            v::delete_conversation::delete_conversation
+        ))
         .routes(routes!(v::send_message::send_message))
         .routes(routes!(v::cancel_turn::cancel_turn))
         .routes(routes!(v::decide_tool_call::decide_tool_call))

@@ -69,6 +69,17 @@ pub(crate) struct ConversationView {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub(crate) updated_at: OffsetDateTime,
+    /// Pinned by its owner: listed first.
+    pub(crate) pinned: bool,
+}
+
+/// What may change about a conversation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateConversationRequest {
+    /// A new title (1 to 200 characters).
+    pub(crate) title: Option<String>,
+    pub(crate) pinned: Option<bool>,
 }
 
 impl From<&Conversation> for ConversationView {
@@ -83,6 +94,7 @@ impl From<&Conversation> for ConversationView {
             state: c.state,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            pinned: c.pinned,
         }
     }
 }
@@ -283,6 +295,16 @@ pub(crate) struct StatusTextView {
 pub(crate) struct ModelsView {
     /// Configured provider names (`openai`, `anthropic`, …).
     pub(crate) providers: Vec<String>,
+    /// Every provider's models as `provider/model`, from their `/models` endpoints.
+    pub(crate) models: Vec<String>,
+    /// Providers whose model list could not be read (any name may still be typed).
+    pub(crate) unavailable: Vec<UnavailableProvider>,
     /// The model used when a conversation names none.
     pub(crate) default_model: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UnavailableProvider {
+    pub(crate) provider: String,
+    pub(crate) message: String,
 }

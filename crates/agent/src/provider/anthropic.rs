@@ -54,6 +54,20 @@ impl ModelProvider for AnthropicProvider {
             Ok(model_stream(response.bytes_stream(), MessagesDecoder::default(), self.config.timeout))
         })
     }
+
+    fn models(&self) -> Pin<Box<dyn Future<Output = Result<Vec<String>, ProviderError>> + Send + '_>> {
+        Box::pin(async move {
+            let url = format!("{}/v1/models?limit=1000", self.config.base_url);
+            http::model_ids(&self.config, || {
+                let builder = self.client.get(&url).header("anthropic-version", ANTHROPIC_VERSION);
+                match &self.config.api_key {
+                    Some(key) if !key.is_empty() => builder.header("x-api-key", key.expose()),
+                    _ => builder,
+                }
+            })
+            .await
+        })
+    }
 }
 
 /// The JSON body of a streamed Messages request. Roles must alternate, so

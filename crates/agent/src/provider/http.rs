@@ -126,6 +126,28 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The model ids of a `/models` answer (`{"data": [{"id": …}, …]}`, the shape
+/// OpenAI-compatible servers and Anthropic share), sorted, without repeats.
+pub(crate) async fn model_ids(
+    config: &ProviderConfig,
+    request: impl Fn() -> RequestBuilder,
+) -> Result<Vec<String>, ProviderError> {
+    let response = send(config, request).await?;
+    let body: Value = match tokio::time::timeout(config.timeout, response.json()).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return Err(ProviderError::Malformed(format!("the model list is not JSON: {e}"))),
+        Err(_) => return Err(ProviderError::Timeout(config.timeout)),
+    };
+    let Some(data) = body.get("data").and_then(Value::as_array) else {
+        return Err(ProviderError::Malformed("the model list has no `data` array".into()));
+    };
+    let mut ids: Vec<String> =
+        data.iter().filter_map(|m| m.get("id").and_then(Value::as_str)).map(str::to_owned).collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

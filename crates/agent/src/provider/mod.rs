@@ -46,6 +46,12 @@ pub trait ModelProvider: Send + Sync + std::fmt::Debug {
         &self,
         request: ModelRequest,
     ) -> Pin<Box<dyn Future<Output = Result<ModelStream, ProviderError>> + Send + '_>>;
+
+    /// The models the provider offers (its `/models` endpoint), by the names it
+    /// knows them by. A provider without such an endpoint answers an empty list.
+    fn models(&self) -> Pin<Box<dyn Future<Output = Result<Vec<String>, ProviderError>> + Send + '_>> {
+        Box::pin(async { Ok(vec![]) })
+    }
 }
 
 /// A provider failure, worded for the person in the conversation.

@@ -46,6 +46,20 @@ impl ModelProvider for OpenAiProvider {
             Ok(model_stream(response.bytes_stream(), ChatDecoder::default(), self.config.timeout))
         })
     }
+
+    fn models(&self) -> Pin<Box<dyn Future<Output = Result<Vec<String>, ProviderError>> + Send + '_>> {
+        Box::pin(async move {
+            let url = format!("{}/models", self.config.base_url);
+            http::model_ids(&self.config, || {
+                let builder = self.client.get(&url);
+                match &self.config.api_key {
+                    Some(key) if !key.is_empty() => builder.bearer_auth(key.expose()),
+                    _ => builder,
+                }
+            })
+            .await
+        })
+    }
 }
 
 /// The JSON body of a streamed Chat Completions request.

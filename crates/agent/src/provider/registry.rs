@@ -59,6 +59,21 @@ impl Providers {
         self.providers.iter().map(|(n, _)| n.as_str())
     }
 
+    /// Every provider's models as `provider/model`, asked of all providers at
+    /// once; a provider that fails is reported by name with its error.
+    pub async fn models(&self) -> (Vec<String>, Vec<(String, super::ProviderError)>) {
+        let asked = self.providers.iter().map(|(name, p)| async move { (name.clone(), p.models().await) });
+        let mut models = vec![];
+        let mut failed = vec![];
+        for (name, answer) in futures::future::join_all(asked).await {
+            match answer {
+                Ok(ids) => models.extend(ids.into_iter().map(|id| format!("{name}/{id}"))),
+                Err(e) => failed.push((name, e)),
+            }
+        }
+        (models, failed)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.providers.is_empty()
     }

@@ -238,7 +238,7 @@ mod a_turn_is_recorded_as_it_happens {
             .await
             .expect("export");
         assert!(later.is_empty());
-        assert_eq!(store.list_conversations(owner.id).await.expect("list").len(), 1);
+        assert_eq!(store.list_conversations(owner.id, None).await.expect("list").len(), 1);
 
         let entry = store
             .append_audit(&AuditEvent {

@@ -33,6 +33,7 @@ const page = {
   deciding: null, // the call the dialog shows
   cards: new Map(), // call id → its card
   live: new Map(), // call id → {statusText, progress} while this page watches it run
+  search: "", // what the conversation list is filtered by
   bubble: null, // the assistant bubble the next text goes into
   connectors: [], // the apps that can be chosen
 };
@@ -104,7 +105,8 @@ function add(node) {
 // ---- the sidebar ----
 
 async function loadConversations() {
-  const list = await api("GET", "/api/v1/conversations");
+  const query = page.search ? `?q=${encodeURIComponent(page.search)}` : "";
+  const list = await api("GET", `/api/v1/conversations${query}`);
   const current = page.conversation?.id;
   fill(
     $("conversation-list"),
@@ -115,13 +117,19 @@ async function loadConversations() {
         el(
           "button",
           { type: "button", class: "conversation", dataset: { conversation: c.id }, "aria-current": c.id === current ? "true" : null },
-          el("span", { class: "conversation-title" }, visible(c.title)),
+          el(
+            "span",
+            { class: "conversation-title" },
+            c.pinned ? el("span", { class: "pin-mark", title: "Pinned" }, "Pinned") : null,
+            visible(c.title),
+          ),
           el("span", { class: "muted small" }, facts(c).join(" · ")),
         ),
       ),
     ),
   );
   $("no-conversations").hidden = list.length > 0;
+  $("no-conversations").textContent = page.search ? "No conversation matches." : "No conversations yet.";
   // The title comes from the first message, so the open one may have a new one.
   const fresh = list.find((c) => c.id === current);
   if (fresh && page.conversation?.id === fresh.id) {
@@ -244,6 +252,9 @@ function showHead() {
   $("chat-head").hidden = !c;
   if (c) {
     $("chat-title").textContent = visible(c.title);
+    const pin = $("pin-chat");
+    pin.textContent = c.pinned ? "Unpin" : "Pin";
+    pin.setAttribute("aria-pressed", String(Boolean(c.pinned)));
     fill($("chat-facts"), facts(c).map((f) => el("span", { class: "chip" }, f)));
   }
   $("options").hidden = Boolean(c);
@@ -591,11 +602,12 @@ async function loadModels() {
   const check = $("model-check");
   if (models.default_model) {
     model.placeholder = `default: ${models.default_model}`;
-    fill($("model-options"), el("option", { value: models.default_model }));
+    fill($("model-options"), [...new Set([models.default_model, ...models.models])].map((m) => el("option", { value: m })));
     $("model-status").textContent = visible(models.default_model);
     check.dataset.done = "true";
   } else if (models.providers.length > 0) {
     model.placeholder = `${models.providers[0]}/model-name`;
+    fill($("model-options"), models.models.map((m) => el("option", { value: m })));
     $("model-status").textContent = "no default model: name one under +";
   } else {
     $("model-status").textContent = "no model provider is configured (see the README)";
@@ -630,6 +642,65 @@ stopButton.addEventListener("click", async () => {
 });
 
 $("new-chat").addEventListener("click", newChat);
+
+// ---- managing conversations: search, rename, pin, delete ----
+
+let searchTimer = null;
+$("conversation-search").addEventListener("input", (event) => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => {
+    page.search = event.target.value.trim();
+    loadConversations().catch(showError);
+  }, 200);
+});
+
+function showRename(open) {
+  $("rename-form").hidden = !open;
+  $("chat-title").hidden = open;
+  $("rename-chat").hidden = open;
+  if (open) {
+    const input = $("rename-input");
+    input.value = page.conversation?.title ?? "";
+    input.focus();
+    input.select();
+  }
+}
+
+async function updateConversation(change) {
+  const c = page.conversation;
+  if (!c) return;
+  const updated = await api("PATCH", `/api/v1/conversations/${encodeURIComponent(c.id)}`, change);
+  Object.assign(page.conversation, { title: updated.title, pinned: updated.pinned });
+  showHead();
+  await loadConversations();
+}
+
+$("rename-chat").addEventListener("click", () => showRename(true));
+$("rename-cancel").addEventListener("click", () => showRename(false));
+$("rename-input").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") showRename(false);
+});
+$("rename-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const title = $("rename-input").value.trim();
+  if (!title) return;
+  updateConversation({ title })
+    .then(() => showRename(false))
+    .catch(showError);
+});
+$("pin-chat").addEventListener("click", () => updateConversation({ pinned: !page.conversation?.pinned }).catch(showError));
+$("delete-chat").addEventListener("click", async () => {
+  const c = page.conversation;
+  if (!c) return;
+  if (!window.confirm(`Delete "${c.title}" and all its messages? This cannot be undone.`)) return;
+  try {
+    await api("DELETE", `/api/v1/conversations/${encodeURIComponent(c.id)}`);
+    newChat();
+    await loadConversations();
+  } catch (error) {
+    showError(error);
+  }
+});
 
 $("conversation-list").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-conversation]");

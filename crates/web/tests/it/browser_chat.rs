@@ -189,7 +189,7 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
             "\"method\": \"tools/call\"",
         )
         .await;
-    let conversations = app.store.list_conversations(member.user.id).await.expect("conversations");
+    let conversations = app.store.list_conversations(member.user.id, None).await.expect("conversations");
     assert_eq!(conversations.len(), 1);
     let conversation = conversations[0].id.to_string();
     browser

@@ -5,4 +5,5 @@ mod api;
 mod browser;
 mod browser_chat;
 mod browser_connectors;
+mod browser_conversations;
 mod browser_governance;

@@ -8,6 +8,7 @@ pub(crate) mod delete_conversation;
 pub(crate) mod get_conversation;
 pub(crate) mod list_conversations;
 pub(crate) mod send_message;
+pub(crate) mod update_conversation;
 
 use std::convert::Infallible;
 

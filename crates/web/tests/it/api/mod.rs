@@ -3,6 +3,7 @@
 mod chat;
 mod compliance;
 mod connectors;
+mod conversation_management;
 mod conversations;
 mod conversations_failures;
 mod doctor;
