@@ -8,8 +8,9 @@ use switchboard_core::connector::ConnectorStatus;
 use switchboard_core::network::NetworkPolicy;
 
 use crate::Store;
+use crate::audit::append_in;
 use crate::error::{Result, StoreError};
-use crate::records::{Connector, ConnectorTool, NewConnector};
+use crate::records::{AuditEvent, Connector, ConnectorTool, NewConnector};
 use crate::time_ms::{from_ms, now, to_ms};
 
 const COLUMNS: &str = "id, owner_id, name, description, url, command, transport, auth_mode, status, \
@@ -54,8 +55,14 @@ fn tool_from_row(row: &AnyRow) -> Result<ConnectorTool> {
 }
 
 impl Store {
-    /// Store a connector with its whole catalog, all at once or not at all.
-    pub async fn create_connector(&self, new: NewConnector, tools: &[Tool]) -> Result<Connector> {
+    /// Store a connector with its whole catalog and the audit entry `audit` makes
+    /// for its id, all at once or not at all.
+    pub async fn create_connector(
+        &self,
+        new: NewConnector,
+        tools: &[Tool],
+        audit: impl FnOnce(ConnectorId) -> AuditEvent,
+    ) -> Result<Connector> {
         let id = ConnectorId::new();
         let now = now();
         let command = new
@@ -86,6 +93,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         insert_tools(&mut tx, id, tools, &[]).await?;
+        append_in(&mut tx, &[audit(id)]).await?;
         tx.commit().await?;
         self.changed().await?;
         self.connector(id).await
@@ -135,16 +143,27 @@ impl Store {
         tool_from_row(&row)
     }
 
-    pub async fn set_tool_enabled(&self, id: ConnectorId, name: &str, enabled: bool) -> Result<ConnectorTool> {
+    /// Turn a tool on or off, with its audit entry, in one transaction.
+    pub async fn set_tool_enabled(
+        &self,
+        id: ConnectorId,
+        name: &str,
+        enabled: bool,
+        audit: &AuditEvent,
+    ) -> Result<ConnectorTool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE connector_tools SET enabled = $1 WHERE connector_id = $2 AND name = $3")
             .bind(i64::from(enabled))
             .bind(id.to_string())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(StoreError::NotFound("tool"));
         }
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
         self.changed().await?;
         let row = sqlx::query("SELECT definition, enabled FROM connector_tools WHERE connector_id = $1 AND name = $2")
             .bind(id.to_string())
@@ -154,9 +173,16 @@ impl Store {
         tool_from_row(&row)
     }
 
-    /// Replace a draft's catalog with a fresh listing. Tools that stay keep their
-    /// on/off choice; new tools arrive enabled.
-    pub async fn replace_tools(&self, id: ConnectorId, tools: &[Tool], protocol_version: &str) -> Result<()> {
+    /// Replace a draft's catalog with a fresh listing, with its audit entry, in
+    /// one transaction. Tools that stay keep their on/off choice; new tools arrive
+    /// enabled.
+    pub async fn replace_tools(
+        &self,
+        id: ConnectorId,
+        tools: &[Tool],
+        protocol_version: &str,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         let previous = self.connector_tools(id).await?;
         let disabled: Vec<&str> = previous.iter().filter(|t| !t.enabled).map(|t| t.tool.name.as_str()).collect();
         let mut tx = self.pool.begin().await?;
@@ -174,15 +200,21 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         insert_tools(&mut tx, id, tools, &disabled).await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await
     }
 
-    pub async fn delete_connector(&self, id: ConnectorId) -> Result<()> {
-        let done = sqlx::query("DELETE FROM connectors WHERE id = $1").bind(id.to_string()).execute(&self.pool).await?;
+    /// Delete a connector with its catalog, and append its audit entry, in one transaction.
+    pub async fn delete_connector(&self, id: ConnectorId, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM connectors WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(StoreError::NotFound("connector"));
         }
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
         self.changed().await
     }
 

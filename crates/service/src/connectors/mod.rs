@@ -12,11 +12,11 @@ use switchboard_core::catalog::Tool;
 use switchboard_core::catalog_diff::{CatalogDiff, diff};
 use switchboard_core::connector;
 use switchboard_core::network::NetworkPolicy;
-use switchboard_core::{ConnectorId, UserId};
+use switchboard_core::{AuditKind, ConnectorId, UserId};
 use switchboard_mcp::{
     ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
 };
-use switchboard_store::{AuditLog, Connector, ConnectorTool, NewConnector, Store, StoreError, User};
+use switchboard_store::{AuditEvent, AuditLog, Connector, ConnectorTool, NewConnector, Store, StoreError, User};
 
 pub use calls::HandCall;
 pub use catalog::{Catalog, CatalogTool};
@@ -214,6 +214,7 @@ impl Connectors {
             (session.protocol_version().to_owned(), session.server_info().clone(), session.transport());
         session.close().await;
         let tools = listed.map_err(ServiceError::Upstream)?;
+        let (name, transport) = (new.name.clone(), new.transport);
         let command = match endpoint {
             Endpoint::Stdio(cmd) => Some(serde_json::json!({"argv": cmd.argv, "env": cmd.env, "cwd": cmd.cwd})),
             Endpoint::Http { .. } => None,
@@ -235,6 +236,12 @@ impl Connectors {
                     server_info,
                 },
                 &tools,
+                |id| {
+                    // The name and how it is reached; never the URL or the command,
+                    // which may carry credentials.
+                    let detail = serde_json::json!({"name": name, "transport": transport, "tools": tools.len()});
+                    AuditEvent::admin_change(user.id, AuditKind::ConnectorCreated, Some(id), detail)
+                },
             )
             .await?;
         tracing::info!(actor = %user.id, connector = %connector.id, tools = tools.len(), "connector created");
@@ -255,7 +262,18 @@ impl Connectors {
         let fresh = listed.map_err(ServiceError::Upstream)?;
         let current: Vec<Tool> = found.tools.iter().map(|t| t.stored.tool.clone()).collect();
         let changes = diff(&current, &fresh);
-        self.0.store.replace_tools(id, &fresh, &version).await?;
+        let names = |tools: &[_]| tools.iter().map(|t: &Tool| t.name.clone()).collect::<Vec<_>>();
+        let detail = serde_json::json!({
+            "name": found.connector.name,
+            "added": names(&changes.added),
+            "removed": names(&changes.removed),
+            "changed": changes.changed.iter().map(|c| serde_json::json!({
+                "tool": c.tool,
+                "fields": c.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        });
+        let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorRefreshed, Some(id), detail);
+        self.0.store.replace_tools(id, &fresh, &version, &entry).await?;
         tracing::info!(actor = %user.id, connector = %id, added = changes.added.len(), removed = changes.removed.len(),
             changed = changes.changed.len(), "connector refreshed");
         Ok(changes)
@@ -263,8 +281,10 @@ impl Connectors {
 
     /// Delete a connector with its catalog, closing its sessions.
     pub async fn delete(&self, user: &User, id: ConnectorId) -> Result<()> {
-        self.managed(user, id).await?;
-        self.0.store.delete_connector(id).await?;
+        let found = self.managed(user, id).await?;
+        let detail = serde_json::json!({"name": found.connector.name});
+        let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorDeleted, Some(id), detail);
+        self.0.store.delete_connector(id, &entry).await?;
         self.0.sessions.evict_matching(|(_, c)| *c == id).await;
         tracing::info!(actor = %user.id, connector = %id, "connector deleted");
         Ok(())
@@ -279,7 +299,16 @@ impl Connectors {
         enabled: bool,
     ) -> Result<ConnectorTool> {
         self.managed(user, id).await?;
-        let tool = self.0.store.set_tool_enabled(id, name, enabled).await?;
+        let entry = AuditEvent {
+            tool: Some(name.to_owned()),
+            ..AuditEvent::admin_change(
+                user.id,
+                AuditKind::ToolToggled,
+                Some(id),
+                serde_json::json!({"enabled": enabled}),
+            )
+        };
+        let tool = self.0.store.set_tool_enabled(id, name, enabled, &entry).await?;
         tracing::info!(actor = %user.id, connector = %id, tool = %name, enabled, "tool toggled");
         Ok(tool)
     }
