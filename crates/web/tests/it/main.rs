@@ -3,5 +3,6 @@
 
 mod api;
 mod browser;
+mod browser_audit;
 mod browser_chat;
 mod browser_connectors;
