@@ -9,7 +9,9 @@
 //! benchmark's user, their tools are `echo_0`…`echo_9`, and the audit records
 //! are playground calls of those connectors, one a second going back about
 //! eleven days. Their ids are UUIDs starting with `00000000-`, which no id the
-//! product makes (UUIDv7, from the clock) does.
+//! product makes (UUIDv7, from the clock) does. They take the next sequence
+//! numbers of the audit trail (the head moves past them) but carry no hashes:
+//! `switchboard audit verify` rightly reports the first of them as broken.
 //!
 //! Each table is filled by one `INSERT … SELECT` over a recursive `WITH`
 //! counter, all in one transaction: no rows cross the connection.
@@ -71,6 +73,7 @@ pub(crate) fn fill(backend: &Backend, template: &str) -> anyhow::Result<Filled> 
                     sqlx::query(&sql.tools).bind(template).execute(&mut *tx).await?.rows_affected(),
                     sqlx::query(&sql.audit_events).bind(template).execute(&mut *tx).await?.rows_affected(),
                 );
+                sqlx::query(&sql.audit_head).execute(&mut *tx).await?;
                 tx.commit().await?;
                 // Leave the file as a long-running server would: written back, no large WAL.
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await?;
@@ -85,6 +88,7 @@ pub(crate) fn fill(backend: &Backend, template: &str) -> anyhow::Result<Filled> 
                     sqlx::query(&sql.tools).bind(template).execute(&mut *tx).await?.rows_affected(),
                     sqlx::query(&sql.audit_events).bind(template).execute(&mut *tx).await?.rows_affected(),
                 );
+                sqlx::query(&sql.audit_head).execute(&mut *tx).await?;
                 tx.commit().await?;
                 // What autovacuum would do soon after, done now so it does not run during the batches.
                 conn.execute("VACUUM (ANALYZE)").await?;
@@ -101,12 +105,14 @@ pub(crate) fn fill(backend: &Backend, template: &str) -> anyhow::Result<Filled> 
     Ok(Filled { took: started.elapsed(), connectors, tools, audit_events })
 }
 
-/// The three statements, each with the template connector's id as `$1`.
+/// The three statements, each with the template connector's id as `$1`, and
+/// the move of the audit trail's head past the added records.
 #[derive(Debug)]
 struct Statements {
     connectors: String,
     tools: String,
     audit_events: String,
+    audit_head: String,
 }
 
 impl Statements {
@@ -135,15 +141,16 @@ impl Statements {
             counter("k", 0, TOOLS_PER_CONNECTOR - 1),
         );
         let audit_events = format!(
-            "{}INSERT INTO audit_events (id, at, kind, actor_id, conversation_id, tool_call_id, connector_id, tool, \
+            "{}INSERT INTO audit_events (seq, id, at, kind, actor_id, conversation_id, tool_call_id, connector_id, tool, \
              classification, decision, status, latency_us, detail) \
-             SELECT {}, a.at - n.i * 1000, a.kind, a.actor_id, a.conversation_id, a.tool_call_id, {}, 'echo_' || (n.i % {TOOLS_PER_CONNECTOR}), \
+             SELECT h.seq + n.i, {}, a.at - n.i * 1000, a.kind, a.actor_id, a.conversation_id, a.tool_call_id, {}, 'echo_' || (n.i % {TOOLS_PER_CONNECTOR}), \
              a.classification, a.decision, a.status, a.latency_us, a.detail \
-             FROM n, (SELECT * FROM audit_events WHERE connector_id = $1 ORDER BY at DESC LIMIT 1) a",
+             FROM n, audit_head h, (SELECT * FROM audit_events WHERE connector_id = $1 ORDER BY seq DESC LIMIT 1) a",
             counter("n", 1, AUDIT_EVENTS),
             uuid(AUDIT_TAG, "n.i"),
             uuid(CONNECTOR_TAG, &format!("n.i % {CONNECTORS} + 1")),
         );
-        Self { connectors, tools, audit_events }
+        let audit_head = format!("UPDATE audit_head SET seq = seq + {AUDIT_EVENTS} WHERE id = 1");
+        Self { connectors, tools, audit_events, audit_head }
     }
 }

@@ -50,6 +50,9 @@ pub(crate) enum Command {
     /// Manage personal API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Check an MCP server's readiness: transports, protocol versions, OAuth discovery,
     /// and every tool's name, schema, annotations and descriptions. Exits 1 when a check fails.
     Doctor(DoctorArgs),
@@ -102,6 +105,14 @@ pub(crate) enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Walk the hash chain from the first record to the head. Prints the number of
+    /// records and exits 0 when it holds; names the first broken record and exits 1
+    /// when it does not; exits 2 when the database cannot be read.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

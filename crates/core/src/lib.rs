@@ -5,6 +5,7 @@
 //! in [`permission`] and [`developer_mode`] what is allowed.
 
 pub mod approval;
+pub mod audit;
 pub mod catalog;
 pub mod catalog_diff;
 pub mod connector;
@@ -23,6 +24,7 @@ pub mod secret;
 pub mod tool_names;
 pub mod untrusted;
 
+pub use audit::AuditKind;
 pub use developer_mode::DeveloperModePolicy;
 pub use email::Email;
 pub use ids::{ChangeId, ConnectorId, ConversationId, GroupId, MessageId, TokenId, ToolCallId, UserId};

@@ -25,10 +25,12 @@ pub enum Action {
     Converse,
     /// Export every conversation with its tool calls (compliance).
     ExportConversations,
+    /// Read and export the audit trail.
+    ReadAudit,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ViewGroups,
@@ -38,6 +40,7 @@ impl Action {
         Action::ManageOwnTokens,
         Action::Converse,
         Action::ExportConversations,
+        Action::ReadAudit,
     ];
 }
 
@@ -46,7 +49,7 @@ pub fn permits(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
         ManageOwnTokens | Converse => true,
-        ViewUsers | ViewGroups | ViewWorkspaceSettings | ExportConversations => {
+        ViewUsers | ViewGroups | ViewWorkspaceSettings | ExportConversations | ReadAudit => {
             matches!(role, Role::Owner | Role::Admin | Role::Auditor)
         }
         ManageUsers | ManageGroups | ManageWorkspaceSettings => role.is_admin(),
@@ -122,6 +125,7 @@ mod tests {
         (ManageOwnTokens, [true, true, true, true]),
         (Converse, [true, true, true, true]),
         (ExportConversations, [true, true, false, true]),
+        (ReadAudit, [true, true, false, true]),
     ];
 
     #[test]

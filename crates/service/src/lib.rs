@@ -6,8 +6,8 @@
 //! browser session belongs to, developer mode and workspace settings
 //! ([`Access`]); connectors with their catalogs and compiled schemas, the address
 //! policy and the upstream sessions kept per (user, connector) ([`Connectors`]);
-//! conversations' access and transcripts ([`Conversations`]); the audit trail's
-//! group-committing writer; and the agent, whose [`ToolHost`]
+//! conversations' access and transcripts ([`Conversations`]); the audit trail,
+//! its group-committing writer and its reading ([`Audit`]); and the agent, whose [`ToolHost`]
 //! is implemented here over [`Connectors`]. What is kept in memory is dropped when
 //! it may have changed ([`freshness`]).
 //!
@@ -17,6 +17,7 @@
 //! [`ToolHost`]: switchboard_agent::ToolHost
 
 mod access;
+mod audit;
 pub mod connectors;
 mod conversations;
 mod error;
@@ -30,6 +31,7 @@ use switchboard_agent::{Agent, AgentConfig, Providers};
 use switchboard_store::{AuditLog, Store};
 
 pub use access::{Access, DeveloperMode, Standing};
+pub use audit::{Audit, AuditExport, AuditPage, AuditRecord};
 pub use connectors::{
     AppStanding, Catalog, CatalogTool, Connectors, HandCall, NewDraft, PublishRequest, PublishReview, Refresh,
     ReviewedAction, UpstreamConfig,
@@ -57,6 +59,7 @@ pub struct Services(Arc<Inner>);
 struct Inner {
     store: Store,
     access: Access,
+    audit: Audit,
     connectors: Connectors,
     conversations: Conversations,
     agent: Agent,
@@ -70,12 +73,13 @@ impl Services {
         let freshness = Freshness::start(store.clone());
         let audit = AuditLog::start(store.clone());
         let access = Access::new(store.clone(), &freshness);
-        let connectors = Connectors::new(store.clone(), access.clone(), audit, &freshness, config.upstream);
+        let connectors = Connectors::new(store.clone(), access.clone(), audit.clone(), &freshness, config.upstream);
+        let audit = Audit::new(store.clone(), audit);
         let host = tool_host::ServiceToolHost { access: access.clone(), connectors: connectors.clone() };
         let models = Models::new(config.providers.clone());
         let agent = Agent::new(store.clone(), config.providers, Arc::new(host), config.agent);
         let conversations = Conversations::new(store.clone());
-        Self(Arc::new(Inner { store, access, connectors, conversations, agent, models }))
+        Self(Arc::new(Inner { store, access, audit, connectors, conversations, agent, models }))
     }
 
     /// The store, for what no service covers yet (accounts, groups, tokens, conversations' rows).
@@ -85,6 +89,11 @@ impl Services {
 
     pub fn access(&self) -> &Access {
         &self.0.access
+    }
+
+    /// The audit trail: reading it, and recording admin changes made through the store.
+    pub fn audit(&self) -> &Audit {
+        &self.0.audit
     }
 
     pub fn connectors(&self) -> &Connectors {

@@ -1,7 +1,16 @@
-//! The audit trail: appended to, never changed.
+//! The audit trail: appended to, never changed, hash-chained.
+//!
+//! Every append runs in a transaction that first advances the chain's head
+//! (`UPDATE audit_head … RETURNING`): on PostgreSQL that takes the head row's
+//! lock until the transaction ends, on SQLite the database's write lock, so
+//! appends from every process sharing the database line up, each sees the hash
+//! the previous one left, and sequence numbers have no gaps (a rolled-back append
+//! gives its numbers back). A batch takes the head once for all its entries.
+//! The hash of each entry is [`switchboard_core::audit::record_hash`].
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use switchboard_core::audit::{ChainedRecord, record_hash};
 use switchboard_core::conversation::DecisionKind;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -9,11 +18,11 @@ use uuid::Uuid;
 use crate::Store;
 use crate::conversations::{classification_from_str, classification_str};
 use crate::error::{Result, StoreError};
-use crate::records::{AuditEntry, AuditEvent};
+use crate::records::{AuditEntry, AuditEvent, AuditFilter};
 use crate::time_ms::{from_ms, now, to_ms};
 
-const COLUMNS: &str = "id, at, kind, actor_id, conversation_id, tool_call_id, connector_id, tool, classification, \
-                       decision, status, latency_us, detail";
+pub(crate) const COLUMNS: &str = "seq, id, at, kind, actor_id, conversation_id, tool_call_id, connector_id, tool, \
+                                  classification, decision, status, latency_us, detail, prev_hash, hash";
 
 fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
     fn id<T: std::str::FromStr>(row: &AnyRow, name: &str) -> Result<Option<T>>
@@ -23,14 +32,16 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
         let text: Option<String> = row.try_get(name)?;
         text.map(|t| t.parse().map_err(|e| StoreError::corrupt(name, e))).transpose()
     }
+    let kind: String = row.try_get("kind")?;
     let classification: Option<String> = row.try_get("classification")?;
     let decision: Option<String> = row.try_get("decision")?;
     let detail: String = row.try_get("detail")?;
     Ok(AuditEntry {
+        seq: row.try_get("seq")?,
         id: Uuid::parse_str(&row.try_get::<String, _>("id")?).map_err(|e| StoreError::corrupt("audit id", e))?,
         at: from_ms(row.try_get("at")?)?,
         event: AuditEvent {
-            kind: row.try_get("kind")?,
+            kind: kind.parse().map_err(|e| StoreError::corrupt("audit kind", e))?,
             actor_id: id(row, "actor_id")?,
             conversation_id: id(row, "conversation_id")?,
             tool_call_id: id(row, "tool_call_id")?,
@@ -44,63 +55,235 @@ fn entry_from_row(row: &AnyRow) -> Result<AuditEntry> {
             latency_us: row.try_get("latency_us")?,
             detail: serde_json::from_str(&detail).map_err(|e| StoreError::corrupt("audit detail", e))?,
         },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
     })
 }
 
-impl Store {
-    /// Append one entry. Many writers at once should share [`AuditLog`], which
-    /// commits them together.
-    pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
-        insert_audit(&self.pool, event).await
+/// An event's columns as the text stored, which is also the text hashed.
+struct Columns {
+    actor: Option<String>,
+    conversation: Option<String>,
+    tool_call: Option<String>,
+    connector: Option<String>,
+}
+
+impl Columns {
+    fn of(event: &AuditEvent) -> Self {
+        Self {
+            actor: event.actor_id.map(|u| u.to_string()),
+            conversation: event.conversation_id.map(|c| c.to_string()),
+            tool_call: event.tool_call_id.map(|c| c.to_string()),
+            connector: event.connector_id.map(|c| c.to_string()),
+        }
     }
 
-    /// Append entries in one transaction: all are stored, or none.
-    pub async fn append_audit_batch(&self, events: &[AuditEvent]) -> Result<()> {
-        if let [event] = events {
-            // One statement commits by itself: no BEGIN and COMMIT round trips.
-            return insert_audit(&self.pool, event).await.map(drop);
+    fn chained<'a>(&'a self, seq: i64, id: &'a str, at_ms: i64, event: &'a AuditEvent) -> ChainedRecord<'a> {
+        ChainedRecord {
+            seq,
+            id,
+            at_ms,
+            kind: event.kind.as_str(),
+            actor: self.actor.as_deref(),
+            conversation: self.conversation.as_deref(),
+            tool_call: self.tool_call.as_deref(),
+            connector: self.connector.as_deref(),
+            tool: event.tool.as_deref(),
+            classification: event.classification.map(classification_str),
+            decision: event.decision.map(DecisionKind::as_str),
+            status: event.status.as_deref(),
+            latency_us: event.latency_us,
+            detail: &event.detail,
         }
+    }
+}
+
+/// Where an appended entry went in the chain.
+#[derive(Debug)]
+pub(crate) struct Appended {
+    seq: i64,
+    id: Uuid,
+    at: OffsetDateTime,
+    prev_hash: String,
+    hash: String,
+}
+
+impl Appended {
+    fn entry(self, event: AuditEvent) -> AuditEntry {
+        AuditEntry {
+            seq: self.seq,
+            id: self.id,
+            at: self.at,
+            event,
+            prev_hash: Some(self.prev_hash),
+            hash: Some(self.hash),
+        }
+    }
+}
+
+/// Append `events` to the chain through `conn`, a transaction's connection (so
+/// the entries are written with what they record, and the head stays locked until
+/// it commits): advance the head by their number, hash and insert each, and leave
+/// the last hash in the head.
+pub(crate) async fn append_in(conn: &mut AnyConnection, events: &[AuditEvent]) -> Result<Vec<Appended>> {
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let count = i64::try_from(events.len()).map_err(|e| StoreError::AuditLog(e.to_string()))?;
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(count)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
+    let at = now();
+    let at_ms = to_ms(at);
+    let insert = format!(
+        "INSERT INTO audit_events ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    );
+    let mut appended = Vec::with_capacity(events.len());
+    for (seq, event) in (last - count + 1..).zip(events) {
+        let id = Uuid::now_v7();
+        let id_text = id.to_string();
+        let columns = Columns::of(event);
+        let record = columns.chained(seq, &id_text, at_ms, event);
+        let hash = record_hash(&prev, &record);
+        sqlx::query(&insert)
+            .bind(seq)
+            .bind(record.id)
+            .bind(at_ms)
+            .bind(record.kind)
+            .bind(record.actor)
+            .bind(record.conversation)
+            .bind(record.tool_call)
+            .bind(record.connector)
+            .bind(record.tool)
+            .bind(record.classification)
+            .bind(record.decision)
+            .bind(record.status)
+            .bind(record.latency_us)
+            .bind(event.detail.to_string())
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut *conn)
+            .await?;
+        let prev_hash = std::mem::replace(&mut prev, hash.clone());
+        appended.push(Appended { seq, id, at, prev_hash, hash });
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *conn).await?;
+    Ok(appended)
+}
+
+/// Bound values of a query built from a filter.
+enum Bound {
+    Text(String),
+    Int(i64),
+}
+
+/// The `WHERE` clause of `filter` (with `seq` bounds), and what it binds.
+fn where_clause(filter: &AuditFilter, seq_bounds: &[(&str, i64)]) -> (String, Vec<Bound>) {
+    let mut clauses = vec![];
+    let mut bound = vec![];
+    let mut add = |clause: &str, value: Bound| {
+        bound.push(value);
+        clauses.push(format!("{clause} ${}", bound.len()));
+    };
+    for (op, seq) in seq_bounds {
+        add(&format!("seq {op}"), Bound::Int(*seq));
+    }
+    if let Some(actor) = filter.actor {
+        add("actor_id =", Bound::Text(actor.to_string()));
+    }
+    if let Some(connector) = filter.connector {
+        add("connector_id =", Bound::Text(connector.to_string()));
+    }
+    if let Some(tool) = &filter.tool {
+        add("tool =", Bound::Text(tool.clone()));
+    }
+    if let Some(kind) = filter.kind {
+        add("kind =", Bound::Text(kind.as_str().to_owned()));
+    }
+    if let Some(since) = filter.since {
+        add("at >=", Bound::Int(to_ms(since)));
+    }
+    if let Some(until) = filter.until {
+        add("at <", Bound::Int(to_ms(until)));
+    }
+    let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (sql, bound)
+}
+
+impl Store {
+    /// Append one entry. Many writers at once should share [`AuditLog`](crate::AuditLog),
+    /// which commits them together.
+    pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditEntry> {
         let mut tx = self.pool.begin().await?;
-        for event in events {
-            insert_audit(&mut *tx, event).await?;
-        }
+        let mut appended = append_in(&mut tx, std::slice::from_ref(event)).await?;
+        tx.commit().await?;
+        let appended = appended.pop().ok_or_else(|| StoreError::AuditLog("nothing was appended".into()))?;
+        Ok(appended.entry(event.clone()))
+    }
+
+    /// Append entries in one transaction, taking the chain's head once: all are
+    /// stored, or none.
+    pub async fn append_audit_batch(&self, events: &[AuditEvent]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        append_in(&mut tx, events).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Entries at or after `since`, oldest first, at most `limit`.
+    /// Entries at or after `since`, in chain order, at most `limit`.
     pub async fn audit_events(&self, since: OffsetDateTime, limit: i64) -> Result<Vec<AuditEntry>> {
-        let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE at >= $1 ORDER BY at, id LIMIT $2");
+        let sql = format!("SELECT {COLUMNS} FROM audit_events WHERE at >= $1 ORDER BY seq LIMIT $2");
         let rows = sqlx::query(&sql).bind(to_ms(since)).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(entry_from_row).collect()
     }
-}
 
-/// Append `event` through `db` (a transaction's connection, so that the entry is
-/// written with what it records, or the pool).
-pub(crate) async fn insert_audit<'e>(
-    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    event: &AuditEvent,
-) -> Result<AuditEntry> {
-    let id = Uuid::now_v7();
-    let sql =
-        format!("INSERT INTO audit_events ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)");
-    let at = now();
-    sqlx::query(&sql)
-        .bind(id.to_string())
-        .bind(to_ms(at))
-        .bind(&event.kind)
-        .bind(event.actor_id.map(|u| u.to_string()))
-        .bind(event.conversation_id.map(|c| c.to_string()))
-        .bind(event.tool_call_id.map(|c| c.to_string()))
-        .bind(event.connector_id.map(|c| c.to_string()))
-        .bind(&event.tool)
-        .bind(event.classification.map(classification_str))
-        .bind(event.decision.map(DecisionKind::as_str))
-        .bind(&event.status)
-        .bind(event.latency_us)
-        .bind(event.detail.to_string())
-        .execute(db)
-        .await?;
-    Ok(AuditEntry { id, at, event: event.clone() })
+    /// Entries matching `filter`, newest first: at most `limit` of those before
+    /// sequence number `before` (from the newest when `None`).
+    pub async fn audit_newest_first(
+        &self,
+        filter: &AuditFilter,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let bounds: Vec<(&str, i64)> = before.map(|b| ("<", b)).into_iter().collect();
+        let (clause, bound) = where_clause(filter, &bounds);
+        let sql = format!("SELECT {COLUMNS} FROM audit_events {clause} ORDER BY seq DESC LIMIT {limit}");
+        self.audit_query(&sql, bound).await
+    }
+
+    /// Entries matching `filter`, oldest first: at most `limit` of those after
+    /// sequence number `after` up to `through`.
+    pub async fn audit_oldest_first(
+        &self,
+        filter: &AuditFilter,
+        after: i64,
+        through: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        let (clause, bound) = where_clause(filter, &[(">", after), ("<=", through)]);
+        let sql = format!("SELECT {COLUMNS} FROM audit_events {clause} ORDER BY seq LIMIT {limit}");
+        self.audit_query(&sql, bound).await
+    }
+
+    /// The sequence number of the last entry committed (0 when there is none).
+    pub async fn audit_head_seq(&self) -> Result<i64> {
+        let row = sqlx::query("SELECT seq FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
+        Ok(row.try_get("seq")?)
+    }
+
+    async fn audit_query(&self, sql: &str, bound: Vec<Bound>) -> Result<Vec<AuditEntry>> {
+        let mut query = sqlx::query(sql);
+        for value in bound {
+            query = match value {
+                Bound::Text(text) => query.bind(text),
+                Bound::Int(int) => query.bind(int),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
 }

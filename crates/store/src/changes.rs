@@ -10,9 +10,10 @@ use switchboard_core::{ChangeId, ConnectorId, UserId};
 use time::OffsetDateTime;
 
 use crate::Store;
+use crate::audit::append_in;
 use crate::connectors::insert_tools_with;
 use crate::error::{Result, StoreError};
-use crate::records::{CatalogChange, ChangeState};
+use crate::records::{AuditEvent, CatalogChange, ChangeState};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const COLUMNS: &str = "id, connector_id, state, source, requested_by, listing, listing_digest, diff, \
@@ -77,7 +78,12 @@ impl Store {
     /// are removed at once; added and changed ones go into a pending change set
     /// (superseding an older one), unless the same listing is pending already or
     /// was rejected.
-    pub async fn record_refresh(&self, id: ConnectorId, refreshed: Refreshed<'_>) -> Result<Recorded> {
+    pub async fn record_refresh(
+        &self,
+        id: ConnectorId,
+        refreshed: Refreshed<'_>,
+        audit: &AuditEvent,
+    ) -> Result<Recorded> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE connectors SET refreshed_at = $1 WHERE id = $2 AND status = $3")
             .bind(to_ms(now()))
@@ -146,6 +152,7 @@ impl Store {
                 }
             }
         };
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await?;
         Ok(outcome)
@@ -186,7 +193,13 @@ impl Store {
     /// Accept a pending change set: its listing becomes the pinned catalog, in
     /// the server's order. Actions that stay keep their toggle and raise; new
     /// ones arrive turned off. Deciding twice, or a superseded set, is `Conflict`.
-    pub async fn accept_change(&self, connector: ConnectorId, id: ChangeId, by: UserId) -> Result<CatalogChange> {
+    pub async fn accept_change(
+        &self,
+        connector: ConnectorId,
+        id: ChangeId,
+        by: UserId,
+        audit: &AuditEvent,
+    ) -> Result<CatalogChange> {
         let mut tx = self.pool.begin().await?;
         decide(&mut tx, connector, id, by, ChangeState::Accepted).await?;
         let sql = format!("SELECT {COLUMNS} FROM connector_changes WHERE id = $1");
@@ -213,6 +226,7 @@ impl Store {
             .bind(connector.to_string())
             .execute(&mut *tx)
             .await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await?;
         Ok(change)
@@ -220,9 +234,16 @@ impl Store {
 
     /// Reject a pending change set: the pinned definitions stay; the same listing
     /// is not asked about again.
-    pub async fn reject_change(&self, connector: ConnectorId, id: ChangeId, by: UserId) -> Result<CatalogChange> {
+    pub async fn reject_change(
+        &self,
+        connector: ConnectorId,
+        id: ChangeId,
+        by: UserId,
+        audit: &AuditEvent,
+    ) -> Result<CatalogChange> {
         let mut tx = self.pool.begin().await?;
         decide(&mut tx, connector, id, by, ChangeState::Rejected).await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await?;
         self.catalog_change(connector, id).await

@@ -10,8 +10,9 @@ use switchboard_core::network::NetworkPolicy;
 use switchboard_core::{ConnectorId, GroupId, UserId};
 
 use crate::Store;
+use crate::audit::append_in;
 use crate::error::{Result, StoreError};
-use crate::records::{Connector, ConnectorTool, NewConnector};
+use crate::records::{AuditEvent, Connector, ConnectorTool, NewConnector};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const COLUMNS: &str = "id, owner_id, name, description, url, command, transport, auth_mode, status, \
@@ -103,8 +104,14 @@ async fn access_groups<'e>(
 }
 
 impl Store {
-    /// Store a connector with its whole catalog, all at once or not at all.
-    pub async fn create_connector(&self, new: NewConnector, tools: &[Tool]) -> Result<Connector> {
+    /// Store a connector with its whole catalog and the audit entry `audit` makes
+    /// for its id, all at once or not at all.
+    pub async fn create_connector(
+        &self,
+        new: NewConnector,
+        tools: &[Tool],
+        audit: impl FnOnce(ConnectorId) -> AuditEvent,
+    ) -> Result<Connector> {
         let id = ConnectorId::new();
         let now = now();
         let command = new
@@ -135,6 +142,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         insert_tools_with(&mut tx, id, tools, &|_| (true, false)).await?;
+        append_in(&mut tx, &[audit(id)]).await?;
         tx.commit().await?;
         self.changed().await?;
         self.connector(id).await
@@ -191,34 +199,55 @@ impl Store {
         tool_from_row(&row)
     }
 
-    pub async fn set_tool_enabled(&self, id: ConnectorId, name: &str, enabled: bool) -> Result<ConnectorTool> {
+    /// Turn a tool on or off, with its audit entry, in one transaction.
+    pub async fn set_tool_enabled(
+        &self,
+        id: ConnectorId,
+        name: &str,
+        enabled: bool,
+        audit: &AuditEvent,
+    ) -> Result<ConnectorTool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE connector_tools SET enabled = $1 WHERE connector_id = $2 AND name = $3")
             .bind(i64::from(enabled))
             .bind(id.to_string())
             .bind(name)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(StoreError::NotFound("tool"));
         }
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
         self.changed().await?;
         self.connector_tool(id, name).await
     }
 
     /// Raise an action to a write (`true`), or take back an admin's raise
     /// (`false`): never below what the server advertised.
-    pub async fn set_tool_raised(&self, id: ConnectorId, name: &str, raised: bool) -> Result<ConnectorTool> {
+    pub async fn set_tool_raised(
+        &self,
+        id: ConnectorId,
+        name: &str,
+        raised: bool,
+        audit: &AuditEvent,
+    ) -> Result<ConnectorTool> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE connector_tools SET classification_override = $1 WHERE connector_id = $2 AND name = $3",
         )
         .bind(raised.then_some("write"))
         .bind(id.to_string())
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(StoreError::NotFound("tool"));
         }
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
         self.changed().await?;
         self.connector_tool(id, name).await
     }
@@ -226,7 +255,12 @@ impl Store {
     /// Publish a draft: pin `listing` as its catalog with exactly `enabled` on,
     /// share it with `access`. Of two publishing at once one wins; the other, and
     /// a connector already published, gets `Conflict`. Nothing is half-applied.
-    pub async fn publish_connector(&self, id: ConnectorId, publication: Publication<'_>) -> Result<Connector> {
+    pub async fn publish_connector(
+        &self,
+        id: ConnectorId,
+        publication: Publication<'_>,
+        audit: &AuditEvent,
+    ) -> Result<Connector> {
         let now = now();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -265,6 +299,7 @@ impl Store {
         let flags = |t: &Tool| (publication.enabled.contains(&t.name), raised.contains(&t.name));
         insert_tools_with(&mut tx, id, publication.listing, &flags).await?;
         write_access(&mut tx, id, publication.access).await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await?;
         self.connector(id).await
@@ -272,7 +307,7 @@ impl Store {
 
     /// Take a published app back to a draft: nobody but its creator (in
     /// developer mode) and admins sees it; a pending change set is dropped.
-    pub async fn unpublish_connector(&self, id: ConnectorId) -> Result<Connector> {
+    pub async fn unpublish_connector(&self, id: ConnectorId, audit: &AuditEvent) -> Result<Connector> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE connectors SET status = $1, published_at = NULL, published_by = NULL WHERE id = $2 AND status = $3",
@@ -291,13 +326,19 @@ impl Store {
             .bind(id.to_string())
             .execute(&mut *tx)
             .await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await?;
         self.connector(id).await
     }
 
     /// Share a published app with `access` instead of whom it was shared with.
-    pub async fn set_connector_access(&self, id: ConnectorId, access: &AppAccess) -> Result<Connector> {
+    pub async fn set_connector_access(
+        &self,
+        id: ConnectorId,
+        access: &AppAccess,
+        audit: &AuditEvent,
+    ) -> Result<Connector> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE connectors SET access_everyone = $1 WHERE id = $2 AND status = $3")
             .bind(i64::from(access.everyone))
@@ -311,14 +352,22 @@ impl Store {
             return Err(StoreError::Conflict("the app is not published: publish it to share it".into()));
         }
         write_access(&mut tx, id, access).await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await?;
         self.connector(id).await
     }
 
-    /// Replace a draft's catalog with a fresh listing. Tools that stay keep their
-    /// on/off choice and an admin's raise; new tools arrive enabled.
-    pub async fn replace_tools(&self, id: ConnectorId, tools: &[Tool], protocol_version: &str) -> Result<()> {
+    /// Replace a draft's catalog with a fresh listing, with its audit entry, in
+    /// one transaction. Tools that stay keep their on/off choice and an admin's
+    /// raise; new tools arrive enabled.
+    pub async fn replace_tools(
+        &self,
+        id: ConnectorId,
+        tools: &[Tool],
+        protocol_version: &str,
+        audit: &AuditEvent,
+    ) -> Result<()> {
         let previous = self.connector_tools(id).await?;
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query("UPDATE connectors SET protocol_version = $1, refreshed_at = $2 WHERE id = $3")
@@ -339,15 +388,21 @@ impl Store {
             None => (true, false),
         };
         insert_tools_with(&mut tx, id, tools, &flags).await?;
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
         tx.commit().await?;
         self.changed().await
     }
 
-    pub async fn delete_connector(&self, id: ConnectorId) -> Result<()> {
-        let done = sqlx::query("DELETE FROM connectors WHERE id = $1").bind(id.to_string()).execute(&self.pool).await?;
+    /// Delete a connector with its catalog, and append its audit entry, in one transaction.
+    pub async fn delete_connector(&self, id: ConnectorId, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("DELETE FROM connectors WHERE id = $1").bind(id.to_string()).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(StoreError::NotFound("connector"));
         }
+        append_in(&mut tx, std::slice::from_ref(audit)).await?;
+        tx.commit().await?;
         self.changed().await
     }
 

@@ -10,7 +10,7 @@ use switchboard_core::{ConnectorId, ConversationId, MessageId, ToolCallId, UserI
 use time::OffsetDateTime;
 
 use crate::Store;
-use crate::audit::insert_audit;
+use crate::audit::append_in;
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
@@ -313,13 +313,12 @@ impl Store {
             return Err(self.not_in(conversation, TurnState::Running).await);
         }
         let mut recorded = RecordedStep::default();
+        let mut entries = vec![];
         if let Some(answer) = step.answer {
             let message = insert_message(&mut tx, conversation, MessageRole::Assistant, answer.text, None, now).await?;
             for (position, call) in answer.calls.iter().enumerate() {
                 let call = insert_call(&mut tx, &message, position, call, step.instance, now).await?;
-                for event in audit(&call) {
-                    insert_audit(&mut *tx, &event).await?;
-                }
+                entries.extend(audit(&call));
                 recorded.calls.push(call);
             }
             recorded.answer = Some(message);
@@ -327,6 +326,8 @@ impl Store {
         if let Some(note) = step.note {
             recorded.note = Some(insert_message(&mut tx, conversation, MessageRole::Error, note, None, now).await?);
         }
+        // Last: the chain's head stays locked only until the commit.
+        append_in(&mut tx, &entries).await?;
         tx.commit().await?;
         Ok(recorded)
     }
@@ -414,9 +415,7 @@ impl Store {
             }),
             ..call.clone()
         };
-        for event in audit(&decided) {
-            insert_audit(&mut *tx, &event).await?;
-        }
+        append_in(&mut tx, &audit(&decided)).await?;
         tx.commit().await?;
         Ok(decided)
     }
@@ -465,9 +464,7 @@ impl Store {
             }),
             ..call.clone()
         };
-        for event in audit(&finished) {
-            insert_audit(&mut *tx, &event).await?;
-        }
+        append_in(&mut tx, &audit(&finished)).await?;
         tx.commit().await?;
         Ok(finished)
     }

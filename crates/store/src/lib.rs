@@ -10,6 +10,7 @@
 
 mod audit;
 mod audit_log;
+mod audit_verify;
 mod changes;
 mod connectors;
 mod conversations;
@@ -35,9 +36,10 @@ pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use instance::InstanceId;
 pub use records::{
-    Answer, ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, CatalogChange, ChangeState, Connector,
-    ConnectorTool, Conversation, DecisionRecord, Group, GroupMember, GroupSummary, Interruption, LoginSession, Message,
-    NewApiToken, NewConnector, NewConversation, NewToolCall, NewUser, RecordedStep, StepRecord, TokenHolder, ToolCall,
-    TurnMove, TurnStart, User, WorkspaceSettings,
+    Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
+    ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,
+    GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewToolCall,
+    NewUser, RecordedStep, StepRecord, TokenHolder, ToolCall, TurnMove, TurnStart, User, VerifiedTrail,
+    WorkspaceSettings,
 };
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

@@ -3,7 +3,8 @@
 use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{
-    ConnectorId, ConversationId, DeveloperModePolicy, Email, GroupId, MessageId, Role, TokenId, ToolCallId, UserId,
+    AuditKind, ConnectorId, ConversationId, DeveloperModePolicy, Email, GroupId, MessageId, Role, TokenId, ToolCallId,
+    UserId,
 };
 use time::OffsetDateTime;
 
@@ -324,8 +325,8 @@ pub struct NewToolCall {
 /// One entry of the audit trail.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEvent {
-    /// `tool_call`, `decision`, or an admin change such as `connector.published`.
-    pub kind: String,
+    /// A tool call, a decision, or an admin change such as `user.role_changed`.
+    pub kind: AuditKind,
     pub actor_id: Option<UserId>,
     pub conversation_id: Option<ConversationId>,
     pub tool_call_id: Option<ToolCallId>,
@@ -340,17 +341,17 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// A change an owner or admin made to the workspace: `kind` names it
-    /// (`connector.published`, `user.role_changed`, …), `detail` says what it was
-    /// before and after. Never a secret.
+    /// A change an owner, admin or user made to the workspace or their account:
+    /// `kind` names it (`user.role_changed`, `connector.deleted`, …), `detail` says
+    /// what it was before and after. Never a secret.
     pub fn admin_change(
         actor: UserId,
-        kind: &str,
+        kind: AuditKind,
         connector_id: Option<ConnectorId>,
         detail: serde_json::Value,
     ) -> Self {
         Self {
-            kind: kind.to_owned(),
+            kind,
             actor_id: Some(actor),
             conversation_id: None,
             tool_call_id: None,
@@ -365,12 +366,101 @@ impl AuditEvent {
     }
 }
 
-/// An audit entry as stored.
+/// An audit entry as stored: its place in the chain, when, and what.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditEntry {
+    /// 1, 2, 3, … without gaps, in the order entries were committed.
+    pub seq: i64,
     pub id: uuid::Uuid,
     pub at: OffsetDateTime,
     pub event: AuditEvent,
+    /// The previous entry's hash, and this entry's; `None` for entries from before
+    /// the trail was chained (see the `0008_audit_chain` migration).
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+}
+
+/// Which audit entries to read; every filter given must match.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub connector: Option<ConnectorId>,
+    /// An action's name (`create_task`), whichever connector it belongs to.
+    pub tool: Option<String>,
+    pub kind: Option<AuditKind>,
+    /// At or after.
+    pub since: Option<OffsetDateTime>,
+    /// Before.
+    pub until: Option<OffsetDateTime>,
+}
+
+/// The audit trail checked from its first entry to its head.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedTrail {
+    /// Every entry, chained or not.
+    pub records: i64,
+    /// Entries written before the trail was chained: their sequence is checked
+    /// for gaps, their content cannot be.
+    pub unchained: i64,
+    /// The last chained entry's hash (the genesis hash when there is none): kept
+    /// elsewhere, it shows later whether the trail up to here was rewritten whole.
+    pub head_hash: String,
+}
+
+/// The first entry at which the chain does not hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenRecord {
+    /// The sequence number where the chain breaks.
+    pub seq: i64,
+    /// The entry stored there; `None` when it is missing.
+    pub id: Option<uuid::Uuid>,
+    pub problem: ChainProblem,
+}
+
+/// What is wrong at a [`BrokenRecord`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainProblem {
+    /// The stored hash is not the hash of the stored content (or there is none).
+    HashMismatch { stored: Option<String>, computed: String },
+    /// The entry does not point at the previous entry's hash.
+    PrevHashMismatch { stored: Option<String>, expected: String },
+    /// The sequence jumps from `seq - 1` to `next`: the entries between are gone.
+    Gap { next: i64 },
+    /// The head does not match the last entry: entries were cut off the end, or
+    /// the head was changed.
+    HeadMismatch { head_seq: i64, last_seq: i64 },
+}
+
+impl std::fmt::Display for BrokenRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seq = self.seq;
+        match &self.id {
+            Some(id) => write!(f, "record {seq} ({id}): ")?,
+            None => write!(f, "record {seq}: ")?,
+        }
+        match &self.problem {
+            ChainProblem::HashMismatch { stored: Some(stored), computed } => {
+                write!(f, "hash mismatch: its content hashes to {computed}, the record says {stored}")
+            }
+            ChainProblem::HashMismatch { stored: None, computed } => {
+                write!(f, "hash mismatch: the record has no hash; its content hashes to {computed}")
+            }
+            ChainProblem::PrevHashMismatch { stored, expected } => write!(
+                f,
+                "prev_hash mismatch: the previous record's hash is {expected}, the record says {}",
+                stored.as_deref().unwrap_or("nothing")
+            ),
+            ChainProblem::Gap { next } => {
+                write!(f, "missing: the trail jumps from {} to {next}", seq - 1)
+            }
+            ChainProblem::HeadMismatch { head_seq, last_seq } if head_seq != last_seq => {
+                write!(f, "head mismatch: the head says the trail has {head_seq} records, it ends at record {last_seq}")
+            }
+            ChainProblem::HeadMismatch { .. } => {
+                write!(f, "head mismatch: the head's hash is not the last record's hash")
+            }
+        }
+    }
 }
 
 /// A change of a turn's state, by the instance that makes it.

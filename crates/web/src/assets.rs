@@ -17,6 +17,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/login.js", "text/javascript; charset=utf-8", include_str!("../static/js/login.js")),
     ("js/settings.js", "text/javascript; charset=utf-8", include_str!("../static/js/settings.js")),
     ("js/workspace.js", "text/javascript; charset=utf-8", include_str!("../static/js/workspace.js")),
+    ("js/audit.js", "text/javascript; charset=utf-8", include_str!("../static/js/audit.js")),
     ("js/dom.js", "text/javascript; charset=utf-8", include_str!("../static/js/dom.js")),
     ("js/app.js", "text/javascript; charset=utf-8", include_str!("../static/js/app.js")),
     ("js/playground.js", "text/javascript; charset=utf-8", include_str!("../static/js/playground.js")),

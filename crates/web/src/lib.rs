@@ -21,6 +21,7 @@ mod router;
 mod routes;
 mod state;
 mod views;
+mod views_audit;
 mod views_connectors;
 mod views_conversations;
 mod views_doctor;

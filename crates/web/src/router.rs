@@ -17,7 +17,9 @@ use crate::{assets, openapi, pages};
 /// Every API route, each registered once with the annotation that documents it:
 /// the route table and the OpenAPI document come from the same declarations.
 pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
-    use crate::routes::{compliance as c, connectors as k, conversations as v, doctor as d, groups as g, me as m};
+    use crate::routes::{
+        audit as a, compliance as c, connectors as k, conversations as v, doctor as d, groups as g, me as m,
+    };
     use crate::routes::{models as mo, session as s, setup as su, tokens as t, users as u, workspace as w};
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -61,6 +63,8 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(v::cancel_turn::cancel_turn))
         .routes(routes!(v::decide_tool_call::decide_tool_call))
         .routes(routes!(c::export_conversations::export_conversations))
+        .routes(routes!(a::list_audit::list_audit))
+        .routes(routes!(a::export_audit::export_audit))
         .routes(routes!(
             w::get_workspace_settings::get_workspace_settings,
             w::update_workspace_settings::update_workspace_settings

@@ -1,14 +1,14 @@
 //! The audit entries of a conversation's calls and decisions.
 
 use serde_json::json;
-use switchboard_core::UserId;
+use switchboard_core::{AuditKind, UserId};
 use switchboard_store::{AuditEvent, ToolCall};
 
 /// The entry of a finished call; `owner` is the conversation's.
 pub(super) fn call_entry(call: &ToolCall, owner: UserId) -> AuditEvent {
     let outcome = call.outcome.as_ref();
     AuditEvent {
-        kind: "tool_call".into(),
+        kind: AuditKind::ToolCall,
         actor_id: Some(owner),
         conversation_id: Some(call.conversation_id),
         tool_call_id: Some(call.id),
@@ -32,7 +32,7 @@ pub(super) fn call_entry(call: &ToolCall, owner: UserId) -> AuditEvent {
 /// The entry of a decision on a call, by `actor`.
 pub(super) fn decision_entry(call: &ToolCall, actor: UserId) -> AuditEvent {
     AuditEvent {
-        kind: "decision".into(),
+        kind: AuditKind::Decision,
         actor_id: Some(actor),
         conversation_id: Some(call.conversation_id),
         tool_call_id: Some(call.id),

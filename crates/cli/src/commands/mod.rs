@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod audit;
 mod doctor;
 mod migrate;
 mod serve;
@@ -11,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use switchboard_store::{ConnectOptions, MasterKey, Store};
 
-use crate::cli::{Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
 use crate::config::{self, Common};
 use crate::logging;
 
@@ -28,6 +29,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Token(TokenCommand::Create { email, name, expires_in_days }) => {
             token::create(&common, &email, &name, expires_in_days).await?
         }
+        Command::Audit(AuditCommand::Verify) => return Ok(audit::verify(&common).await),
         Command::Doctor(args) => return doctor::run(&common, &args).await,
     }
     Ok(ExitCode::SUCCESS)

@@ -1,7 +1,7 @@
 //! Calling an action by hand (the playground): checked, sent, audited.
 
 use serde_json::{Value, json};
-use switchboard_core::ConnectorId;
+use switchboard_core::{AuditKind, ConnectorId};
 use switchboard_mcp::UpstreamOutcome;
 use switchboard_store::{AuditEvent, User};
 
@@ -48,7 +48,7 @@ impl Connectors {
 
         let c = &found.connector;
         let audit = |status: &str, latency_us: Option<i64>, result: Value, arguments: Value| AuditEvent {
-            kind: "tool_call".into(),
+            kind: AuditKind::ToolCall,
             actor_id: Some(user.id),
             conversation_id: None,
             tool_call_id: None,

@@ -10,7 +10,7 @@ use switchboard_core::catalog_diff::{CatalogDiff, diff};
 use switchboard_core::connector::{self, AppAccess, ConnectorStatus};
 use switchboard_core::digest::json_digest;
 use switchboard_core::review::{self, PublishedAction, Warning};
-use switchboard_core::{ChangeId, ConnectorId, UserId};
+use switchboard_core::{AuditKind, ChangeId, ConnectorId, UserId};
 use switchboard_store::{AuditEvent, CatalogChange, ConnectorTool, Publication, Recorded, Refreshed, StoreError, User};
 
 use super::{Catalog, Connectors};
@@ -45,10 +45,6 @@ impl Connectors {
         connector::may_govern(user.role)
             .map_err(|denied| ServiceError::forbidden("not_an_admin", denied.to_string()))?;
         Ok(found)
-    }
-
-    async fn audit_change(&self, user: &User, kind: &str, id: ConnectorId, detail: serde_json::Value) -> Result<()> {
-        Ok(self.0.audit.append(AuditEvent::admin_change(user.id, kind, Some(id), detail)).await?)
     }
 
     /// The actions of every published app but `except`, to spot shadowed names.
@@ -115,6 +111,17 @@ impl Connectors {
                 enabled.push(name);
             }
         }
+        let entry = AuditEvent::admin_change(
+            user.id,
+            AuditKind::ConnectorPublished,
+            Some(id),
+            json!({
+                "name": found.connector.name,
+                "enabled_actions": enabled,
+                "access": access,
+                "pinned": listing.iter().map(|t| json!({"tool": t.name, "digest": t.definition_digest()})).collect::<Vec<_>>(),
+            }),
+        );
         let publication = Publication {
             by: user.id,
             listing: &listing,
@@ -122,33 +129,26 @@ impl Connectors {
             enabled: &enabled,
             access: &access,
         };
-        let connector = self.0.store.publish_connector(id, publication).await.map_err(|e| match e {
+        self.0.store.publish_connector(id, publication, &entry).await.map_err(|e| match e {
             StoreError::Conflict(message) => ServiceError::conflict("already_published", message),
             other => other.into(),
         })?;
         self.0.sessions.evict_matching(|(_, c)| *c == id).await;
         tracing::info!(actor = %user.id, connector = %id, actions = enabled.len(), "app published");
-        self.audit_change(
-            user,
-            "connector.published",
-            id,
-            json!({
-                "name": connector.name,
-                "enabled_actions": enabled,
-                "access": access,
-                "pinned": listing.iter().map(|t| json!({"tool": t.name, "digest": t.definition_digest()})).collect::<Vec<_>>(),
-            }),
-        )
-        .await?;
         self.catalog(id).await
     }
 
     /// Take a published app back to a draft.
     pub async fn unpublish(&self, user: &User, id: ConnectorId) -> Result<Arc<Catalog>> {
-        self.governed(user, id).await?;
-        self.0.store.unpublish_connector(id).await.map_err(not_published)?;
+        let found = self.governed(user, id).await?;
+        let entry = AuditEvent::admin_change(
+            user.id,
+            AuditKind::ConnectorUnpublished,
+            Some(id),
+            json!({"name": found.connector.name}),
+        );
+        self.0.store.unpublish_connector(id, &entry).await.map_err(not_published)?;
         tracing::info!(actor = %user.id, connector = %id, "app unpublished");
-        self.audit_change(user, "connector.unpublished", id, json!({})).await?;
         self.catalog(id).await
     }
 
@@ -156,14 +156,13 @@ impl Connectors {
     pub async fn set_access(&self, user: &User, id: ConnectorId, access: AppAccess) -> Result<Arc<Catalog>> {
         let found = self.governed(user, id).await?;
         let access = self.checked_access(access).await?;
-        self.0.store.set_connector_access(id, &access).await.map_err(not_published)?;
-        self.audit_change(
-            user,
-            "connector.access_changed",
-            id,
-            json!({"before": found.connector.access, "after": access}),
-        )
-        .await?;
+        let entry = AuditEvent::admin_change(
+            user.id,
+            AuditKind::ConnectorAccessChanged,
+            Some(id),
+            json!({"name": found.connector.name, "before": found.connector.access, "after": access}),
+        );
+        self.0.store.set_connector_access(id, &access, &entry).await.map_err(not_published)?;
         self.catalog(id).await
     }
 
@@ -188,15 +187,17 @@ impl Connectors {
         }
         let raised = to == Classification::Write && advertised == Classification::Read;
         let before = tool.stored.classification();
-        let updated = self.0.store.set_tool_raised(id, name, raised).await?;
-        self.audit_change(
-            user,
-            "tool.classification_changed",
-            id,
-            json!({"tool": name, "before": before, "after": updated.classification()}),
-        )
-        .await?;
-        Ok(updated)
+        let after = if raised { Classification::Write } else { advertised };
+        let entry = AuditEvent {
+            tool: Some(name.to_owned()),
+            ..AuditEvent::admin_change(
+                user.id,
+                AuditKind::ToolClassificationChanged,
+                Some(id),
+                json!({"before": before, "after": after}),
+            )
+        };
+        Ok(self.0.store.set_tool_raised(id, name, raised, &entry).await?)
     }
 
     /// The change sets recorded for one app, newest first.
@@ -216,21 +217,23 @@ impl Connectors {
     /// actions off).
     pub async fn accept_change(&self, user: &User, id: ConnectorId, change: ChangeId) -> Result<CatalogChange> {
         self.governed(user, id).await?;
-        let accepted = self.0.store.accept_change(id, change, user.id).await.map_err(decided)?;
+        let pending = self.0.store.catalog_change(id, change).await.map_err(decided)?;
+        let entry = AuditEvent::admin_change(user.id, AuditKind::ChangeAccepted, Some(id), change_detail(&pending));
+        let accepted = self.0.store.accept_change(id, change, user.id, &entry).await.map_err(decided)?;
         self.0.sessions.evict_matching(|(_, c)| *c == id).await;
-        self.audit_change(user, "change.accepted", id, change_detail(&accepted)).await?;
         Ok(accepted)
     }
 
     /// Reject a pending change set: the pinned definitions stay in force.
     pub async fn reject_change(&self, user: &User, id: ConnectorId, change: ChangeId) -> Result<CatalogChange> {
         self.governed(user, id).await?;
-        let rejected = self.0.store.reject_change(id, change, user.id).await.map_err(decided)?;
-        self.audit_change(user, "change.rejected", id, change_detail(&rejected)).await?;
-        Ok(rejected)
+        let pending = self.0.store.catalog_change(id, change).await.map_err(decided)?;
+        let entry = AuditEvent::admin_change(user.id, AuditKind::ChangeRejected, Some(id), change_detail(&pending));
+        self.0.store.reject_change(id, change, user.id, &entry).await.map_err(decided)
     }
 
     /// Record what a listing of a published app differs by.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn record_listing(
         &self,
         id: ConnectorId,
@@ -239,6 +242,7 @@ impl Connectors {
         listing: &[Tool],
         version: &str,
         changes: &CatalogDiff,
+        entry: &AuditEvent,
     ) -> Result<Recorded> {
         let digest = json_digest(&serde_json::to_value(listing).unwrap_or_default());
         let refreshed = Refreshed {
@@ -249,7 +253,7 @@ impl Connectors {
             diff: changes,
             protocol_version: version,
         };
-        let recorded = self.0.store.record_refresh(id, refreshed).await.map_err(not_published)?;
+        let recorded = self.0.store.record_refresh(id, refreshed, entry).await.map_err(not_published)?;
         if let Recorded::Pending(change) = &recorded {
             tracing::warn!(connector = %id, change = %change.id, source, added = change.diff.added.len(),
                 changed = change.diff.changed.len(), "a published app's server changed its tools: review pending");
@@ -281,7 +285,25 @@ impl Connectors {
             if changes.is_empty() {
                 continue;
             }
-            match self.record_listing(id, None, "drift", &listing, &version, &changes).await {
+            // The background check acts for nobody: its record names the app's creator
+            // as the one whose app changed, in `detail`, and no actor.
+            let entry = AuditEvent {
+                actor_id: None,
+                ..AuditEvent::admin_change(
+                    found.connector.owner_id,
+                    AuditKind::ConnectorRefreshed,
+                    Some(id),
+                    json!({
+                        "name": found.connector.name,
+                        "source": "drift",
+                        "added": changes.added.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                        "removed": changes.removed.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                        "changed": changes.changed.iter().map(|c| &c.tool).collect::<Vec<_>>(),
+                        "applied": false,
+                    }),
+                )
+            };
+            match self.record_listing(id, None, "drift", &listing, &version, &changes, &entry).await {
                 Ok(Recorded::Pending(_)) => found_new += 1,
                 Ok(_) => {}
                 // Unpublished meanwhile.

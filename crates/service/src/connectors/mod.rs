@@ -14,7 +14,7 @@ use switchboard_core::catalog_diff::{CatalogDiff, diff};
 use switchboard_core::connector::ConnectorStatus;
 use switchboard_core::connector::{self, App, Viewer};
 use switchboard_core::network::NetworkPolicy;
-use switchboard_core::{ConnectorId, UserId};
+use switchboard_core::{AuditKind, ConnectorId, UserId};
 use switchboard_mcp::{
     ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
 };
@@ -233,6 +233,7 @@ impl Connectors {
             (session.protocol_version().to_owned(), session.server_info().clone(), session.transport());
         session.close().await;
         let tools = listed.map_err(ServiceError::Upstream)?;
+        let (name, transport) = (new.name.clone(), new.transport);
         let command = match endpoint {
             Endpoint::Stdio(cmd) => Some(serde_json::json!({"argv": cmd.argv, "env": cmd.env, "cwd": cmd.cwd})),
             Endpoint::Http { .. } => None,
@@ -254,6 +255,12 @@ impl Connectors {
                     server_info,
                 },
                 &tools,
+                |id| {
+                    // The name and how it is reached; never the URL or the command,
+                    // which may carry credentials.
+                    let detail = serde_json::json!({"name": name, "transport": transport, "tools": tools.len()});
+                    AuditEvent::admin_change(user.id, AuditKind::ConnectorCreated, Some(id), detail)
+                },
             )
             .await?;
         tracing::info!(actor = %user.id, connector = %connector.id, tools = tools.len(), "connector created");
@@ -270,33 +277,29 @@ impl Connectors {
         let changes = diff(&current, &fresh);
         tracing::info!(actor = %user.id, connector = %id, added = changes.added.len(), removed = changes.removed.len(),
             changed = changes.changed.len(), "connector refreshed");
-        let refresh = match found.connector.status {
-            ConnectorStatus::Draft => {
-                // Kept sessions go with the old catalog.
-                self.0.sessions.evict_matching(|(_, c)| *c == id).await;
-                self.0.store.replace_tools(id, &fresh, &version).await?;
-                Refresh { diff: changes, applied: true, recorded: None }
-            }
-            ConnectorStatus::Published => {
-                let recorded = self.record_listing(id, Some(user.id), "refresh", &fresh, &version, &changes).await?;
-                Refresh { diff: changes, applied: false, recorded: Some(recorded) }
-            }
-        };
-        self.0
-            .audit
-            .append(AuditEvent::admin_change(
-                user.id,
-                "connector.refreshed",
-                Some(id),
-                serde_json::json!({
-                    "added": refresh.diff.added.iter().map(|t| &t.name).collect::<Vec<_>>(),
-                    "removed": refresh.diff.removed.iter().map(|t| &t.name).collect::<Vec<_>>(),
-                    "changed": refresh.diff.changed.iter().map(|c| &c.tool).collect::<Vec<_>>(),
-                    "applied": refresh.applied,
-                }),
-            ))
-            .await?;
-        Ok(refresh)
+        let published = found.connector.status == ConnectorStatus::Published;
+        let names = |tools: &[Tool]| tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        let detail = serde_json::json!({
+            "name": found.connector.name,
+            "added": names(&changes.added),
+            "removed": names(&changes.removed),
+            "changed": changes.changed.iter().map(|c| serde_json::json!({
+                "tool": c.tool,
+                "fields": c.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            // A published app keeps its pinned definitions until a change set is accepted.
+            "applied": !published,
+        });
+        let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorRefreshed, Some(id), detail);
+        if published {
+            let recorded =
+                self.record_listing(id, Some(user.id), "refresh", &fresh, &version, &changes, &entry).await?;
+            return Ok(Refresh { diff: changes, applied: false, recorded: Some(recorded) });
+        }
+        // Kept sessions go with the old catalog.
+        self.0.sessions.evict_matching(|(_, c)| *c == id).await;
+        self.0.store.replace_tools(id, &fresh, &version, &entry).await?;
+        Ok(Refresh { diff: changes, applied: true, recorded: None })
     }
 
     /// Connect afresh (no kept session) and list every tool: the listing and the
@@ -313,18 +316,11 @@ impl Connectors {
     /// Delete a connector with its catalog, closing its sessions.
     pub async fn delete(&self, user: &User, id: ConnectorId) -> Result<()> {
         let found = self.managed(user, id).await?;
-        self.0.store.delete_connector(id).await?;
+        let detail = serde_json::json!({"name": found.connector.name});
+        let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorDeleted, Some(id), detail);
+        self.0.store.delete_connector(id, &entry).await?;
         self.0.sessions.evict_matching(|(_, c)| *c == id).await;
         tracing::info!(actor = %user.id, connector = %id, "connector deleted");
-        self.0
-            .audit
-            .append(AuditEvent::admin_change(
-                user.id,
-                "connector.deleted",
-                Some(id),
-                serde_json::json!({"name": found.connector.name, "status": found.connector.status.as_str()}),
-            ))
-            .await?;
         Ok(())
     }
 
@@ -337,17 +333,17 @@ impl Connectors {
         enabled: bool,
     ) -> Result<ConnectorTool> {
         self.managed(user, id).await?;
-        let tool = self.0.store.set_tool_enabled(id, name, enabled).await?;
-        tracing::info!(actor = %user.id, connector = %id, tool = %name, enabled, "tool toggled");
-        self.0
-            .audit
-            .append(AuditEvent::admin_change(
+        let entry = AuditEvent {
+            tool: Some(name.to_owned()),
+            ..AuditEvent::admin_change(
                 user.id,
-                "tool.toggled",
+                AuditKind::ToolToggled,
                 Some(id),
-                serde_json::json!({"tool": name, "enabled": enabled}),
-            ))
-            .await?;
+                serde_json::json!({"enabled": enabled}),
+            )
+        };
+        let tool = self.0.store.set_tool_enabled(id, name, enabled, &entry).await?;
+        tracing::info!(actor = %user.id, connector = %id, tool = %name, enabled, "tool toggled");
         Ok(tool)
     }
 

@@ -1,8 +1,8 @@
 use serde_json::json;
 use switchboard_core::catalog::Tool;
 use switchboard_core::network::NetworkPolicy;
-use switchboard_core::{ConnectorId, Role};
-use switchboard_store::{NewConnector, StoreError};
+use switchboard_core::{AuditKind, ConnectorId, Role, UserId};
+use switchboard_store::{AuditEvent, NewConnector, StoreError};
 
 use super::users::new_user;
 use super::*;
@@ -13,6 +13,10 @@ fn tool(name: &str, read: bool) -> Tool {
         "_meta": {"ui.resourceUri": "ui://x"}, "icons": [{"src": "https://example.com/i.png"}]}),
     )
     .expect("a tool")
+}
+
+fn change(actor: UserId, kind: AuditKind, connector: ConnectorId) -> AuditEvent {
+    AuditEvent::admin_change(actor, kind, Some(connector), json!({}))
 }
 
 mod catalog_round_trip_and_toggles {
@@ -34,15 +38,18 @@ mod catalog_round_trip_and_toggles {
             server_info: json!({"name": "kanban", "version": "1"}),
         };
         let tools = vec![tool("list", true), tool("create", false)];
-        let connector = store.create_connector(new.clone(), &tools).await.expect("created");
+        let created = |id| change(owner.id, AuditKind::ConnectorCreated, id);
+        let connector = store.create_connector(new.clone(), &tools, created).await.expect("created");
+        let toggled = change(owner.id, AuditKind::ToolToggled, connector.id);
         assert_eq!(connector.server_info["name"], "kanban");
         let stored = store.connector_tools(connector.id).await.expect("tools");
         assert_eq!(stored.iter().map(|t| t.tool.clone()).collect::<Vec<_>>(), tools, "stored whole, in order");
         assert!(stored.iter().all(|t| t.enabled));
 
-        let off = store.set_tool_enabled(connector.id, "create", false).await.expect("toggled");
+        let off = store.set_tool_enabled(connector.id, "create", false, &toggled).await.expect("toggled");
         assert!(!off.enabled);
-        assert!(matches!(store.set_tool_enabled(connector.id, "nope", false).await, Err(StoreError::NotFound("tool"))));
+        let unknown = store.set_tool_enabled(connector.id, "nope", false, &toggled).await;
+        assert!(matches!(unknown, Err(StoreError::NotFound("tool"))));
         let count = store.tool_count(connector.id).await.expect("count");
         assert_eq!(count, store.connector_tools(connector.id).await.expect("tools").len());
         let one = store.connector_tool(connector.id, "create").await.expect("one tool");
@@ -51,7 +58,12 @@ mod catalog_round_trip_and_toggles {
 
         // A refresh keeps the toggle of tools that stay; new tools arrive enabled.
         store
-            .replace_tools(connector.id, &[tool("create", false), tool("delete", false)], "2025-11-25")
+            .replace_tools(
+                connector.id,
+                &[tool("create", false), tool("delete", false)],
+                "2025-11-25",
+                &change(owner.id, AuditKind::ConnectorRefreshed, connector.id),
+            )
             .await
             .expect("replaced");
         let after = store.connector_tools(connector.id).await.expect("tools");
@@ -62,14 +74,29 @@ mod catalog_round_trip_and_toggles {
         assert_eq!(store.connector(connector.id).await.expect("found").protocol_version, "2025-11-25");
 
         // A catalog that names a tool twice is refused whole.
-        let dup = store.create_connector(new, &[tool("a", true), tool("a", true)]).await;
+        let dup = store.create_connector(new, &[tool("a", true), tool("a", true)], created).await;
         assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
         assert_eq!(store.list_connectors().await.expect("listed").len(), 1, "nothing stored half-made");
 
-        store.delete_connector(connector.id).await.expect("deleted");
+        let deleted = change(owner.id, AuditKind::ConnectorDeleted, connector.id);
+        store.delete_connector(connector.id, &deleted).await.expect("deleted");
         assert!(store.connector_tools(connector.id).await.expect("tools").is_empty());
         assert!(matches!(store.connector(connector.id).await, Err(StoreError::NotFound("connector"))));
-        assert!(matches!(store.delete_connector(ConnectorId::new()).await, Err(StoreError::NotFound(_))));
+        assert!(matches!(store.delete_connector(ConnectorId::new(), &deleted).await, Err(StoreError::NotFound(_))));
+
+        // Each change is in the trail, written with it; what was refused left no entry.
+        let trail = store.audit_events(time::OffsetDateTime::UNIX_EPOCH, 100).await.expect("trail");
+        let kinds: Vec<AuditKind> = trail.iter().map(|e| e.event.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                AuditKind::ConnectorCreated,
+                AuditKind::ToolToggled,
+                AuditKind::ConnectorRefreshed,
+                AuditKind::ConnectorDeleted
+            ]
+        );
+        assert!(trail.iter().all(|e| e.event.connector_id == Some(connector.id) && e.event.actor_id == Some(owner.id)));
     }
 }
 

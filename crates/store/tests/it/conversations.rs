@@ -1,7 +1,7 @@
 use serde_json::json;
 use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
-use switchboard_core::{ConnectorId, ConversationId, Role, UserId};
+use switchboard_core::{AuditKind, ConnectorId, ConversationId, Role, UserId};
 use switchboard_store::{
     Answer, AuditEvent, CallEnd, DecisionRecord, InstanceId, Interruption, NewConversation, NewToolCall, StepRecord,
     StoreError, ToolCall, TurnMove, TurnStart,
@@ -49,7 +49,7 @@ fn interruption() -> Interruption<'static> {
 
 fn audit_of(call: &ToolCall) -> AuditEvent {
     AuditEvent {
-        kind: "tool_call".into(),
+        kind: AuditKind::ToolCall,
         actor_id: None,
         conversation_id: Some(call.conversation_id),
         tool_call_id: Some(call.id),
@@ -242,7 +242,7 @@ mod a_turn_is_recorded_as_it_happens {
 
         let entry = store
             .append_audit(&AuditEvent {
-                kind: "decision".into(),
+                kind: AuditKind::Decision,
                 actor_id: Some(owner.id),
                 conversation_id: Some(c.id),
                 tool_call_id: Some(calls[1].id),

@@ -28,6 +28,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod audit;
 mod connectors;
 mod conversations;
 mod groups;

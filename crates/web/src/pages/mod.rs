@@ -3,6 +3,7 @@
 //! needed and the CSP stays strict.
 
 mod apps;
+mod audit;
 mod chat;
 mod login;
 mod settings;
@@ -38,6 +39,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/settings/{tab}", get(settings::page))
         .route("/settings/apps/{id}", get(apps::page))
         .route("/workspace", get(|| async { Redirect::to("/workspace/members") }))
+        .route("/workspace/audit", get(audit::page))
         .route("/workspace/{tab}", get(workspace::page))
 }
 

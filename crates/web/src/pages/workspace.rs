@@ -16,6 +16,7 @@ use crate::state::AppState;
 struct WorkspacePage {
     shell: Shell,
     tab: &'static str,
+    can_read_audit: bool,
     can_manage: bool,
     roles: Vec<String>,
     users: Vec<UserRow>,
@@ -183,6 +184,7 @@ async fn build(
     Ok(WorkspacePage {
         shell: visitor.shell(title, "workspace", Some("workspace.js")),
         tab,
+        can_read_audit: permits(role, Action::ReadAudit),
         can_manage,
         roles,
         users,

@@ -1,5 +1,6 @@
 //! Handlers, one file per action, in folders named after the URL they serve.
 
+pub(crate) mod audit;
 pub(crate) mod compliance;
 pub(crate) mod connectors;
 pub(crate) mod conversations;
@@ -16,9 +17,15 @@ pub(crate) mod workspace;
 
 use std::str::FromStr;
 
-use switchboard_core::SecretString;
+use serde_json::Value;
+use switchboard_core::{AuditKind, SecretString};
+use switchboard_store::AuditEvent;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
+use crate::auth::Actor;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Hash a new password on the blocking pool (Argon2 takes tens of milliseconds);
 /// a password that breaks the length rules is a 422 saying which rule.
@@ -32,4 +39,26 @@ pub(crate) async fn hash_new_password(password: SecretString) -> Result<String, 
 /// An id from the URL; a malformed one names nothing, so it is a 404 like an unknown one.
 pub(crate) fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError::not_found(format!("{what} not found")))
+}
+
+/// A time from the query string named `name`: RFC 3339, or `default` when absent
+/// or empty; anything else is a 422 that shows the format.
+pub(crate) fn instant(raw: Option<&str>, name: &str, default: OffsetDateTime) -> Result<OffsetDateTime, AppError> {
+    match raw {
+        None | Some("") => Ok(default),
+        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
+            .map_err(|_| AppError::invalid(format!("{name} must be an RFC 3339 time such as 2026-01-31T00:00:00Z"))),
+    }
+}
+
+/// Record in the audit trail a change `actor` just made through the store (which
+/// writes accounts, groups, tokens and settings without an entry of its own).
+pub(crate) async fn audit_change(
+    state: &AppState,
+    actor: &Actor,
+    kind: AuditKind,
+    detail: Value,
+) -> Result<(), AppError> {
+    let event = AuditEvent::admin_change(actor.user.id, kind, None, detail);
+    Ok(state.services.audit().record(event).await?)
 }

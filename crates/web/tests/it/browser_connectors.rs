@@ -7,8 +7,8 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use switchboard_core::{DeveloperModePolicy, Email, Role};
-use switchboard_store::NewConnector;
+use switchboard_core::{AuditKind, DeveloperModePolicy, Email, Role};
+use switchboard_store::{AuditEvent, NewConnector};
 use switchboard_testkit::app::PASSWORD;
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{Browser, DbKind, TestApp};
@@ -356,6 +356,7 @@ async fn apps_and_network_settings_are_only_for_those_allowed() {
                 server_info: json!({"name": "x", "version": "1"}),
             },
             &[],
+            |id| AuditEvent::admin_change(admin.id, AuditKind::ConnectorCreated, Some(id), json!({})),
         )
         .await
         .expect("a draft");

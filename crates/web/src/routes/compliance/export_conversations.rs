@@ -6,11 +6,11 @@ use serde::Deserialize;
 use switchboard_core::UserId;
 use switchboard_core::permission::Action;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::IntoParams;
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
+use crate::routes::instant;
 use crate::state::AppState;
 use crate::views_conversations::ConversationDetail;
 
@@ -23,14 +23,6 @@ pub(crate) struct ExportQuery {
     until: Option<String>,
     /// A user id: only that user's conversations.
     user: Option<String>,
-}
-
-fn instant(raw: Option<&str>, name: &str, default: OffsetDateTime) -> Result<OffsetDateTime, AppError> {
-    match raw {
-        None | Some("") => Ok(default),
-        Some(s) => OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|_| AppError::invalid(format!("{name} must be an RFC 3339 time such as 2026-01-31T00:00:00Z"))),
-    }
 }
 
 /// Every conversation active in the window, as NDJSON: one line per

@@ -1,11 +1,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use switchboard_core::{Action, GroupId};
+use serde_json::json;
+use switchboard_core::{Action, AuditKind, GroupId};
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
-use crate::routes::parse_id;
+use crate::routes::{audit_change, parse_id};
 use crate::state::AppState;
 use crate::views::{AddMemberRequest, GroupDetailView, parse_email};
 
@@ -32,5 +33,9 @@ pub(crate) async fn add_group_member(
         .ok_or_else(|| AppError::not_found(format!("no user with email {email}; add the user first")))?;
     state.store.add_group_member(id, user.id).await?;
     tracing::info!(actor = %actor.user.id, group = %id, user = %user.id, "group member added");
-    Ok((StatusCode::CREATED, Json(GroupDetailView::from(&state.store.group(id).await?))))
+    let group = state.store.group(id).await?;
+    let detail =
+        json!({"group": {"id": id, "name": group.name}, "user": {"id": user.id, "email": user.email.as_str()}});
+    audit_change(&state, &actor, AuditKind::GroupMemberAdded, detail).await?;
+    Ok((StatusCode::CREATED, Json(GroupDetailView::from(&group))))
 }

@@ -1,10 +1,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_core::Action;
+use serde_json::json;
+use switchboard_core::{Action, AuditKind};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::routes::audit_change;
 use crate::state::AppState;
 use crate::views::{CreateGroupRequest, GroupView, parse_name};
 
@@ -23,5 +25,7 @@ pub(crate) async fn create_group(
     let name = parse_name(&body.name, "group name", 64)?;
     let group = state.store.create_group(&name).await?;
     tracing::info!(actor = %actor.user.id, group = %group.id, "group created");
+    audit_change(&state, &actor, AuditKind::GroupCreated, json!({"group": {"id": group.id, "name": group.name}}))
+        .await?;
     Ok((StatusCode::CREATED, Json(GroupView::from(&group))))
 }

@@ -1,10 +1,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use switchboard_core::{Action, GroupId, UserId};
+use serde_json::json;
+use switchboard_core::{Action, AuditKind, GroupId, UserId};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
-use crate::routes::parse_id;
+use crate::routes::{audit_change, parse_id};
 use crate::state::AppState;
 
 /// Remove a user from a group.
@@ -23,5 +24,10 @@ pub(crate) async fn remove_group_member(
     let user_id: UserId = parse_id(&user_id, "group member")?;
     state.store.remove_group_member(id, user_id).await?;
     tracing::info!(actor = %actor.user.id, group = %id, user = %user_id, "group member removed");
+    // Names for the record, when they are still there to read.
+    let group = state.store.group(id).await.ok().map(|g| g.name);
+    let email = state.store.user(user_id).await.ok().map(|u| u.email.to_string());
+    let detail = json!({"group": {"id": id, "name": group}, "user": {"id": user_id, "email": email}});
+    audit_change(&state, &actor, AuditKind::GroupMemberRemoved, detail).await?;
     Ok(StatusCode::NO_CONTENT)
 }

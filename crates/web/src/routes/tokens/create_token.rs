@@ -1,13 +1,15 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_core::Action;
+use serde_json::json;
 use switchboard_core::credentials::{issue_api_token, token_lifetime};
+use switchboard_core::{Action, AuditKind};
 use switchboard_store::NewApiToken;
 use time::OffsetDateTime;
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
+use crate::routes::audit_change;
 use crate::state::AppState;
 use crate::views::{CreateTokenRequest, CreatedTokenView, TokenView, parse_name};
 
@@ -37,6 +39,10 @@ pub(crate) async fn create_token(
     let token = state.store.create_api_token(new).await?;
     let secret = issued.secret;
     tracing::info!(user = %actor.user.id, token = %token.id, "api token created");
+    // The name and id only: never the token or its digest.
+    let expires_at = token.expires_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+    let detail = json!({"token": {"id": token.id, "name": token.name, "expires_at": expires_at}});
+    audit_change(&state, &actor, AuditKind::TokenCreated, detail).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedTokenView { token: secret.expose().to_owned(), info: TokenView::from(&token) }),

@@ -1,13 +1,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use switchboard_core::Role;
+use serde_json::json;
 use switchboard_core::permission::{UserChange, may_manage_user};
+use switchboard_core::{AuditKind, Role};
 use switchboard_store::NewUser;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
-use crate::routes::hash_new_password;
+use crate::routes::{audit_change, hash_new_password};
 use crate::state::AppState;
 use crate::views::{CreateUserRequest, UserView, parse_email, parse_name};
 
@@ -34,5 +35,10 @@ pub(crate) async fn create_user(
     };
     let user = state.store.create_user(NewUser { email, name, role, password_hash }).await?;
     tracing::info!(actor = %actor.user.id, user = %user.id, %role, "user created");
+    let detail = json!({
+        "user": {"id": user.id, "email": user.email.as_str(), "name": user.name, "role": role.as_str()},
+        "with_password": user.has_password,
+    });
+    audit_change(&state, &actor, AuditKind::UserCreated, detail).await?;
     Ok((StatusCode::CREATED, Json(UserView::from(&user))))
 }

@@ -1,11 +1,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use serde_json::json;
 use switchboard_core::permission::{UserChange, may_manage_user};
-use switchboard_core::{Action, UserId};
+use switchboard_core::{Action, AuditKind, UserId};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
-use crate::routes::parse_id;
+use crate::routes::{audit_change, parse_id};
 use crate::state::AppState;
 
 /// Remove a user with their sessions, tokens and memberships.
@@ -26,5 +27,8 @@ pub(crate) async fn delete_user(
     may_manage_user(actor.user.role, UserChange::Remove { role: target.role }, target.id == actor.user.id)?;
     state.store.delete_user(id).await?;
     tracing::info!(actor = %actor.user.id, user = %id, "user removed");
+    let detail =
+        json!({"user": {"id": id, "email": target.email.as_str(), "name": target.name, "role": target.role.as_str()}});
+    audit_change(&state, &actor, AuditKind::UserRemoved, detail).await?;
     Ok(StatusCode::NO_CONTENT)
 }

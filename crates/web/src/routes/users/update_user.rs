@@ -1,12 +1,12 @@
 use axum::extract::{Path, State};
+use serde_json::json;
 use switchboard_core::permission::{UserChange, may_manage_user};
-use switchboard_core::{Action, Role, UserId};
+use switchboard_core::{Action, AuditKind, Role, UserId};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
-use crate::routes::hash_new_password;
-use crate::routes::parse_id;
+use crate::routes::{audit_change, hash_new_password, parse_id};
 use crate::state::AppState;
 use crate::views::{UpdateUserRequest, UserView, parse_name};
 
@@ -43,21 +43,35 @@ pub(crate) async fn update_user(
         None => None,
     };
     let mut user = target;
-    if let Some(name) = name {
+    let who = json!({"id": id, "email": user.email.as_str()});
+    let mut changes = vec![];
+    if let Some(name) = name.filter(|n| *n != user.name) {
+        let before = std::mem::take(&mut user.name);
         user = state.store.set_user_name(id, &name).await?;
+        changes.push((AuditKind::UserRenamed, json!({"user": who, "from": before, "to": user.name})));
     }
     let mut end_sessions = false;
     if let Some(role) = new_role.filter(|r| *r != user.role) {
+        let before = user.role;
         user = state.store.set_user_role(id, role).await?;
         end_sessions = true;
+        changes.push((
+            AuditKind::UserRoleChanged,
+            json!({"user": who, "from": before.as_str(), "to": user.role.as_str()}),
+        ));
     }
     if let Some(hash) = password_hash {
         user = state.store.set_user_password(id, &hash).await?;
         end_sessions = !is_self;
+        // Never the password or its hash: who set one, for whom.
+        changes.push((AuditKind::UserPasswordReset, json!({"user": who, "by_self": is_self})));
     }
     if end_sessions {
         state.store.delete_sessions_of(id).await?;
     }
     tracing::info!(actor = %actor.user.id, user = %id, "user updated");
+    for (kind, detail) in changes {
+        audit_change(&state, &actor, kind, detail).await?;
+    }
     Ok(Json(UserView::from(&user)))
 }

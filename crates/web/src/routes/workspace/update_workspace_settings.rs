@@ -1,10 +1,13 @@
 use axum::extract::State;
+use serde_json::{Map, Value, json};
 use switchboard_core::network::NetworkPolicy;
-use switchboard_core::{Action, GroupId};
+use switchboard_core::{Action, AuditKind, GroupId};
+use switchboard_store::WorkspaceSettings;
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
+use crate::routes::audit_change;
 use crate::state::AppState;
 use crate::views::{UpdateWorkspaceSettingsRequest, WorkspaceSettingsView};
 
@@ -46,7 +49,10 @@ pub(crate) async fn update_workspace_settings(
         },
         None => None,
     };
+    let before = state.store.workspace_settings().await?;
+    let network_before = state.services.connectors().network_policy().await?;
     // Developer mode first: an unknown group refuses the request before anything changes.
+    let developer_mode_given = body.developer_mode.is_some();
     let settings = match body.developer_mode {
         Some(dm) => {
             let groups: Vec<GroupId> = dm.groups.iter().copied().map(GroupId::from).collect();
@@ -56,6 +62,7 @@ pub(crate) async fn update_workspace_settings(
         }
         None => state.store.workspace_settings().await?,
     };
+    let model_given = model.is_some();
     let settings = match model {
         Some(model) => {
             state.store.set_default_model(model.as_deref()).await?;
@@ -64,6 +71,7 @@ pub(crate) async fn update_workspace_settings(
         }
         None => settings,
     };
+    let body_network_given = body.network.is_some();
     let network = match body.network {
         Some(requested) => {
             let policy = state.services.connectors().set_network_policy(NetworkPolicy::from(requested)).await?;
@@ -74,5 +82,32 @@ pub(crate) async fn update_workspace_settings(
         }
         None => state.services.connectors().network_policy().await?,
     };
+    // One entry for the request: each part given, as it was and as it is.
+    let mut detail = Map::new();
+    if developer_mode_given {
+        detail
+            .insert("developer_mode".into(), json!({"from": developer_mode(&before), "to": developer_mode(&settings)}));
+    }
+    if model_given {
+        detail.insert("default_model".into(), json!({"from": before.default_model, "to": settings.default_model}));
+    }
+    if body_network_given {
+        detail.insert("network".into(), json!({"from": network_json(network_before), "to": network_json(network)}));
+    }
+    audit_change(&state, &actor, AuditKind::SettingsChanged, Value::Object(detail)).await?;
     Ok(Json(WorkspaceSettingsView::new(&settings, network)))
+}
+
+fn developer_mode(settings: &WorkspaceSettings) -> Value {
+    let groups: Vec<Value> =
+        settings.developer_mode_groups.iter().map(|g| json!({"id": g.id, "name": g.name})).collect();
+    json!({"policy": settings.developer_mode_policy.as_str(), "groups": groups})
+}
+
+fn network_json(policy: NetworkPolicy) -> Value {
+    json!({
+        "allow_private": policy.allow_private,
+        "allow_link_local": policy.allow_link_local,
+        "allow_cloud_metadata": policy.allow_cloud_metadata,
+    })
 }

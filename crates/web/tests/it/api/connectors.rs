@@ -162,6 +162,36 @@ mod drafts_from_a_streamable_http_server {
         let delete = dev.client.delete(app.at(&format!("/api/v1/connectors/{id}"))).headers(dev.csrf_headers());
         assert_eq!(send(delete).await.0, 204);
         assert_eq!(send(dev.client.get(app.at("/api/v1/connectors"))).await.1, json!([]));
+
+        // Every change to the app is in the audit trail, by whom, oldest first;
+        // refused calls never reached the server and left no entry.
+        let (status, trail) = send(auditor.client.get(app.at(&format!("/api/v1/audit?connector={id}")))).await;
+        assert_eq!(status, 200, "{trail}");
+        let mut entries = trail["entries"].as_array().expect("entries").clone();
+        entries.reverse();
+        let kinds: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e["kind"].as_str().unwrap_or_default(), e["tool"].as_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("connector.created", ""),
+                ("tool_call", "lookup"),
+                ("tool_call", "big"),
+                ("tool.toggled", "update"),
+                ("tool.toggled", "update"),
+                ("tool_call", "update"),
+                ("connector.refreshed", ""),
+                ("connector.deleted", ""),
+            ]
+        );
+        assert!(entries.iter().all(|e| e["actor"]["email"] == "dev@example.com"), "{entries:?}");
+        assert_eq!(entries[0]["detail"], json!({"name": "Records", "transport": "auto", "tools": 4}));
+        assert_eq!(entries[3]["detail"], json!({"enabled": false}));
+        let refreshed = &entries[6]["detail"];
+        assert_eq!((refreshed["added"].clone(), refreshed["removed"].clone()), (json!(["added"]), json!(["plain"])));
+        assert_eq!(refreshed["changed"], json!([{"tool": "lookup", "fields": ["description"]}]));
     }
 }
 

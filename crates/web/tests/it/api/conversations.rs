@@ -173,7 +173,7 @@ mod reads_writes_and_decisions {
         let kinds = |kind: &str, decision: &str| {
             trail
                 .iter()
-                .filter(|e| e.event.kind == kind && e.event.decision.map(|d| d.as_str()) == Some(decision))
+                .filter(|e| e.event.kind.as_str() == kind && e.event.decision.map(|d| d.as_str()) == Some(decision))
                 .count()
         };
         assert_eq!(kinds("tool_call", "auto_read"), 2);
@@ -182,7 +182,9 @@ mod reads_writes_and_decisions {
         assert_eq!(kinds("tool_call", "denied"), 2);
         assert_eq!(kinds("decision", "approved"), 2);
         assert_eq!(kinds("decision", "denied"), 2);
-        assert!(trail.iter().filter(|e| e.event.kind == "decision").all(|e| e.event.actor_id == Some(me.user.id)));
+        assert!(
+            trail.iter().filter(|e| e.event.kind.as_str() == "decision").all(|e| e.event.actor_id == Some(me.user.id))
+        );
     }
 }
 

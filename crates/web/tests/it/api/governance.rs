@@ -292,7 +292,7 @@ mod publish_to_a_group {
             .await
             .expect("audit")
             .into_iter()
-            .map(|e| e.event.kind)
+            .map(|e| e.event.kind.as_str().to_owned())
             .filter(|k| k.contains('.'))
             .collect();
         for expected in [
@@ -782,6 +782,9 @@ mod permission_matrix {
             assert_eq!(got, want, "{who}: the list");
             let pending = w.get(signed, "/api/v1/workspace/changes").await.0.as_u16();
             assert_eq!(pending, if governs { 200 } else { 403 }, "{who}: pending changes");
+            let audit = w.get(signed, "/api/v1/audit").await.0.as_u16();
+            let reads_audit = governs || who.starts_with("auditor");
+            assert_eq!(audit, if reads_audit { 200 } else { 403 }, "{who}: the audit trail");
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The REST API, folder by folder as the URLs go.
 
+mod audit;
 mod chat;
 mod compliance;
 mod connectors;
