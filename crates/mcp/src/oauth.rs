@@ -235,8 +235,10 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
     })
 }
 
-/// Register a public client (RFC 7591) using the authorization code grant with
-/// `redirect_uri`.
+/// Register a client (RFC 7591) using the authorization code grant with
+/// `redirect_uri`: a confidential one (Switchboard keeps secrets on the server)
+/// where the server lists a secret-based token endpoint authentication, else a
+/// public one.
 pub async fn register(
     server: &AuthorizationServer,
     redirect_uri: &str,
@@ -255,7 +257,7 @@ pub async fn register(
         "redirect_uris": [redirect_uri],
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
-        "token_endpoint_auth_method": "none",
+        "token_endpoint_auth_method": registration_auth_method(server),
     });
     if !scope.is_empty() {
         body["scope"] = json!(scope);
@@ -369,26 +371,33 @@ pub async fn revoke(
     })
 }
 
-/// HTTP Basic credentials when the client has a secret and the server accepts
-/// `client_secret_basic` (the default of RFC 8414); otherwise the client id (and
-/// secret, for `client_secret_post`) go in the form.
+/// The token endpoint authentication to register with: `client_secret_post` where
+/// listed, else `client_secret_basic` where listed (or nothing is listed: the
+/// default of RFC 8414), else `none`.
+fn registration_auth_method(server: &AuthorizationServer) -> &'static str {
+    match server.token_endpoint_auth_methods_supported.as_deref() {
+        Some(m) if m.iter().any(|x| x == "client_secret_post") => "client_secret_post",
+        Some(m) if m.iter().any(|x| x == "client_secret_basic") => "client_secret_basic",
+        None => "client_secret_basic",
+        Some(_) => "none",
+    }
+}
+
+/// The client id always goes in the form (servers look clients up by it); the
+/// secret, when there is one, in the form for `client_secret_post` (as
+/// registered), else as HTTP Basic credentials.
 fn client_authentication(
     server: &AuthorizationServer,
     client: &ClientCredentials,
     form: &mut Vec<(&'static str, String)>,
 ) -> Option<(String, SecretString)> {
-    let Some(secret) = &client.client_secret else {
-        form.push(("client_id", client.client_id.clone()));
-        return None;
-    };
-    let methods = server.token_endpoint_auth_methods_supported.as_deref();
-    let basic = methods.is_none_or(|m| m.iter().any(|x| x == "client_secret_basic"));
-    if basic {
-        Some((client.client_id.clone(), secret.clone()))
-    } else {
-        form.push(("client_id", client.client_id.clone()));
+    form.push(("client_id", client.client_id.clone()));
+    let secret = client.client_secret.as_ref()?;
+    if registration_auth_method(server) == "client_secret_post" {
         form.push(("client_secret", secret.expose().to_owned()));
         None
+    } else {
+        Some((client.client_id.clone(), secret.clone()))
     }
 }
 

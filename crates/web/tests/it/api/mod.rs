@@ -13,6 +13,7 @@ mod groups;
 mod health;
 mod kanban;
 mod me;
+mod oauth;
 mod openapi;
 mod session;
 mod setup;
