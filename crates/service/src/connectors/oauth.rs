@@ -8,7 +8,7 @@
 //! a token.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -104,9 +104,8 @@ fn state_invalid(message: &str) -> ServiceError {
 /// Spread refreshes: a random offset of up to `MAX_JITTER_SECS` for each check.
 fn jitter(user: UserId, connector: ConnectorId) -> Duration {
     // Every RandomState has fresh keys, so the hash is a random number.
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    (user, connector).hash(&mut h);
-    Duration::from_secs(h.finish() % (MAX_JITTER_SECS + 1))
+    let random = std::collections::hash_map::RandomState::new().hash_one((user, connector));
+    Duration::from_secs(random % (MAX_JITTER_SECS + 1))
 }
 
 fn issued(now: OffsetDateTime, tokens: TokenResponse, requested_scope: &str) -> IssuedTokens {

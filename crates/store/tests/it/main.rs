@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 mod connectors;
 mod conversations;
 mod groups;
+mod oauth;
 mod secrets;
 mod sessions;
 mod settings;

@@ -296,3 +296,54 @@ async fn callbacks_with_a_wrong_issuer_or_garbage_tokens_are_refused() {
     assert_eq!(status, 302);
     assert!(location.ends_with("?oauth=connected"), "{location}");
 }
+
+/// Writes every log line into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The whole flow, a refresh and a disconnect with every log at debug: no token
+/// in any line.
+#[tokio::test(flavor = "current_thread")]
+async fn tokens_never_reach_the_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Global, not scoped: a callsite first reached by another test on another
+    // thread would otherwise keep its cached "not interested" and log nothing here.
+    // The other tests of this binary then log into the buffer too, which only adds lines.
+    tracing::subscriber::set_global_default(subscriber).expect("no other test sets a global subscriber");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--revocation"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let id = create(&app, &dev, &peer).await;
+    connect(&app, &dev, &id).await;
+    assert_eq!(echo(&app, &dev, &id, "one").await.0, 200);
+    poke(&peer, "expire-access").await;
+    assert_eq!(echo(&app, &dev, &id, "after 401").await.0, 200);
+    let (status, _) =
+        send(dev.client.delete(app.at(&format!("/api/v1/connectors/{id}/oauth"))).headers(dev.csrf_headers())).await;
+    assert_eq!(status, 204);
+
+    let tokens = issued_tokens(&peer).await;
+    assert!(tokens.len() >= 4, "two grants were issued");
+    let logs = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
+    assert!(logs.contains("oauth token refreshed") && logs.contains("oauth connected"), "the flow was logged: {logs}");
+    assert_no_token(&logs, &tokens, "the logs");
+}
