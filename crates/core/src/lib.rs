@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod email;
 pub mod ids;
 pub mod network;
+pub mod oauth;
 pub mod permission;
 pub mod review;
 pub mod role;

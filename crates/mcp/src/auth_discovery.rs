@@ -129,7 +129,7 @@ fn well_known(url: &Url, name: &str, also_root: bool) -> Vec<Url> {
 }
 
 /// Two URLs name the same resource: equal once parsed, a trailing slash aside.
-fn same_resource(a: &str, b: &str) -> bool {
+pub(crate) fn same_resource(a: &str, b: &str) -> bool {
     let norm = |s: &str| Url::parse(s).map(|u| u.as_str().trim_end_matches('/').to_owned()).ok();
     matches!((norm(a), norm(b)), (Some(x), Some(y)) if x == y)
 }
@@ -202,7 +202,7 @@ pub(crate) async fn discover(url: &Url, options: &ClientOptions) -> Vec<Check> {
 }
 
 /// POST an `initialize` without a token: the status and every `WWW-Authenticate` value.
-async fn challenge_of(
+pub(crate) async fn challenge_of(
     client: &reqwest::Client,
     url: &Url,
     options: &ClientOptions,
@@ -229,7 +229,7 @@ async fn challenge_of(
 }
 
 /// GET a metadata document: a JSON object, or why not (`HTTP 404`, `not JSON`, …).
-async fn fetch_json(client: &reqwest::Client, url: &Url, options: &ClientOptions) -> Result<Value, String> {
+pub(crate) async fn fetch_json(client: &reqwest::Client, url: &Url, options: &ClientOptions) -> Result<Value, String> {
     http_client::preflight(url, &options.network).await.map_err(|e| e.to_string())?;
     let mut response = client
         .get(url.clone())

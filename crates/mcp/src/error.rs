@@ -13,6 +13,9 @@ pub enum McpError {
     Spawn { program: String, reason: String },
     #[error("the program stopped before completing the MCP handshake ({reason}){}", stderr_note(stderr))]
     Stopped { reason: String, stderr: String },
+    /// The server wants a token (HTTP 401), or refused the one it was sent.
+    #[error("the server requires authorization (HTTP 401{})", challenge_note(challenge))]
+    Unauthorized { challenge: Option<String> },
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("no answer within {0:?}")]
@@ -37,6 +40,10 @@ pub enum McpError {
     NoEndpointEvent(Duration),
     #[error("the server sent an event larger than {0} bytes; Switchboard accepts at most that much")]
     EventTooLarge(usize),
+}
+
+fn challenge_note(challenge: &Option<String>) -> String {
+    challenge.as_deref().map(|c| format!(", WWW-Authenticate: {c}")).unwrap_or_default()
 }
 
 fn stderr_note(stderr: &str) -> String {

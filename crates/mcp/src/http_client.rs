@@ -96,6 +96,19 @@ pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), M
     }
 }
 
+/// A client that follows no redirect at all: OAuth token, registration and
+/// revocation requests carry credentials, and an answer that moves is refused.
+pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
+    ensure_crypto_provider();
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(PolicyResolver { policy: options.network }))
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| McpError::Connect(e.to_string()))
+}
+
 pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
     ensure_crypto_provider();
     let policy = options.network;

@@ -19,6 +19,7 @@ mod error;
 mod handshakes;
 mod http_client;
 mod legacy_sse;
+pub mod oauth;
 mod options;
 mod pool;
 mod probe;
@@ -34,4 +35,9 @@ pub use error::McpError;
 pub use options::ClientOptions;
 pub use pool::{PoolLimits, SessionPool};
 pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};
+/// Whether the workspace's address policy lets Switchboard reach `url` (checked
+/// again on every connection).
+pub async fn check_address(url: &url::Url, policy: &switchboard_core::network::NetworkPolicy) -> Result<(), McpError> {
+    http_client::preflight(url, policy).await
+}
 pub use session::{RESULT_REFERENCE, UpstreamOutcome, UpstreamSession};

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use switchboard_core::SecretString;
 use switchboard_core::network::NetworkPolicy;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +16,9 @@ pub struct ClientOptions {
     /// Most tools accepted from one server (all pages together).
     pub max_tools: usize,
     pub network: NetworkPolicy,
+    /// An OAuth access token sent as `Authorization: Bearer` on every request to
+    /// the server's own URL (Streamable HTTP), never on a redirect to another origin.
+    pub bearer: Option<SecretString>,
 }
 
 impl Default for ClientOptions {
@@ -25,6 +29,7 @@ impl Default for ClientOptions {
             max_result_bytes: 1024 * 1024,
             max_tools: 10_000,
             network: NetworkPolicy::default(),
+            bearer: None,
         }
     }
 }

@@ -208,6 +208,18 @@ fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
         {
             McpError::SessionExpired
         }
+        ServiceError::TransportSend(e)
+            if matches!(
+                e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>(),
+                Some(StreamableHttpError::AuthRequired(_))
+            ) =>
+        {
+            let challenge = match e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+                Some(StreamableHttpError::AuthRequired(a)) => Some(a.www_authenticate_header.clone()),
+                _ => None,
+            };
+            McpError::Unauthorized { challenge }
+        }
         ServiceError::TransportClosed => McpError::Closed,
         other => McpError::Protocol(other.to_string()),
     }
@@ -340,7 +352,10 @@ async fn serve_http(
     }
     // A session the server forgot is replaced by the pool, which knows whether the
     // request may be sent again; rmcp would re-initialise and resend on its own.
-    let config = StreamableHttpClientTransportConfig::with_uri(url.as_str()).reinit_on_expired_session(false);
+    let mut config = StreamableHttpClientTransportConfig::with_uri(url.as_str()).reinit_on_expired_session(false);
+    if let Some(token) = &options.bearer {
+        config = config.auth_header(token.expose());
+    }
     let http = SessionAwareClient(client.clone());
     let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), journal.clone());
     match Client::new(client_info()).serve_with_lifecycle(streamable, discover_or_initialize()).await {
@@ -356,7 +371,19 @@ async fn serve_http(
                 Err(other) => Err(other),
             }
         }
-        Err(e) => Err(McpError::Connect(with_causes(&e))),
+        Err(e) => match auth_required(&e) {
+            Some(challenge) => Err(McpError::Unauthorized { challenge: Some(challenge) }),
+            None => Err(McpError::Connect(with_causes(&e))),
+        },
+    }
+}
+
+/// The `WWW-Authenticate` challenge of a handshake the server answered with HTTP 401.
+fn auth_required(error: &ClientInitializeError) -> Option<String> {
+    let ClientInitializeError::TransportError { error, .. } = initialize_failure(error) else { return None };
+    match error.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+        Some(StreamableHttpError::AuthRequired(e)) => Some(e.www_authenticate_header.clone()),
+        _ => None,
     }
 }
 

@@ -156,6 +156,18 @@ async fn post_in_session(
     if matches!(status.as_u16(), 202 | 204) {
         return Ok(StreamableHttpPostResponse::Accepted);
     }
+    if status.as_u16() == 401 {
+        // The token was refused (expired, revoked): the caller may refresh it and try again.
+        let challenge = response
+            .headers()
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("Bearer")
+            .to_owned();
+        return Err(StreamableHttpError::AuthRequired(
+            rmcp::transport::streamable_http_client::AuthRequiredError::new(challenge),
+        ));
+    }
     if matches!(status.as_u16(), 400 | 404) {
         // The server no longer knows the session; it did not run the request.
         return Err(StreamableHttpError::SessionExpired);

@@ -30,6 +30,14 @@ pub enum ServiceError {
     /// The server was reached but failed (listing, calling).
     #[error("the MCP server failed: {0}")]
     Upstream(#[source] McpError),
+    /// An OAuth step failed (discovery, registration, the callback, a token
+    /// request); `code` is stable, the message says what to do.
+    #[error("{message}")]
+    OAuth { code: &'static str, message: String },
+    /// The connector needs the person's OAuth connection, which they lack
+    /// (`needs_connect`) or which can no longer be renewed (`needs_reconnect`).
+    #[error("{message}")]
+    AuthRequired { connector: switchboard_core::ConnectorId, state: &'static str, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A fault of ours; logged, never shown.

@@ -33,8 +33,8 @@ use switchboard_store::{AuditLog, Store};
 pub use access::{Access, DeveloperMode, Standing};
 pub use audit::{Audit, AuditExport, AuditPage, AuditRecord};
 pub use connectors::{
-    AppStanding, Catalog, CatalogTool, Connectors, HandCall, NewDraft, PublishRequest, PublishReview, Refresh,
-    ReviewedAction, UpstreamConfig,
+    AppStanding, Catalog, CatalogTool, Connectors, DraftAuth, FlowFailure, FlowOwner, HandCall, NewDraft,
+    OAuthCallback, OAuthConnection, PublishRequest, PublishReview, Refresh, ReviewedAction, UpstreamConfig,
 };
 pub use conversations::{Conversations, Transcript};
 pub use error::{Result, ServiceError};

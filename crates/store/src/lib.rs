@@ -20,6 +20,7 @@ mod error;
 mod generation;
 mod groups;
 mod instance;
+mod oauth;
 mod records;
 mod secrets;
 mod sessions;
@@ -35,6 +36,7 @@ pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use instance::InstanceId;
+pub use oauth::{ConnectorOAuth, GrantState, IssuedTokens, NewOAuthFlow, OAuthClient, OAuthFlow, OAuthGrant};
 pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
     ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,

@@ -1,6 +1,7 @@
 //! Real MCP servers run as child processes on loopback: npm
 //! `@modelcontextprotocol/server-everything` and a server on PyPI `mcp`
-//! (`peers/tools_server.py`, whose tool set is read from a JSON file), which nobody
+//! (`peers/tools_server.py`, whose tool set is read from a JSON file; behind the
+//! SDK's own OAuth authorization server in `peers/oauth_server.py`), which nobody
 //! here wrote, and our own example, `examples/kanban`.
 //!
 //! `scripts/test` installs the first two, pinned, under `SWITCHBOARD_PEERS_DIR`
@@ -154,6 +155,22 @@ impl PeerProcess {
         let mut all = vec!["--auth"];
         all.extend_from_slice(flags);
         Self::python_tools_with(tools, "streamable-http", &all)
+    }
+
+    /// The PyPI `mcp` SDK's authorization server in front of its resource server
+    /// (`peers/oauth_server.py`, with `flags`), tools from `tools`.
+    pub fn python_oauth(tools: &Path, flags: &[&str]) -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/oauth_server.py");
+        let mut argv = vec![python.display().to_string(), script.display().to_string(), "--tools".into()];
+        argv.push(tools.display().to_string());
+        argv.extend(flags.iter().map(|f| (*f).to_owned()));
+        Self::started(&argv, &[], "ready ")
+    }
+
+    /// The origin of the peer's URL (`http://127.0.0.1:PORT`).
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port())
     }
 
     /// `examples/kanban` over Streamable HTTP on a free port, its board in memory.

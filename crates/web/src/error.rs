@@ -55,6 +55,18 @@ impl AppError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
     }
 
+    /// The stable code and the message a client error shows; a server error's
+    /// generic ones (its detail stays in the log).
+    pub(crate) fn code_and_detail(&self) -> (&'static str, String) {
+        match self {
+            Self::Client { code, detail, .. } | Self::Detailed { code, detail, .. } => (code, detail.clone()),
+            Self::Unavailable(detail) | Self::Internal(detail) => {
+                tracing::error!(error = %detail, "oauth callback failed");
+                ("internal", "something went wrong on our side; try again".to_owned())
+            }
+        }
+    }
+
     /// The 403 for a role that may not do this.
     pub(crate) fn role(detail: impl Into<String>) -> Self {
         Self::forbidden("insufficient_role", detail)
@@ -115,6 +127,17 @@ impl From<ServiceError> for AppError {
                 };
                 Self::new(status, "upstream_failed", format!("the MCP server failed: {e}"))
             }
+            ServiceError::OAuth { code, message } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            ServiceError::AuthRequired { connector, state, message } => Self::Detailed {
+                status: StatusCode::CONFLICT,
+                code: "auth_required",
+                detail: message,
+                details: serde_json::json!({
+                    "connector_id": connector,
+                    "state": state,
+                    "connect_url": crate::views_connectors::connect_url(connector),
+                }),
+            },
             ServiceError::Store(e) => e.into(),
             ServiceError::Internal(detail) => Self::Internal(detail),
         }

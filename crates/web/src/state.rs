@@ -35,6 +35,7 @@ impl AppState {
                     allow_local_commands: config.allow_local_commands,
                     max_sessions: config.upstream_max_sessions,
                     drift_interval: config.drift_check_interval,
+                    oauth_redirect_uri: format!("{}{}", config.public_url, crate::routes::oauth::CALLBACK_PATH),
                     ..UpstreamConfig::default()
                 },
                 providers: config.providers.clone(),

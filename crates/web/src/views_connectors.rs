@@ -173,6 +173,15 @@ pub(crate) struct CreatedConnectorView {
     pub(crate) connector: ConnectorView,
     pub(crate) tools: Vec<ToolView>,
     pub(crate) warnings: Vec<String>,
+    /// OAuth apps: where the creator connects their account, after which the
+    /// tools are listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) connect_url: Option<String>,
+}
+
+/// Where a person starts connecting their account to an OAuth app.
+pub(crate) fn connect_url(id: switchboard_core::ConnectorId) -> String {
+    format!("/api/v1/connectors/{id}/oauth/start")
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -188,8 +197,34 @@ pub(crate) struct CommandRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuthRequest {
-    /// `none` (OAuth and mixed auth come with a later release).
+    /// `none`, or `oauth` (the MCP authorization specification: each person
+    /// connects their own account; mixed auth comes with a later release).
     pub(crate) mode: String,
+    /// OAuth: a client registered with the authorization server beforehand;
+    /// without one, Switchboard registers itself (RFC 7591) where the server allows.
+    pub(crate) client_id: Option<String>,
+    /// OAuth: the secret of that client, stored encrypted and never shown again.
+    #[schema(value_type = Option<String>)]
+    pub(crate) client_secret: Option<switchboard_core::SecretString>,
+    /// OAuth: the scopes to ask for, space-separated (default: what the server names).
+    pub(crate) scopes: Option<String>,
+}
+
+/// A person's connection to an OAuth app. Never a token.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OAuthConnectionView {
+    /// `connected`, `needs_connect` or `needs_reconnect`.
+    pub(crate) state: String,
+    pub(crate) issuer: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    /// When the access token expires (it is renewed before then when refreshable).
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub(crate) expires_at: Option<OffsetDateTime>,
+    /// A refresh token is kept, so the connection outlives the access token.
+    pub(crate) refreshable: bool,
+    /// Where to send the browser to connect (or reconnect).
+    pub(crate) connect_url: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

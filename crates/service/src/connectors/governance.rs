@@ -101,7 +101,7 @@ impl Connectors {
             ));
         }
         let access = self.checked_access(request.access).await?;
-        let (listing, version) = self.list_now(&found.connector).await?;
+        let (listing, version) = self.list_now(user.id, &found.connector).await?;
         let mut enabled: Vec<String> = vec![];
         for name in request.enabled_actions {
             if !listing.iter().any(|t| t.name == name) {
@@ -273,7 +273,7 @@ impl Connectors {
                 Err(ServiceError::Store(StoreError::NotFound(_))) => continue,
                 Err(e) => return Err(e),
             };
-            let (listing, version) = match self.list_now(&found.connector).await {
+            let (listing, version) = match self.list_now(found.connector.owner_id, &found.connector).await {
                 Ok(listed) => listed,
                 Err(e) => {
                     tracing::warn!(connector = %id, error = %e, "could not check a published app for changes");

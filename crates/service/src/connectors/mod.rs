@@ -5,10 +5,12 @@ mod calls;
 pub(crate) mod catalog;
 mod endpoint;
 mod governance;
+mod oauth;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use switchboard_core::SecretString;
 use switchboard_core::catalog::Tool;
 use switchboard_core::catalog_diff::{CatalogDiff, diff};
 use switchboard_core::connector::ConnectorStatus;
@@ -19,13 +21,14 @@ use switchboard_mcp::{
     ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
 };
 use switchboard_store::{
-    AuditEvent, AuditLog, Connector, ConnectorTool, NewConnector, Recorded, Store, StoreError, User,
+    AuditEvent, AuditLog, Connector, ConnectorOAuth, ConnectorTool, NewConnector, Recorded, Store, StoreError, User,
 };
 
 pub use calls::HandCall;
 pub use catalog::{Catalog, CatalogTool};
 pub use endpoint::endpoint_of;
 pub use governance::{PublishRequest, PublishReview, ReviewedAction};
+pub use oauth::{FlowFailure, FlowOwner, OAuthCallback, OAuthConnection};
 
 use crate::access::Access;
 use crate::error::{Result, ServiceError};
@@ -48,6 +51,8 @@ pub struct UpstreamConfig {
     /// How often published apps are listed again to find changes their servers
     /// made (once across replicas sharing a database); `None`: never.
     pub drift_interval: Option<Duration>,
+    /// Where authorization servers send people back: `{public_url}/oauth/callback`.
+    pub oauth_redirect_uri: String,
 }
 
 impl Default for UpstreamConfig {
@@ -58,6 +63,7 @@ impl Default for UpstreamConfig {
             idle: Duration::from_secs(300),
             max_sessions: switchboard_mcp::PoolLimits::default().max_sessions,
             drift_interval: Some(Duration::from_secs(3600)),
+            oauth_redirect_uri: "http://localhost:8080/oauth/callback".to_owned(),
         }
     }
 }
@@ -80,6 +86,7 @@ struct Inner {
     listing: Cache<(), Arc<Vec<Connector>>>,
     policy: Cache<(), NetworkPolicy>,
     sessions: SessionPool<SessionKey>,
+    oauth_metadata: oauth::MetadataCache,
 }
 
 impl Connectors {
@@ -99,6 +106,7 @@ impl Connectors {
             listing: Cache::new(freshness.clone(), 1),
             policy: Cache::new(freshness.clone(), 1),
             sessions,
+            oauth_metadata: oauth::MetadataCache::default(),
             config,
         }));
         tokio::spawn(close_idle(Arc::downgrade(&connectors.0)));
@@ -224,9 +232,38 @@ impl Connectors {
         }
     }
 
-    /// Connect, list every tool, and store the connector as `user`'s draft.
+    /// Connect, list every tool, and store the connector as `user`'s draft. An
+    /// OAuth connector is stored at once without tools: its tools are listed with
+    /// its owner's token when they first connect.
     pub async fn create(&self, user: &User, new: NewDraft, endpoint: &Endpoint) -> Result<Arc<Catalog>> {
         self.may_create(user, matches!(endpoint, Endpoint::Stdio(_))).await?;
+        if let DraftAuth::OAuth(settings) = &new.auth {
+            let Endpoint::Http { url, .. } = endpoint else {
+                return Err(ServiceError::Invalid("OAuth needs the server's URL, not a local command".into()));
+            };
+            http_policy_check(url, &self.client_options().await?).await?;
+            let connector = self
+                .0
+                .store
+                .create_oauth_connector(
+                    NewConnector {
+                        owner_id: user.id,
+                        name: new.name,
+                        description: new.description,
+                        url: new.url,
+                        command: None,
+                        transport: new.transport.to_owned(),
+                        auth_mode: "oauth".into(),
+                        protocol_version: String::new(),
+                        used_transport: String::new(),
+                        server_info: serde_json::json!({}),
+                    },
+                    settings,
+                )
+                .await?;
+            tracing::info!(actor = %user.id, connector = %connector.id, "oauth connector created; waiting for its owner to connect");
+            return self.catalog(connector.id).await;
+        }
         let session = self.connect(endpoint).await?;
         let listed = session.list_tools().await;
         let (protocol_version, server_info, used_transport) =
@@ -272,7 +309,7 @@ impl Connectors {
     /// rest of the difference as a change set for an admin to review.
     pub async fn refresh(&self, user: &User, id: ConnectorId) -> Result<Refresh> {
         let found = self.managed(user, id).await?;
-        let (fresh, version) = self.list_now(&found.connector).await?;
+        let (fresh, version) = self.list_now(user.id, &found.connector).await?;
         let current: Vec<Tool> = found.tools.iter().map(|t| t.stored.tool.clone()).collect();
         let changes = diff(&current, &fresh);
         tracing::info!(actor = %user.id, connector = %id, added = changes.added.len(), removed = changes.removed.len(),
@@ -303,10 +340,24 @@ impl Connectors {
     }
 
     /// Connect afresh (no kept session) and list every tool: the listing and the
-    /// protocol version spoken.
-    pub(crate) async fn list_now(&self, c: &Connector) -> Result<(Vec<Tool>, String)> {
+    /// protocol version spoken. An OAuth connector is listed with `user`'s token.
+    pub(crate) async fn list_now(&self, user: UserId, c: &Connector) -> Result<(Vec<Tool>, String)> {
+        self.list_as(user, c).await
+    }
+
+    /// [`Connectors::list_now`], as `user`.
+    pub(crate) async fn list_as(&self, user: UserId, c: &Connector) -> Result<(Vec<Tool>, String)> {
         let endpoint = endpoint_of(c)?;
-        let session = self.connect(&endpoint).await?;
+        let options = self.options_for(user, c, None).await?;
+        let session = match UpstreamSession::connect(&endpoint, &options).await {
+            Ok(session) => session,
+            Err(McpError::Unauthorized { .. }) if c.auth_mode == "oauth" => {
+                let refused = options.bearer.clone();
+                let options = self.options_for(user, c, refused.as_ref()).await?;
+                UpstreamSession::connect(&endpoint, &options).await.map_err(|e| self.unauthorized_or(c, e))?
+            }
+            Err(e) => return Err(self.failed_connection(&endpoint, c, e, &options).await),
+        };
         let listed = session.list_tools().await;
         let version = session.protocol_version().to_owned();
         session.close().await;
@@ -360,18 +411,83 @@ impl Connectors {
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome> {
         let endpoint = endpoint_of(c)?;
-        let options = self.client_options().await?;
+        let options = self.options_for(user, c, None).await?;
         let key = (user, c.id);
+        match self.call_with(&key, c, &endpoint, &options, name, arguments.clone(), watcher.clone()).await {
+            // The server refused the token before running anything: renew it once and send again.
+            Err(ServiceError::Upstream(McpError::Unauthorized { .. })) if c.auth_mode == "oauth" => {
+                let options = self.options_for(user, c, options.bearer.as_ref()).await?;
+                self.call_with(&key, c, &endpoint, &options, name, arguments, watcher).await.map_err(|e| match e {
+                    ServiceError::Upstream(e) => self.unauthorized_or(c, e),
+                    other => other,
+                })
+            }
+            done => done,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn call_with(
+        &self,
+        key: &SessionKey,
+        c: &Connector,
+        endpoint: &Endpoint,
+        options: &ClientOptions,
+        name: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+        watcher: Option<ProgressWatcher>,
+    ) -> Result<UpstreamOutcome> {
         // Connecting apart from calling, so that a server that cannot be reached gets its diagnosis.
-        let session = match self.0.sessions.session(&key, &endpoint, &options).await {
+        let session = match self.0.sessions.session(key, endpoint, options).await {
             Ok(session) => session,
-            Err(e) => return Err(connection_failed(&endpoint, &e, &options).await),
+            Err(e @ McpError::Unauthorized { .. }) => return Err(ServiceError::Upstream(e)),
+            Err(e) => return Err(self.failed_connection(endpoint, c, e, options).await),
         };
         self.0
             .sessions
-            .call_tool_on(&key, session, &endpoint, &options, name, arguments, watcher)
+            .call_tool_on(key, session, endpoint, options, name, arguments, watcher)
             .await
             .map_err(ServiceError::Upstream)
+    }
+
+    /// Upstream options for `user`'s requests to `c`: with their access token for
+    /// an OAuth connector (renewed when due, or when the server refused `refused`).
+    async fn options_for(&self, user: UserId, c: &Connector, refused: Option<&SecretString>) -> Result<ClientOptions> {
+        let mut options = self.client_options().await?;
+        if c.auth_mode == "oauth" {
+            options.bearer = Some(self.access_token(user, c, refused).await?);
+        }
+        Ok(options)
+    }
+
+    /// A server that still refuses a fresh token: the person must connect again.
+    fn unauthorized_or(&self, c: &Connector, e: McpError) -> ServiceError {
+        match e {
+            McpError::Unauthorized { .. } => ServiceError::AuthRequired {
+                connector: c.id,
+                state: "needs_reconnect",
+                message: "the server refuses your connection even after renewing it; reconnect".into(),
+            },
+            other => ServiceError::Upstream(other),
+        }
+    }
+
+    /// A failed connection: for an OAuth connector a 401 is a sign-in to do, anything else the diagnosis.
+    async fn failed_connection(
+        &self,
+        endpoint: &Endpoint,
+        c: &Connector,
+        e: McpError,
+        options: &ClientOptions,
+    ) -> ServiceError {
+        match e {
+            McpError::Unauthorized { .. } if c.auth_mode != "oauth" => ServiceError::Conflict {
+                code: "auth_required",
+                message: "the server requires OAuth, but this app was created without it; create it again with OAuth"
+                    .into(),
+            },
+            other => connection_failed(endpoint, &other, options).await,
+        }
     }
 
     /// Close every kept session (the server is stopping).
@@ -446,6 +562,24 @@ pub struct NewDraft {
     pub url: Option<String>,
     /// `auto`, `streamable_http`, `sse` or `stdio`.
     pub transport: &'static str,
+    pub auth: DraftAuth,
+}
+
+/// How a new connector authenticates to its server.
+#[derive(Clone, Debug)]
+pub enum DraftAuth {
+    None,
+    /// OAuth, with an optional static client and scopes.
+    OAuth(ConnectorOAuth),
+}
+
+/// The server's URL must pass the address policy before anything is stored.
+async fn http_policy_check(url: &url::Url, options: &ClientOptions) -> Result<()> {
+    let endpoint = Endpoint::Http { url: url.clone(), transport: switchboard_mcp::HttpTransport::StreamableHttp };
+    match switchboard_mcp::check_address(url, &options.network).await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(connection_failed(&endpoint, &e, options).await),
+    }
 }
 
 /// The failure to connect, with the diagnosis steps.

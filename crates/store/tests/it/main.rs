@@ -32,6 +32,7 @@ mod audit;
 mod connectors;
 mod conversations;
 mod groups;
+mod oauth;
 mod secrets;
 mod sessions;
 mod settings;

@@ -9,6 +9,7 @@ pub(crate) mod groups;
 pub(crate) mod health;
 pub(crate) mod me;
 pub(crate) mod models;
+pub(crate) mod oauth;
 pub(crate) mod session;
 pub(crate) mod setup;
 pub(crate) mod tokens;

@@ -8,12 +8,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_core::catalog::Classification;
 use switchboard_mcp::{Endpoint, HttpTransport, StdioCommand};
-use switchboard_service::NewDraft;
+use switchboard_service::{DraftAuth, NewDraft};
+use switchboard_store::ConnectorOAuth;
 
 /// Connect to an MCP server, list all its tools, and keep it as a draft.
 ///
 /// Nothing is stored unless the connection and the listing succeed; on failure the
-/// answer is a diagnosis, step by step.
+/// answer is a diagnosis, step by step. With `auth.mode = "oauth"` the draft is
+/// stored at once without tools and the answer carries `connect_url`: the
+/// creator connects their account there, and the tools are listed with their token.
 #[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = CreatedConnectorView),
@@ -30,11 +33,13 @@ pub(crate) async fn create_connector(
     if description.chars().count() > 2000 {
         return Err(AppError::invalid("description must be at most 2000 characters"));
     }
-    if let Some(auth) = body.auth.as_ref().filter(|a| a.mode != "none") {
-        return Err(AppError::invalid(format!("auth mode {:?} is not available yet: use \"none\"", auth.mode)));
-    }
+    let auth = auth_from(body.auth.as_ref())?;
     let (endpoint, transport) = endpoint_from(&body)?;
-    let draft = NewDraft { name, description, url: body.url.clone(), transport };
+    if matches!(auth, DraftAuth::OAuth(_)) && !matches!(endpoint, Endpoint::Http { .. }) {
+        return Err(AppError::invalid("OAuth needs the server's url, not a command"));
+    }
+    let oauth = matches!(auth, DraftAuth::OAuth(_));
+    let draft = NewDraft { name, description, url: body.url.clone(), transport, auth };
     let created = state.services.connectors().create(&actor.user, draft, &endpoint).await?;
     let stored: Vec<_> = created.tools.iter().map(|t| t.stored.clone()).collect();
     Ok((
@@ -42,9 +47,42 @@ pub(crate) async fn create_connector(
         Json(CreatedConnectorView {
             connector: ConnectorView::new(&created.connector, stored.len(), true),
             tools: stored.iter().map(ToolView::from).collect(),
-            warnings: warnings(&stored),
+            warnings: if oauth {
+                vec!["connect your account to list this app's tools: open connect_url in a browser".to_owned()]
+            } else {
+                warnings(&stored)
+            },
+            connect_url: oauth.then(|| crate::views_connectors::connect_url(created.connector.id)),
         }),
     ))
+}
+
+/// Parse the authentication: `none` (the default) or `oauth` with its settings.
+fn auth_from(auth: Option<&crate::views_connectors::AuthRequest>) -> Result<DraftAuth, AppError> {
+    let Some(auth) = auth else { return Ok(DraftAuth::None) };
+    match auth.mode.as_str() {
+        "none" => {
+            if auth.client_id.is_some() || auth.client_secret.is_some() || auth.scopes.is_some() {
+                return Err(AppError::invalid("client_id, client_secret and scopes go with auth mode \"oauth\""));
+            }
+            Ok(DraftAuth::None)
+        }
+        "oauth" => {
+            let client_id = auth.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
+            let client_secret = auth.client_secret.clone().filter(|s| !s.is_empty());
+            if client_secret.is_some() && client_id.is_none() {
+                return Err(AppError::invalid("a client_secret needs its client_id"));
+            }
+            let scopes = auth.scopes.as_deref().unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ");
+            if scopes.len() > 1000 || client_id.as_ref().is_some_and(|c| c.len() > 500) {
+                return Err(AppError::invalid("client_id and scopes must be shorter"));
+            }
+            Ok(DraftAuth::OAuth(ConnectorOAuth { client_id, client_secret, scopes }))
+        }
+        other => Err(AppError::invalid(format!(
+            "auth mode {other:?} is not available: use \"none\" or \"oauth\" (mixed auth comes later)"
+        ))),
+    }
 }
 
 /// Parse the target: exactly one of `url` and `command`, and a transport that fits it.

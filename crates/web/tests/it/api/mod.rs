@@ -15,6 +15,7 @@ mod groups;
 mod health;
 mod kanban;
 mod me;
+mod oauth;
 mod openapi;
 mod session;
 mod setup;

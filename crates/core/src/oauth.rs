@@ -1,0 +1,148 @@
+//! The rules of connecting to OAuth-protected MCP servers (MCP authorization,
+//! OAuth 2.1), as pure functions: PKCE, which scopes to ask for, when a token is
+//! due for a refresh, and how long a flow may take.
+
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::SecretString;
+
+/// How long a person has to finish an authorization they started.
+pub const FLOW_LIFETIME: Duration = Duration::from_secs(600);
+
+/// A token is refreshed when less than this is left of it (plus jitter).
+pub const REFRESH_AHEAD: Duration = Duration::from_secs(60);
+
+/// How long a claimed refresh may run before another replica may claim it again.
+pub const REFRESH_CLAIM: Duration = Duration::from_secs(30);
+
+/// The PKCE `code_challenge` for a verifier, method S256 (RFC 7636 §4.2).
+pub fn pkce_challenge(verifier: &SecretString) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.expose().as_bytes()))
+}
+
+/// Why an authorization server cannot be used with PKCE S256, if it cannot.
+pub fn pkce_refusal(methods: Option<&[String]>) -> Option<&'static str> {
+    match methods {
+        None => Some(
+            "the authorization server does not advertise code_challenge_methods_supported, so Switchboard cannot \
+             know that it checks PKCE; ask its operator to support PKCE with S256 and list it in its metadata",
+        ),
+        Some(m) if !m.iter().any(|x| x == "S256") => Some(
+            "the authorization server does not support PKCE with S256 (code_challenge_methods_supported lacks \
+             S256); ask its operator to enable it",
+        ),
+        Some(_) => None,
+    }
+}
+
+/// The scopes to ask for, in the specification's order: those the connector is
+/// configured with, else the challenge's `scope`, else the resource's
+/// `scopes_supported`; `offline_access` added when the authorization server
+/// lists it, so a refresh token can be issued. Space-separated, no duplicates.
+pub fn scopes_to_request(
+    configured: &str,
+    challenge: Option<&str>,
+    resource_supported: &[String],
+    server_supported: &[String],
+) -> String {
+    let mut out: Vec<&str> = if !configured.trim().is_empty() {
+        configured.split_whitespace().collect()
+    } else if let Some(c) = challenge.filter(|c| !c.trim().is_empty()) {
+        c.split_whitespace().collect()
+    } else {
+        resource_supported.iter().map(String::as_str).collect()
+    };
+    if server_supported.iter().any(|s| s == "offline_access") {
+        out.push("offline_access");
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|s| seen.insert(*s));
+    out.join(" ")
+}
+
+/// Whether a token issued at `issued_at` that expires at `expires_at` should be
+/// refreshed `now`: within [`REFRESH_AHEAD`] plus `jitter` of its end (the jitter
+/// spreads the refreshes of many people over time), or within a quarter of its
+/// lifetime for tokens shorter than that. A token without an expiry never is,
+/// until the server refuses it.
+pub fn refresh_due(
+    issued_at: OffsetDateTime,
+    expires_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+    jitter: Duration,
+) -> bool {
+    let Some(end) = expires_at else { return false };
+    let lifetime = Duration::try_from(end - issued_at).unwrap_or(Duration::ZERO);
+    let ahead = (REFRESH_AHEAD + jitter).min(lifetime / 4);
+    now + ahead >= end
+}
+
+/// A token endpoint's `expires_in`, as the moment it ends.
+pub fn expiry(now: OffsetDateTime, expires_in: Option<u64>) -> Option<OffsetDateTime> {
+    expires_in.map(|s| now + Duration::from_secs(s.min(10 * 365 * 86_400)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_matches_rfc_7636_appendix_b() {
+        let verifier = SecretString::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(pkce_challenge(&verifier), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+
+    #[test]
+    fn pkce_needs_s256_advertised() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        for (methods, refused) in
+            [(None, true), (Some(s(&["plain"])), true), (Some(s(&[])), true), (Some(s(&["plain", "S256"])), false)]
+        {
+            assert_eq!(pkce_refusal(methods.as_deref()).is_some(), refused, "{methods:?}");
+        }
+    }
+
+    #[test]
+    fn scopes_follow_the_specification_order() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let offline = s(&["read", "offline_access"]);
+        for (configured, challenge, resource, server, expect) in [
+            ("a b", Some("c"), s(&["d"]), offline.clone(), "a b offline_access"),
+            ("", Some("c"), s(&["d"]), s(&[]), "c"),
+            ("", None, s(&["d", "e"]), offline.clone(), "d e offline_access"),
+            ("", Some(" "), s(&[]), s(&[]), ""),
+            ("offline_access x", None, s(&[]), offline, "offline_access x"),
+        ] {
+            assert_eq!(scopes_to_request(configured, challenge, &resource, &server), expect);
+        }
+    }
+
+    #[test]
+    fn refresh_is_due_ahead_of_expiry_with_jitter() {
+        let now = OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let issued = now - Duration::from_secs(600);
+        let at = |secs: u64| Some(now + Duration::from_secs(secs));
+        for (issued_at, expires_at, jitter, due) in [
+            (issued, None, 0, false),
+            (issued, at(3600), 0, false),
+            (issued, at(59), 0, true),
+            (issued, at(61), 0, false),
+            (issued, at(61), 5, true),
+            (issued, Some(now - Duration::from_secs(1)), 0, true),
+            // A 4-second token is renewed in its last second, not for its whole life.
+            (now - Duration::from_secs(2), at(2), 30, false),
+            (now - Duration::from_secs(3), at(1), 30, true),
+        ] {
+            assert_eq!(
+                refresh_due(issued_at, expires_at, now, Duration::from_secs(jitter)),
+                due,
+                "{expires_at:?} +{jitter}"
+            );
+        }
+    }
+}

@@ -1,0 +1,581 @@
+//! Connecting people to OAuth-protected MCP servers: the authorization code flow
+//! with PKCE (start, callback), each person's tokens per connector, refreshing
+//! them ahead of expiry and on a 401 (once across replicas), and disconnecting.
+//!
+//! Tokens live in the store, sealed; in memory they are `SecretString`s and go
+//! nowhere but the `Authorization` header of requests to the connector's own
+//! server. Logs, audit entries and errors name issuers, scopes and expiries, never
+//! a token.
+
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use switchboard_core::credentials::{random_token, token_digest};
+use switchboard_core::oauth::{
+    FLOW_LIFETIME, REFRESH_CLAIM, expiry, pkce_challenge, pkce_refusal, refresh_due, scopes_to_request,
+};
+use switchboard_core::{ConnectorId, SecretString, UserId};
+use switchboard_mcp::oauth::{self as flow, AuthorizationServer, ClientCredentials, OAuthError, TokenResponse};
+use switchboard_mcp::{ClientOptions, Endpoint};
+use switchboard_store::{
+    AuditEvent, Connector, ConnectorOAuth, GrantState, IssuedTokens, NewOAuthFlow, OAuthClient, OAuthGrant, User,
+};
+use time::OffsetDateTime;
+use url::Url;
+
+use super::Connectors;
+use crate::error::{Result, ServiceError};
+
+/// How long discovered metadata is trusted before it is fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(3600);
+/// How long a caller waits for another caller's (or replica's) refresh.
+const REFRESH_WAIT: Duration = Duration::from_secs(15);
+/// Most jitter added to the refresh-ahead margin, spread over people and connectors.
+const MAX_JITTER_SECS: u64 = 30;
+
+/// Discovered metadata kept per connector.
+#[derive(Debug, Default)]
+pub(crate) struct MetadataCache(Mutex<HashMap<ConnectorId, (Instant, Metadata)>>);
+
+#[derive(Clone, Debug)]
+struct Metadata {
+    server: AuthorizationServer,
+}
+
+/// A person's connection to an OAuth connector, as the API shows it (never a token).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OAuthConnection {
+    /// `connected`, `needs_connect` or `needs_reconnect`.
+    pub state: &'static str,
+    pub issuer: Option<String>,
+    pub scopes: Vec<String>,
+    pub expires_at: Option<OffsetDateTime>,
+    /// A refresh token is kept: the connection outlives the access token.
+    pub refreshable: bool,
+}
+
+/// What the authorization server sent back to the callback.
+#[derive(Clone, Debug)]
+pub struct OAuthCallback {
+    pub state: SecretString,
+    pub code: Option<SecretString>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+}
+
+/// A callback that connected nothing: why, and the connector it was for when
+/// the state named one.
+#[derive(Debug)]
+pub struct FlowFailure {
+    pub connector: Option<ConnectorId>,
+    pub error: ServiceError,
+}
+
+/// Who finishes a flow: the signed-in person and, for a browser, its session.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowOwner<'a> {
+    pub user: &'a User,
+    pub session_digest: Option<&'a str>,
+}
+
+/// What the callback needs, sealed in the flow's row.
+#[derive(Serialize, Deserialize)]
+struct FlowPayload {
+    verifier: String,
+    server: AuthorizationServer,
+    client_id: String,
+    resource: String,
+    redirect_uri: String,
+    scope: String,
+}
+
+fn oauth_failed(e: OAuthError) -> ServiceError {
+    ServiceError::OAuth { code: "oauth_failed", message: e.to_string() }
+}
+
+fn state_invalid(message: &str) -> ServiceError {
+    ServiceError::OAuth { code: "oauth_state_invalid", message: message.to_owned() }
+}
+
+/// Spread refreshes: a random offset of up to `MAX_JITTER_SECS` for each check.
+fn jitter(user: UserId, connector: ConnectorId) -> Duration {
+    // Every RandomState has fresh keys, so the hash is a random number.
+    let random = std::collections::hash_map::RandomState::new().hash_one((user, connector));
+    Duration::from_secs(random % (MAX_JITTER_SECS + 1))
+}
+
+fn issued(now: OffsetDateTime, tokens: TokenResponse, requested_scope: &str) -> IssuedTokens {
+    IssuedTokens {
+        access_token: tokens.access_token,
+        refresh_token: tokens.refresh_token,
+        expires_at: expiry(now, tokens.expires_in),
+        scopes: tokens.scope.unwrap_or_else(|| requested_scope.to_owned()),
+    }
+}
+
+impl Connectors {
+    fn http_url(c: &Connector) -> Result<Url> {
+        match super::endpoint_of(c)? {
+            Endpoint::Http { url, .. } => Ok(url),
+            Endpoint::Stdio(_) => Err(ServiceError::Invalid("a local command has no OAuth".into())),
+        }
+    }
+
+    fn require_oauth(c: &Connector) -> Result<()> {
+        if c.auth_mode == "oauth" {
+            Ok(())
+        } else {
+            Err(ServiceError::conflict("oauth_not_configured", "this app does not use OAuth: it needs no sign-in"))
+        }
+    }
+
+    /// The server's metadata, discovered again after `METADATA_TTL` or when `fresh`.
+    async fn metadata(&self, c: &Connector, options: &ClientOptions, fresh: bool) -> Result<Metadata> {
+        if !fresh
+            && let Some((at, kept)) = self.0.oauth_metadata.0.lock().unwrap_or_else(|e| e.into_inner()).get(&c.id)
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(kept.clone());
+        }
+        let discovered = flow::discover(&Self::http_url(c)?, options).await.map_err(oauth_failed)?;
+        let found = Metadata { server: discovered.server };
+        self.0.oauth_metadata.0.lock().unwrap_or_else(|e| e.into_inner()).insert(c.id, (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// The client to use with `server`: the connector's static client, else one
+    /// registered before, else one registered now (RFC 7591).
+    async fn client_for(
+        &self,
+        settings: &ConnectorOAuth,
+        server: &AuthorizationServer,
+        scope: &str,
+        options: &ClientOptions,
+    ) -> Result<ClientCredentials> {
+        if let Some(client_id) = &settings.client_id {
+            return Ok(ClientCredentials {
+                client_id: client_id.clone(),
+                client_secret: settings.client_secret.clone(),
+            });
+        }
+        let redirect_uri = &self.0.config.oauth_redirect_uri;
+        if let Some(kept) = self.0.store.oauth_client(&server.issuer, redirect_uri).await? {
+            return Ok(ClientCredentials { client_id: kept.client_id, client_secret: kept.client_secret });
+        }
+        let registered = flow::register(server, redirect_uri, scope, options).await.map_err(oauth_failed)?;
+        let kept = self
+            .0
+            .store
+            .save_oauth_client(&OAuthClient {
+                issuer: server.issuer.clone(),
+                redirect_uri: redirect_uri.clone(),
+                client_id: registered.client_id,
+                client_secret: registered.client_secret,
+            })
+            .await?;
+        tracing::info!(issuer = %server.issuer, "registered a client with an authorization server");
+        Ok(ClientCredentials { client_id: kept.client_id, client_secret: kept.client_secret })
+    }
+
+    async fn settings_of(&self, c: &Connector) -> Result<ConnectorOAuth> {
+        Ok(self.0.store.connector_oauth(c.id).await?.unwrap_or_default())
+    }
+
+    /// Start connecting `owner` to an OAuth connector: discovery, a client, PKCE
+    /// and a single-use state bound to the person (and browser session). Returns
+    /// the authorization URL to send the browser to.
+    pub async fn oauth_start(&self, owner: FlowOwner<'_>, id: ConnectorId) -> Result<Url> {
+        let found = self.usable(owner.user, id).await?;
+        let c = &found.connector;
+        Self::require_oauth(c)?;
+        let options = self.client_options().await?;
+        let discovered = flow::discover(&Self::http_url(c)?, &options).await.map_err(oauth_failed)?;
+        let server = &discovered.server;
+        if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref()) {
+            return Err(ServiceError::OAuth { code: "oauth_unsupported", message: why.to_owned() });
+        }
+        self.0
+            .oauth_metadata
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(c.id, (Instant::now(), Metadata { server: server.clone() }));
+        let settings = self.settings_of(c).await?;
+        let scope = scopes_to_request(
+            &settings.scopes,
+            discovered.challenge_scope.as_deref(),
+            &discovered.resource_scopes,
+            &server.scopes_supported,
+        );
+        let client = self.client_for(&settings, server, &scope, &options).await?;
+        let state = random_token(32);
+        let verifier = random_token(48);
+        let redirect_uri = self.0.config.oauth_redirect_uri.clone();
+        let url = flow::authorization_url(
+            server,
+            &client,
+            &flow::AuthorizationRequest {
+                redirect_uri: &redirect_uri,
+                state: &state,
+                code_challenge: &pkce_challenge(&verifier),
+                scope: &scope,
+                resource: &discovered.resource,
+            },
+        )
+        .map_err(oauth_failed)?;
+        let payload = FlowPayload {
+            verifier: verifier.expose().to_owned(),
+            server: server.clone(),
+            client_id: client.client_id.clone(),
+            resource: discovered.resource.clone(),
+            redirect_uri,
+            scope: scope.clone(),
+        };
+        let payload = serde_json::to_string(&payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.0
+            .store
+            .put_oauth_flow(&NewOAuthFlow {
+                state_digest: token_digest(&state),
+                user_id: owner.user.id,
+                session_digest: owner.session_digest.map(str::to_owned),
+                connector_id: id,
+                payload: SecretString::new(payload),
+                expires_at: OffsetDateTime::now_utc() + FLOW_LIFETIME,
+            })
+            .await?;
+        tracing::info!(actor = %owner.user.id, connector = %id, issuer = %server.issuer, scope = %scope,
+            "oauth authorization started");
+        Ok(url)
+    }
+
+    /// Finish a flow: the state must be one `owner` started (in the same browser
+    /// session), unused and not expired; `iss` must name the issuer (RFC 9207);
+    /// then the code is exchanged and the tokens stored. Returns the connector.
+    pub async fn oauth_finish(
+        &self,
+        owner: FlowOwner<'_>,
+        callback: OAuthCallback,
+    ) -> std::result::Result<ConnectorId, FlowFailure> {
+        let digest = token_digest(&callback.state);
+        let taken = self
+            .0
+            .store
+            .take_oauth_flow(&digest, owner.user.id)
+            .await
+            .map_err(|e| FlowFailure { connector: None, error: e.into() })?;
+        let Some(taken) = taken else {
+            return Err(FlowFailure {
+                connector: None,
+                error: state_invalid(
+                    "this sign-in is unknown, was already used, or was started by someone else; start connecting again",
+                ),
+            });
+        };
+        let id = taken.connector_id;
+        self.finish_taken(owner, callback, taken).await.map_err(|error| FlowFailure { connector: Some(id), error })
+    }
+
+    async fn finish_taken(
+        &self,
+        owner: FlowOwner<'_>,
+        callback: OAuthCallback,
+        taken: switchboard_store::OAuthFlow,
+    ) -> Result<ConnectorId> {
+        if taken.session_digest.is_some() && taken.session_digest.as_deref() != owner.session_digest {
+            return Err(state_invalid("this sign-in was started in another browser session; start connecting again"));
+        }
+        if taken.expires_at < OffsetDateTime::now_utc() {
+            return Err(state_invalid("this sign-in took longer than 10 minutes; start connecting again"));
+        }
+        let id = taken.connector_id;
+        let payload: FlowPayload =
+            serde_json::from_str(taken.payload.expose()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let server = &payload.server;
+        match (&callback.iss, server.authorization_response_iss_parameter_supported) {
+            (Some(iss), _) if iss != &server.issuer => {
+                return Err(ServiceError::OAuth {
+                    code: "oauth_issuer_mismatch",
+                    message: format!(
+                        "the authorization response came from issuer {iss:?}, not {:?} (RFC 9207); it was refused",
+                        server.issuer
+                    ),
+                });
+            }
+            (None, true) => {
+                return Err(ServiceError::OAuth {
+                    code: "oauth_issuer_mismatch",
+                    message: "the authorization server promises an iss parameter (RFC 9207) but the response has \
+                              none; it was refused"
+                        .into(),
+                });
+            }
+            _ => {}
+        }
+        if let Some(error) = &callback.error {
+            let more = callback.error_description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+            return Err(ServiceError::OAuth {
+                code: "oauth_denied",
+                message: format!("the authorization server answered {error}{more}; nothing was connected"),
+            });
+        }
+        let code = callback.code.ok_or_else(|| state_invalid("the authorization response has no code"))?;
+        let found = self.usable(owner.user, id).await?;
+        let settings = self.settings_of(&found.connector).await?;
+        let options = self.client_options().await?;
+        let client = match &settings.client_id {
+            Some(static_id) if *static_id == payload.client_id => {
+                ClientCredentials { client_id: static_id.clone(), client_secret: settings.client_secret.clone() }
+            }
+            _ => {
+                let kept = self.0.store.oauth_client(&server.issuer, &payload.redirect_uri).await?;
+                let secret = kept.filter(|k| k.client_id == payload.client_id).and_then(|k| k.client_secret);
+                ClientCredentials { client_id: payload.client_id.clone(), client_secret: secret }
+            }
+        };
+        let verifier = SecretString::new(payload.verifier);
+        let now = OffsetDateTime::now_utc();
+        let tokens =
+            flow::exchange_code(server, &client, &code, &verifier, &payload.redirect_uri, &payload.resource, &options)
+                .await
+                .map_err(oauth_failed)?;
+        let grant = self
+            .0
+            .store
+            .save_oauth_grant(
+                owner.user.id,
+                id,
+                &server.issuer,
+                &payload.resource,
+                &issued(now, tokens, &payload.scope),
+            )
+            .await?;
+        self.0.sessions.evict(&(owner.user.id, id)).await;
+        tracing::info!(actor = %owner.user.id, connector = %id, issuer = %server.issuer, scopes = %grant.scopes,
+            refreshable = grant.refresh_token.is_some(), "oauth connected");
+        self.0
+            .audit
+            .append(AuditEvent::admin_change(
+                owner.user.id,
+                "connector.oauth_connected",
+                Some(id),
+                serde_json::json!({"issuer": server.issuer, "scopes": grant.scopes,
+                    "refreshable": grant.refresh_token.is_some()}),
+            ))
+            .await?;
+        self.list_after_connect(owner.user, &found.connector).await;
+        Ok(id)
+    }
+
+    /// A draft listed nothing yet when it was created without a token: its owner's
+    /// first connection lists its tools.
+    async fn list_after_connect(&self, user: &User, c: &Connector) {
+        let listed = self.kept_catalog(c.id).is_some_and(|cat| !cat.tools.is_empty());
+        if listed || c.owner_id != user.id || c.status != switchboard_core::connector::ConnectorStatus::Draft {
+            return;
+        }
+        match self.list_as(user.id, c).await {
+            Ok((tools, version)) => {
+                if let Err(e) = self.0.store.replace_tools(c.id, &tools, &version).await {
+                    tracing::warn!(connector = %c.id, error = %e, "could not store the tools listed after connecting");
+                }
+            }
+            Err(e) => tracing::warn!(connector = %c.id, error = %e, "could not list tools after connecting"),
+        }
+    }
+
+    /// This person's connection to an OAuth connector.
+    pub async fn oauth_connection(&self, user: &User, id: ConnectorId) -> Result<OAuthConnection> {
+        let found = self.usable(user, id).await?;
+        Self::require_oauth(&found.connector)?;
+        let grant = self.0.store.oauth_grant(user.id, id).await?;
+        Ok(match grant {
+            None => OAuthConnection {
+                state: "needs_connect",
+                issuer: None,
+                scopes: vec![],
+                expires_at: None,
+                refreshable: false,
+            },
+            Some(g) => OAuthConnection {
+                state: g.state.as_str(),
+                scopes: g.scopes.split_whitespace().map(str::to_owned).collect(),
+                issuer: Some(g.issuer),
+                expires_at: g.expires_at,
+                refreshable: g.refresh_token.is_some(),
+            },
+        })
+    }
+
+    /// Disconnect: revoke the person's tokens where the server offers revocation
+    /// (RFC 7009), then delete them, whatever the revocation answered.
+    pub async fn oauth_disconnect(&self, user: &User, id: ConnectorId) -> Result<()> {
+        let found = self.usable(user, id).await?;
+        let c = &found.connector;
+        Self::require_oauth(c)?;
+        let Some(grant) = self.0.store.oauth_grant(user.id, id).await? else { return Ok(()) };
+        let options = self.client_options().await?;
+        let revoked = match self.metadata(c, &options, false).await {
+            Ok(meta) if meta.server.issuer == grant.issuer => {
+                let settings = self.settings_of(c).await?;
+                match self.client_for(&settings, &meta.server, "", &options).await {
+                    Ok(client) => {
+                        let (token, hint) = match &grant.refresh_token {
+                            Some(r) => (r, "refresh_token"),
+                            None => (&grant.access_token, "access_token"),
+                        };
+                        flow::revoke(&meta.server, &client, token, hint, &options).await.map_err(oauth_failed)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            Ok(_) => Ok(false),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &revoked {
+            tracing::warn!(actor = %user.id, connector = %id, error = %e, "could not revoke the token; deleting it anyway");
+        }
+        self.0.store.delete_oauth_grant(user.id, id).await?;
+        self.0.sessions.evict(&(user.id, id)).await;
+        tracing::info!(actor = %user.id, connector = %id, revoked = matches!(revoked, Ok(true)), "oauth disconnected");
+        self.0
+            .audit
+            .append(AuditEvent::admin_change(
+                user.id,
+                "connector.oauth_disconnected",
+                Some(id),
+                serde_json::json!({"issuer": grant.issuer, "revoked": matches!(revoked, Ok(true))}),
+            ))
+            .await?;
+        Ok(())
+    }
+
+    fn auth_required(c: &Connector, state: &'static str, message: &str) -> ServiceError {
+        ServiceError::AuthRequired { connector: c.id, state, message: message.to_owned() }
+    }
+
+    /// The access token to send to `c` for `user`, refreshed first when it is
+    /// about to expire (or, with `after_refusal`, because the server refused it).
+    pub(crate) async fn access_token(
+        &self,
+        user: UserId,
+        c: &Connector,
+        after_refusal: Option<&SecretString>,
+    ) -> Result<SecretString> {
+        let Some(grant) = self.0.store.oauth_grant(user, c.id).await? else {
+            return Err(Self::auth_required(c, "needs_connect", "connect your account to this app first"));
+        };
+        if grant.state == GrantState::NeedsReconnect {
+            return Err(Self::auth_required(
+                c,
+                "needs_reconnect",
+                "your connection to this app has expired and could not be renewed; reconnect",
+            ));
+        }
+        let now = OffsetDateTime::now_utc();
+        let refused = after_refusal.is_some_and(|t| t.expose() == grant.access_token.expose());
+        if !refused && !refresh_due(grant.updated_at, grant.expires_at, now, jitter(user, c.id)) {
+            return Ok(grant.access_token);
+        }
+        self.refresh_grant(c, grant).await
+    }
+
+    /// Refresh once across replicas: whoever claims the grant's version refreshes;
+    /// everyone else waits for the new version and uses its token.
+    async fn refresh_grant(&self, c: &Connector, mut grant: OAuthGrant) -> Result<SecretString> {
+        let (user, id) = (grant.user_id, c.id);
+        let deadline = Instant::now() + REFRESH_WAIT;
+        loop {
+            let until = OffsetDateTime::now_utc() + REFRESH_CLAIM;
+            if self.0.store.claim_oauth_refresh(user, id, grant.version, until).await? {
+                return self.refresh_claimed(c, &grant).await;
+            }
+            // Another caller holds the claim: wait for the version it writes.
+            loop {
+                if Instant::now() > deadline {
+                    return Err(ServiceError::conflict(
+                        "oauth_refresh_busy",
+                        "the token is being renewed and it takes long; try again in a moment",
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let Some(now) = self.0.store.oauth_grant(user, id).await? else {
+                    return Err(Self::auth_required(c, "needs_connect", "connect your account to this app first"));
+                };
+                if now.version != grant.version {
+                    return match now.state {
+                        GrantState::Connected => Ok(now.access_token),
+                        GrantState::NeedsReconnect => Err(Self::auth_required(
+                            c,
+                            "needs_reconnect",
+                            "your connection to this app has expired and could not be renewed; reconnect",
+                        )),
+                    };
+                }
+                let lapsed = now.refreshing_until.is_none_or(|t| t < OffsetDateTime::now_utc());
+                grant = now;
+                if lapsed {
+                    break;
+                }
+            }
+        }
+    }
+
+    async fn refresh_claimed(&self, c: &Connector, grant: &OAuthGrant) -> Result<SecretString> {
+        let (user, id) = (grant.user_id, c.id);
+        let Some(refresh_token) = &grant.refresh_token else {
+            self.0.store.mark_oauth_needs_reconnect(user, id, grant.version).await?;
+            tracing::info!(actor = %user, connector = %id, "access token expired without a refresh token");
+            return Err(Self::auth_required(
+                c,
+                "needs_reconnect",
+                "your access to this app expired and the authorization server issued no refresh token; reconnect",
+            ));
+        };
+        let attempt = async {
+            let options = self.client_options().await?;
+            let meta = self.metadata(c, &options, false).await?;
+            let settings = self.settings_of(c).await?;
+            let client = self.client_for(&settings, &meta.server, "", &options).await?;
+            let now = OffsetDateTime::now_utc();
+            let answer = flow::refresh(&meta.server, &client, refresh_token, &grant.resource, &options).await;
+            Ok::<_, ServiceError>(answer.map(|t| issued(now, t, &grant.scopes)))
+        };
+        match attempt.await {
+            Ok(Ok(tokens)) => {
+                if !self.0.store.finish_oauth_refresh(user, id, grant.version, &tokens).await? {
+                    // Reconnected or disconnected meanwhile: what is stored now wins.
+                    return match self.0.store.oauth_grant(user, id).await? {
+                        Some(g) if g.state == GrantState::Connected => Ok(g.access_token),
+                        _ => Err(Self::auth_required(c, "needs_connect", "connect your account to this app first")),
+                    };
+                }
+                tracing::info!(actor = %user, connector = %id, rotated = tokens.refresh_token.is_some(),
+                    "oauth token refreshed");
+                self.0.sessions.evict(&(user, id)).await;
+                Ok(tokens.access_token)
+            }
+            Ok(Err(e)) if e.is_invalid_grant() => {
+                self.0.store.mark_oauth_needs_reconnect(user, id, grant.version).await?;
+                tracing::info!(actor = %user, connector = %id, error = %e, "oauth refresh refused; reconnect needed");
+                Err(Self::auth_required(
+                    c,
+                    "needs_reconnect",
+                    &format!("the authorization server no longer accepts your connection ({e}); reconnect"),
+                ))
+            }
+            Ok(Err(e)) => {
+                self.0.store.release_oauth_refresh(user, id, grant.version).await?;
+                tracing::warn!(actor = %user, connector = %id, error = %e, "oauth refresh failed");
+                Err(oauth_failed(e))
+            }
+            Err(e) => {
+                self.0.store.release_oauth_refresh(user, id, grant.version).await?;
+                Err(e)
+            }
+        }
+    }
+}

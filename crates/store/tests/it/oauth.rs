@@ -1,0 +1,138 @@
+//! OAuth for connectors: settings sealed, flows taken once by the person who
+//! started them, tokens sealed, and the compare-and-set that lets one refresh run.
+
+use serde_json::json;
+use switchboard_core::{Role, SecretString};
+use switchboard_store::{
+    ConnectorOAuth, GrantState, IssuedTokens, MasterKey, NewConnector, NewOAuthFlow, OAuthClient, Store,
+};
+use time::{Duration, OffsetDateTime};
+
+use super::users::new_user;
+use super::*;
+
+async fn oauth_connector(store: &Store) -> (switchboard_core::UserId, switchboard_core::ConnectorId) {
+    let owner = store.create_user(new_user("dev@example.com", Role::Member)).await.expect("user");
+    let new = NewConnector {
+        owner_id: owner.id,
+        name: "Protected".into(),
+        description: String::new(),
+        url: Some("http://127.0.0.1:3333/mcp".into()),
+        command: None,
+        transport: "auto".into(),
+        auth_mode: "oauth".into(),
+        protocol_version: String::new(),
+        used_transport: String::new(),
+        server_info: json!({}),
+    };
+    let settings = ConnectorOAuth {
+        client_id: Some("static-client".into()),
+        client_secret: Some(SecretString::new("static-secret-value")),
+        scopes: "read write".into(),
+    };
+    let c = store.create_oauth_connector(new, &settings).await.expect("created");
+    assert_eq!(store.connector_oauth(c.id).await.expect("read"), Some(settings));
+    (owner.id, c.id)
+}
+
+fn tokens(access: &str, refresh: Option<&str>) -> IssuedTokens {
+    IssuedTokens {
+        access_token: SecretString::new(access),
+        refresh_token: refresh.map(SecretString::new),
+        expires_at: Some(OffsetDateTime::now_utc() + Duration::hours(1)),
+        scopes: "read".into(),
+    }
+}
+
+mod flows_are_taken_once_by_their_owner {
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let store = db.store().await;
+        let (owner, connector) = oauth_connector(&store).await;
+        let other = store.create_user(new_user("other@example.com", Role::Member)).await.expect("user").id;
+        let flow = NewOAuthFlow {
+            state_digest: "digest-1".into(),
+            user_id: owner,
+            session_digest: Some("session".into()),
+            connector_id: connector,
+            payload: SecretString::new("{\"verifier\":\"v\"}"),
+            expires_at: OffsetDateTime::now_utc() + Duration::minutes(10),
+        };
+        store.put_oauth_flow(&flow).await.expect("stored");
+        assert!(store.take_oauth_flow("digest-1", other).await.expect("take").is_none(), "not someone else's");
+        let taken = store.take_oauth_flow("digest-1", owner).await.expect("take").expect("the owner's");
+        assert_eq!(taken.payload.expose(), "{\"verifier\":\"v\"}");
+        assert_eq!(taken.session_digest.as_deref(), Some("session"));
+        assert!(store.take_oauth_flow("digest-1", owner).await.expect("take").is_none(), "only once");
+
+        // Registered clients: the first one stored for an issuer and redirect URI wins.
+        let first = OAuthClient {
+            issuer: "http://as".into(),
+            redirect_uri: "http://sb/oauth/callback".into(),
+            client_id: "one".into(),
+            client_secret: Some(SecretString::new("s1")),
+        };
+        let kept = store.save_oauth_client(&first).await.expect("saved");
+        let second = OAuthClient { client_id: "two".into(), ..first.clone() };
+        assert_eq!(store.save_oauth_client(&second).await.expect("saved"), kept);
+        assert_eq!(kept.client_secret.as_ref().map(|s| s.expose()), Some("s1"));
+    }
+}
+
+mod one_refresh_claims_each_version {
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        // Two replicas: two pools on one database, under one master key.
+        let key = MasterKey::generate();
+        let other = db.store_with_key(MasterKey::from_base64(&key.to_base64()).expect("key")).await;
+        let store = db.store_with_key(key).await;
+        let (user, connector) = oauth_connector(&store).await;
+        let grant = store
+            .save_oauth_grant(user, connector, "http://as", "http://127.0.0.1:3333/mcp", &tokens("a1", Some("r1")))
+            .await
+            .expect("saved");
+        assert_eq!((grant.state, grant.access_token.expose()), (GrantState::Connected, "a1"));
+        let until = OffsetDateTime::now_utc() + Duration::seconds(30);
+
+        // Two replicas claim the same version: one wins.
+        let (a, b) = tokio::join!(
+            store.claim_oauth_refresh(user, connector, grant.version, until),
+            other.claim_oauth_refresh(user, connector, grant.version, until),
+        );
+        assert!(a.expect("claim") ^ b.expect("claim"), "exactly one claim wins");
+        assert!(
+            store
+                .finish_oauth_refresh(user, connector, grant.version, &tokens("a2", Some("r2")))
+                .await
+                .expect("finish")
+        );
+        assert!(
+            !other.finish_oauth_refresh(user, connector, grant.version, &tokens("a3", None)).await.expect("finish"),
+            "a stale version writes nothing"
+        );
+        let now = other.oauth_grant(user, connector).await.expect("read").expect("grant");
+        assert_eq!((now.access_token.expose(), now.refresh_token.as_ref().map(|r| r.expose())), ("a2", Some("r2")));
+        assert_eq!(now.version, grant.version + 1);
+        assert!(now.refreshing_until.is_none());
+
+        // No new refresh token keeps the old one; a lapsed claim can be taken again.
+        let past = OffsetDateTime::now_utc() - Duration::seconds(1);
+        assert!(store.claim_oauth_refresh(user, connector, now.version, past).await.expect("claim"));
+        assert!(other.claim_oauth_refresh(user, connector, now.version, until).await.expect("claim"), "lapsed");
+        assert!(other.finish_oauth_refresh(user, connector, now.version, &tokens("a4", None)).await.expect("finish"));
+        let kept = store.oauth_grant(user, connector).await.expect("read").expect("grant");
+        assert_eq!(kept.refresh_token.as_ref().map(|r| r.expose()), Some("r2"));
+
+        // A refused refresh: reconnect needed, and nothing more to claim.
+        assert!(store.mark_oauth_needs_reconnect(user, connector, kept.version).await.expect("marked"));
+        let marked = store.oauth_grant(user, connector).await.expect("read").expect("grant");
+        assert_eq!(marked.state, GrantState::NeedsReconnect);
+        assert!(!store.claim_oauth_refresh(user, connector, marked.version, until).await.expect("claim"));
+        store.delete_oauth_grant(user, connector).await.expect("deleted");
+        assert!(store.oauth_grant(user, connector).await.expect("read").is_none());
+    }
+}
+
+on_both_backends!(flows_are_taken_once_by_their_owner, one_refresh_claims_each_version);

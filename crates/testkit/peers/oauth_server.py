@@ -1,0 +1,272 @@
+"""An OAuth-protected MCP server with its own authorization server, for Switchboard's tests.
+
+    python oauth_server.py --tools tools.json [--token-lifetime S] [--no-rotation] [--no-pkce]
+                           [--iss right|wrong|missing] [--registration open|refused|off]
+                           [--token-garbage] [--revocation]
+
+Everything OAuth here is the PyPI `mcp` SDK's: its authorization server routes
+(`mcp.server.auth`: metadata, /authorize, /token, /register, /revoke, with their
+PKCE, redirect URI and client checks), its protected resource metadata and its
+bearer middleware in front of the Streamable HTTP server of `tools_server.py`.
+The provider below is the SDK's storage interface kept in memory, approving every
+authorization at once (there is no login page): codes, access tokens that live
+`--token-lifetime` seconds, refresh tokens rotated on every use unless
+`--no-rotation` (the old one stops working).
+
+Tool calls answer like tools_server.py, plus `token` (the first 16 hex digits of
+the SHA-256 of the access token the call carried) and `subject` (whom the token
+was issued to: one subject per authorization).
+
+Switches that make the authorization server misbehave, each for one test:
+  --no-pkce           metadata without code_challenge_methods_supported
+  --iss right|wrong|missing
+                      metadata advertises authorization_response_iss_parameter_supported,
+                      and the authorization response carries the right issuer, another, or none
+  --registration refused   dynamic client registration answers an error
+  --registration off       no registration endpoint at all
+  --token-garbage     the token endpoint answers an HTML page with status 200
+
+For the tests to look inside: GET /test/stats answers the counts of code
+exchanges and refreshes, every access and refresh token issued, and the tokens
+revoked; POST /test/expire-access makes every access token issued so far invalid
+(the server then answers 401 to them); POST /test/forget-grants makes every access
+and refresh token invalid (a refresh then answers invalid_grant).
+
+Prints "ready http://127.0.0.1:PORT/mcp" on stdout once it accepts connections.
+"""
+
+import argparse
+import hashlib
+import json
+import secrets
+import sys
+import time
+
+import tools_server
+from mcp import types
+from mcp.server.auth.middleware.auth_context import get_access_token
+from mcp.server.auth.provider import (
+    AccessToken,
+    AuthorizationCode,
+    RefreshToken,
+    RegistrationError,
+    construct_redirect_uri,
+)
+from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
+from mcp.shared.auth import OAuthToken
+
+ARGS = None
+STATS = {"code_exchanges": 0, "refreshes": 0, "access_tokens": [], "refresh_tokens": [], "revoked": []}
+
+
+class MemoryProvider:
+    """The SDK's OAuthAuthorizationServerProvider, in memory, approving at once."""
+
+    def __init__(self, issuer):
+        self.issuer = issuer
+        self.clients = {}
+        self.codes = {}
+        self.access = {}
+        self.refresh = {}
+        self.subjects = 0
+
+    async def get_client(self, client_id):
+        return self.clients.get(client_id)
+
+    async def register_client(self, client_info):
+        if ARGS.registration == "refused":
+            raise RegistrationError(error="invalid_client_metadata", error_description="registration is closed here")
+        self.clients[client_info.client_id] = client_info
+
+    async def authorize(self, client, params):
+        self.subjects += 1
+        code = secrets.token_urlsafe(24)
+        self.codes[code] = AuthorizationCode(
+            code=code,
+            scopes=params.scopes or [],
+            expires_at=time.time() + 300,
+            client_id=client.client_id,
+            code_challenge=params.code_challenge,
+            redirect_uri=params.redirect_uri,
+            redirect_uri_provided_explicitly=params.redirect_uri_provided_explicitly,
+            resource=params.resource,
+            subject=f"person-{self.subjects}",
+        )
+        extra = {}
+        if ARGS.iss == "right":
+            extra["iss"] = self.issuer
+        elif ARGS.iss == "wrong":
+            extra["iss"] = "http://127.0.0.1:1/another-issuer"
+        return construct_redirect_uri(str(params.redirect_uri), code=code, state=params.state, **extra)
+
+    async def load_authorization_code(self, client, authorization_code):
+        return self.codes.get(authorization_code)
+
+    def issue(self, client_id, scopes, resource, subject):
+        access = secrets.token_urlsafe(32)
+        refresh = secrets.token_urlsafe(32)
+        self.access[access] = AccessToken(
+            token=access,
+            client_id=client_id,
+            scopes=scopes,
+            expires_at=int(time.time() + ARGS.token_lifetime),
+            resource=resource,
+            subject=subject,
+        )
+        self.refresh[refresh] = RefreshToken(
+            token=refresh, client_id=client_id, scopes=scopes, resource=resource, subject=subject
+        )
+        STATS["access_tokens"].append(access)
+        STATS["refresh_tokens"].append(refresh)
+        return OAuthToken(
+            access_token=access,
+            token_type="Bearer",
+            expires_in=ARGS.token_lifetime,
+            refresh_token=refresh,
+            scope=" ".join(scopes) or None,
+        )
+
+    async def exchange_authorization_code(self, client, authorization_code):
+        self.codes.pop(authorization_code.code, None)
+        STATS["code_exchanges"] += 1
+        return self.issue(
+            client.client_id, authorization_code.scopes, authorization_code.resource, authorization_code.subject
+        )
+
+    async def load_refresh_token(self, client, refresh_token):
+        return self.refresh.get(refresh_token)
+
+    async def exchange_refresh_token(self, client, refresh_token, scopes):
+        STATS["refreshes"] += 1
+        if ARGS.no_rotation:
+            access = secrets.token_urlsafe(32)
+            self.access[access] = AccessToken(
+                token=access,
+                client_id=client.client_id,
+                scopes=scopes,
+                expires_at=int(time.time() + ARGS.token_lifetime),
+                resource=refresh_token.resource,
+                subject=refresh_token.subject,
+            )
+            STATS["access_tokens"].append(access)
+            return OAuthToken(access_token=access, token_type="Bearer", expires_in=ARGS.token_lifetime)
+        self.refresh.pop(refresh_token.token, None)
+        return self.issue(client.client_id, scopes, refresh_token.resource, refresh_token.subject)
+
+    async def load_access_token(self, token):
+        found = self.access.get(token)
+        if found is None or (found.expires_at and found.expires_at < time.time()):
+            return None
+        return found
+
+    async def revoke_token(self, token):
+        STATS["revoked"].append(token.token)
+        self.access.pop(token.token, None)
+        self.refresh.pop(token.token, None)
+
+
+PROVIDER = None
+
+
+async def call_tool(ctx, params: types.CallToolRequestParams):
+    result = await tools_server.call_tool(ctx, params)
+    token = get_access_token()
+    if result.structured_content is not None and token is not None:
+        seen = {"token": hashlib.sha256(token.token.encode()).hexdigest()[:16], "subject": token.subject}
+        result.structured_content = {**result.structured_content, **seen}
+        result.content = [types.TextContent(type="text", text=json.dumps(result.structured_content))]
+    return result
+
+
+def json_response(status, body, content_type=b"application/json"):
+    async def send_it(send):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.body", "body": data})
+
+    return send_it
+
+
+def misbehave(app, metadata):
+    """Answer the test endpoints and the switches' misbehaviour; pass the rest to the SDK's app."""
+
+    async def wrapped(scope, receive, send):
+        if scope["type"] != "http":
+            return await app(scope, receive, send)
+        method, path = scope["method"], scope["path"]
+        if method == "GET" and path == "/test/stats":
+            return await json_response(200, STATS)(send)
+        if method == "POST" and path == "/test/expire-access":
+            PROVIDER.access.clear()
+            return await json_response(200, {"expired": True})(send)
+        if method == "POST" and path == "/test/forget-grants":
+            PROVIDER.access.clear()
+            PROVIDER.refresh.clear()
+            return await json_response(200, {"forgotten": True})(send)
+        if method == "GET" and path == "/.well-known/oauth-authorization-server":
+            return await json_response(200, metadata)(send)
+        if method == "POST" and path == "/token" and ARGS.token_garbage:
+            return await json_response(200, b"<html><body>Service temporarily unavailable</body></html>", b"text/html")(
+                send
+            )
+        return await app(scope, receive, send)
+
+    return wrapped
+
+
+def main():
+    global ARGS, PROVIDER
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tools", required=True)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--scopes", default="mcp:tools")
+    parser.add_argument("--token-lifetime", type=int, default=3600)
+    parser.add_argument("--no-rotation", action="store_true")
+    parser.add_argument("--no-pkce", action="store_true")
+    parser.add_argument("--iss", choices=["right", "wrong", "missing"], default=None)
+    parser.add_argument("--registration", choices=["open", "refused", "off"], default="open")
+    parser.add_argument("--token-garbage", action="store_true")
+    parser.add_argument("--revocation", action="store_true")
+    ARGS = parser.parse_args()
+    tools_server.TOOLS_FILE = ARGS.tools
+
+    from mcp.server import Server
+    from mcp.server.auth.provider import ProviderTokenVerifier
+    from mcp.server.auth.routes import build_metadata
+
+    sock = tools_server.bind(ARGS.port)
+    origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    PROVIDER = MemoryProvider(origin)
+    scopes = ARGS.scopes.split()
+    registration = ClientRegistrationOptions(
+        enabled=ARGS.registration != "off", valid_scopes=scopes + ["offline_access"], default_scopes=scopes
+    )
+    revocation = RevocationOptions(enabled=ARGS.revocation)
+    settings = AuthSettings(
+        issuer_url=origin,
+        resource_server_url=f"{origin}/mcp",
+        required_scopes=scopes,
+        client_registration_options=registration,
+        revocation_options=revocation,
+        validate_token_resource=True,
+    )
+    document = build_metadata(settings.issuer_url, None, registration, revocation)
+    document.scopes_supported = scopes + ["offline_access"]
+    if ARGS.no_pkce:
+        document.code_challenge_methods_supported = None
+    metadata = document.model_dump(mode="json", exclude_none=True)
+    if ARGS.iss is not None:
+        metadata["authorization_response_iss_parameter_supported"] = True
+
+    server = Server("switchboard-test-oauth", version="1.0.0", on_list_tools=tools_server.list_tools, on_call_tool=call_tool)
+    app = server.streamable_http_app(
+        host="127.0.0.1",
+        auth=settings,
+        token_verifier=ProviderTokenVerifier(PROVIDER),
+        auth_server_provider=PROVIDER,
+    )
+    tools_server.serve_http(misbehave(app, metadata), sock, "/mcp")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

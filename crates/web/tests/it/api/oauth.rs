@@ -1,0 +1,349 @@
+//! `/api/v1/connectors/{id}/oauth` and `/oauth/callback`: connecting people to an
+//! OAuth-protected MCP server whose authorization server is the PyPI `mcp` SDK's
+//! (`peers/oauth_server.py`), over real sockets, without a browser.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use switchboard_core::Role;
+use switchboard_testkit::peers::PeerProcess;
+use switchboard_testkit::{DbKind, Signed, TestApp};
+
+use super::connectors::{developer, post};
+use super::{assert_problem, on_both_backends, send};
+
+fn tools_file(dir: &Path) -> PathBuf {
+    let path = dir.join("tools.json");
+    let tools = json!([{"name": "echo", "description": "Use this to echo.", "inputSchema": {"type": "object",
+        "properties": {"text": {"type": "string"}}}, "annotations": {"readOnlyHint": true}}]);
+    std::fs::write(&path, serde_json::to_vec(&tools).expect("json")).expect("write tools");
+    path
+}
+
+/// Create an OAuth app as `who`: its id.
+async fn create(app: &TestApp, who: &Signed, peer: &PeerProcess) -> String {
+    let body = json!({"name": "Protected", "url": peer.url, "auth": {"mode": "oauth"}});
+    let (status, created) = send(post(app, who, "/api/v1/connectors", body)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["connector"]["auth_mode"], "oauth");
+    assert_eq!(created["connector"]["tool_count"], 0, "nothing is listed before someone connects");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(created["connect_url"], format!("/api/v1/connectors/{id}/oauth/start"));
+    id
+}
+
+/// Follow the flow as a browser would, without one: start (302 to the
+/// authorization server), the authorization server (which approves at once and
+/// answers 302 to our callback): the callback URL.
+async fn authorize(app: &TestApp, who: &Signed, id: &str) -> String {
+    let start = who.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth/start"))).send().await.expect("start");
+    assert_eq!(start.status(), 302, "{:?}", start.text().await);
+    let to_as = start.headers()["location"].to_str().expect("location").to_owned();
+    assert!(to_as.contains("code_challenge_method=S256") && to_as.contains("resource="), "{to_as}");
+    let answer = TestApp::client().get(&to_as).send().await.expect("authorization server");
+    assert_eq!(answer.status(), 302, "{:?}", answer.text().await);
+    let back = answer.headers()["location"].to_str().expect("location").to_owned();
+    assert!(back.starts_with(&app.at("/oauth/callback?")), "{back}");
+    back
+}
+
+/// The callback, as `who`: where it sends the browser.
+async fn callback(who: &Signed, url: &str) -> (u16, String, Value) {
+    let response = who.client.get(url).send().await.expect("callback");
+    let status = response.status().as_u16();
+    let location = response.headers().get("location").map(|l| l.to_str().expect("location").to_owned());
+    let body = response.text().await.unwrap_or_default();
+    (status, location.unwrap_or_default(), serde_json::from_str(&body).unwrap_or(Value::Null))
+}
+
+async fn connect(app: &TestApp, who: &Signed, id: &str) {
+    let url = authorize(app, who, id).await;
+    let (status, location, _) = callback(who, &url).await;
+    assert_eq!((status, location.as_str()), (302, format!("/settings/apps/{id}?oauth=connected").as_str()));
+}
+
+async fn echo(app: &TestApp, who: &Signed, id: &str, text: &str) -> (reqwest::StatusCode, Value) {
+    let path = format!("/api/v1/connectors/{id}/tools/echo/call");
+    send(post(app, who, &path, json!({"arguments": {"text": text}}))).await
+}
+
+async fn stats(peer: &PeerProcess) -> Value {
+    reqwest::get(format!("{}/test/stats", peer.origin())).await.expect("stats").json().await.expect("stats json")
+}
+
+async fn poke(peer: &PeerProcess, what: &str) {
+    let answer = reqwest::Client::new().post(format!("{}/test/{what}", peer.origin())).send().await.expect("poke");
+    assert!(answer.status().is_success());
+}
+
+/// Every token the authorization server issued.
+async fn issued_tokens(peer: &PeerProcess) -> Vec<String> {
+    let s = stats(peer).await;
+    ["access_tokens", "refresh_tokens"]
+        .iter()
+        .flat_map(|k| s[*k].as_array().cloned().unwrap_or_default())
+        .filter_map(|t| t.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn assert_no_token(seen: &str, tokens: &[String], what: &str) {
+    for t in tokens {
+        assert!(!seen.contains(t.as_str()), "a token appears in {what}");
+    }
+}
+
+mod connects_calls_and_disconnects_per_person {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--revocation"]);
+        let app = TestApp::start(kind).await;
+        let dev = developer(&app, "dev@example.com").await;
+        let admin = app.signed_in("admin@example.com", Role::Admin).await;
+        let mut seen = String::new();
+
+        let id = create(&app, &dev, &peer).await;
+        let state_path = format!("/api/v1/connectors/{id}/oauth");
+        let (status, before) = send(dev.client.get(app.at(&state_path))).await;
+        assert_eq!((status.as_u16(), before["state"].as_str()), (200, Some("needs_connect")), "{before}");
+
+        // Listing without a token is a sign-in to do, not a failure.
+        let refused = send(post(&app, &dev, &format!("/api/v1/connectors/{id}/refresh"), json!({}))).await;
+        assert_problem(&refused, 409, "auth_required");
+        assert_eq!(refused.1["details"]["state"], "needs_connect");
+        assert_eq!(refused.1["details"]["connect_url"], format!("/api/v1/connectors/{id}/oauth/start"));
+
+        // A state is single-use and bound to the person who started it.
+        let url = authorize(&app, &dev, &id).await;
+        let (status, _, body) = callback(&admin, &url).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("oauth_state_invalid")), "{body}");
+        let (status, location, _) = callback(&dev, &url).await;
+        assert_eq!((status, location), (302, format!("/settings/apps/{id}?oauth=connected")));
+        let (status, _, body) = callback(&dev, &url).await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("oauth_state_invalid")), "replayed: {body}");
+        assert_eq!(stats(&peer).await["code_exchanges"], 1);
+
+        let (_, now) = send(dev.client.get(app.at(&state_path))).await;
+        assert_eq!(now["state"], "connected", "{now}");
+        assert_eq!(now["refreshable"], true);
+        assert!(now["scopes"].as_array().expect("scopes").contains(&json!("mcp:tools")), "{now}");
+        assert!(now["expires_at"].is_string());
+        seen.push_str(&now.to_string());
+        let (_, got) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}")))).await;
+        assert_eq!(got["tool_count"], 1, "the creator's first connection lists the tools: {got}");
+        seen.push_str(&got.to_string());
+
+        // Each person calls with their own token.
+        let (status, mine) = echo(&app, &dev, &id, "mine").await;
+        assert_eq!(status, 200, "{mine}");
+        seen.push_str(&mine.to_string());
+        // So is a call: the admin has not connected yet.
+        let refused = echo(&app, &admin, &id, "hi").await;
+        assert_problem(&refused, 409, "auth_required");
+        assert_eq!(refused.1["details"]["state"], "needs_connect");
+        connect(&app, &admin, &id).await;
+        let (status, theirs) = echo(&app, &admin, &id, "theirs").await;
+        assert_eq!(status, 200, "{theirs}");
+        seen.push_str(&theirs.to_string());
+        let of = |v: &Value| v["result"]["structuredContent"].clone();
+        assert_eq!(of(&mine)["arguments"]["text"], "mine", "{mine}");
+        assert!(of(&mine)["token"].is_string() && of(&theirs)["token"].is_string(), "{mine} {theirs}");
+        assert_ne!(of(&mine)["token"], of(&theirs)["token"], "the server sees two tokens");
+        assert_ne!(of(&mine)["subject"], of(&theirs)["subject"]);
+
+        // Disconnecting revokes at the authorization server, then forgets.
+        let (status, _) = send(dev.client.delete(app.at(&state_path)).headers(dev.csrf_headers())).await;
+        assert_eq!(status, 204);
+        let s = stats(&peer).await;
+        assert_eq!(s["revoked"].as_array().map(Vec::len), Some(1), "{s}");
+        let (_, after) = send(dev.client.get(app.at(&state_path))).await;
+        assert_eq!(after["state"], "needs_connect");
+        assert_problem(&echo(&app, &dev, &id, "again").await, 409, "auth_required");
+        let (status, still) = echo(&app, &admin, &id, "still").await;
+        assert_eq!(status, 200, "the other person stays connected: {still}");
+
+        // No token in any answer nor in the audit trail.
+        let tokens = issued_tokens(&peer).await;
+        assert!(tokens.len() >= 4);
+        assert_no_token(&seen, &tokens, "an API answer");
+        let audit = app.store.audit_events(time::OffsetDateTime::UNIX_EPOCH, 1000).await.expect("audit");
+        assert!(audit.iter().any(|e| e.event.kind == "connector.oauth_connected"));
+        assert_no_token(&format!("{audit:?}"), &tokens, "the audit trail");
+    }
+}
+
+mod refreshes_once_and_rotates {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--token-lifetime", "3"]);
+        let app = TestApp::start(kind).await;
+        let dev = developer(&app, "dev@example.com").await;
+        let id = create(&app, &dev, &peer).await;
+        connect(&app, &dev, &id).await;
+        let (status, first) = echo(&app, &dev, &id, "first").await;
+        assert_eq!(status, 200, "{first}");
+
+        // Past the refresh margin (a quarter of a 3-second life): five calls at
+        // once, one refresh, everyone uses the winner's token.
+        tokio::time::sleep(Duration::from_millis(2600)).await;
+        let calls = (0..5).map(|i| {
+            let (app, dev, id) = (&app, &dev, &id);
+            async move { echo(app, dev, id, &format!("parallel {i}")).await }
+        });
+        let answers = futures::future::join_all(calls).await;
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "{body}");
+        }
+        let s = stats(&peer).await;
+        assert_eq!(s["refreshes"], 1, "exactly one refresh for five calls: {s}");
+        let tokens: std::collections::BTreeSet<String> =
+            answers.iter().map(|(_, b)| b["result"]["structuredContent"]["token"].to_string()).collect();
+        assert_eq!(tokens.len(), 1, "one token for all five: {tokens:?}");
+
+        // The rotated refresh token is the one kept.
+        let user = dev.user.id;
+        let connector = id.parse().expect("connector id");
+        let grant = app.store.oauth_grant(user, connector).await.expect("read").expect("grant");
+        let last_refresh = s["refresh_tokens"].as_array().and_then(|a| a.last()).and_then(Value::as_str);
+        assert_eq!(grant.refresh_token.as_ref().map(|r| r.expose()), last_refresh);
+
+        // A token the server refuses (401) is renewed and the call sent again.
+        poke(&peer, "expire-access").await;
+        let (status, body) = echo(&app, &dev, &id, "after 401").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(stats(&peer).await["refreshes"], 2);
+
+        // A grant the authorization server forgot: reconnect, said plainly.
+        poke(&peer, "forget-grants").await;
+        let refused = echo(&app, &dev, &id, "forgotten").await;
+        assert_problem(&refused, 409, "auth_required");
+        assert_eq!(refused.1["details"]["state"], "needs_reconnect", "{}", refused.1);
+        let (_, now) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth")))).await;
+        assert_eq!(now["state"], "needs_reconnect");
+        connect(&app, &dev, &id).await;
+        let (status, body) = echo(&app, &dev, &id, "reconnected").await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+on_both_backends!(connects_calls_and_disconnects_per_person, refreshes_once_and_rotates);
+
+/// The callback's outcome for a flow against a peer started with `flags`.
+async fn callback_outcome(flags: &[&str]) -> (u16, String, Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), flags);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let id = create(&app, &dev, &peer).await;
+    let url = authorize(&app, &dev, &id).await;
+    let outcome = callback(&dev, &url).await;
+    // Whatever happened, the app is still there and says what to do.
+    let (status, state) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth")))).await;
+    assert_eq!(status, 200, "{state}");
+    outcome
+}
+
+/// What starting a flow answers against a peer started with `flags`.
+async fn start_outcome(flags: &[&str]) -> (reqwest::StatusCode, Value) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), flags);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let id = create(&app, &dev, &peer).await;
+    let answer = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth/start")))).await;
+    let (status, got) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}")))).await;
+    assert_eq!(status, 200, "the app is still there: {got}");
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_servers_that_cannot_be_used_are_explained() {
+    let no_pkce = start_outcome(&["--no-pkce"]).await;
+    assert_problem(&no_pkce, 422, "oauth_unsupported");
+    assert!(no_pkce.1["detail"].as_str().is_some_and(|d| d.contains("S256")), "{}", no_pkce.1);
+
+    let refused = start_outcome(&["--registration", "refused"]).await;
+    assert_problem(&refused, 422, "oauth_failed");
+    assert!(refused.1["detail"].as_str().is_some_and(|d| d.contains("register")), "{}", refused.1);
+
+    let none = start_outcome(&["--registration", "off"]).await;
+    assert_problem(&none, 422, "oauth_failed");
+    assert!(none.1["detail"].as_str().is_some_and(|d| d.contains("client_id")), "{}", none.1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_with_a_wrong_issuer_or_garbage_tokens_are_refused() {
+    let error_of = |location: &str| {
+        let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        url::form_urlencoded::parse(query.as_bytes()).into_owned().collect::<std::collections::HashMap<_, _>>()
+    };
+    for (flags, code, words) in [
+        (&["--iss", "wrong"][..], "oauth_issuer_mismatch", "another-issuer"),
+        (&["--iss", "missing"][..], "oauth_issuer_mismatch", "RFC 9207"),
+        (&["--token-garbage"][..], "oauth_failed", "token endpoint"),
+    ] {
+        let (status, location, _) = callback_outcome(flags).await;
+        assert_eq!(status, 302, "{flags:?}");
+        let query = error_of(&location);
+        assert_eq!(query.get("oauth_error").map(String::as_str), Some(code), "{flags:?}: {location}");
+        assert!(query.get("oauth_message").is_some_and(|m| m.contains(words)), "{flags:?}: {query:?}");
+    }
+    let (status, location, _) = callback_outcome(&["--iss", "right"]).await;
+    assert_eq!(status, 302);
+    assert!(location.ends_with("?oauth=connected"), "{location}");
+}
+
+/// Writes every log line into a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The whole flow, a refresh and a disconnect with every log at debug: no token
+/// in any line.
+#[tokio::test(flavor = "current_thread")]
+async fn tokens_never_reach_the_logs() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    // Global, not scoped: a callsite first reached by another test on another
+    // thread would otherwise keep its cached "not interested" and log nothing here.
+    // The other tests of this binary then log into the buffer too, which only adds lines.
+    tracing::subscriber::set_global_default(subscriber).expect("no other test sets a global subscriber");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--revocation"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let id = create(&app, &dev, &peer).await;
+    connect(&app, &dev, &id).await;
+    assert_eq!(echo(&app, &dev, &id, "one").await.0, 200);
+    poke(&peer, "expire-access").await;
+    assert_eq!(echo(&app, &dev, &id, "after 401").await.0, 200);
+    let (status, _) =
+        send(dev.client.delete(app.at(&format!("/api/v1/connectors/{id}/oauth"))).headers(dev.csrf_headers())).await;
+    assert_eq!(status, 204);
+
+    let tokens = issued_tokens(&peer).await;
+    assert!(tokens.len() >= 4, "two grants were issued");
+    let logs = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
+    assert!(logs.contains("oauth token refreshed") && logs.contains("oauth connected"), "the flow was logged: {logs}");
+    assert_no_token(&logs, &tokens, "the logs");
+}
