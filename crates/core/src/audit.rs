@@ -52,10 +52,14 @@ pub enum AuditKind {
     /// A change set of a published app accepted: its listing pinned.
     ChangeAccepted,
     ChangeRejected,
+    /// A person connected to an OAuth-protected app (never the token).
+    OAuthConnected,
+    /// A person disconnected: the grant revoked where offered, then deleted.
+    OAuthDisconnected,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 24] = [
+    pub const ALL: [AuditKind; 26] = [
         AuditKind::ToolCall,
         AuditKind::Decision,
         AuditKind::UserCreated,
@@ -80,6 +84,8 @@ impl AuditKind {
         AuditKind::ToolClassificationChanged,
         AuditKind::ChangeAccepted,
         AuditKind::ChangeRejected,
+        AuditKind::OAuthConnected,
+        AuditKind::OAuthDisconnected,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +114,8 @@ impl AuditKind {
             Self::ToolClassificationChanged => "tool.classification_changed",
             Self::ChangeAccepted => "change.accepted",
             Self::ChangeRejected => "change.rejected",
+            Self::OAuthConnected => "connector.oauth_connected",
+            Self::OAuthDisconnected => "connector.oauth_disconnected",
         }
     }
 

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::records::{Connector, NewConnector};
+use crate::records::{AuditEvent, Connector, NewConnector};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 /// A connector's OAuth client settings: a pre-registered (static) client, if any,
@@ -142,8 +142,14 @@ impl Store {
 
     /// Store an OAuth connector as `owner`'s draft without a catalog (its tools
     /// are listed once someone has connected), with its client settings.
-    pub async fn create_oauth_connector(&self, new: NewConnector, oauth: &ConnectorOAuth) -> Result<Connector> {
-        let connector = self.create_connector(new, &[]).await?;
+    pub async fn create_oauth_connector(
+        &self,
+        new: NewConnector,
+        oauth: &ConnectorOAuth,
+        audit: impl FnOnce(ConnectorId) -> AuditEvent,
+    ) -> Result<Connector> {
+        let owner = new.owner_id;
+        let connector = self.create_connector(new, &[], audit).await?;
         let id = connector.id;
         let secret = oauth
             .client_secret
@@ -161,7 +167,13 @@ impl Store {
         .await;
         if let Err(e) = stored {
             // Not half a connector: without its settings it could never connect.
-            let _ = self.delete_connector(id).await;
+            let undone = AuditEvent::admin_change(
+                owner,
+                switchboard_core::AuditKind::ConnectorDeleted,
+                Some(id),
+                serde_json::json!({"reason": "its OAuth settings could not be stored"}),
+            );
+            let _ = self.delete_connector(id, &undone).await;
             return Err(e.into());
         }
         Ok(connector)

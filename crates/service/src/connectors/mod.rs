@@ -242,6 +242,7 @@ impl Connectors {
                 return Err(ServiceError::Invalid("OAuth needs the server's URL, not a local command".into()));
             };
             http_policy_check(url, &self.client_options().await?).await?;
+            let (name, transport) = (new.name.clone(), new.transport);
             let connector = self
                 .0
                 .store
@@ -259,6 +260,11 @@ impl Connectors {
                         server_info: serde_json::json!({}),
                     },
                     settings,
+                    |id| {
+                        let detail =
+                            serde_json::json!({"name": name, "transport": transport, "auth": "oauth", "tools": 0});
+                        AuditEvent::admin_change(user.id, AuditKind::ConnectorCreated, Some(id), detail)
+                    },
                 )
                 .await?;
             tracing::info!(actor = %user.id, connector = %connector.id, "oauth connector created; waiting for its owner to connect");

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
+use switchboard_core::AuditKind;
 use switchboard_core::credentials::{random_token, token_digest};
 use switchboard_core::oauth::{
     FLOW_LIFETIME, REFRESH_CLAIM, expiry, pkce_challenge, pkce_refusal, refresh_due, scopes_to_request,
@@ -360,7 +361,7 @@ impl Connectors {
             .audit
             .append(AuditEvent::admin_change(
                 owner.user.id,
-                "connector.oauth_connected",
+                AuditKind::OAuthConnected,
                 Some(id),
                 serde_json::json!({"issuer": server.issuer, "scopes": grant.scopes,
                     "refreshable": grant.refresh_token.is_some()}),
@@ -379,7 +380,16 @@ impl Connectors {
         }
         match self.list_as(user.id, c).await {
             Ok((tools, version)) => {
-                if let Err(e) = self.0.store.replace_tools(c.id, &tools, &version).await {
+                let detail = serde_json::json!({
+                    "name": c.name,
+                    "added": tools.iter().map(|t| &t.name).collect::<Vec<_>>(),
+                    "removed": [],
+                    "changed": [],
+                    "applied": true,
+                    "source": "first connection",
+                });
+                let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorRefreshed, Some(c.id), detail);
+                if let Err(e) = self.0.store.replace_tools(c.id, &tools, &version, &entry).await {
                     tracing::warn!(connector = %c.id, error = %e, "could not store the tools listed after connecting");
                 }
             }
@@ -445,7 +455,7 @@ impl Connectors {
             .audit
             .append(AuditEvent::admin_change(
                 user.id,
-                "connector.oauth_disconnected",
+                AuditKind::OAuthDisconnected,
                 Some(id),
                 serde_json::json!({"issuer": grant.issuer, "revoked": matches!(revoked, Ok(true))}),
             ))

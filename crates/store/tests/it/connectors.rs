@@ -111,4 +111,32 @@ mod network_policy {
     }
 }
 
-on_both_backends!(catalog_round_trip_and_toggles, network_policy);
+/// The background check of published apps runs on one replica per interval:
+/// of several servers claiming it at once (each its own pool), one wins.
+mod one_drift_check_per_interval {
+    use std::time::Duration;
+
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let stores = [db.store().await, db.store().await, db.store().await, db.store().await];
+        let now = time::OffsetDateTime::now_utc();
+        let hour = Duration::from_secs(3600);
+        let [a, b, c, d] = &stores;
+        let claims = tokio::join!(
+            a.claim_drift_check(now, hour),
+            b.claim_drift_check(now, hour),
+            c.claim_drift_check(now, hour),
+            d.claim_drift_check(now, hour),
+        );
+        let won = [claims.0, claims.1, claims.2, claims.3].into_iter().filter(|c| *c.as_ref().expect("claim")).count();
+        assert_eq!(won, 1, "exactly one server runs the check");
+        assert!(!stores[0].claim_drift_check(now + time::Duration::minutes(59), hour).await.expect("claim"));
+        assert!(
+            stores[1].claim_drift_check(now + time::Duration::minutes(61), hour).await.expect("claim"),
+            "due again"
+        );
+    }
+}
+
+on_both_backends!(catalog_round_trip_and_toggles, network_policy, one_drift_check_per_interval);

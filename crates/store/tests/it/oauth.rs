@@ -30,7 +30,16 @@ async fn oauth_connector(store: &Store) -> (switchboard_core::UserId, switchboar
         client_secret: Some(SecretString::new("static-secret-value")),
         scopes: "read write".into(),
     };
-    let c = store.create_oauth_connector(new, &settings).await.expect("created");
+    let owner_id = owner.id;
+    let created = |id| {
+        switchboard_store::AuditEvent::admin_change(
+            owner_id,
+            switchboard_core::AuditKind::ConnectorCreated,
+            Some(id),
+            json!({"auth": "oauth"}),
+        )
+    };
+    let c = store.create_oauth_connector(new, &settings, created).await.expect("created");
     assert_eq!(store.connector_oauth(c.id).await.expect("read"), Some(settings));
     (owner.id, c.id)
 }

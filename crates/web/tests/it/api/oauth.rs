@@ -169,7 +169,7 @@ mod connects_calls_and_disconnects_per_person {
         assert!(tokens.len() >= 4);
         assert_no_token(&seen, &tokens, "an API answer");
         let audit = app.store.audit_events(time::OffsetDateTime::UNIX_EPOCH, 1000).await.expect("audit");
-        assert!(audit.iter().any(|e| e.event.kind == "connector.oauth_connected"));
+        assert!(audit.iter().any(|e| e.event.kind == switchboard_core::AuditKind::OAuthConnected));
         assert_no_token(&format!("{audit:?}"), &tokens, "the audit trail");
     }
 }
