@@ -207,10 +207,12 @@ mod tests {
 
     #[test]
     fn the_definition_digest_covers_every_field_but_not_key_order() {
-        let a: Tool = serde_json::from_str(r#"{"name":"t","description":"d","annotations":{"readOnlyHint":true,"title":"T"}}"#)
-            .expect("a tool");
-        let b: Tool = serde_json::from_str(r#"{"annotations":{"title":"T","readOnlyHint":true},"description":"d","name":"t"}"#)
-            .expect("a tool");
+        let a: Tool =
+            serde_json::from_str(r#"{"name":"t","description":"d","annotations":{"readOnlyHint":true,"title":"T"}}"#)
+                .expect("a tool");
+        let b: Tool =
+            serde_json::from_str(r#"{"annotations":{"title":"T","readOnlyHint":true},"description":"d","name":"t"}"#)
+                .expect("a tool");
         assert_eq!(a.definition_digest(), b.definition_digest());
         for change in [
             json!({"description": "d2"}),
