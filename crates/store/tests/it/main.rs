@@ -30,6 +30,7 @@ macro_rules! on_both_backends {
 
 mod connectors;
 mod conversations;
+mod files;
 mod groups;
 mod secrets;
 mod sessions;
