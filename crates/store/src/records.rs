@@ -58,7 +58,6 @@ pub struct Group {
 #[derive(Clone, Debug)]
 pub struct LoginSession {
     pub user: User,
-    pub csrf_token: switchboard_core::SecretString,
     pub expires_at: OffsetDateTime,
 }
 

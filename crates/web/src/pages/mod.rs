@@ -17,12 +17,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use std::sync::Arc;
+use switchboard_core::SecretString;
 use switchboard_core::permission::{Action, permits};
 
 use switchboard_store::LoginSession;
 use time::OffsetDateTime;
 
-use crate::auth::session_from_headers;
+use crate::auth::{BrowserSession, session_from_headers};
 use crate::error::AppError;
 use crate::routes::me::me_view;
 use crate::state::AppState;
@@ -111,6 +112,8 @@ pub(crate) fn page_error(err: AppError) -> Response {
 /// A signed-in visitor of a page.
 pub(crate) struct Visitor {
     pub(crate) session: Arc<LoginSession>,
+    /// The session's CSRF token, for the page's scripts.
+    pub(crate) csrf: SecretString,
     pub(crate) me: MeView,
 }
 
@@ -121,7 +124,7 @@ impl Visitor {
             title: title.into(),
             nav,
             layout: "with-sidebar",
-            csrf: self.session.csrf_token.expose().to_owned(),
+            csrf: self.csrf.expose().to_owned(),
             script,
             me: Some(ShellUser {
                 name: user.name.clone(),
@@ -138,9 +141,9 @@ impl Visitor {
 pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap, here: &str) -> Result<Visitor, Response> {
     let found = session_from_headers(headers, state).await.map_err(page_error)?;
     match found {
-        Some((_, session)) => {
+        Some(BrowserSession { session, csrf, .. }) => {
             let me = me_view(state, &session.user).await.map_err(page_error)?;
-            Ok(Visitor { session, me })
+            Ok(Visitor { session, csrf, me })
         }
         None => Err(to_sign_in(state, here).await),
     }

@@ -127,4 +127,33 @@ mod missing_and_revoked_credentials {
     }
 }
 
-on_both_backends!(sign_in_and_out, wrong_password_and_unknown_user_look_alike, missing_and_revoked_credentials);
+mod csrf_tokens_are_derived_not_stored {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let app = TestApp::start(kind).await;
+        let ada = app.signed_in("ada@example.com", Role::Member).await;
+        let bob = app.signed_in("bob@example.com", Role::Member).await;
+        for signed in [&ada, &bob] {
+            assert!(!app.db.holds_text(&signed.csrf).await, "a CSRF token is stored in plaintext");
+        }
+        // The pages carry the same token the sign-in answered with.
+        let page = ada.client.get(app.at("/chat")).send().await.expect("page").text().await.expect("html");
+        assert!(page.contains(&format!("<meta name=\"csrf-token\" content=\"{}\">", ada.csrf)), "{page}");
+
+        // A change without the token, with a forged one, or with another session's is refused.
+        let sign_out = || ada.client.delete(app.at("/api/v1/session"));
+        assert_problem(&send(sign_out()).await, 403, "csrf_token_invalid");
+        assert_problem(&send(sign_out().header("x-csrf-token", "forged")).await, 403, "csrf_token_invalid");
+        assert_problem(&send(sign_out().header("x-csrf-token", &bob.csrf)).await, 403, "csrf_token_invalid");
+        assert_problem(&send(sign_out().header("x-csrf-token", "")).await, 403, "csrf_token_invalid");
+        assert_eq!(send(sign_out().header("x-csrf-token", &ada.csrf)).await.0, 204);
+    }
+}
+
+on_both_backends!(
+    sign_in_and_out,
+    wrong_password_and_unknown_user_look_alike,
+    missing_and_revoked_credentials,
+    csrf_tokens_are_derived_not_stored
+);
