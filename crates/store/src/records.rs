@@ -1,7 +1,7 @@
 //! The rows the store hands out, already parsed into domain types.
 
 use switchboard_core::catalog::Classification;
-use switchboard_core::conversation::{CallStatus, DecisionKind, MessageRole, Mode, TurnState};
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{
     ConnectorId, ConversationId, DeveloperModePolicy, Email, GroupId, MessageId, Role, TokenId, ToolCallId, UserId,
 };
@@ -203,6 +203,9 @@ pub struct ToolCall {
     /// Exactly as the model wrote them.
     pub arguments: String,
     pub arguments_digest: Option<String>,
+    /// The digest of the tool's definition in force when the model asked for the
+    /// call (`Tool::definition_digest`); `None` when the name resolved to no tool.
+    pub definition_digest: Option<String>,
     pub status: CallStatus,
     pub decision: Option<DecisionKind>,
     pub decided_by: Option<UserId>,
@@ -248,6 +251,8 @@ pub struct NewToolCall {
     pub classification: Option<Classification>,
     pub arguments: String,
     pub arguments_digest: Option<String>,
+    /// The digest of the tool's definition the call was planned with.
+    pub definition_digest: Option<String>,
     pub status: CallStatus,
     pub decision: Option<DecisionKind>,
     /// Who the decision is by, when it is a remembered one.
@@ -255,6 +260,28 @@ pub struct NewToolCall {
     pub client_session: Option<String>,
     /// Set when the call is over before it starts (invalid, remembered denial).
     pub outcome: Option<(serde_json::Value, String)>,
+}
+
+/// The owner's choice for a tool, remembered for a conversation and page session,
+/// bound to the definition of the tool it was made on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RememberedChoice {
+    pub decision: Decision,
+    /// `Tool::definition_digest` of that definition; empty for a choice remembered
+    /// before definitions were recorded, which matches none.
+    pub definition_digest: String,
+}
+
+/// A choice to remember: for `tool` of `connector` in `conversation`, for the
+/// page session `client_session`, made on the definition `definition_digest`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewRememberedChoice<'a> {
+    pub conversation: ConversationId,
+    pub connector: ConnectorId,
+    pub tool: &'a str,
+    pub client_session: &'a str,
+    pub definition_digest: &'a str,
+    pub decision: Decision,
 }
 
 /// One entry of the audit trail.

@@ -3,3 +3,9 @@
 -- A session's CSRF token is derived from its cookie value on each request
 -- (HMAC-SHA256 keyed by it); the plaintext tokens stored so far go.
 ALTER TABLE sessions DROP COLUMN csrf_token;
+
+-- A remembered choice holds for the definition of the tool it was made on: a
+-- call records the digest of the definition it was planned with, and a choice
+-- the digest of the call's. Choices remembered before match no definition.
+ALTER TABLE tool_calls ADD COLUMN definition_digest TEXT;
+ALTER TABLE remembered_decisions ADD COLUMN definition_digest TEXT NOT NULL DEFAULT '';
