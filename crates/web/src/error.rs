@@ -108,6 +108,8 @@ impl From<ServiceError> for AppError {
                 details: serde_json::json!({"steps": steps}),
             },
             ServiceError::Upstream(e) => {
+                // People read what failed; the log gets the libraries' whole story.
+                tracing::warn!(error = %e.chain(), "an MCP server failed");
                 let status = if matches!(e, switchboard_mcp::McpError::Timeout(_)) {
                     StatusCode::GATEWAY_TIMEOUT
                 } else {
