@@ -34,7 +34,7 @@ pub use instance::InstanceId;
 pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, CallEnd, CallOutcome, Connector, ConnectorTool, Conversation,
     DecisionRecord, Group, GroupMember, GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector,
-    NewConversation, NewRememberedChoice, NewToolCall, NewUser, RecordedStep, RememberedChoice, StepRecord,
-    TokenHolder, ToolCall, TurnMove, TurnStart, User, WorkspaceSettings,
+    NewConversation, NewRememberedChoice, NewToolCall, NewUser, PasswordReset, RecordedStep, RememberedChoice,
+    StepRecord, TokenHolder, ToolCall, TurnMove, TurnStart, User, WorkspaceSettings,
 };
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

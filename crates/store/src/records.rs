@@ -54,6 +54,15 @@ pub struct Group {
     pub members: Vec<GroupMember>,
 }
 
+/// A password set for someone by someone else (an admin's reset).
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordReset<'a> {
+    pub password_hash: &'a str,
+    /// Also revoke every personal API token of the user (their browser sessions
+    /// end whatever this says).
+    pub revoke_tokens: bool,
+}
+
 /// A signed-in browser session, found by the digest of its cookie value.
 #[derive(Clone, Debug)]
 pub struct LoginSession {

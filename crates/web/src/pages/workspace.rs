@@ -16,6 +16,8 @@ struct WorkspacePage {
     shell: Shell,
     tab: &'static str,
     can_manage: bool,
+    /// The visitor manages someone whose password they may reset.
+    can_reset_passwords: bool,
     roles: Vec<String>,
     users: Vec<UserRow>,
     groups: Vec<GroupRow>,
@@ -142,10 +144,13 @@ async fn build(
     };
     let network =
         if tab == "network" { network_switches(state.services.connectors().network_policy().await?) } else { vec![] };
+    // Whom the visitor may remove is whom they may reset a password for (never themselves).
+    let can_reset_passwords = users.iter().any(|u| u.editable);
     Ok(WorkspacePage {
         shell: visitor.shell(title, "workspace", Some("workspace.js")),
         tab,
         can_manage,
+        can_reset_passwords,
         roles,
         users,
         groups,

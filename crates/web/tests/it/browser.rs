@@ -172,6 +172,32 @@ async fn member_cannot_turn_on_developer_mode_or_see_the_workspace() {
     browser.close().await;
 }
 
+#[tokio::test]
+async fn an_admin_resets_a_password_and_revokes_the_persons_tokens() {
+    let app = TestApp::start(DbKind::Sqlite).await;
+    set_up(&app).await;
+    let member = app.user("grace@example.com", Role::Member).await;
+    let token = app.token_for(&member).await;
+    let me_with_token = || TestApp::client().get(app.at("/api/v1/me")).bearer_auth(&token);
+    assert_eq!(me_with_token().send().await.expect("request").status(), 200);
+    let browser = browser_for(&app).await;
+    browser.goto("/login").await;
+    sign_in(&browser, "owner@example.com", PASSWORD).await;
+
+    browser.goto("/workspace/members").await;
+    let checked =
+        browser.eval("return document.querySelector('#reset-password-form input[name=revoke_tokens]').checked").await;
+    assert_eq!(checked, true, "revoking the person's API tokens is the default");
+    assert_eq!(browser.count("#reset-password-form select[name=user] option").await, 1, "only grace, never oneself");
+    browser.fill("#reset-password-form input[name=password]", "a brand new password").await;
+    browser.click("#reset-password-form button[type=submit]").await;
+    browser.wait_for_text("#reset-password-done", "their API tokens revoked").await;
+    browser.assert_page_is_clean().await;
+    assert_eq!(me_with_token().send().await.expect("request").status(), 401, "the token was revoked");
+
+    browser.close().await;
+}
+
 /// `next` values that name another server, or no page at all, once a browser reads
 /// them: each must land on the start page (chat) of this server.
 const HOSTILE_NEXT: &[&str] = &[
