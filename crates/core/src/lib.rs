@@ -19,6 +19,7 @@ pub mod network;
 pub mod permission;
 pub mod role;
 pub mod secret;
+pub mod sign_in;
 pub mod tool_names;
 pub mod untrusted;
 

@@ -22,6 +22,7 @@ mod records;
 mod secrets;
 mod sessions;
 mod settings;
+mod sign_in;
 mod time_ms;
 mod tokens;
 mod users;
@@ -37,4 +38,5 @@ pub use records::{
     NewConversation, NewRememberedChoice, NewToolCall, NewUser, PasswordReset, RecordedStep, RememberedChoice,
     StepRecord, TokenHolder, ToolCall, TurnMove, TurnStart, User, WorkspaceSettings,
 };
+pub use sign_in::SignInAttempt;
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

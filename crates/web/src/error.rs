@@ -18,6 +18,9 @@ pub(crate) enum AppError {
     /// A client error with structured details (a connection diagnosis, schema errors).
     #[error("{code}: {detail}")]
     Detailed { status: StatusCode, code: &'static str, detail: String, details: serde_json::Value },
+    /// Too many requests of a kind (failed sign-ins): 429 with `Retry-After`.
+    #[error("{code}: {detail}")]
+    Limited { code: &'static str, detail: String, retry_after: std::time::Duration },
     /// The database or another dependency is not available right now.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -186,6 +189,12 @@ impl IntoResponse for AppError {
                 response
             }
             Self::Detailed { status, code, detail, details } => problem_with(status, code, &detail, Some(details)),
+            Self::Limited { code, detail, retry_after } => {
+                let mut response = problem_response(StatusCode::TOO_MANY_REQUESTS, code, &detail);
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+                response
+            }
             Self::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
                 problem_response(

@@ -85,6 +85,7 @@ struct ErrorPage {
 pub(crate) fn page_error(err: AppError) -> Response {
     let (status, detail) = match err {
         AppError::Client { status, detail, .. } | AppError::Detailed { status, detail, .. } => (status, detail),
+        AppError::Limited { detail, .. } => (StatusCode::TOO_MANY_REQUESTS, detail),
         AppError::Unavailable(detail) => {
             tracing::warn!(%detail, "dependency unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "the database is not reachable right now; try again shortly".to_owned())
