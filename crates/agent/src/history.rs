@@ -147,6 +147,7 @@ mod tests {
             classification: None,
             arguments: "{}".into(),
             arguments_digest: None,
+            definition_digest: None,
             status: CallStatus::Completed,
             decision: None,
             decided_by: None,

@@ -12,7 +12,9 @@ use switchboard_agent::provider::env::{
 };
 use switchboard_agent::{ProviderConfig, ProviderKind, Providers};
 use switchboard_core::SecretString;
+use switchboard_core::sign_in::SignInLimits;
 use switchboard_store::InstanceId;
+use switchboard_web::TrustedProxies;
 
 use crate::cli::{GlobalArgs, LogFormat, ServeArgs};
 
@@ -58,6 +60,14 @@ pub(crate) struct FileConfig {
     pub(crate) model_timeout_seconds: Option<u64>,
     /// This process's name among those sharing the database (`SWITCHBOARD_INSTANCE_ID` wins).
     pub(crate) instance_id: Option<String>,
+    /// Failed sign-ins of one account tolerated in the window.
+    pub(crate) sign_in_max_failures_per_account: Option<u32>,
+    /// Failed sign-ins from one client address tolerated in the window.
+    pub(crate) sign_in_max_failures_per_address: Option<u32>,
+    pub(crate) sign_in_window_minutes: Option<u64>,
+    /// Proxies (addresses or networks) whose `X-Forwarded-For` names the client.
+    #[serde(default)]
+    pub(crate) trusted_proxies: Vec<String>,
 }
 
 /// One `[providers.NAME]` table. The key is never in the file: `api_key_env`
@@ -105,6 +115,8 @@ pub(crate) struct Serve {
     pub(crate) providers: Providers,
     /// Set in the environment or the file; else the one kept in the data dir.
     pub(crate) instance_id: Option<InstanceId>,
+    pub(crate) sign_in: SignInLimits,
+    pub(crate) trusted_proxies: TrustedProxies,
 }
 
 pub(crate) fn load_file(path: Option<&Path>) -> anyhow::Result<FileConfig> {
@@ -159,7 +171,24 @@ pub(crate) fn serve(args: &ServeArgs, common: &Common) -> anyhow::Result<Serve> 
         },
         providers: providers(file, |name| std::env::var(name).ok())?,
         instance_id: instance_id(file, |name| std::env::var(name).ok())?,
+        sign_in: sign_in(file)?,
+        trusted_proxies: TrustedProxies::parse(&file.trusted_proxies)?,
     })
+}
+
+/// The sign-in limits: the file's, else the defaults (10 per account and 50 per
+/// address in 15 minutes).
+pub(crate) fn sign_in(file: &FileConfig) -> anyhow::Result<SignInLimits> {
+    let defaults = SignInLimits::default();
+    let limits = SignInLimits {
+        per_account: file.sign_in_max_failures_per_account.unwrap_or(defaults.per_account),
+        per_address: file.sign_in_max_failures_per_address.unwrap_or(defaults.per_address),
+        window: file.sign_in_window_minutes.map_or(defaults.window, |m| Duration::from_secs(m * 60)),
+    };
+    if limits.per_account == 0 || limits.per_address == 0 || limits.window.is_zero() {
+        anyhow::bail!("sign-in limits and their window must be at least 1: 0 would refuse every sign-in");
+    }
+    Ok(limits)
 }
 
 /// This process's instance id when one is given: `SWITCHBOARD_INSTANCE_ID` over
@@ -295,6 +324,21 @@ mod tests {
         )
         .expect("resolves");
         assert_eq!(s.listen.to_string(), "127.0.0.1:1234");
+    }
+
+    #[test]
+    fn sign_in_limits_and_trusted_proxies_come_from_the_file() {
+        let file: FileConfig = toml::from_str(
+            "sign_in_max_failures_per_account = 5\nsign_in_window_minutes = 60\ntrusted_proxies = [\"10.0.0.0/8\"]\n",
+        )
+        .expect("parses");
+        let limits = sign_in(&file).expect("valid");
+        assert_eq!((limits.per_account, limits.per_address, limits.window), (5, 50, Duration::from_secs(3600)));
+        assert_eq!(sign_in(&FileConfig::default()).expect("defaults"), SignInLimits::default());
+        let zero: FileConfig = toml::from_str("sign_in_max_failures_per_address = 0\n").expect("parses");
+        assert!(sign_in(&zero).is_err(), "0 would lock everyone out");
+        assert!(TrustedProxies::parse(&file.trusted_proxies).is_ok());
+        assert!(TrustedProxies::parse(&["proxy.internal"]).is_err());
     }
 
     #[test]

@@ -26,9 +26,22 @@ pub enum Gate {
     Ask,
 }
 
+/// A choice the owner asked to remember for a tool in a conversation and page
+/// session, with the definition of the tool it was made on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Remembered<'a> {
+    pub decision: Decision,
+    /// [`Tool::definition_digest`](crate::catalog::Tool::definition_digest) of the
+    /// definition in force when the choice was made.
+    pub definition_digest: &'a str,
+}
+
 /// Reads run; writes follow a remembered choice for this tool, conversation and
-/// page session, or wait for the user.
-pub fn gate(classification: Classification, remembered: Option<Decision>) -> Gate {
+/// page session, or wait for the user. A choice remembered for another definition
+/// of the tool (its description, schemas or annotations changed since) is no
+/// choice: the user is asked again.
+pub fn gate(classification: Classification, remembered: Option<Remembered<'_>>, definition_digest: &str) -> Gate {
+    let remembered = remembered.filter(|r| r.definition_digest == definition_digest).map(|r| r.decision);
     match (classification, remembered) {
         (Classification::Read, _) => Gate::Run(DecisionKind::AutoRead),
         (Classification::Write, Some(Decision::Approve)) => Gate::Run(DecisionKind::Remembered),
@@ -104,15 +117,23 @@ mod tests {
     }
 
     #[test]
-    fn reads_run_and_writes_ask_unless_remembered() {
+    fn reads_run_and_writes_ask_unless_remembered_for_the_same_definition() {
+        const NOW: &str = "digest of the definition in force";
+        const BEFORE: &str = "digest of the definition the choice was made on";
+        let remembered = |decision, definition_digest| Some(Remembered { decision, definition_digest });
         for (class, remembered, expect) in [
             (Read, None, Gate::Run(DecisionKind::AutoRead)),
-            (Read, Some(Decision::Deny), Gate::Run(DecisionKind::AutoRead)),
+            (Read, remembered(Decision::Deny, NOW), Gate::Run(DecisionKind::AutoRead)),
+            (Read, remembered(Decision::Deny, BEFORE), Gate::Run(DecisionKind::AutoRead)),
             (Write, None, Gate::Ask),
-            (Write, Some(Decision::Approve), Gate::Run(DecisionKind::Remembered)),
-            (Write, Some(Decision::Deny), Gate::Refuse(DecisionKind::RememberedDeny)),
+            (Write, remembered(Decision::Approve, NOW), Gate::Run(DecisionKind::Remembered)),
+            (Write, remembered(Decision::Deny, NOW), Gate::Refuse(DecisionKind::RememberedDeny)),
+            // The tool changed since the choice: ask again, whichever it was.
+            (Write, remembered(Decision::Approve, BEFORE), Gate::Ask),
+            (Write, remembered(Decision::Deny, BEFORE), Gate::Ask),
+            (Write, remembered(Decision::Approve, ""), Gate::Ask),
         ] {
-            assert_eq!(gate(class, remembered), expect, "{class:?} {remembered:?}");
+            assert_eq!(gate(class, remembered, NOW), expect, "{class:?} {remembered:?}");
         }
     }
 

@@ -8,6 +8,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
@@ -129,9 +130,32 @@ pub fn token_digest(token: &SecretString) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The CSRF token of a browser session: HMAC-SHA256, keyed by the session's secret
+/// (the value of its cookie), of a fixed label. It is derived on each request and
+/// never stored: the database holds only the session's [`token_digest`], from which
+/// neither the cookie nor this token can be found, and a page that cannot read the
+/// (`HttpOnly`) cookie cannot compute it.
+pub fn csrf_token(session_secret: &SecretString) -> SecretString {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(session_secret.expose().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"switchboard csrf token v1");
+    SecretString::new(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_their_session_and_reveal_nothing_stored() {
+        let session = random_token(32);
+        let csrf = csrf_token(&session);
+        assert!(csrf.ct_eq(csrf_token(&session).expose()), "the same session always has the same token");
+        assert!(!csrf.ct_eq(csrf_token(&random_token(32)).expose()), "another session has another token");
+        assert_ne!(csrf.expose(), token_digest(&session), "the token is not the stored digest");
+        assert_ne!(csrf.expose(), session.expose());
+        assert_eq!(csrf.expose().len(), 43, "256 bits, URL-safe base64 without padding");
+    }
 
     #[test]
     fn hashes_verify_and_differ_per_salt() {

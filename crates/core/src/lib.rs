@@ -22,6 +22,7 @@ pub mod permission;
 pub mod review;
 pub mod role;
 pub mod secret;
+pub mod sign_in;
 pub mod tool_names;
 pub mod untrusted;
 

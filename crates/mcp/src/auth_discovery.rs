@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use switchboard_core::doctor::Check;
 use url::Url;
 
-use crate::error::with_causes;
+use crate::error::Cause;
 use crate::http_client;
 use crate::options::ClientOptions;
 
@@ -218,7 +218,7 @@ pub(crate) async fn challenge_of(
         .timeout(options.connect_timeout.max(Duration::from_secs(1)))
         .send()
         .await
-        .map_err(|e| with_causes(&e))?;
+        .map_err(|e| Cause::of(&e).to_string())?;
     let headers = response
         .headers()
         .get_all("www-authenticate")
@@ -237,13 +237,13 @@ pub(crate) async fn fetch_json(client: &reqwest::Client, url: &Url, options: &Cl
         .timeout(options.connect_timeout.max(Duration::from_secs(1)))
         .send()
         .await
-        .map_err(|e| with_causes(&e))?;
+        .map_err(|e| Cause::of(&e).to_string())?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("HTTP {status}"));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| with_causes(&e))? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| Cause::of(&e).to_string())? {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_METADATA_BYTES {
             return Err(format!("larger than {MAX_METADATA_BYTES} bytes"));

@@ -9,7 +9,7 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use url::Url;
 
-use crate::error::with_causes;
+use crate::error::Cause;
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
@@ -89,7 +89,11 @@ async fn run(
             info.serve_with_lifecycle(transport, mode).await
         }
     };
-    let mut service = service.map_err(|e| first_line(&with_causes(&e)))?;
+    let mut service = service.map_err(|e| {
+        let cause = Cause::of(&e);
+        tracing::debug!(error = %cause.chain(), "a handshake was refused");
+        first_line(&cause.to_string())
+    })?;
     let answered = service.peer_info().map(|p| p.protocol_version.to_string()).unwrap_or_default();
     let _ = service.close_with_timeout(std::time::Duration::from_secs(2)).await;
     Ok(answered)

@@ -9,7 +9,7 @@ use reqwest13 as reqwest;
 use switchboard_core::network::{NetworkPolicy, check};
 use url::{Host, Url};
 
-use crate::error::McpError;
+use crate::error::{Cause, McpError};
 use crate::options::ClientOptions;
 
 /// At most this many redirects, each to the same origin.
@@ -79,7 +79,7 @@ pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), M
     let port = url.port_or_known_default().unwrap_or(80);
     let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
         .await
-        .map_err(|e| McpError::Connect(format!("cannot resolve {name}: {e}")))?
+        .map_err(|e| McpError::Connect(format!("cannot resolve {name}: {e}").into()))?
         .collect();
     let mut first_refusal = None;
     for addr in &found {
@@ -92,7 +92,7 @@ pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), M
     }
     match first_refusal {
         Some(refused) => Err(McpError::Refused(refused)),
-        None => Err(McpError::Connect(format!("{name} does not resolve to any address"))),
+        None => Err(McpError::Connect(format!("{name} does not resolve to any address").into())),
     }
 }
 
@@ -106,7 +106,7 @@ pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| McpError::Connect(e.to_string()))
+        .map_err(|e| McpError::Connect(crate::error::Cause::of(&e)))
 }
 
 pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
@@ -133,5 +133,5 @@ pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| McpError::Connect(e.to_string()))
+        .map_err(|e| McpError::Connect(Cause::of(&e)))
 }

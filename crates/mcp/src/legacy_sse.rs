@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use url::Url;
 
-use crate::error::{McpError, with_causes};
+use crate::error::{Cause, McpError};
 use crate::options::ClientOptions;
 
 /// Largest single event accepted from a server.
@@ -73,10 +73,12 @@ impl Transport<RoleClient> for LegacySseTransport {
     ) -> impl Future<Output = Result<(), McpError>> + Send + 'static {
         let request = self.client.post(self.post_url.clone()).timeout(self.post_timeout).json(&item);
         async move {
-            let response = request.send().await.map_err(|e| McpError::Connect(with_causes(&e)))?;
+            let response = request.send().await.map_err(|e| McpError::Connect(Cause::of(&e)))?;
             let status = response.status();
             if !status.is_success() {
-                return Err(McpError::Protocol(format!("the server answered a posted message with HTTP {status}")));
+                return Err(McpError::Protocol(
+                    format!("the server answered a posted message with HTTP {status}").into(),
+                ));
             }
             Ok(())
         }
@@ -100,14 +102,16 @@ async fn open(client: &reqwest::Client, sse_url: &Url) -> Result<(Url, EventRead
         .header(ACCEPT, EVENT_STREAM)
         .send()
         .await
-        .map_err(|e| McpError::Connect(with_causes(&e)))?;
+        .map_err(|e| McpError::Connect(Cause::of(&e)))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(McpError::Connect(format!("the SSE URL answered HTTP {status} instead of an event stream")));
+        return Err(McpError::Connect(format!("the SSE URL answered HTTP {status} instead of an event stream").into()));
     }
     let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !content_type.starts_with(EVENT_STREAM) {
-        return Err(McpError::Connect(format!("the SSE URL answered {content_type:?} instead of {EVENT_STREAM}")));
+        return Err(McpError::Connect(
+            format!("the SSE URL answered {content_type:?} instead of {EVENT_STREAM}").into(),
+        ));
     }
     let mut events = EventReader { response, parser: SseParser::new(MAX_EVENT_BYTES), ready: VecDeque::new() };
     loop {
@@ -176,7 +180,7 @@ impl EventReader {
             if let Some(event) = self.ready.pop_front() {
                 return Ok(Some(event));
             }
-            match self.response.chunk().await.map_err(|e| McpError::Connect(with_causes(&e)))? {
+            match self.response.chunk().await.map_err(|e| McpError::Connect(Cause::of(&e)))? {
                 Some(chunk) => self.parser.feed(&chunk, &mut self.ready)?,
                 None => return Ok(None),
             }

@@ -31,7 +31,7 @@ mod streamable;
 pub use diagnosis::{Step, diagnose};
 pub use doctor::{DoctorReport, ServerIdentity, examine};
 pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
-pub use error::McpError;
+pub use error::{Cause, McpError};
 pub use options::ClientOptions;
 pub use pool::{PoolLimits, SessionPool};
 pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};

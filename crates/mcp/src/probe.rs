@@ -170,7 +170,8 @@ pub(crate) async fn serves_legacy_sse(url: &Url, options: &ClientOptions) -> boo
 
 /// The step that failed when a request got no HTTP answer, with a hint for its cause.
 fn unanswered(url: &Url, e: &reqwest::Error, options: &ClientOptions) -> Step {
-    let text = crate::error::with_causes(e);
+    let chain = crate::error::with_causes(e);
+    let text = crate::error::Cause::of(e).to_string();
     if e.is_timeout() {
         return failed(
             "http_status",
@@ -190,7 +191,7 @@ fn unanswered(url: &Url, e: &reqwest::Error, options: &ClientOptions) -> Step {
              addresses the workspace allows: use the final URL of the MCP endpoint",
         );
     }
-    if text.to_ascii_lowercase().contains("certificate") || url.scheme() == "https" && e.is_connect() {
+    if chain.to_ascii_lowercase().contains("certificate") || url.scheme() == "https" && e.is_connect() {
         return failed("tls", text, "the server's TLS certificate is not trusted or does not match the host name");
     }
     failed("http_status", text, "the server closed the connection without an HTTP answer")

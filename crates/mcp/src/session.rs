@@ -23,7 +23,7 @@ use switchboard_core::catalog::Tool;
 use url::Url;
 
 use crate::endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
-use crate::error::{McpError, with_causes};
+use crate::error::{Cause, McpError};
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
@@ -125,8 +125,8 @@ impl UpstreamSession {
                 if tools.len() >= self.options.max_tools {
                     return Err(McpError::TooManyTools(self.options.max_tools));
                 }
-                let raw = serde_json::to_value(&tool).map_err(|e| McpError::Protocol(e.to_string()))?;
-                tools.push(serde_json::from_value(raw).map_err(|e| McpError::Protocol(e.to_string()))?);
+                let raw = serde_json::to_value(&tool).map_err(|e| McpError::Protocol(e.to_string().into()))?;
+                tools.push(serde_json::from_value(raw).map_err(|e| McpError::Protocol(e.to_string().into()))?);
             }
             match page.next_cursor.filter(|c| !c.is_empty()) {
                 Some(next) => cursor = Some(next),
@@ -177,7 +177,7 @@ impl UpstreamSession {
             }
         };
         let latency = started.elapsed();
-        let result = serde_json::to_value(&result).map_err(|e| McpError::Protocol(e.to_string()))?;
+        let result = serde_json::to_value(&result).map_err(|e| McpError::Protocol(e.to_string().into()))?;
         let bytes = json_len(&result);
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
         point_to_result(&mut exchange, &request_id);
@@ -221,7 +221,8 @@ fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
             McpError::Unauthorized { challenge }
         }
         ServiceError::TransportClosed => McpError::Closed,
-        other => McpError::Protocol(other.to_string()),
+        ServiceError::TransportSend(e) => McpError::Failed(Cause::of(&e)),
+        other => McpError::Protocol(Cause::of(&other)),
     }
 }
 
@@ -330,7 +331,7 @@ async fn handshake(
             match Client::new(client_info()).serve_with_lifecycle(transport, discover_or_initialize()).await {
                 Ok(service) => Ok((service, "stdio")),
                 Err(e) => Err(McpError::Stopped {
-                    reason: with_causes(&e),
+                    reason: Cause::of(&e),
                     stderr: stderr.read(Duration::from_millis(500)).await,
                 }),
             }
@@ -361,19 +362,22 @@ async fn serve_http(
     match Client::new(client_info()).serve_with_lifecycle(streamable, discover_or_initialize()).await {
         Ok(service) => Ok((service, "streamable_http")),
         Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
-            let refused = with_causes(initialize_failure(&e));
-            tracing::debug!(error = %refused, "the server refused Streamable HTTP; trying HTTP+SSE");
+            let refused = Cause::of(initialize_failure(&e));
+            tracing::debug!(error = %refused.chain(), "the server refused Streamable HTTP; trying HTTP+SSE");
             match serve_sse(client, url, options, deadline, journal).await {
                 Ok(service) => Ok((service, "sse")),
-                Err(McpError::Connect(sse)) => Err(McpError::Connect(format!(
-                    "the server refused Streamable HTTP ({refused}), and HTTP+SSE at the same URL failed: {sse}"
+                Err(McpError::Connect(sse)) => Err(McpError::Connect(Cause::both(
+                    "the server refused Streamable HTTP",
+                    &refused,
+                    "and HTTP+SSE at the same URL failed",
+                    &sse,
                 ))),
                 Err(other) => Err(other),
             }
         }
         Err(e) => match auth_required(&e) {
             Some(challenge) => Err(McpError::Unauthorized { challenge: Some(challenge) }),
-            None => Err(McpError::Connect(with_causes(&e))),
+            None => Err(McpError::Connect(Cause::of(&e))),
         },
     }
 }
@@ -401,7 +405,7 @@ async fn serve_sse(
     Client::new(info)
         .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
         .await
-        .map_err(|e| McpError::Connect(with_causes(&e)))
+        .map_err(|e| McpError::Connect(Cause::of(&e)))
 }
 
 /// The specification's compatibility procedure: a server that answers the

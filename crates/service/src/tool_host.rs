@@ -159,7 +159,10 @@ impl ToolHost for ServiceToolHost {
                 Err(ServiceError::ConnectionFailed { message, .. }) => {
                     Err(HostError(format!("could not connect to {}: {message}", c.name)))
                 }
-                Err(ServiceError::Upstream(e)) => Err(HostError(format!("the MCP server {} failed: {e}", c.name))),
+                Err(ServiceError::Upstream(e)) => {
+                    tracing::warn!(error = %e.chain(), connector = %c.id, "an MCP server failed a call");
+                    Err(HostError(format!("the MCP server {} failed: {e}", c.name)))
+                }
                 Err(other) => Err(unreadable(other)),
             }
         })

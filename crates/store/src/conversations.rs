@@ -15,7 +15,7 @@ use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
     AuditEvent, CallEnd, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation,
-    NewToolCall, RecordedStep, StepRecord, ToolCall, TurnMove, TurnStart,
+    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, StepRecord, ToolCall, TurnMove, TurnStart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
@@ -23,7 +23,8 @@ const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state,
 const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at";
 const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
-                    client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at";
+                    client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at, \
+                    definition_digest";
 
 fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
 where
@@ -99,6 +100,7 @@ fn call_from_row(row: &AnyRow) -> Result<ToolCall> {
         classification: classification.map(|c| classification_from_str(&c)).transpose()?,
         arguments: row.try_get("arguments")?,
         arguments_digest: row.try_get("arguments_digest")?,
+        definition_digest: row.try_get("definition_digest")?,
         status: CallStatus::parse(&status).ok_or_else(|| StoreError::corrupt("call status", &status))?,
         decision: decision
             .map(|d| DecisionKind::parse(&d).ok_or_else(|| StoreError::corrupt("decision", &d)))
@@ -469,40 +471,38 @@ impl Store {
         Ok(finished)
     }
 
-    /// Remember the owner's choice for a tool, in a conversation, for one page session.
-    pub async fn remember_decision(
-        &self,
-        conversation: ConversationId,
-        connector: ConnectorId,
-        tool: &str,
-        client_session: &str,
-        decision: Decision,
-    ) -> Result<()> {
+    /// Remember the owner's choice for a tool, in a conversation, for one page
+    /// session, made on one definition of the tool (replacing an earlier choice).
+    pub async fn remember_decision(&self, choice: NewRememberedChoice<'_>) -> Result<()> {
         let sql = "INSERT INTO remembered_decisions (conversation_id, connector_id, tool, client_session, decision, \
-                   created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (conversation_id, connector_id, tool, \
-                   client_session) DO UPDATE SET decision = excluded.decision, created_at = excluded.created_at";
+                   definition_digest, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (conversation_id, \
+                   connector_id, tool, client_session) DO UPDATE SET decision = excluded.decision, \
+                   definition_digest = excluded.definition_digest, created_at = excluded.created_at";
         sqlx::query(sql)
-            .bind(conversation.to_string())
-            .bind(connector.to_string())
-            .bind(tool)
-            .bind(client_session)
-            .bind(decision.as_str())
+            .bind(choice.conversation.to_string())
+            .bind(choice.connector.to_string())
+            .bind(choice.tool)
+            .bind(choice.client_session)
+            .bind(choice.decision.as_str())
+            .bind(choice.definition_digest)
             .bind(to_ms(now()))
             .execute(&self.pool)
             .await?;
         Ok(())
     }
 
+    /// The choice remembered for a tool in a conversation and page session, with
+    /// the definition it was made on.
     pub async fn remembered_decision(
         &self,
         conversation: ConversationId,
         connector: ConnectorId,
         tool: &str,
         client_session: &str,
-    ) -> Result<Option<Decision>> {
+    ) -> Result<Option<RememberedChoice>> {
         let row = sqlx::query(
-            "SELECT decision FROM remembered_decisions WHERE conversation_id = $1 AND connector_id = $2 \
-             AND tool = $3 AND client_session = $4",
+            "SELECT decision, definition_digest FROM remembered_decisions WHERE conversation_id = $1 \
+             AND connector_id = $2 AND tool = $3 AND client_session = $4",
         )
         .bind(conversation.to_string())
         .bind(connector.to_string())
@@ -512,7 +512,8 @@ impl Store {
         .await?;
         row.map(|r| {
             let d: String = r.try_get("decision")?;
-            Decision::parse(&d).ok_or_else(|| StoreError::corrupt("remembered decision", d))
+            let decision = Decision::parse(&d).ok_or_else(|| StoreError::corrupt("remembered decision", d))?;
+            Ok(RememberedChoice { decision, definition_digest: r.try_get("definition_digest")? })
         })
         .transpose()
     }
@@ -650,7 +651,7 @@ async fn insert_call(
     };
     let sql = format!(
         "INSERT INTO tool_calls ({CALL}, instance_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $21, $22, $15, $16, $17, $18, NULL, NULL, $19, $20, $23)"
+         $13, $14, $21, $22, $15, $16, $17, $18, NULL, NULL, $19, $20, $24, $23)"
     );
     sqlx::query(&sql)
         .bind(id.to_string())
@@ -676,6 +677,7 @@ async fn insert_call(
         .bind(call.decided_by.map(|u| u.to_string()))
         .bind(call.decided_by.map(|_| to_ms(now)))
         .bind(instance.as_str())
+        .bind(&call.definition_digest)
         .execute(&mut **tx)
         .await?;
     Ok(ToolCall {
@@ -691,6 +693,7 @@ async fn insert_call(
         classification: call.classification,
         arguments: call.arguments.clone(),
         arguments_digest: call.arguments_digest.clone(),
+        definition_digest: call.definition_digest.clone(),
         status: call.status,
         decision: call.decision,
         decided_by: call.decided_by,

@@ -80,6 +80,10 @@ impl Store {
         let connect_options: AnyConnectOptions =
             url.parse::<AnyConnectOptions>().map_err(|e| unreachable(e.to_string()))?;
 
+        if backend == Backend::Sqlite {
+            restrict_sqlite_files(url);
+        }
+
         // One direct connection first: the pool would only say "timed out", this says why.
         let probe = tokio::time::timeout(options.timeout, AnyConnection::connect_with(&connect_options))
             .await
@@ -129,6 +133,55 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Make a SQLite database readable by its owner only, whatever the mode of its
+/// directory or the process's umask: it holds password hashes, sealed secrets and
+/// every conversation.
+///
+/// The database file is created with mode 0600 before SQLite opens it (SQLite
+/// itself would create it 0644 under the usual umask of 022), and an existing one
+/// is narrowed to 0600. SQLite creates the `-wal` and `-shm` files with the mode of
+/// the database file and sets that mode explicitly, so the umask cannot widen them;
+/// ones left from an earlier run are narrowed here too. This is used rather than
+/// changing the umask around opening because the umask belongs to the whole
+/// process: every thread creating a file meanwhile would get it too.
+///
+/// Failures are logged, not returned: SQLite reports a file it cannot open.
+fn restrict_sqlite_files(url: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return;
+        }
+        let Ok(options) = url.parse::<sqlx::sqlite::SqliteConnectOptions>() else { return };
+        let path = options.get_filename();
+        if url.contains("mode=rwc") {
+            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => tracing::warn!(file = %path.display(), error = %e, "could not create the database file"),
+            }
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = std::path::PathBuf::from(name);
+            let Ok(meta) = std::fs::metadata(&file) else { continue };
+            if meta.permissions().mode() & 0o077 == 0 {
+                continue;
+            }
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => tracing::info!(file = %file.display(), "database file made readable by its owner only"),
+                Err(e) => tracing::warn!(file = %file.display(), error = %e,
+                    "the database file is readable by others and its mode could not be changed"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = url;
 }
 
 /// The URL with any password replaced, for messages and logs.

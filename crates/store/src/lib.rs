@@ -25,6 +25,7 @@ mod records;
 mod secrets;
 mod sessions;
 mod settings;
+mod sign_in;
 mod time_ms;
 mod tokens;
 mod users;
@@ -40,8 +41,9 @@ pub use oauth::{ConnectorOAuth, GrantState, IssuedTokens, NewOAuthFlow, OAuthCli
 pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
     ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,
-    GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewToolCall,
-    NewUser, RecordedStep, StepRecord, TokenHolder, ToolCall, TurnMove, TurnStart, User, VerifiedTrail,
-    WorkspaceSettings,
+    GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewRememberedChoice,
+    NewToolCall, NewUser, PasswordReset, RecordedStep, RememberedChoice, StepRecord, TokenHolder, ToolCall, TurnMove,
+    TurnStart, User, VerifiedTrail, WorkspaceSettings,
 };
+pub use sign_in::SignInAttempt;
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

@@ -1,7 +1,7 @@
 //! The rows the store hands out, already parsed into domain types.
 
 use switchboard_core::catalog::Classification;
-use switchboard_core::conversation::{CallStatus, DecisionKind, MessageRole, Mode, TurnState};
+use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{
     AuditKind, ConnectorId, ConversationId, DeveloperModePolicy, Email, GroupId, MessageId, Role, TokenId, ToolCallId,
     UserId,
@@ -55,11 +55,19 @@ pub struct Group {
     pub members: Vec<GroupMember>,
 }
 
+/// A password set for someone by someone else (an admin's reset).
+#[derive(Clone, Copy, Debug)]
+pub struct PasswordReset<'a> {
+    pub password_hash: &'a str,
+    /// Also revoke every personal API token of the user (their browser sessions
+    /// end whatever this says).
+    pub revoke_tokens: bool,
+}
+
 /// A signed-in browser session, found by the digest of its cookie value.
 #[derive(Clone, Debug)]
 pub struct LoginSession {
     pub user: User,
-    pub csrf_token: switchboard_core::SecretString,
     pub expires_at: OffsetDateTime,
 }
 
@@ -268,6 +276,9 @@ pub struct ToolCall {
     /// Exactly as the model wrote them.
     pub arguments: String,
     pub arguments_digest: Option<String>,
+    /// The digest of the tool's definition in force when the model asked for the
+    /// call (`Tool::definition_digest`); `None` when the name resolved to no tool.
+    pub definition_digest: Option<String>,
     pub status: CallStatus,
     pub decision: Option<DecisionKind>,
     pub decided_by: Option<UserId>,
@@ -313,6 +324,8 @@ pub struct NewToolCall {
     pub classification: Option<Classification>,
     pub arguments: String,
     pub arguments_digest: Option<String>,
+    /// The digest of the tool's definition the call was planned with.
+    pub definition_digest: Option<String>,
     pub status: CallStatus,
     pub decision: Option<DecisionKind>,
     /// Who the decision is by, when it is a remembered one.
@@ -320,6 +333,28 @@ pub struct NewToolCall {
     pub client_session: Option<String>,
     /// Set when the call is over before it starts (invalid, remembered denial).
     pub outcome: Option<(serde_json::Value, String)>,
+}
+
+/// The owner's choice for a tool, remembered for a conversation and page session,
+/// bound to the definition of the tool it was made on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RememberedChoice {
+    pub decision: Decision,
+    /// `Tool::definition_digest` of that definition; empty for a choice remembered
+    /// before definitions were recorded, which matches none.
+    pub definition_digest: String,
+}
+
+/// A choice to remember: for `tool` of `connector` in `conversation`, for the
+/// page session `client_session`, made on the definition `definition_digest`.
+#[derive(Clone, Copy, Debug)]
+pub struct NewRememberedChoice<'a> {
+    pub conversation: ConversationId,
+    pub connector: ConnectorId,
+    pub tool: &'a str,
+    pub client_session: &'a str,
+    pub definition_digest: &'a str,
+    pub decision: Decision,
 }
 
 /// One entry of the audit trail.

@@ -1,7 +1,8 @@
-//! Browser sessions, stored by the digest of the cookie value.
+//! Browser sessions, stored by the digest of the cookie value. Their CSRF tokens
+//! are derived from the cookie value (`core::credentials::csrf_token`), not stored.
 
 use sqlx::Row;
-use switchboard_core::{SecretString, UserId};
+use switchboard_core::UserId;
 use time::OffsetDateTime;
 
 use crate::Store;
@@ -11,39 +12,26 @@ use crate::time_ms::{from_ms, now, to_ms};
 use crate::users::{USER_COLUMNS, user_from_row};
 
 impl Store {
-    pub async fn create_session(
-        &self,
-        digest: &str,
-        user: UserId,
-        csrf_token: &SecretString,
-        expires_at: OffsetDateTime,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (digest, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(digest)
-        .bind(user.to_string())
-        .bind(csrf_token.expose())
-        .bind(to_ms(now()))
-        .bind(to_ms(expires_at))
-        .execute(&self.pool)
-        .await?;
+    pub async fn create_session(&self, digest: &str, user: UserId, expires_at: OffsetDateTime) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (digest, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(digest)
+            .bind(user.to_string())
+            .bind(to_ms(now()))
+            .bind(to_ms(expires_at))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// The live session with this digest, with its user; `None` when unknown or expired.
     pub async fn session(&self, digest: &str) -> Result<Option<LoginSession>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token, s.expires_at FROM sessions s \
+            "SELECT {USER_COLUMNS}, s.expires_at FROM sessions s \
              JOIN users ON users.id = s.user_id WHERE s.digest = $1 AND s.expires_at > $2"
         );
         let row = sqlx::query(&sql).bind(digest).bind(to_ms(now())).fetch_optional(&self.pool).await?;
         let Some(row) = row else { return Ok(None) };
-        Ok(Some(LoginSession {
-            user: user_from_row(&row)?,
-            csrf_token: SecretString::new(row.try_get::<String, _>("csrf_token")?),
-            expires_at: from_ms(row.try_get("expires_at")?)?,
-        }))
+        Ok(Some(LoginSession { user: user_from_row(&row)?, expires_at: from_ms(row.try_get("expires_at")?)? }))
     }
 
     pub async fn delete_session(&self, digest: &str) -> Result<()> {

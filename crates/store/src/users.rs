@@ -6,7 +6,7 @@ use switchboard_core::{Email, Role, UserId};
 
 use crate::Store;
 use crate::error::{Result, StoreError};
-use crate::records::{NewUser, User};
+use crate::records::{NewUser, PasswordReset, User};
 use crate::time_ms::{from_ms, now, to_ms};
 
 pub(crate) const USER_COLUMNS: &str =
@@ -113,6 +113,36 @@ impl Store {
 
     pub async fn set_user_password(&self, id: UserId, password_hash: &str) -> Result<User> {
         self.update_user_column(id, "password_hash", password_hash.to_owned()).await
+    }
+
+    /// Reset someone's password (an admin's reset): in one transaction, set the new
+    /// hash, end every browser session of theirs and, with `revoke_tokens`, revoke
+    /// every personal API token of theirs, so whoever held the old password or a
+    /// token made with it is out at once. Returns the user and how many tokens
+    /// were revoked.
+    pub async fn reset_password(&self, id: UserId, reset: PasswordReset<'_>) -> Result<(User, u64)> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(reset.password_hash)
+            .bind(to_ms(now()))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+        let revoked = if reset.revoke_tokens {
+            let done =
+                sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(id.to_string()).execute(&mut *tx).await?;
+            done.rows_affected()
+        } else {
+            0
+        };
+        tx.commit().await?;
+        // Cached tokens and sessions are dropped here, before this returns.
+        self.changed().await?;
+        Ok((self.user(id).await?, revoked))
     }
 
     pub async fn set_developer_mode(&self, id: UserId, enabled: bool) -> Result<User> {

@@ -1,5 +1,7 @@
 //! The whole application on a real loopback socket, over a fresh database.
 
+use std::net::SocketAddr;
+
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use switchboard_core::credentials::{hash_password, new_api_token, random_token, token_digest};
@@ -76,7 +78,7 @@ impl TestApp {
         let config = configure(WebConfig::for_public_url(&url).allow_loopback(port));
         let setup_token = random_token(24);
         let state = AppState::new(store.clone(), config, SetupToken::new(Some(setup_token.clone())));
-        let router = app(state.clone());
+        let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
@@ -96,7 +98,7 @@ impl TestApp {
         let url = format!("http://127.0.0.1:{port}");
         let config = WebConfig { public_url: url.clone(), ..self.state.config.clone() }.allow_loopback(port);
         let state = AppState::new(store.clone(), config, SetupToken::default());
-        let router = app(state.clone());
+        let router = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });

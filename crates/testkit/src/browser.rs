@@ -166,6 +166,28 @@ impl Browser {
         self.wait_for_load().await;
     }
 
+    /// The page's whole URL, as the browser reports it.
+    pub async fn current_url(&self) -> String {
+        match self.client.current_url().await {
+            Ok(url) => url.to_string(),
+            Err(e) => self.fail(&format!("could not read the current URL: {e}")).await,
+        }
+    }
+
+    /// Wait until the browser has left the app's page `path` (for another page, or
+    /// another server) and has loaded where it went; return that URL, whole.
+    pub async fn wait_to_leave(&self, path: &str) -> String {
+        let url = self
+            .wait_until(&format!("the browser to leave {path}"), async || {
+                let url = self.client.current_url().await.ok()?;
+                let here = url.as_str().strip_prefix(&self.base_url).and_then(|rest| rest.split(['?', '#']).next());
+                (here != Some(path)).then(|| url.to_string())
+            })
+            .await;
+        self.wait_for_load().await;
+        url
+    }
+
     /// Wait until some element matching `css` shows text containing `text`.
     pub async fn wait_for_text(&self, css: &str, text: &str) {
         self.wait_until(&format!("{css} to show {text:?}"), async || {

@@ -91,6 +91,37 @@ impl TestDb {
     pub fn sqlite_file(&self) -> std::path::PathBuf {
         self.dir.path().join("switchboard.db")
     }
+
+    /// Whether `needle` is anywhere in the database: in the bytes of the SQLite
+    /// file and its write-ahead log, or in any row of any PostgreSQL table.
+    pub async fn holds_text(&self, needle: &str) -> bool {
+        match self.kind {
+            DbKind::Sqlite => ["", "-wal"].iter().any(|suffix| {
+                let path = self.dir.path().join(format!("switchboard.db{suffix}"));
+                let bytes = std::fs::read(&path).unwrap_or_default();
+                bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+            }),
+            DbKind::Postgres => {
+                let mut conn = PgConnection::connect(&self.url).await.expect("connect to the test database");
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .expect("list tables");
+                let mut found = false;
+                for table in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT t::text FROM \"{table}\" t"))
+                        .fetch_all(&mut conn)
+                        .await
+                        .expect("read a table");
+                    found |= rows.iter().any(|row| row.contains(needle));
+                }
+                conn.close().await.ok();
+                found
+            }
+        }
+    }
 }
 
 impl Drop for TestDb {

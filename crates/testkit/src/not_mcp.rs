@@ -40,6 +40,12 @@ impl NotMcp {
         Self::start(Behaviour::Answer { content_type: "application/json", body: "{\"hello\": \"world\"".to_owned() })
     }
 
+    /// The same on a given port: a server that took the place of another.
+    pub fn garbage_json_on(port: u16) -> NotMcp {
+        let body = "{\"hello\": \"world\"".to_owned();
+        Self::start_on(port, Behaviour::Answer { content_type: "application/json", body })
+    }
+
     /// Accepts connections and requests, and never answers.
     pub fn silent() -> NotMcp {
         Self::start(Behaviour::Silent)
@@ -51,7 +57,11 @@ impl NotMcp {
     }
 
     fn start(behaviour: Behaviour) -> NotMcp {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        Self::start_on(0, behaviour)
+    }
+
+    fn start_on(port: u16, behaviour: Behaviour) -> NotMcp {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         listener.set_nonblocking(true).expect("non-blocking listener");
         let stop = Arc::new(AtomicBool::new(false));

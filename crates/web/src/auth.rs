@@ -2,7 +2,8 @@
 //!
 //! Cookie-authenticated requests that change state must also carry the session's
 //! CSRF token in `X-CSRF-Token`; bearer requests need not, since a browser never
-//! attaches them on its own.
+//! attaches them on its own. The CSRF token is derived from the cookie value
+//! (`core::credentials::csrf_token`), so it is never stored.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -10,7 +11,7 @@ use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 use std::sync::Arc;
 use switchboard_core::SecretString;
-use switchboard_core::credentials::token_digest;
+use switchboard_core::credentials::{csrf_token, token_digest};
 use switchboard_core::permission::{Action, permits};
 
 use switchboard_store::{LoginSession, User};
@@ -73,12 +74,12 @@ impl FromRequestParts<AppState> for Actor {
                 "sign in, or send a personal API token as `Authorization: Bearer <token>`",
             ));
         }
-        let (digest, session) = session_from_headers(&parts.headers, state)
+        let BrowserSession { digest, session, csrf } = session_from_headers(&parts.headers, state)
             .await?
             .ok_or_else(|| AppError::unauthorized("session_expired", "your session has ended; sign in again"))?;
         if !parts.method.is_safe() {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if !session.csrf_token.ct_eq(sent) {
+            if !csrf.ct_eq(sent) {
                 return Err(AppError::forbidden(
                     "csrf_token_invalid",
                     "this request needs the page's CSRF token in the X-CSRF-Token header; reload the page and try again",
@@ -89,16 +90,28 @@ impl FromRequestParts<AppState> for Actor {
     }
 }
 
-/// The live session named by the request's cookie, with its digest.
+/// A live browser session, as the request's cookie names it.
+#[derive(Debug)]
+pub(crate) struct BrowserSession {
+    /// The digest of the cookie value, under which the session is stored.
+    pub(crate) digest: String,
+    pub(crate) session: Arc<LoginSession>,
+    /// The session's CSRF token, derived from the cookie value (never stored).
+    pub(crate) csrf: SecretString,
+}
+
+/// The live session named by the request's cookie.
 pub(crate) async fn session_from_headers(
     headers: &HeaderMap,
     state: &AppState,
-) -> Result<Option<(String, Arc<LoginSession>)>, AppError> {
+) -> Result<Option<BrowserSession>, AppError> {
     let Some(value) = cookie(headers, state.config.session_cookie()) else {
         return Ok(None);
     };
-    let digest = token_digest(&SecretString::new(value));
-    Ok(state.services.access().login_session(&digest).await?.map(|s| (digest, s)))
+    let secret = SecretString::new(value);
+    let digest = token_digest(&secret);
+    let Some(session) = state.services.access().login_session(&digest).await? else { return Ok(None) };
+    Ok(Some(BrowserSession { digest, session, csrf: csrf_token(&secret) }))
 }
 
 /// The value of cookie `name`, if the request sent it.

@@ -28,6 +28,10 @@ pub struct WebConfig {
     pub providers: switchboard_agent::Providers,
     /// Limits of the agent loop.
     pub agent: switchboard_agent::AgentConfig,
+    /// Failed sign-ins tolerated per account and per client address.
+    pub sign_in: switchboard_core::sign_in::SignInLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default).
+    pub trusted_proxies: crate::TrustedProxies,
 }
 
 impl WebConfig {
@@ -49,6 +53,8 @@ impl WebConfig {
             allow_local_commands: false,
             providers: switchboard_agent::Providers::default(),
             agent: switchboard_agent::AgentConfig::default(),
+            sign_in: switchboard_core::sign_in::SignInLimits::default(),
+            trusted_proxies: crate::TrustedProxies::default(),
         }
     }
 

@@ -18,6 +18,9 @@ pub(crate) enum AppError {
     /// A client error with structured details (a connection diagnosis, schema errors).
     #[error("{code}: {detail}")]
     Detailed { status: StatusCode, code: &'static str, detail: String, details: serde_json::Value },
+    /// Too many requests of a kind (failed sign-ins): 429 with `Retry-After`.
+    #[error("{code}: {detail}")]
+    Limited { code: &'static str, detail: String, retry_after: std::time::Duration },
     /// The database or another dependency is not available right now.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -59,7 +62,9 @@ impl AppError {
     /// generic ones (its detail stays in the log).
     pub(crate) fn code_and_detail(&self) -> (&'static str, String) {
         match self {
-            Self::Client { code, detail, .. } | Self::Detailed { code, detail, .. } => (code, detail.clone()),
+            Self::Client { code, detail, .. }
+            | Self::Detailed { code, detail, .. }
+            | Self::Limited { code, detail, .. } => (code, detail.clone()),
             Self::Unavailable(detail) | Self::Internal(detail) => {
                 tracing::error!(error = %detail, "oauth callback failed");
                 ("internal", "something went wrong on our side; try again".to_owned())
@@ -120,6 +125,8 @@ impl From<ServiceError> for AppError {
                 details: serde_json::json!({"steps": steps}),
             },
             ServiceError::Upstream(e) => {
+                // People read what failed; the log gets the libraries' whole story.
+                tracing::warn!(error = %e.chain(), "an MCP server failed");
                 let status = if matches!(e, switchboard_mcp::McpError::Timeout(_)) {
                     StatusCode::GATEWAY_TIMEOUT
                 } else {
@@ -207,6 +214,12 @@ impl IntoResponse for AppError {
                 response
             }
             Self::Detailed { status, code, detail, details } => problem_with(status, code, &detail, Some(details)),
+            Self::Limited { code, detail, retry_after } => {
+                let mut response = problem_response(StatusCode::TOO_MANY_REQUESTS, code, &detail);
+                let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+                response
+            }
             Self::Unavailable(detail) => {
                 tracing::warn!(%detail, "dependency unavailable");
                 problem_response(

@@ -10,6 +10,7 @@
 
 mod assets;
 mod auth;
+mod client_address;
 mod config;
 mod error;
 mod json;
@@ -27,6 +28,7 @@ mod views_conversations;
 mod views_doctor;
 mod views_governance;
 
+pub use client_address::{BadProxy, TrustedProxies};
 pub use config::WebConfig;
 pub use openapi::openapi_json;
 pub use router::app;

@@ -357,9 +357,12 @@ pub(crate) struct CreateUserRequest {
 pub(crate) struct UpdateUserRequest {
     pub(crate) name: Option<String>,
     pub(crate) role: Option<RoleName>,
-    /// Set a new password; the user's sessions end.
+    /// Set a new password. Resetting someone else's ends their browser sessions.
     #[schema(value_type = Option<String>, format = Password)]
     pub(crate) password: Option<SecretString>,
+    /// With `password`, when resetting someone else's: also revoke every personal
+    /// API token of theirs, in the same transaction (default `true`).
+    pub(crate) revoke_tokens: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

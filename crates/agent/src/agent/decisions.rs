@@ -4,7 +4,7 @@ use serde_json::json;
 use switchboard_core::approval;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, TurnState};
 use switchboard_core::{ToolCallId, UserId};
-use switchboard_store::{Conversation, DecisionRecord, StoreError, ToolCall, TurnMove};
+use switchboard_store::{Conversation, DecisionRecord, NewRememberedChoice, StoreError, ToolCall, TurnMove};
 
 use super::execution::failed;
 use super::records::{call_entry, decision_entry};
@@ -50,8 +50,22 @@ impl Agent {
             other => other,
         })?;
         let mut decided = vec![first];
-        if remember && let (Some(connector), Some(tool)) = (call.connector_id, call.tool.as_deref()) {
-            self.store.remember_decision(conversation.id, connector, tool, client_session, decision).await?;
+        // Remembered for the definition of the tool the call was made with: once the
+        // server changes the tool, the owner is asked again.
+        if remember
+            && let (Some(connector), Some(tool), Some(definition)) =
+                (call.connector_id, call.tool.as_deref(), call.definition_digest.as_deref())
+        {
+            self.store
+                .remember_decision(NewRememberedChoice {
+                    conversation: conversation.id,
+                    connector,
+                    tool,
+                    client_session,
+                    definition_digest: definition,
+                    decision,
+                })
+                .await?;
             // The same action waiting beside it in this step follows the remembered choice.
             let kind = match decision {
                 Decision::Approve => DecisionKind::Remembered,
@@ -63,6 +77,7 @@ impl Agent {
                     && other.status == CallStatus::AwaitingApproval
                     && other.connector_id == call.connector_id
                     && other.tool == call.tool
+                    && other.definition_digest == call.definition_digest
                     && let Ok(d) = self.record_decision(&other, kind, actor, client_session).await
                 {
                     decided.push(d);

@@ -36,6 +36,7 @@ impl Agent {
             classification: None,
             arguments: call.arguments.clone(),
             arguments_digest: None,
+            definition_digest: None,
             status: CallStatus::Invalid,
             decision: None,
             decided_by: None,
@@ -52,6 +53,7 @@ impl Agent {
             new.connector_name = Some(tool.connector_name.clone());
             new.tool = Some(tool.tool.name.clone());
             new.classification = Some(tool.classification);
+            new.definition_digest = Some(tool.tool.definition_digest());
         }
         match resolution {
             Resolution::Unknown { reason } | Resolution::BadArguments { reason, .. } => {
@@ -60,7 +62,7 @@ impl Agent {
             }
             Resolution::Valid { tool, arguments } => {
                 new.arguments_digest = Some(approval::arguments_digest(&Value::Object(arguments)));
-                // Only writes follow a remembered choice.
+                // Only writes follow a remembered choice, and only one made on this definition.
                 let remembered = match tool.classification {
                     Classification::Read => None,
                     Classification::Write => {
@@ -69,7 +71,11 @@ impl Agent {
                             .await?
                     }
                 };
-                match approval::gate(tool.classification, remembered) {
+                let remembered = remembered
+                    .as_ref()
+                    .map(|r| approval::Remembered { decision: r.decision, definition_digest: &r.definition_digest });
+                let definition = new.definition_digest.as_deref().unwrap_or_default();
+                match approval::gate(tool.classification, remembered, definition) {
                     Gate::Run(kind) => {
                         new.status = CallStatus::Running;
                         new.decision = Some(kind);

@@ -32,6 +32,8 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     config.drift_check_interval = serve.drift_check_interval;
     config.allow_local_commands = serve.allow_local_commands;
     config.providers = serve.providers.clone();
+    config.sign_in = serve.sign_in;
+    config.trusted_proxies = serve.trusted_proxies.clone();
     config.agent.instance = match &serve.instance_id {
         Some(id) => id.clone(),
         None => InstanceId::load_or_create(&common.data_dir.join("instance-id"))?,
@@ -57,7 +59,7 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
         SetupToken::new(Some(token))
     };
 
-    tokio::spawn(purge_sessions(store.clone()));
+    tokio::spawn(purge_sessions(store.clone(), config.sign_in.window));
     let config_instance = config.agent.instance.clone();
     let state = AppState::new(store.clone(), config, setup);
     let interrupted = state.services.agent().recover().await.context("recovering conversations")?;
@@ -76,7 +78,8 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, app(state.clone()))
+    // The peer's address is what sign-in limits count failures by (see `trusted_proxies`).
+    axum::serve(listener, app(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(signals.received())
         .await
         .context("server error")?;
@@ -90,8 +93,8 @@ fn default_public_url(local: std::net::SocketAddr) -> String {
     if local.ip().is_unspecified() { format!("http://localhost:{}", local.port()) } else { format!("http://{local}") }
 }
 
-/// Remove expired sessions once an hour.
-async fn purge_sessions(store: switchboard_store::Store) {
+/// Remove expired sessions, and sign-in attempts too old to count, once an hour.
+async fn purge_sessions(store: switchboard_store::Store, sign_in_window: Duration) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -99,6 +102,9 @@ async fn purge_sessions(store: switchboard_store::Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "expired sessions purged"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+        }
+        if let Err(e) = store.purge_sign_in_attempts(time::OffsetDateTime::now_utc() - sign_in_window).await {
+            tracing::warn!(error = %e, "could not purge old sign-in attempts");
         }
     }
 }

@@ -590,6 +590,7 @@ async fn http_policy_check(url: &url::Url, options: &ClientOptions) -> Result<()
 
 /// The failure to connect, with the diagnosis steps.
 async fn connection_failed(endpoint: &Endpoint, err: &McpError, options: &ClientOptions) -> ServiceError {
+    tracing::warn!(error = %err.chain(), "could not connect to an MCP server");
     let steps = switchboard_mcp::diagnose(endpoint, err, options).await;
     ServiceError::ConnectionFailed { message: err.to_string(), steps: serde_json::json!(steps) }
 }

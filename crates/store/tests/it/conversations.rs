@@ -3,8 +3,8 @@ use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{AuditKind, ConnectorId, ConversationId, Role, UserId};
 use switchboard_store::{
-    Answer, AuditEvent, CallEnd, DecisionRecord, InstanceId, Interruption, NewConversation, NewToolCall, StepRecord,
-    StoreError, ToolCall, TurnMove, TurnStart,
+    Answer, AuditEvent, CallEnd, DecisionRecord, InstanceId, Interruption, NewConversation, NewRememberedChoice,
+    NewToolCall, RememberedChoice, StepRecord, StoreError, ToolCall, TurnMove, TurnStart,
 };
 use time::OffsetDateTime;
 
@@ -21,6 +21,7 @@ fn call(id: &str, class: Classification, status: CallStatus) -> NewToolCall {
         classification: Some(class),
         arguments: "{\"title\":\"x\"}".into(),
         arguments_digest: Some("d".into()),
+        definition_digest: Some(format!("definition of {id}")),
         status,
         decision: (status == CallStatus::Running).then_some(DecisionKind::AutoRead),
         decided_by: None,
@@ -193,13 +194,21 @@ mod a_turn_is_recorded_as_it_happens {
             .await;
         assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
 
-        // Remembered for one tool, conversation and page session.
+        // Remembered for one tool, conversation and page session, with the definition it was made on.
         assert_eq!(store.remembered_decision(c.id, connector, "add", "page-1").await.expect("read"), None);
-        store.remember_decision(c.id, connector, "add", "page-1", Decision::Approve).await.expect("remembered");
-        store.remember_decision(c.id, connector, "add", "page-1", Decision::Deny).await.expect("replaced");
+        let choice = |definition_digest, decision| NewRememberedChoice {
+            conversation: c.id,
+            connector,
+            tool: "add",
+            client_session: "page-1",
+            definition_digest,
+            decision,
+        };
+        store.remember_decision(choice("v1", Decision::Approve)).await.expect("remembered");
+        store.remember_decision(choice("v2", Decision::Deny)).await.expect("replaced");
         assert_eq!(
             store.remembered_decision(c.id, connector, "add", "page-1").await.expect("read"),
-            Some(Decision::Deny)
+            Some(RememberedChoice { decision: Decision::Deny, definition_digest: "v2".into() })
         );
         assert_eq!(store.remembered_decision(c.id, connector, "add", "page-2").await.expect("read"), None);
 

@@ -18,12 +18,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use std::sync::Arc;
+use switchboard_core::SecretString;
 use switchboard_core::permission::{Action, permits};
 
 use switchboard_store::LoginSession;
 use time::OffsetDateTime;
 
-use crate::auth::session_from_headers;
+use crate::auth::{BrowserSession, session_from_headers};
 use crate::error::AppError;
 use crate::routes::me::me_view;
 use crate::state::AppState;
@@ -90,6 +91,7 @@ struct ErrorPage {
 pub(crate) fn page_error(err: AppError) -> Response {
     let (status, detail) = match err {
         AppError::Client { status, detail, .. } | AppError::Detailed { status, detail, .. } => (status, detail),
+        AppError::Limited { detail, .. } => (StatusCode::TOO_MANY_REQUESTS, detail),
         AppError::Unavailable(detail) => {
             tracing::warn!(%detail, "dependency unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "the database is not reachable right now; try again shortly".to_owned())
@@ -117,6 +119,8 @@ pub(crate) fn page_error(err: AppError) -> Response {
 /// A signed-in visitor of a page.
 pub(crate) struct Visitor {
     pub(crate) session: Arc<LoginSession>,
+    /// The session's CSRF token, for the page's scripts.
+    pub(crate) csrf: SecretString,
     pub(crate) me: MeView,
     /// Change sets awaiting review, for owners and admins (0 for others).
     pub(crate) pending_changes: usize,
@@ -129,7 +133,7 @@ impl Visitor {
             title: title.into(),
             nav,
             layout: "with-sidebar",
-            csrf: self.session.csrf_token.expose().to_owned(),
+            csrf: self.csrf.expose().to_owned(),
             script,
             me: Some(ShellUser {
                 name: user.name.clone(),
@@ -148,7 +152,7 @@ impl Visitor {
 pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap, here: &str) -> Result<Visitor, Response> {
     let found = session_from_headers(headers, state).await.map_err(page_error)?;
     match found {
-        Some((_, session)) => {
+        Some(BrowserSession { session, csrf, .. }) => {
             let me = me_view(state, &session.user).await.map_err(page_error)?;
             let pending_changes = if switchboard_core::connector::may_govern(session.user.role).is_ok() {
                 state
@@ -161,7 +165,7 @@ pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap, here: &str) -
             } else {
                 0
             };
-            Ok(Visitor { session, me, pending_changes })
+            Ok(Visitor { session, csrf, me, pending_changes })
         }
         None => Err(to_sign_in(state, here).await),
     }

@@ -18,6 +18,8 @@ struct WorkspacePage {
     tab: &'static str,
     can_read_audit: bool,
     can_manage: bool,
+    /// The visitor manages someone whose password they may reset.
+    can_reset_passwords: bool,
     roles: Vec<String>,
     users: Vec<UserRow>,
     groups: Vec<GroupRow>,
@@ -181,11 +183,14 @@ async fn build(
     let apps = if tab == "apps" { apps_tab(state, &visitor.session.user).await? } else { AppsTab::default() };
     let network =
         if tab == "network" { network_switches(state.services.connectors().network_policy().await?) } else { vec![] };
+    // Whom the visitor may remove is whom they may reset a password for (never themselves).
+    let can_reset_passwords = users.iter().any(|u| u.editable);
     Ok(WorkspacePage {
         shell: visitor.shell(title, "workspace", Some("workspace.js")),
         tab,
         can_read_audit: permits(role, Action::ReadAudit),
         can_manage,
+        can_reset_passwords,
         roles,
         users,
         groups,

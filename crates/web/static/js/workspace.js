@@ -11,6 +11,19 @@ onSubmit(document.getElementById("add-user-form"), async (data) => {
   window.location.reload();
 });
 
+const resetForm = document.getElementById("reset-password-form");
+onSubmit(resetForm, async (data) => {
+  const done = document.getElementById("reset-password-done");
+  done.textContent = "";
+  const user = await api("PATCH", `/api/v1/users/${data.get("user")}`, {
+    password: data.get("password"),
+    revoke_tokens: data.get("revoke_tokens") === "on",
+  });
+  resetForm.querySelector("input[name=password]").value = "";
+  const revoked = data.get("revoke_tokens") === "on" ? " and their API tokens revoked" : "";
+  done.textContent = `Password of ${user.email} reset: their sessions ended${revoked}.`;
+});
+
 onSubmit(document.getElementById("create-group-form"), async (data) => {
   await api("POST", "/api/v1/groups", { name: data.get("name") });
   window.location.reload();

@@ -173,16 +173,81 @@ async fn member_cannot_turn_on_developer_mode_or_see_the_workspace() {
 }
 
 #[tokio::test]
-async fn signing_in_only_follows_next_to_this_server() {
+async fn an_admin_resets_a_password_and_revokes_the_persons_tokens() {
+    let app = TestApp::start(DbKind::Sqlite).await;
+    set_up(&app).await;
+    let member = app.user("grace@example.com", Role::Member).await;
+    let token = app.token_for(&member).await;
+    let me_with_token = || TestApp::client().get(app.at("/api/v1/me")).bearer_auth(&token);
+    assert_eq!(me_with_token().send().await.expect("request").status(), 200);
+    let browser = browser_for(&app).await;
+    browser.goto("/login").await;
+    sign_in(&browser, "owner@example.com", PASSWORD).await;
+
+    browser.goto("/workspace/members").await;
+    let checked =
+        browser.eval("return document.querySelector('#reset-password-form input[name=revoke_tokens]').checked").await;
+    assert_eq!(checked, true, "revoking the person's API tokens is the default");
+    assert_eq!(browser.count("#reset-password-form select[name=user] option").await, 1, "only grace, never oneself");
+    browser.fill("#reset-password-form input[name=password]", "a brand new password").await;
+    browser.click("#reset-password-form button[type=submit]").await;
+    browser.wait_for_text("#reset-password-done", "their API tokens revoked").await;
+    browser.assert_page_is_clean().await;
+    assert_eq!(me_with_token().send().await.expect("request").status(), 401, "the token was revoked");
+
+    browser.close().await;
+}
+
+/// `next` values that name another server, or no page at all, once a browser reads
+/// them: each must land on the start page (chat) of this server.
+const HOSTILE_NEXT: &[&str] = &[
+    "/..//evil.example/phish",
+    "/.//evil.example",
+    "//evil.example",
+    "///evil.example",
+    "\\evil.example",
+    "\\\\evil.example",
+    "/\\evil.example",
+    "/\\\\evil.example",
+    "/\t/evil.example",
+    "%2F%2Fevil.example",
+    "https://evil.example",
+    "http:evil.example",
+    "javascript:alert(document.domain)",
+    "data:text/html,<h1>phish</h1>",
+];
+
+#[tokio::test]
+async fn signing_in_follows_next_only_to_a_page_of_this_server() {
     let app = TestApp::start(DbKind::Sqlite).await;
     set_up(&app).await;
     let member = app.user("grace@example.com", Role::Member).await;
     let browser = browser_for(&app).await;
 
-    // Browsers read `/\host` as `//host`: another server, which must not be followed.
-    browser.goto("/login?next=/%5Cexample.org/").await;
-    sign_in(&browser, member.email.as_str(), PASSWORD).await;
+    let landing = async |next: &str| {
+        browser.client().delete_all_cookies().await.expect("sign out by dropping the cookie");
+        browser.goto(&format!("/login?next={}", query_escape(next))).await;
+        browser.fill("#login-form input[name=email]", member.email.as_str()).await;
+        browser.fill("#login-form input[name=password]", PASSWORD).await;
+        browser.click("#login-form button[type=submit]").await;
+        browser.wait_to_leave("/login").await
+    };
+    for &next in HOSTILE_NEXT {
+        assert_eq!(landing(next).await, app.at("/chat"), "next={next:?} must not leave this server");
+    }
+    // A page of this server is followed with its query and fragment.
+    assert_eq!(landing("/settings/apps?x=1#y").await, app.at("/settings/apps?x=1#y"));
     browser.assert_page_is_clean().await;
 
     browser.close().await;
+}
+
+/// `text` as one value of a query string.
+fn query_escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@ pub(crate) mod delete_session;
 
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue};
-use switchboard_core::credentials::{random_token, token_digest};
+use switchboard_core::credentials::{csrf_token, random_token, token_digest};
 use switchboard_store::User;
 use time::OffsetDateTime;
 
@@ -16,10 +16,10 @@ use crate::views::{SessionView, UserView};
 /// Store a new session for `user` and build its cookie.
 pub(crate) async fn start_session(state: &AppState, user: &User) -> Result<(SessionView, HeaderMap), AppError> {
     let cookie = random_token(32);
-    let csrf = random_token(32);
+    let csrf = csrf_token(&cookie);
     let ttl = state.config.session_ttl;
     let expires_at = OffsetDateTime::now_utc() + ttl;
-    state.store.create_session(&token_digest(&cookie), user.id, &csrf, expires_at).await?;
+    state.store.create_session(&token_digest(&cookie), user.id, expires_at).await?;
     let secure = if state.config.is_https() { "; Secure" } else { "" };
     let value = format!(
         "{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",

@@ -35,6 +35,8 @@ pub(crate) struct Chat {
     pub(crate) notes: Option<PeerProcess>,
     pub(crate) kanban_id: String,
     pub(crate) notes_id: String,
+    /// The PyPI server's tool file, read again on every `tools/list`.
+    pub(crate) notes_tools: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -62,6 +64,7 @@ impl Chat {
             notes: Some(notes),
             kanban_id: String::new(),
             notes_id: String::new(),
+            notes_tools: file,
             _dir: dir,
         };
         chat.kanban_id = chat.connector("Kanban", &chat.board.url.clone()).await;

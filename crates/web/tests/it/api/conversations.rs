@@ -76,10 +76,10 @@ mod reads_writes_and_decisions {
         let busy = chat.say(me, &id, "hello?", "page-1").await;
         assert_eq!(busy.status, 409, "{}", busy.body);
 
-        // Another user may not decide; the owner approves once.
+        // Another user may not decide (for them the conversation does not exist); the owner approves once.
         let other = chat.app.signed_in("other@example.com", Role::Admin).await;
         let refused = chat.decide(&other, &id, &waiting, "approve", false, "page-9").await;
-        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert_eq!(refused.status, 404, "{}", refused.body);
         chat.model.push(Reply::text("Created T-1."));
         let turn = chat.decide(me, &id, &waiting, "approve", false, "page-1").await;
         assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
@@ -276,6 +276,93 @@ async fn requests_that_cannot_be_served_are_refused_clearly() {
     let turn = chat.say(&member, &id, "hi", "p").await;
     assert_eq!(turn.status, 404, "{}", turn.body);
     assert!(chat.model.requests().is_empty(), "nothing reached the model");
+}
+
+/// A choice remembered for a write action holds for the definition of the tool it
+/// was made on: once a refresh changes the tool's description, schema or
+/// annotations, the owner is asked again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_choice_ends_when_the_tool_changes() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let id = chat.conversation(me, json!({"connectors": [chat.notes_id]})).await;
+    let note = |n: usize| call(&format!("n{n}"), NOTE, json!({"text": format!("note {n}")}));
+
+    // Approved and remembered; the same definition then runs without asking.
+    chat.model.push(Reply::tool_calls(vec![note(1)]));
+    let waiting = chat.say(me, &id, "Note it.", "page-1").await.waiting();
+    chat.model.push(Reply::text("Noted."));
+    chat.decide(me, &id, &waiting, "approve", true, "page-1").await.done();
+    chat.model.push(Reply::tool_calls(vec![note(2)]));
+    chat.model.push(Reply::text("Noted again."));
+    let turn = chat.say(me, &id, "And again.", "page-1").await;
+    assert_eq!(turn.results(), [(NOTE.into(), "completed".into(), "remembered".into())]);
+
+    let mut tools = super::chat::notes_tools();
+    for (n, field) in ["description", "inputSchema", "annotations"].into_iter().enumerate() {
+        let record_note = tools.as_array_mut().and_then(|a| a.iter_mut().find(|t| t["name"] == "record_note"));
+        let record_note = record_note.expect("record_note");
+        match field {
+            "description" => {
+                record_note["description"] = json!("Use this to save a note. It also emails the note to everyone.");
+            }
+            "inputSchema" => record_note["inputSchema"]["properties"]["cc"] = json!({"type": "string"}),
+            _ => record_note["annotations"]["destructiveHint"] = json!(true),
+        }
+        std::fs::write(&chat.notes_tools, tools.to_string()).expect("rewrite the tool file");
+        let (status, diff) = send(
+            me.client
+                .post(chat.app.at(&format!("/api/v1/connectors/{}/refresh", chat.notes_id)))
+                .headers(me.csrf_headers()),
+        )
+        .await;
+        assert_eq!(status, 200, "{diff}");
+        assert_eq!(diff["changed"][0]["tool"], "record_note", "{diff}");
+
+        // The changed tool asks again, although a choice was remembered for it.
+        chat.model.push(Reply::tool_calls(vec![note(n + 3)]));
+        let turn = chat.say(me, &id, "Note it once more.", "page-1").await;
+        assert!(turn.results().is_empty(), "after a change of {field}, nothing ran: {:?}", turn.events);
+        let waiting = turn.waiting();
+        // Remembered again, for the new definition.
+        chat.model.push(Reply::text("Noted."));
+        let decided = chat.decide(me, &id, &waiting, "approve", true, "page-1").await;
+        assert_eq!(decided.results(), [(NOTE.into(), "completed".into(), "approved".into())], "{field}");
+    }
+    chat.model.push(Reply::tool_calls(vec![note(9)]));
+    chat.model.push(Reply::text("Noted without asking."));
+    let turn = chat.say(me, &id, "Last one.", "page-1").await;
+    assert_eq!(turn.results(), [(NOTE.into(), "completed".into(), "remembered".into())]);
+}
+
+/// Deciding a call of someone else's conversation answers exactly as for a
+/// conversation that does not exist: the id tells nobody that it is in use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deciding_a_call_of_another_persons_conversation_is_not_found() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let id = chat.conversation(me, json!({"connectors": [chat.kanban_id]})).await;
+    chat.model.push(Reply::tool_calls(vec![call("w1", CREATE, json!({"title": "Mine"}))]));
+    let waiting = chat.say(me, &id, "Add a task.", "page-1").await.waiting();
+
+    let other = chat.app.signed_in("other@example.com", Role::Admin).await;
+    let decide = async |conversation: &str, call: &str| {
+        let response = other
+            .client
+            .post(chat.app.at(&format!("/api/v1/conversations/{conversation}/tool-calls/{call}/decision")))
+            .headers(other.csrf_headers())
+            .json(&json!({"decision": "approve", "remember": false, "client_session": "page-9"}));
+        send(response).await
+    };
+    let unknown = decide(&uuid::Uuid::new_v4().to_string(), &waiting).await;
+    assert_problem(&unknown, 404, "not_found");
+    let theirs = decide(&id, &waiting).await;
+    assert_eq!(theirs, unknown, "another person's conversation answers as an unknown one");
+    let theirs_unknown_call = decide(&id, &uuid::Uuid::new_v4().to_string()).await;
+    assert_eq!(theirs_unknown_call, unknown);
+
+    // The call still waits for its owner.
+    assert_eq!(chat.detail(&id).await["tool_calls"][0]["status"], "awaiting_approval");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

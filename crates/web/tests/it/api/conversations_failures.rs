@@ -8,7 +8,7 @@ use serde_json::json;
 use switchboard_testkit::{DbKind, Reply, ToolCall};
 
 use super::chat::Chat;
-use super::send;
+use super::{assert_plain_words, send};
 
 const LIST: &str = "kanban__list_tasks";
 const CREATE: &str = "kanban__create_task";
@@ -92,6 +92,35 @@ async fn an_upstream_that_dies_mid_call_is_a_failed_result() {
     let sent = chat.tool_results_sent();
     assert!(sent[0].starts_with("Error: the MCP server PyPI notes failed"), "{sent:?}");
     assert_eq!(turn.text(), "The server went away.");
+}
+
+/// A server that went away is told in plain words, in the thread and to the model:
+/// whether the call fails on the kept session or on connecting anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_upstream_is_told_in_plain_words_in_the_chat() {
+    let mut chat = Chat::start(DbKind::Sqlite).await;
+    let notes = chat.notes.take().expect("the notes server");
+    let me = &chat.owner;
+    let id = chat.conversation(me, json!({"connectors": [chat.notes_id]})).await;
+    let lookup = |n: &str| ToolCall::new(n, "pypi_notes__lookup", json!({"key": "release"}));
+    chat.model.push(Reply::tool_calls(vec![lookup("a")]));
+    chat.model.push(Reply::text("Found it."));
+    let turn = chat.say(me, &id, "Look it up", "p").await;
+    assert_eq!(turn.results()[0].1, "completed", "{:?}", turn.events);
+    drop(notes);
+
+    for (n, when) in [("b", "on the kept session"), ("c", "connecting anew")] {
+        chat.model.push(Reply::tool_calls(vec![lookup(n)]));
+        chat.model.push(Reply::text("The server is gone."));
+        let turn = chat.say(me, &id, "Look it up again", "p").await;
+        assert_eq!(turn.results()[0].1, "failed", "{when}: {:?}", turn.events);
+        let shown = turn.of("tool_result")[0]["call"]["result"]["error"].as_str().unwrap_or_default().to_owned();
+        assert!(shown.contains("PyPI notes"), "{when}: names the connector: {shown}");
+        // The connector's name is the admin's to choose: the rest must be plain words.
+        assert_plain_words(&shown.replace("PyPI notes", "notes"));
+        let sent = chat.tool_results_sent();
+        assert_plain_words(&sent.last().expect("a result sent to the model").replace("PyPI notes", "notes"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,3 +69,20 @@ pub(crate) fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str)
     assert_eq!(got.1["status"], status, "status field of {}", got.1);
     assert!(got.1["detail"].as_str().is_some_and(|d| !d.is_empty()), "a detail a person can act on: {}", got.1);
 }
+
+/// Assert that `text`, shown to a person, is plain words: none of the internals of
+/// an error (module paths, type names, debug output).
+#[track_caller]
+pub(crate) fn assert_plain_words(text: &str) {
+    assert!(!text.trim().is_empty(), "a message, not nothing");
+    for internal in ["::", "Error {", "Some(", "Transport", "rmcp", "reqwest", "hyper", "kind:", "source:"] {
+        assert!(!text.contains(internal), "{internal:?} in {text:?}");
+    }
+    // MCP's own field names are words people writing servers know.
+    const FIELDS: &[&str] = &["inputSchema", "outputSchema", "readOnlyHint", "structuredContent", "isError"];
+    let type_name = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !FIELDS.contains(w))
+        .find(|w| w.chars().skip(1).any(|c| c.is_ascii_uppercase()) && w.chars().any(|c| c.is_ascii_lowercase()));
+    assert!(type_name.is_none(), "the type name {type_name:?} in {text:?}");
+}

@@ -12,7 +12,7 @@ use switchboard_testkit::not_mcp::NotMcp;
 use switchboard_testkit::peers::{PeerProcess, python_tools_argv};
 use switchboard_testkit::{DbKind, Signed, TestApp};
 
-use super::{assert_problem, send};
+use super::{assert_plain_words, assert_problem, send};
 
 /// The failing step of a 422 `connection_failed`: (step, detail, has a hint).
 fn failing_step(got: &(reqwest::StatusCode, Value)) -> (String, String, bool) {
@@ -152,4 +152,63 @@ async fn an_upstream_that_dies_and_comes_back() {
 fn running(pattern: &str) -> usize {
     let out = std::process::Command::new("pgrep").args(["-f", pattern]).output().expect("pgrep");
     String::from_utf8_lossy(&out.stdout).lines().count()
+}
+
+/// What a person reads when an upstream fails says what failed and what to do, in
+/// words: the error's internals (type names, module paths, debug output) go to the
+/// log only. Checked on a closed port and on a server that answers garbage, when
+/// creating a connector, calling one of its tools and refreshing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upstream_failures_are_told_in_plain_words() {
+    let app = TestApp::start_with(DbKind::Sqlite, |mut c| {
+        c.upstream.connect_timeout = Duration::from_secs(5);
+        c
+    })
+    .await;
+    let admin = app.signed_in("admin@example.com", Role::Admin).await;
+    let shown = |what: &str, got: &(reqwest::StatusCode, Value)| {
+        let detail = got.1["detail"].as_str().unwrap_or_default();
+        eprintln!("{what}: {} {detail}", got.0);
+        assert!(got.0.is_client_error() || got.0.is_server_error(), "{what}: {got:?}");
+        assert_plain_words(detail);
+        for step in got.1["details"]["steps"].as_array().into_iter().flatten() {
+            eprintln!("  {step}");
+            assert_plain_words(step["detail"].as_str().unwrap_or_default());
+        }
+    };
+
+    // Creating a connector.
+    let garbage = NotMcp::garbage_json();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port");
+    for url in [garbage.url.clone(), format!("http://{closed}/mcp")] {
+        shown(&format!("create {url}"), &create(&app, &admin, json!({"name": "Broken", "url": url})).await);
+    }
+
+    // A connector whose server went away, then was replaced by one answering garbage.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("tools.json");
+    let tools = json!([{"name": "lookup", "description": "Use this when you need a record.",
+        "inputSchema": {"type": "object"}, "annotations": {"readOnlyHint": true}}]);
+    std::fs::write(&file, tools.to_string()).expect("write tools");
+    let peer = PeerProcess::python_tools(&file, "streamable-http");
+    let port = peer.port();
+    let (status, created) = create(&app, &admin, json!({"name": "Records", "url": peer.url})).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+    let call = || {
+        admin
+            .client
+            .post(app.at(&format!("/api/v1/connectors/{id}/tools/lookup/call")))
+            .headers(admin.csrf_headers())
+            .json(&json!({"arguments": {}}))
+    };
+    let refresh =
+        || admin.client.post(app.at(&format!("/api/v1/connectors/{id}/refresh"))).headers(admin.csrf_headers());
+    assert_eq!(send(call()).await.0, 200);
+    drop(peer);
+    shown("call, closed port", &send(call()).await);
+    shown("refresh, closed port", &send(refresh()).await);
+    let _garbage = NotMcp::garbage_json_on(port);
+    shown("call, garbage", &send(call()).await);
+    shown("refresh, garbage", &send(refresh()).await);
 }

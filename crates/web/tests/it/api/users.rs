@@ -98,4 +98,52 @@ mod owners_and_admins_manage_users {
     }
 }
 
-on_both_backends!(members_are_refused_owners_see_everyone, owners_and_admins_manage_users);
+mod a_password_reset_revokes_tokens_unless_told_not_to {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let app = TestApp::start(kind).await;
+        let owner = app.signed_in("owner@example.com", Role::Owner).await;
+        let dana = app.signed_in("dana@example.com", Role::Member).await;
+        let dana_id = dana.user.id.to_string();
+        let reset = |body: serde_json::Value| {
+            let path = format!("/api/v1/users/{dana_id}");
+            owner.client.patch(app.at(&path)).headers(owner.csrf_headers()).json(&body)
+        };
+        let me_with = |token: &str| reqwest::Client::new().get(app.at("/api/v1/me")).bearer_auth(token);
+        let sign_in = |password: &str| {
+            TestApp::client()
+                .post(app.at("/api/v1/session"))
+                .json(&json!({"email": "dana@example.com", "password": password}))
+        };
+
+        // The token works (and is kept in memory) before the reset, and is refused at once after.
+        let token = app.token_for(&dana.user).await;
+        assert_eq!(send(me_with(&token)).await.0, 200);
+        assert_eq!(send(me_with(&token)).await.0, 200);
+        let (status, body) = send(reset(json!({"password": "a brand new password"}))).await;
+        assert_eq!(status, 200, "{body}");
+        assert_problem(&send(me_with(&token)).await, 401, "invalid_token");
+        assert_problem(&send(dana.client.get(app.at("/api/v1/me"))).await, 401, "session_expired");
+        assert_eq!(send(sign_in("a brand new password")).await.0, 200);
+        assert_problem(&send(sign_in(switchboard_testkit::app::PASSWORD)).await, 401, "invalid_credentials");
+
+        // With `revoke_tokens: false` the tokens keep working; the sessions still end.
+        let kept = app.token_for(&dana.user).await;
+        assert_eq!(send(me_with(&kept)).await.0, 200);
+        let (status, body) = send(reset(json!({"password": "another new password", "revoke_tokens": false}))).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(send(me_with(&kept)).await.0, 200, "the token was kept");
+        assert_problem(&send(sign_in("a brand new password")).await, 401, "invalid_credentials");
+
+        // `revoke_tokens` says what a password reset revokes: alone it means nothing.
+        assert_problem(&send(reset(json!({"revoke_tokens": true}))).await, 422, "invalid_input");
+        assert_eq!(send(me_with(&kept)).await.0, 200);
+    }
+}
+
+on_both_backends!(
+    members_are_refused_owners_see_everyone,
+    owners_and_admins_manage_users,
+    a_password_reset_revokes_tokens_unless_told_not_to
+);
