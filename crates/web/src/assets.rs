@@ -23,6 +23,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/playground.js", "text/javascript; charset=utf-8", include_str!("../static/js/playground.js")),
     ("js/diff.js", "text/javascript; charset=utf-8", include_str!("../static/js/diff.js")),
     ("js/governance.js", "text/javascript; charset=utf-8", include_str!("../static/js/governance.js")),
+    ("js/oauth.js", "text/javascript; charset=utf-8", include_str!("../static/js/oauth.js")),
     ("js/chat.js", "text/javascript; charset=utf-8", include_str!("../static/js/chat.js")),
     ("js/sse.js", "text/javascript; charset=utf-8", include_str!("../static/js/sse.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),

@@ -40,6 +40,8 @@ struct AppHeader {
     cwd: Option<String>,
     env_names: Vec<String>,
     auth: String,
+    /// The server wants each person's OAuth token: the page offers Connect.
+    oauth: bool,
     /// `draft` or `published`.
     status: String,
     /// May change it (a draft's creator, owners and admins).
@@ -116,7 +118,12 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
             .flatten()
             .map(|(k, _)| visible(k))
             .collect(),
-        auth: if c.auth_mode == "none" { "None".to_owned() } else { c.auth_mode.clone() },
+        auth: match c.auth_mode.as_str() {
+            "none" => "None".to_owned(),
+            "oauth" => "OAuth 2.1, each person with their own token".to_owned(),
+            other => other.to_owned(),
+        },
+        oauth: c.auth_mode == "oauth",
         status: c.status.as_str().to_owned(),
         can_manage: standing.manage,
         can_govern: standing.manage && switchboard_core::connector::may_govern(user.role).is_ok(),

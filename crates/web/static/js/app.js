@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { el, fill, jsonDetails, stepItems, visible } from "./dom.js";
 import { diffView } from "./diff.js";
 import { Governance } from "./governance.js";
+import { OAuthConnection } from "./oauth.js";
 import { Playground } from "./playground.js";
 
 const root = document.getElementById("app");
@@ -13,6 +14,7 @@ const playground = new Playground(document.getElementById("playground"), base);
 const canManage = root.dataset.canManage === "true";
 const canGovern = root.dataset.canGovern === "true";
 const governance = canGovern ? new Governance(root, base) : null;
+new OAuthConnection(base);
 let tools = [];
 
 // ---- actions ----

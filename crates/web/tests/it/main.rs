@@ -8,3 +8,4 @@ mod browser_chat;
 mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;
+mod browser_oauth;

@@ -1,0 +1,76 @@
+//! Connecting to an OAuth-protected app in a real headless Chromium: the app's
+//! page says the person is not connected, Connect goes through the PyPI `mcp`
+//! SDK's authorization server (which approves at once) and back, the page says
+//! so and lists the tools listed with the person's token; Disconnect revokes.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use switchboard_core::Role;
+use switchboard_testkit::app::PASSWORD;
+use switchboard_testkit::peers::PeerProcess;
+use switchboard_testkit::{Browser, DbKind, TestApp};
+
+#[tokio::test]
+async fn a_person_connects_to_an_oauth_app_and_disconnects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tools = dir.path().join("tools.json");
+    let catalog = json!([{"name": "echo", "description": "Use this to echo.", "inputSchema": {"type": "object",
+        "properties": {"text": {"type": "string"}}}, "annotations": {"readOnlyHint": true}}]);
+    std::fs::write(&tools, serde_json::to_vec(&catalog).expect("json")).expect("write tools");
+    let peer = PeerProcess::python_oauth(&tools, &["--revocation"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let owner = app.user("owner@example.com", Role::Owner).await;
+    let token = app.token_for(&owner).await;
+    let created: Value = TestApp::client()
+        .post(app.at("/api/v1/connectors"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Protected", "url": peer.url, "auth": {"mode": "oauth"}}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+
+    let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
+    browser.goto("/login").await;
+    browser.fill("#login-form input[name=email]", "owner@example.com").await;
+    browser.fill("#login-form input[name=password]", PASSWORD).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_for_url("/chat").await;
+
+    browser.goto(&format!("/settings/apps/{id}")).await;
+    browser.wait_for_text("#oauth-state", "Not connected yet").await;
+    browser.wait_for_text("#oauth-connect", "Connect").await;
+    assert_eq!(browser.count("#oauth-disconnect:not([hidden])").await, 0);
+    browser.assert_page_is_clean().await;
+    browser.screenshot("app-oauth-not-connected").await;
+
+    // Connect: through the authorization server and back to the app's page.
+    browser.eval("window.scrollTo(0, 0); return null").await;
+    browser.click("#oauth-connect").await;
+    browser.wait_for_url(&format!("/settings/apps/{id}")).await;
+    browser.wait_for_text("#oauth-result", "You are connected.").await;
+    browser.wait_for_text("#oauth-state", "Connected.").await;
+    browser.wait_for_text("tr[data-tool=echo]", "echo").await;
+    browser.assert_page_is_clean().await;
+    browser.screenshot("app-oauth-connected").await;
+    browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.screenshot("app-oauth-connected-phone").await;
+    browser.client().set_window_size(1280, 900).await.expect("resize");
+
+    // Disconnect: revoked at the authorization server, and the page says so.
+    browser.click("#oauth-disconnect").await;
+    browser.wait_for_text("#oauth-state", "Not connected yet").await;
+    let stats: Value =
+        reqwest::get(format!("{}/test/stats", peer.origin())).await.expect("stats").json().await.expect("json");
+    assert_eq!(stats["code_exchanges"], 1, "{stats}");
+    assert!(
+        stats["revoked"].as_array().is_some_and(|r| !r.is_empty()),
+        "the authorization server saw a revocation: {stats}"
+    );
+    browser.assert_page_is_clean().await;
+    browser.close().await;
+}
