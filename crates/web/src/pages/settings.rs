@@ -39,6 +39,8 @@ struct CreateApp {
     commands_for_role: bool,
     /// …when the operator started the server with `--allow-local-commands`.
     commands_enabled: bool,
+    /// The redirect URI a client registered for OAuth apps must have.
+    callback_url: String,
 }
 
 struct MeRow {
@@ -118,6 +120,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
         },
         commands_for_role: may_create(user.role, true, true, true).is_ok(),
         commands_enabled: state.config.allow_local_commands,
+        callback_url: format!("{}/oauth/callback", state.config.public_url),
     };
     let row = MeRow {
         name: me.name.clone(),

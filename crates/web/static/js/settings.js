@@ -46,6 +46,11 @@ function showTarget() {
 }
 for (const radio of createForm?.querySelectorAll("input[name=target]") ?? []) radio.addEventListener("change", showTarget);
 
+// OAuth's settings show only when OAuth is chosen.
+createForm?.elements.auth.addEventListener("change", () => {
+  document.getElementById("auth-oauth").hidden = createForm.elements.auth.value !== "oauth";
+});
+
 // One argument per line; a single line is split on spaces. No quoting, no shell.
 function argv(text) {
   const lines = text.split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
@@ -66,6 +71,12 @@ createForm?.addEventListener("submit", async (event) => {
     description: data.get("description"),
     auth: { mode: data.get("auth") },
   };
+  if (body.auth.mode === "oauth") {
+    for (const [field, name] of [["scopes", "oauth_scopes"], ["client_id", "oauth_client_id"], ["client_secret", "oauth_client_secret"]]) {
+      const value = String(data.get(name) ?? "").trim();
+      if (value) body.auth[field] = value;
+    }
+  }
   if (data.get("target") === "command") {
     body.command = { argv: argv(data.get("command")) };
     if (body.command.argv.length === 0) {

@@ -104,10 +104,8 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
         )
         .await;
     assert_eq!(choices, json!(["auto", "streamable_http", "sse"]));
-    assert!(
-        !browser.is_enabled("#create-app-form select[name=auth] option[value=oauth]").await,
-        "OAuth is not there yet"
-    );
+    assert!(browser.is_enabled("#create-app-form select[name=auth] option[value=oauth]").await);
+    assert_eq!(browser.count("#auth-oauth:not([hidden])").await, 0, "OAuth's settings show only when chosen");
     browser.assert_page_is_clean().await;
     browser.screenshot("apps-create").await;
     browser.click("#create-app-form button[type=submit]").await;

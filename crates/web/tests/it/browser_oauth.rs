@@ -20,20 +20,7 @@ async fn a_person_connects_to_an_oauth_app_and_disconnects() {
     std::fs::write(&tools, serde_json::to_vec(&catalog).expect("json")).expect("write tools");
     let peer = PeerProcess::python_oauth(&tools, &["--revocation"]);
     let app = TestApp::start(DbKind::Sqlite).await;
-    let owner = app.user("owner@example.com", Role::Owner).await;
-    let token = app.token_for(&owner).await;
-    let created: Value = TestApp::client()
-        .post(app.at("/api/v1/connectors"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Protected", "url": peer.url, "auth": {"mode": "oauth"}}))
-        .send()
-        .await
-        .expect("create")
-        .json()
-        .await
-        .expect("json");
-    let id = created["connector"]["id"].as_str().expect("id").to_owned();
-
+    app.user("owner@example.com", Role::Owner).await;
     let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
     browser.goto("/login").await;
     browser.fill("#login-form input[name=email]", "owner@example.com").await;
@@ -41,7 +28,22 @@ async fn a_person_connects_to_an_oauth_app_and_disconnects() {
     browser.click("#login-form button[type=submit]").await;
     browser.wait_for_url("/chat").await;
 
-    browser.goto(&format!("/settings/apps/{id}")).await;
+    // Create the app in the form, choosing OAuth: saved at once, without tools.
+    browser.goto("/settings/apps#create").await;
+    browser.fill("#create-app-form input[name=name]", "Protected").await;
+    browser.fill("#create-app-form input[name=url]", &peer.url).await;
+    browser.eval("const s = document.querySelector('#create-app-form select[name=auth]'); s.value = 'oauth'; s.dispatchEvent(new Event('change')); return null").await;
+    browser.wait_for_text("#auth-oauth", "redirect URI").await;
+    browser.click("#create-app-form button[type=submit]").await;
+    browser.wait_for_text(".page-head h1", "Protected").await;
+    let created = app.store.list_connectors().await.expect("connectors");
+    assert_eq!((created.len(), created[0].auth_mode.as_str()), (1, "oauth"));
+    let id = created[0].id.to_string();
+    assert!(
+        app.store.connector_oauth(created[0].id).await.expect("settings").is_some(),
+        "its OAuth settings are stored"
+    );
+    browser.wait_for_url(&format!("/settings/apps/{id}")).await;
     browser.wait_for_text("#oauth-state", "Not connected yet").await;
     browser.wait_for_text("#oauth-connect", "Connect").await;
     assert_eq!(browser.count("#oauth-disconnect:not([hidden])").await, 0);
