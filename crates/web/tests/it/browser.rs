@@ -226,6 +226,10 @@ async fn signing_in_follows_next_only_to_a_page_of_this_server() {
 
     let landing = async |next: &str| {
         browser.client().delete_all_cookies().await.expect("sign out by dropping the cookie");
+        // The page signed in last may still be loading its data: leave it, and let
+        // go of what it logged as its cookie vanished (401s of a page left behind).
+        browser.client().goto("about:blank").await.expect("leave the page");
+        let _ = browser.console().await;
         browser.goto(&format!("/login?next={}", query_escape(next))).await;
         browser.fill("#login-form input[name=email]", member.email.as_str()).await;
         browser.fill("#login-form input[name=password]", PASSWORD).await;
