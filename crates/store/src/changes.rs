@@ -93,8 +93,7 @@ impl Store {
             .await?;
         if done.rows_affected() == 0 {
             drop(tx);
-            self.connector(id).await?;
-            return Err(StoreError::Conflict("the app is not published".into()));
+            return Err(self.not_in_state(id, "the app is not published").await);
         }
         for gone in &refreshed.diff.removed {
             sqlx::query("DELETE FROM connector_tools WHERE connector_id = $1 AND name = $2")

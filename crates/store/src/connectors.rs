@@ -214,7 +214,20 @@ impl Store {
             .bind(name)
             .execute(&mut *tx)
             .await?;
-        if done.rows_affected() == 0 {
+        self.finish_tool_change(tx, done.rows_affected(), id, name, audit).await
+    }
+
+    /// The end of a change to one tool: "not found" when no row changed, else its
+    /// audit entry in the same transaction, and the tool as it is now.
+    async fn finish_tool_change(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        changed: u64,
+        id: ConnectorId,
+        name: &str,
+        audit: &AuditEvent,
+    ) -> Result<ConnectorTool> {
+        if changed == 0 {
             tx.rollback().await?;
             return Err(StoreError::NotFound("tool"));
         }
@@ -222,6 +235,15 @@ impl Store {
         tx.commit().await?;
         self.changed().await?;
         self.connector_tool(id, name).await
+    }
+
+    /// Why a conditional update of connector `id` changed nothing: it does not
+    /// exist ("not found"), or it is not in the state the update needs (`Conflict`).
+    pub(crate) async fn not_in_state(&self, id: ConnectorId, conflict: &str) -> StoreError {
+        match self.connector(id).await {
+            Ok(_) => StoreError::Conflict(conflict.to_owned()),
+            Err(e) => e,
+        }
     }
 
     /// Raise an action to a write (`true`), or take back an admin's raise
@@ -242,14 +264,7 @@ impl Store {
         .bind(name)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(StoreError::NotFound("tool"));
-        }
-        append_in(&mut tx, std::slice::from_ref(audit)).await?;
-        tx.commit().await?;
-        self.changed().await?;
-        self.connector_tool(id, name).await
+        self.finish_tool_change(tx, done.rows_affected(), id, name, audit).await
     }
 
     /// Publish a draft: pin `listing` as its catalog with exactly `enabled` on,
@@ -278,10 +293,9 @@ impl Store {
         .await?;
         if done.rows_affected() == 0 {
             drop(tx);
-            self.connector(id).await?;
-            return Err(StoreError::Conflict(
-                "the app is already published; change its actions or access instead".into(),
-            ));
+            return Err(self
+                .not_in_state(id, "the app is already published; change its actions or access instead")
+                .await);
         }
         let raised: Vec<String> = {
             let rows = sqlx::query(
@@ -319,8 +333,7 @@ impl Store {
         .await?;
         if done.rows_affected() == 0 {
             drop(tx);
-            self.connector(id).await?;
-            return Err(StoreError::Conflict("the app is not published".into()));
+            return Err(self.not_in_state(id, "the app is not published").await);
         }
         sqlx::query("UPDATE connector_changes SET state = 'superseded' WHERE connector_id = $1 AND state = 'pending'")
             .bind(id.to_string())
@@ -348,8 +361,7 @@ impl Store {
             .await?;
         if done.rows_affected() == 0 {
             drop(tx);
-            self.connector(id).await?;
-            return Err(StoreError::Conflict("the app is not published: publish it to share it".into()));
+            return Err(self.not_in_state(id, "the app is not published: publish it to share it").await);
         }
         write_access(&mut tx, id, access).await?;
         append_in(&mut tx, std::slice::from_ref(audit)).await?;

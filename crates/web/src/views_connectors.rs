@@ -142,6 +142,13 @@ impl From<AccessView> for AppAccess {
 }
 
 impl ConnectorView {
+    /// The app as `standing` lets its viewer see it: every action for those who
+    /// may change it, the enabled ones for those who only use it.
+    pub(crate) fn for_viewer(found: &switchboard_service::Catalog, standing: switchboard_service::AppStanding) -> Self {
+        let count = if standing.manage { found.tools.len() } else { found.enabled().count() };
+        Self::new(&found.connector, count, standing.manage)
+    }
+
     pub(crate) fn new(c: &Connector, tool_count: usize, can_manage: bool) -> Self {
         Self {
             id: c.id.as_uuid(),

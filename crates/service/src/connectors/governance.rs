@@ -13,7 +13,7 @@ use switchboard_core::review::{self, PublishedAction, Warning};
 use switchboard_core::{AuditKind, ChangeId, ConnectorId, UserId};
 use switchboard_store::{AuditEvent, CatalogChange, ConnectorTool, Publication, Recorded, Refreshed, StoreError, User};
 
-use super::{Catalog, Connectors};
+use super::{Catalog, Connectors, refreshed_detail};
 use crate::error::{Result, ServiceError};
 
 /// What an owner or admin publishes.
@@ -293,14 +293,7 @@ impl Connectors {
                     found.connector.owner_id,
                     AuditKind::ConnectorRefreshed,
                     Some(id),
-                    json!({
-                        "name": found.connector.name,
-                        "source": "drift",
-                        "added": changes.added.iter().map(|t| &t.name).collect::<Vec<_>>(),
-                        "removed": changes.removed.iter().map(|t| &t.name).collect::<Vec<_>>(),
-                        "changed": changes.changed.iter().map(|c| &c.tool).collect::<Vec<_>>(),
-                        "applied": false,
-                    }),
+                    refreshed_detail(&found.connector.name, &changes, false, "drift"),
                 )
             };
             match self.record_listing(id, None, "drift", &listing, &version, &changes, &entry).await {

@@ -321,18 +321,8 @@ impl Connectors {
         tracing::info!(actor = %user.id, connector = %id, added = changes.added.len(), removed = changes.removed.len(),
             changed = changes.changed.len(), "connector refreshed");
         let published = found.connector.status == ConnectorStatus::Published;
-        let names = |tools: &[Tool]| tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
-        let detail = serde_json::json!({
-            "name": found.connector.name,
-            "added": names(&changes.added),
-            "removed": names(&changes.removed),
-            "changed": changes.changed.iter().map(|c| serde_json::json!({
-                "tool": c.tool,
-                "fields": c.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-            // A published app keeps its pinned definitions until a change set is accepted.
-            "applied": !published,
-        });
+        // A published app keeps its pinned definitions until a change set is accepted.
+        let detail = refreshed_detail(&found.connector.name, &changes, !published, "refresh");
         let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorRefreshed, Some(id), detail);
         if published {
             let recorded =
@@ -536,6 +526,24 @@ async fn check_drift(connectors: std::sync::Weak<Inner>, interval: Duration) {
             Err(e) => tracing::warn!(error = %e, "could not claim the check of published apps"),
         }
     }
+}
+
+/// An app's refresh as its audit record tells it: the app, which actions were
+/// added, removed and changed (with the fields that changed), whether the new
+/// catalog is in force, and what listed it (`refresh`, `drift`, `first connection`).
+pub(crate) fn refreshed_detail(name: &str, changes: &CatalogDiff, applied: bool, source: &str) -> serde_json::Value {
+    let names = |tools: &[Tool]| tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+    serde_json::json!({
+        "name": name,
+        "source": source,
+        "added": names(&changes.added),
+        "removed": names(&changes.removed),
+        "changed": changes.changed.iter().map(|c| serde_json::json!({
+            "tool": c.tool,
+            "fields": c.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "applied": applied,
+    })
 }
 
 /// What a refresh found and did.

@@ -380,14 +380,8 @@ impl Connectors {
         }
         match self.list_as(user.id, c).await {
             Ok((tools, version)) => {
-                let detail = serde_json::json!({
-                    "name": c.name,
-                    "added": tools.iter().map(|t| &t.name).collect::<Vec<_>>(),
-                    "removed": [],
-                    "changed": [],
-                    "applied": true,
-                    "source": "first connection",
-                });
+                let listed = switchboard_core::catalog_diff::diff(&[], &tools);
+                let detail = super::refreshed_detail(&c.name, &listed, true, "first connection");
                 let entry = AuditEvent::admin_change(user.id, AuditKind::ConnectorRefreshed, Some(c.id), detail);
                 if let Err(e) = self.0.store.replace_tools(c.id, &tools, &version, &entry).await {
                     tracing::warn!(connector = %c.id, error = %e, "could not store the tools listed after connecting");

@@ -97,13 +97,9 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
     let user = &visitor.session.user;
     let apps = if tab == "apps" {
         match state.services.connectors().visible(user).await {
-            Ok(list) => list
-                .iter()
-                .map(|(c, standing)| {
-                    let count = if standing.manage { c.tools.len() } else { c.enabled().count() };
-                    AppRow::from(&ConnectorView::new(&c.connector, count, standing.manage))
-                })
-                .collect(),
+            Ok(list) => {
+                list.iter().map(|(c, standing)| AppRow::from(&ConnectorView::for_viewer(c, *standing))).collect()
+            }
             Err(e) => return page_error(e.into()),
         }
     } else {

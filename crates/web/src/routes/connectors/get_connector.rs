@@ -19,6 +19,5 @@ pub(crate) async fn get_connector(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConnectorView>> {
     let (found, standing) = state.services.connectors().opened(&actor.user, parse_id(&id, "connector")?).await?;
-    let count = if standing.manage { found.tools.len() } else { found.enabled().count() };
-    Ok(Json(ConnectorView::new(&found.connector, count, standing.manage)))
+    Ok(Json(ConnectorView::for_viewer(&found, standing)))
 }

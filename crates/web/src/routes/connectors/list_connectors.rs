@@ -15,13 +15,5 @@ pub(crate) async fn list_connectors(
     actor: Actor,
 ) -> ApiResult<Json<Vec<ConnectorView>>> {
     let visible = state.services.connectors().visible(&actor.user).await?;
-    Ok(Json(
-        visible
-            .iter()
-            .map(|(c, standing)| {
-                let count = if standing.manage { c.tools.len() } else { c.enabled().count() };
-                ConnectorView::new(&c.connector, count, standing.manage)
-            })
-            .collect(),
-    ))
+    Ok(Json(visible.iter().map(|(c, standing)| ConnectorView::for_viewer(c, *standing)).collect()))
 }
