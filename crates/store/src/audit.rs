@@ -121,6 +121,72 @@ impl Appended {
     }
 }
 
+/// One entry as it is inserted: every column's value, chained to the one before.
+#[derive(Debug)]
+pub(crate) struct ChainedRow {
+    pub(crate) seq: i64,
+    pub(crate) id: Uuid,
+    pub(crate) id_text: String,
+    pub(crate) at_ms: i64,
+    pub(crate) kind: &'static str,
+    pub(crate) actor: Option<String>,
+    pub(crate) conversation: Option<String>,
+    pub(crate) tool_call: Option<String>,
+    pub(crate) connector: Option<String>,
+    pub(crate) tool: Option<String>,
+    pub(crate) classification: Option<&'static str>,
+    pub(crate) decision: Option<&'static str>,
+    pub(crate) status: Option<String>,
+    pub(crate) latency_us: Option<i64>,
+    pub(crate) detail: String,
+    pub(crate) prev_hash: String,
+    pub(crate) hash: String,
+}
+
+/// The statement that inserts one [`ChainedRow`], its values bound in field order.
+pub(crate) fn insert_sql() -> String {
+    format!(
+        "INSERT INTO audit_events ({COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+    )
+}
+
+/// The rows that append `events` after the head `last_seq` (the sequence number
+/// once the head has been advanced by their number) whose hash is `prev`: each
+/// hashed over its canonical record and chained to the one before.
+pub(crate) fn chain(events: &[AuditEvent], last_seq: i64, mut prev: String, at: OffsetDateTime) -> Vec<ChainedRow> {
+    let at_ms = to_ms(at);
+    let first = last_seq - i64::try_from(events.len()).unwrap_or(i64::MAX) + 1;
+    let mut rows = Vec::with_capacity(events.len());
+    for (seq, event) in (first..).zip(events) {
+        let id = Uuid::now_v7();
+        let id_text = id.to_string();
+        let columns = Columns::of(event);
+        let hash = record_hash(&prev, &columns.chained(seq, &id_text, at_ms, event));
+        let prev_hash = std::mem::replace(&mut prev, hash.clone());
+        rows.push(ChainedRow {
+            seq,
+            id,
+            id_text,
+            at_ms,
+            kind: event.kind.as_str(),
+            actor: columns.actor,
+            conversation: columns.conversation,
+            tool_call: columns.tool_call,
+            connector: columns.connector,
+            tool: event.tool.clone(),
+            classification: event.classification.map(classification_str),
+            decision: event.decision.map(DecisionKind::as_str),
+            status: event.status.clone(),
+            latency_us: event.latency_us,
+            detail: event.detail.to_string(),
+            prev_hash,
+            hash,
+        });
+    }
+    rows
+}
+
 /// Append `events` to the chain through `conn`, a transaction's connection (so
 /// the entries are written with what they record, and the head stays locked until
 /// it commits): advance the head by their number, hash and insert each, and leave
@@ -134,45 +200,34 @@ pub(crate) async fn append_in(conn: &mut AnyConnection, events: &[AuditEvent]) -
         .bind(count)
         .fetch_one(&mut *conn)
         .await?;
-    let last: i64 = head.try_get("seq")?;
-    let mut prev: String = head.try_get("hash")?;
     let at = now();
-    let at_ms = to_ms(at);
-    let insert = format!(
-        "INSERT INTO audit_events ({COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-    );
-    let mut appended = Vec::with_capacity(events.len());
-    for (seq, event) in (last - count + 1..).zip(events) {
-        let id = Uuid::now_v7();
-        let id_text = id.to_string();
-        let columns = Columns::of(event);
-        let record = columns.chained(seq, &id_text, at_ms, event);
-        let hash = record_hash(&prev, &record);
+    let rows = chain(events, head.try_get("seq")?, head.try_get("hash")?, at);
+    let insert = insert_sql();
+    for row in &rows {
         sqlx::query(&insert)
-            .bind(seq)
-            .bind(record.id)
-            .bind(at_ms)
-            .bind(record.kind)
-            .bind(record.actor)
-            .bind(record.conversation)
-            .bind(record.tool_call)
-            .bind(record.connector)
-            .bind(record.tool)
-            .bind(record.classification)
-            .bind(record.decision)
-            .bind(record.status)
-            .bind(record.latency_us)
-            .bind(event.detail.to_string())
-            .bind(&prev)
-            .bind(&hash)
+            .bind(row.seq)
+            .bind(&row.id_text)
+            .bind(row.at_ms)
+            .bind(row.kind)
+            .bind(row.actor.as_deref())
+            .bind(row.conversation.as_deref())
+            .bind(row.tool_call.as_deref())
+            .bind(row.connector.as_deref())
+            .bind(row.tool.as_deref())
+            .bind(row.classification)
+            .bind(row.decision)
+            .bind(row.status.as_deref())
+            .bind(row.latency_us)
+            .bind(&row.detail)
+            .bind(&row.prev_hash)
+            .bind(&row.hash)
             .execute(&mut *conn)
             .await?;
-        let prev_hash = std::mem::replace(&mut prev, hash.clone());
-        appended.push(Appended { seq, id, at, prev_hash, hash });
     }
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&prev).execute(&mut *conn).await?;
-    Ok(appended)
+    if let Some(last) = rows.last() {
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&last.hash).execute(&mut *conn).await?;
+    }
+    Ok(rows.into_iter().map(|r| Appended { seq: r.seq, id: r.id, at, prev_hash: r.prev_hash, hash: r.hash }).collect())
 }
 
 /// Bound values of a query built from a filter.

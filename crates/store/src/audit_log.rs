@@ -5,6 +5,9 @@
 //! takes whatever has queued up while the previous commit ran and stores it in
 //! one transaction; each caller waits for the commit that holds its entry, so an
 //! entry acknowledged to a caller is in the database.
+//!
+//! On a SQLite file the writer is a thread with a connection of its own
+//! (`audit_sqlite.rs`); on PostgreSQL (and SQLite in memory) a task on the pool.
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -13,11 +16,11 @@ use crate::error::{Result, StoreError};
 use crate::records::AuditEvent;
 
 /// Most entries committed in one transaction.
-const MAX_BATCH: usize = 256;
+pub(crate) const MAX_BATCH: usize = 256;
 /// Entries waiting for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 4096;
 
-type Ack = oneshot::Sender<std::result::Result<(), String>>;
+pub(crate) type Ack = oneshot::Sender<std::result::Result<(), String>>;
 
 /// A handle to the writer task. Cheap to clone; the task ends when every handle is gone.
 #[derive(Clone, Debug)]
@@ -26,10 +29,28 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Start the writer on the current Tokio runtime.
+    /// Start the writer: a thread of its own for a SQLite file, else a task on
+    /// the current Tokio runtime.
     pub fn start(store: Store) -> Self {
         let (queue, pending) = mpsc::channel(QUEUE);
-        tokio::spawn(write_batches(store, pending));
+        let own = store.sqlite_file.as_deref().map(|file| {
+            crate::audit_sqlite::open(file).map_err(|e| {
+                tracing::warn!(error = %e, "the audit writer could not open its own connection; it uses the pool's");
+            })
+        });
+        match own {
+            Some(Ok(conn)) => {
+                let spawned = std::thread::Builder::new()
+                    .name("audit-writer".into())
+                    .spawn(move || crate::audit_sqlite::write_batches(conn, pending));
+                if let Err(e) = spawned {
+                    tracing::error!(error = %e, "could not start the audit writer's thread");
+                }
+            }
+            _ => {
+                tokio::spawn(write_batches(store, pending));
+            }
+        }
         Self { queue }
     }
 

@@ -64,6 +64,8 @@ pub struct Store {
     pub(crate) key: Arc<MasterKey>,
     /// Cached-data writes made through this process (see `generation.rs`).
     pub(crate) changes: Arc<AtomicU64>,
+    /// The database file, for a SQLite database that is one.
+    pub(crate) sqlite_file: Option<Arc<std::path::Path>>,
 }
 
 impl Store {
@@ -103,7 +105,8 @@ impl Store {
                 })
             })
             .connect_lazy_with(connect_options);
-        Ok(Self { pool, backend, key: Arc::new(key), changes: Arc::default() })
+        let sqlite_file = (backend == Backend::Sqlite).then(|| sqlite_file(url)).flatten();
+        Ok(Self { pool, backend, key: Arc::new(key), changes: Arc::default(), sqlite_file })
     }
 
     pub fn backend(&self) -> Backend {
@@ -133,6 +136,15 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// The file of a SQLite database URL; `None` for one in memory.
+fn sqlite_file(url: &str) -> Option<Arc<std::path::Path>> {
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = url.parse::<sqlx::sqlite::SqliteConnectOptions>().ok()?;
+    Some(Arc::from(options.get_filename()))
 }
 
 /// Make a SQLite database readable by its owner only, whatever the mode of its

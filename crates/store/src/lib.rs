@@ -10,6 +10,7 @@
 
 mod audit;
 mod audit_log;
+mod audit_sqlite;
 mod audit_verify;
 mod changes;
 mod connectors;
