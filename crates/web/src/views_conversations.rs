@@ -40,6 +40,14 @@ pub(crate) struct SendMessageRequest {
     pub(crate) client_session: String,
 }
 
+/// Answer the last message again (Retry, Regenerate).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegenerateRequest {
+    /// Identifies one page load: remembered choices last for it only.
+    pub(crate) client_session: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DecisionRequest {
@@ -102,18 +110,28 @@ impl From<&Conversation> for ConversationView {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct MessageView {
     pub(crate) id: Uuid,
-    /// `user`, `assistant`, or `error` (shown to people, never sent to the model).
+    /// `user`, `assistant`, `error` (a failure) or `stopped` (the owner stopped
+    /// the turn); the last two are shown to people, never sent to the model.
     #[schema(value_type = String, example = "assistant")]
     pub(crate) role: MessageRole,
     pub(crate) content: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub(crate) created_at: OffsetDateTime,
+    /// Replaced by a later answer (regenerate, resend): kept on record, no
+    /// longer sent to the model.
+    pub(crate) superseded: bool,
 }
 
 impl From<&Message> for MessageView {
     fn from(m: &Message) -> Self {
-        Self { id: m.id.as_uuid(), role: m.role, content: m.content.clone(), created_at: m.created_at }
+        Self {
+            id: m.id.as_uuid(),
+            role: m.role,
+            content: m.content.clone(),
+            created_at: m.created_at,
+            superseded: m.superseded,
+        }
     }
 }
 

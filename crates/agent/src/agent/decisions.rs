@@ -4,10 +4,11 @@ use serde_json::json;
 use switchboard_core::approval;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, TurnState};
 use switchboard_core::{ToolCallId, UserId};
-use switchboard_store::{Conversation, DecisionRecord, NewRememberedChoice, StoreError, ToolCall, TurnMove};
+use switchboard_store::{Conversation, DecisionRecord, NewRememberedChoice, Note, StoreError, ToolCall, TurnMove};
 
 use super::execution::failed;
 use super::records::{call_entry, decision_entry};
+use super::turn::STOPPED;
 use super::{Agent, TurnEvents};
 use crate::error::AgentError;
 
@@ -142,6 +143,7 @@ impl Agent {
                     to: TurnState::Idle,
                     steps: current.steps,
                     instance: &self.config.instance,
+                    note: Some(Note::Stopped(STOPPED)),
                 };
                 self.store.move_turn(conversation.id, change).await?;
                 Ok(TurnState::Idle)
