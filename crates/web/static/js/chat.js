@@ -26,6 +26,10 @@ const model = $("model");
 const readOnly = $("read-only");
 const knowledge = $("knowledge");
 const dialog = $("approval");
+// The approval card waits in the thread, after the call it is about; between
+// approvals it goes back here, so clearing the thread never loses it.
+const dialogHome = dialog.parentNode;
+const inDialog = (id) => dialog.querySelector(`#${id}`);
 
 const page = {
   conversation: null, // the open conversation (ConversationView), null for a new chat
@@ -139,6 +143,17 @@ function follow() {
 function onScroll() {
   page.following = atEnd();
   if (page.following) jump.hidden = true;
+}
+
+/** Empty the thread; the approval card, closed, goes back where it waits. */
+function clearLog() {
+  parkDialog();
+  fill(log);
+}
+
+function parkDialog() {
+  if (dialog.open) dialog.close();
+  if (dialog.parentNode !== dialogHome) dialogHome.append(dialog);
 }
 
 function add(node) {
@@ -398,7 +413,7 @@ function showDetail(detail) {
   page.conversation = conversation;
   page.cards.clear();
   page.bubble = null;
-  fill(log);
+  clearLog();
   const byMessage = new Map();
   for (const call of calls) byMessage.set(call.message_id, [...(byMessage.get(call.message_id) ?? []), call]);
   // What a regenerate or a resend replaced stays on record, not in the thread.
@@ -446,7 +461,7 @@ function newChat() {
   page.cards.clear();
   page.waiting = [];
   page.bubble = null;
-  fill(log);
+  clearLog();
   clearError();
   // Nothing of the last conversation's turn ("Stopped.", "Answering…") carries over.
   status.textContent = "";
@@ -613,7 +628,7 @@ async function send() {
     if (model.value.trim()) body.model = model.value.trim();
     page.conversation = await api("POST", "/api/v1/conversations", body);
     closeMenu();
-    fill(log);
+    clearLog();
     showHead();
     history.replaceState(null, "", `/chat?c=${encodeURIComponent(page.conversation.id)}`);
   }
@@ -676,6 +691,10 @@ function showTurnActions() {
 function dropAfter(node) {
   while (node.nextSibling) {
     const next = node.nextSibling;
+    if (next === dialog) {
+      parkDialog();
+      continue;
+    }
     if (next.dataset?.call) page.cards.delete(next.dataset.call);
     next.remove();
   }
@@ -756,15 +775,69 @@ function nextApproval() {
   const call = page.waiting[0];
   if (!call || page.busy) return;
   page.deciding = call;
-  $("approval-tool").textContent = visible(call.tool ?? call.name);
-  $("approval-connector").textContent = visible(call.connector_name ?? "an unknown app");
-  $("approval-arguments").textContent = visible(pretty(call.arguments));
-  $("approval-remember").checked = false;
+  inDialog("approval-tool").textContent = visible(call.tool ?? call.name);
+  inDialog("approval-action-title").textContent = "";
+  fill(inDialog("approval-badges"));
+  showDescription(null);
+  fill(inDialog("approval-connector"), appName(call));
+  inDialog("approval-arguments").textContent = visible(pretty(call.arguments));
+  inDialog("approval-remember").checked = false;
   const more = page.waiting.length - 1;
-  $("approval-queue").textContent = more > 0 ? `${more} more action${more === 1 ? "" : "s"} wait after this one.` : "";
+  inDialog("approval-queue").textContent = more > 0 ? `${more} more action${more === 1 ? "" : "s"} wait after this one.` : "";
   for (const b of dialog.querySelectorAll("button")) b.disabled = false;
-  if (!dialog.open) dialog.showModal();
-  $("approval-deny").focus();
+  // A card at the end of the thread, not a modal: the results above it stay
+  // readable (and selectable) while the person decides.
+  log.append(dialog);
+  if (!dialog.open) dialog.show();
+  scrollToEnd();
+  inDialog("approval-deny").focus();
+  describeAction(call).catch(() => {});
+}
+
+/** The app's name; with the start of its id when another app has the same name. */
+function appName(call) {
+  const name = visible(call.connector_name ?? "an unknown app");
+  const twins = page.connectors.filter((a) => a.name === call.connector_name).length;
+  if (twins < 2 || !call.connector_id) return name;
+  return [name, " ", el("span", { class: "muted small app-id" }, `(id ${call.connector_id.slice(0, 8)}…)`)];
+}
+
+function showDescription(text) {
+  const dd = inDialog("approval-description");
+  dd.textContent = text ? visible(text) : "";
+  dd.hidden = !text;
+  inDialog("approval-description-term").hidden = !text;
+}
+
+// The tools of each app, as its page lists them, fetched once per page load.
+const toolLists = new Map();
+
+/** Fill in the action's title, description and risk badges from its app's tool list. */
+async function describeAction(call) {
+  if (!call.connector_id) return;
+  if (!toolLists.has(call.connector_id)) {
+    toolLists.set(call.connector_id, api("GET", `/api/v1/connectors/${encodeURIComponent(call.connector_id)}/tools`));
+  }
+  let tools;
+  try {
+    tools = await toolLists.get(call.connector_id);
+  } catch {
+    toolLists.delete(call.connector_id);
+    return;
+  }
+  const tool = tools.find((t) => t.name === call.tool);
+  if (!tool || page.deciding?.id !== call.id) return;
+  inDialog("approval-action-title").textContent = visible(tool.display_name);
+  showDescription(tool.description);
+  fill(
+    inDialog("approval-badges"),
+    tool.risk?.destructive
+      ? el("span", { class: "badge risk", dataset: { risk: "destructive" }, title: "destructiveHint is not false" }, "destructive")
+      : null,
+    tool.risk?.open_world
+      ? el("span", { class: "badge risk", dataset: { risk: "open_world" }, title: "openWorldHint is not false" }, "open world")
+      : null,
+  );
 }
 
 async function decide(decision) {
@@ -772,7 +845,7 @@ async function decide(decision) {
   const id = page.conversation?.id;
   if (!call || !id) return;
   for (const b of dialog.querySelectorAll("button")) b.disabled = true;
-  const remember = $("approval-remember").checked;
+  const remember = inDialog("approval-remember").checked;
   page.deciding = null;
   page.waiting = page.waiting.filter((c) => c.id !== call.id);
   dialog.close();
