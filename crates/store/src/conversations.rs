@@ -15,8 +15,8 @@ use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
     AuditEvent, CallEnd, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation,
-    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, StepRecord, ToolCall, TurnMove, TurnRestart,
-    TurnStart,
+    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, RememberedTool, StepRecord, ToolCall, TurnMove,
+    TurnRestart, TurnStart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
@@ -585,6 +585,59 @@ impl Store {
             Ok(RememberedChoice { decision, definition_digest: r.try_get("definition_digest")? })
         })
         .transpose()
+    }
+
+    /// The choices remembered in `conversation` for the page session
+    /// `client_session`, oldest first.
+    pub async fn remembered_decisions(
+        &self,
+        conversation: ConversationId,
+        client_session: &str,
+    ) -> Result<Vec<RememberedTool>> {
+        let rows = sqlx::query(
+            "SELECT connector_id, tool, decision, created_at FROM remembered_decisions \
+             WHERE conversation_id = $1 AND client_session = $2 ORDER BY created_at, connector_id, tool",
+        )
+        .bind(conversation.to_string())
+        .bind(client_session)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let d: String = r.try_get("decision")?;
+                Ok(RememberedTool {
+                    connector: parse("connector id", &r.try_get::<String, _>("connector_id")?)?,
+                    tool: r.try_get("tool")?,
+                    decision: Decision::parse(&d).ok_or_else(|| StoreError::corrupt("remembered decision", d))?,
+                    created_at: from_ms(r.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Forget the choice remembered for `tool` of `connector` in `conversation`
+    /// for `client_session`: its next call asks again. `NotFound` when none is.
+    pub async fn forget_decision(
+        &self,
+        conversation: ConversationId,
+        connector: ConnectorId,
+        tool: &str,
+        client_session: &str,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "DELETE FROM remembered_decisions WHERE conversation_id = $1 AND connector_id = $2 AND tool = $3 \
+             AND client_session = $4",
+        )
+        .bind(conversation.to_string())
+        .bind(connector.to_string())
+        .bind(tool)
+        .bind(client_session)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("remembered choice"));
+        }
+        Ok(())
     }
 
     /// After a stop of `instance`: its calls left running become `interrupted`

@@ -348,6 +348,15 @@ pub struct RememberedChoice {
     pub definition_digest: String,
 }
 
+/// A choice remembered in a conversation for a page session, as listed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RememberedTool {
+    pub connector: ConnectorId,
+    pub tool: String,
+    pub decision: Decision,
+    pub created_at: OffsetDateTime,
+}
+
 /// A choice to remember: for `tool` of `connector` in `conversation`, for the
 /// page session `client_session`, made on the definition `definition_digest`.
 #[derive(Clone, Copy, Debug)]

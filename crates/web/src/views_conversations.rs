@@ -6,7 +6,7 @@ use serde_json::Value;
 use switchboard_agent::{Citation, TurnEvent};
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_service::Transcript;
-use switchboard_store::{Conversation, Message, ToolCall};
+use switchboard_store::{Conversation, Message, RememberedTool, ToolCall};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -37,6 +37,41 @@ pub(crate) struct ModeName(pub(crate) Mode);
 pub(crate) struct SendMessageRequest {
     pub(crate) content: String,
     /// Identifies one page load: remembered choices last for it only.
+    pub(crate) client_session: String,
+}
+
+/// A choice remembered for an action in a conversation, for one page session.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RememberedView {
+    pub(crate) connector_id: Uuid,
+    /// The tool's name on its server.
+    pub(crate) tool: String,
+    /// `approve` or `deny`.
+    #[schema(value_type = String, example = "approve")]
+    pub(crate) decision: Decision,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<&RememberedTool> for RememberedView {
+    fn from(r: &RememberedTool) -> Self {
+        Self {
+            connector_id: r.connector.as_uuid(),
+            tool: r.tool.clone(),
+            decision: r.decision,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Revoke a remembered choice.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ForgetRequest {
+    pub(crate) connector_id: String,
+    pub(crate) tool: String,
+    /// The page load the choice was remembered for.
     pub(crate) client_session: String,
 }
 

@@ -439,6 +439,7 @@ async function openConversation(id) {
   showDetail(detail);
   if (detail.state === "awaiting_approval") nextApproval();
   if (detail.state === "running") watchRunning(detail.id);
+  loadRemembered().catch(showError);
 }
 
 // A turn that runs without this page following its stream (one started before a
@@ -467,6 +468,7 @@ function newChat() {
   status.textContent = "";
   jump.hidden = true;
   page.following = true;
+  loadRemembered().catch(showError);
   $("chat-empty").hidden = false;
   // A new chat starts from the defaults: no apps, the default model, not read-only.
   for (const box of document.querySelectorAll("#app-choices input:checked")) box.checked = false;
@@ -593,6 +595,7 @@ async function afterTurn(done) {
   }
   showTurnActions();
   loadConversations().catch(showError);
+  loadRemembered().catch(showError);
 }
 
 /** The items a company-knowledge answer read, as text (never links that load anything). */
@@ -767,6 +770,50 @@ async function resend(node, content) {
     showError(error);
     await openConversation(id);
   }
+}
+
+// ---- remembered choices ----
+
+/** The choices remembered in this conversation for this page load, as chips with Revoke. */
+async function loadRemembered() {
+  const box = $("remembered");
+  const id = page.conversation?.id;
+  if (!id) {
+    fill(box);
+    box.hidden = true;
+    return;
+  }
+  const list = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}/remembered?client_session=${encodeURIComponent(SESSION)}`);
+  if (page.conversation?.id !== id) return;
+  box.hidden = list.length === 0;
+  fill(
+    box,
+    list.map((r) => {
+      const app = page.connectors.find((a) => a.id === r.connector_id)?.name ?? "an app";
+      const what = `${r.decision === "approve" ? "Always allow" : "Always deny"} ${app} · ${r.tool}`;
+      const revoke = el("button", { type: "button", class: "small revoke", "aria-label": `Revoke: ${visible(what)}` }, "Revoke");
+      revoke.addEventListener("click", async () => {
+        revoke.disabled = true;
+        try {
+          await api("POST", `/api/v1/conversations/${encodeURIComponent(id)}/remembered/forget`, {
+            connector_id: r.connector_id,
+            tool: r.tool,
+            client_session: SESSION,
+          });
+        } catch (error) {
+          showError(error);
+        }
+        await loadRemembered();
+      });
+      return el(
+        "span",
+        { class: "chip remembered-chip", dataset: { tool: r.tool, decision: r.decision }, title: "Remembered for this conversation until this page is reloaded" },
+        visible(what),
+        " ",
+        revoke,
+      );
+    }),
+  );
 }
 
 // ---- approvals ----

@@ -193,6 +193,18 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
         ])
     );
     browser.wait_for_text(".tool-card[data-decision=remembered] .decision", "remembered").await;
+    // The remembered choice shows in the header, where it can be revoked.
+    browser.wait_for_text("#remembered .remembered-chip", "Always allow Kanban · create_task").await;
+    browser.screenshot("chat-remembered").await;
+    browser.click("#remembered .remembered-chip button.revoke").await;
+    for _ in 0..50 {
+        if browser.count("#remembered .remembered-chip").await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.count("#remembered .remembered-chip").await, 0, "revoked");
+    assert_eq!(browser.count("#remembered[hidden]").await, 1);
     browser.wait_for_text(".tool-card[data-decision=remembered] .latency", "ms").await;
     browser.wait_for_text("#chat-title", "What is on the board?").await;
     browser.click(".tool-card[data-decision=approved] details[data-part=input] summary").await;
