@@ -169,6 +169,7 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-approval").await;
     browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.eval("document.getElementById('approval').scrollIntoView(); return null").await;
     browser.screenshot("chat-approval-phone").await;
     browser.client().set_window_size(1280, 900).await.expect("resize");
 

@@ -108,6 +108,7 @@ async fn answers_render_as_markdown_and_hostile_ones_stay_inert() {
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-markdown").await;
     browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.eval("document.querySelector('.message[data-role=assistant]').scrollIntoView(); return null").await;
     browser.screenshot("chat-markdown-phone").await;
     let overflow = browser.eval("return document.documentElement.scrollWidth <= window.innerWidth").await;
     assert_eq!(overflow, true, "nothing is wider than a phone: the table scrolls in its own box");
@@ -205,6 +206,7 @@ async fn stops_and_errors_stay_in_the_thread_with_retry_regenerate_and_edit() {
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-error-retry").await;
     browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.eval("document.querySelector('.message[data-role=error]').scrollIntoView(); return null").await;
     browser.screenshot("chat-error-retry-phone").await;
     browser.client().set_window_size(1280, 900).await.expect("resize");
     model.push(Reply::text("The budget is 10k."));
