@@ -15,6 +15,9 @@ pub enum AgentError {
     /// The tool call named does not wait for a decision (unknown, or decided).
     #[error("{0}")]
     NotWaiting(String),
+    /// Nothing to answer again: the conversation has no message of its owner.
+    #[error("{0}")]
+    NoMessage(String),
     #[error(transparent)]
     Model(#[from] ModelChoiceError),
     #[error(transparent)]

@@ -13,13 +13,14 @@ pub fn call_id_for_model(call: &ToolCall) -> String {
 }
 
 /// Messages in order; each assistant message followed by the results of the calls
-/// it asked for. Error messages are the user's to see, not the model's.
+/// it asked for. Error and stopped notes are the user's to see, not the model's;
+/// superseded messages (regenerated, edited) are no longer the model's either.
 pub fn model_messages(messages: &[Message], calls: &[ToolCall]) -> Vec<ModelMessage> {
     let mut out = vec![];
-    for message in messages {
+    for message in messages.iter().filter(|m| !m.superseded) {
         match message.role {
             MessageRole::User => out.push(ModelMessage::User { text: message.content.clone() }),
-            MessageRole::Error => {}
+            MessageRole::Error | MessageRole::Stopped => {}
             MessageRole::Assistant => {
                 let mut own: Vec<&ToolCall> = calls.iter().filter(|c| c.message_id == message.id).collect();
                 own.sort_by_key(|c| c.position);
@@ -130,6 +131,7 @@ mod tests {
             content: content.into(),
             client_session: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
+            superseded: false,
         }
     }
 

@@ -75,6 +75,8 @@ pub enum MessageRole {
     Assistant,
     /// Shown to the user, never sent to the model: a provider failure, the step limit.
     Error,
+    /// Shown to the user, never sent to the model: the owner stopped the turn.
+    Stopped,
 }
 
 /// The user's answer to a write action.
@@ -118,7 +120,7 @@ str_enum!(DecisionKind {
     Denied => "denied",
     RememberedDeny => "remembered_deny",
 });
-str_enum!(MessageRole { User => "user", Assistant => "assistant", Error => "error" });
+str_enum!(MessageRole { User => "user", Assistant => "assistant", Error => "error", Stopped => "stopped" });
 str_enum!(Decision { Approve => "approve", Deny => "deny" });
 
 impl CallStatus {

@@ -15,12 +15,13 @@ use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
     AuditEvent, CallEnd, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation,
-    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, StepRecord, ToolCall, TurnMove, TurnStart,
+    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, RememberedTool, StepRecord, ToolCall, TurnMove,
+    TurnRestart, TurnStart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
-const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at";
+const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded";
 const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
                     client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at, \
@@ -62,6 +63,7 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
         content: row.try_get("content")?,
         client_session: row.try_get("client_session")?,
         created_at: from_ms(row.try_get("created_at")?)?,
+        superseded: row.try_get::<i64, _>("superseded")? != 0,
     })
 }
 
@@ -224,6 +226,8 @@ impl Store {
     /// the one that moved it; `Conflict` when the conversation is not in `from`, so
     /// two turns never run at once.
     pub async fn move_turn(&self, id: ConversationId, change: TurnMove<'_>) -> Result<()> {
+        let now = now();
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE conversations SET state = $3, steps = $4, updated_at = $5, instance_id = $6 \
              WHERE id = $1 AND state = $2",
@@ -232,13 +236,18 @@ impl Store {
         .bind(change.from.as_str())
         .bind(change.to.as_str())
         .bind(i64::from(change.steps))
-        .bind(to_ms(now()))
+        .bind(to_ms(now))
         .bind(change.instance.as_str())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
+            tx.rollback().await?;
             return Err(self.not_in(id, change.from).await);
         }
+        if let Some(note) = change.note {
+            insert_message(&mut tx, id, note.role(), note.text(), None, now).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -284,6 +293,66 @@ impl Store {
         Ok(message)
     }
 
+    /// Answer the owner's last message again, in one transaction: `idle →
+    /// running` (steps 0, run by `instance`), everything after that message
+    /// marked superseded, and with a replacement the message too, the replacement
+    /// appended in its place. Returns the message the turn answers. `Conflict`
+    /// when the conversation is not idle; `NotFound` when it has no message of
+    /// its owner to answer.
+    pub async fn restart_turn(&self, restart: TurnRestart<'_>) -> Result<Message> {
+        let now = now();
+        let id = restart.conversation.to_string();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE conversations SET state = $2, steps = 0, updated_at = $3, instance_id = $4 \
+             WHERE id = $1 AND state = $5",
+        )
+        .bind(&id)
+        .bind(TurnState::Running.as_str())
+        .bind(to_ms(now))
+        .bind(restart.instance.as_str())
+        .bind(TurnState::Idle.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(self.not_in(restart.conversation, TurnState::Idle).await);
+        }
+        let sql = format!(
+            "SELECT {MESSAGE} FROM messages WHERE conversation_id = $1 AND role = $2 AND superseded = 0 \
+             ORDER BY seq DESC LIMIT 1"
+        );
+        let Some(row) = sqlx::query(&sql).bind(&id).bind(MessageRole::User.as_str()).fetch_optional(&mut *tx).await?
+        else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound("message to answer"));
+        };
+        let last = message_from_row(&row)?;
+        // With a replacement the last message goes too.
+        let from = if restart.replacement.is_some() { last.seq } else { last.seq + 1 };
+        sqlx::query("UPDATE messages SET superseded = 1 WHERE conversation_id = $1 AND seq >= $2")
+            .bind(&id)
+            .bind(from)
+            .execute(&mut *tx)
+            .await?;
+        let answered = match restart.replacement {
+            Some(text) => {
+                insert_message(
+                    &mut tx,
+                    restart.conversation,
+                    MessageRole::User,
+                    text,
+                    Some(restart.client_session),
+                    now,
+                )
+                .await?
+            }
+            None => last,
+        };
+        tx.commit().await?;
+        Ok(answered)
+    }
+
     /// A step of a running turn, in one transaction: the model's answer and the
     /// calls it asks for, a note to the user, the step count and `running → to`.
     /// Calls are audited with the entries `audit` makes for each (calls over
@@ -326,7 +395,7 @@ impl Store {
             recorded.answer = Some(message);
         }
         if let Some(note) = step.note {
-            recorded.note = Some(insert_message(&mut tx, conversation, MessageRole::Error, note, None, now).await?);
+            recorded.note = Some(insert_message(&mut tx, conversation, note.role(), note.text(), None, now).await?);
         }
         // Last: the chain's head stays locked only until the commit.
         append_in(&mut tx, &entries).await?;
@@ -518,6 +587,59 @@ impl Store {
         .transpose()
     }
 
+    /// The choices remembered in `conversation` for the page session
+    /// `client_session`, oldest first.
+    pub async fn remembered_decisions(
+        &self,
+        conversation: ConversationId,
+        client_session: &str,
+    ) -> Result<Vec<RememberedTool>> {
+        let rows = sqlx::query(
+            "SELECT connector_id, tool, decision, created_at FROM remembered_decisions \
+             WHERE conversation_id = $1 AND client_session = $2 ORDER BY created_at, connector_id, tool",
+        )
+        .bind(conversation.to_string())
+        .bind(client_session)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let d: String = r.try_get("decision")?;
+                Ok(RememberedTool {
+                    connector: parse("connector id", &r.try_get::<String, _>("connector_id")?)?,
+                    tool: r.try_get("tool")?,
+                    decision: Decision::parse(&d).ok_or_else(|| StoreError::corrupt("remembered decision", d))?,
+                    created_at: from_ms(r.try_get("created_at")?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Forget the choice remembered for `tool` of `connector` in `conversation`
+    /// for `client_session`: its next call asks again. `NotFound` when none is.
+    pub async fn forget_decision(
+        &self,
+        conversation: ConversationId,
+        connector: ConnectorId,
+        tool: &str,
+        client_session: &str,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "DELETE FROM remembered_decisions WHERE conversation_id = $1 AND connector_id = $2 AND tool = $3 \
+             AND client_session = $4",
+        )
+        .bind(conversation.to_string())
+        .bind(connector.to_string())
+        .bind(tool)
+        .bind(client_session)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("remembered choice"));
+        }
+        Ok(())
+    }
+
     /// After a stop of `instance`: its calls left running become `interrupted`
     /// (never sent again), and its turns that were running, or that waited while
     /// an approved call of its ran, end — or keep waiting when a call of theirs
@@ -631,6 +753,7 @@ async fn insert_message(
         content: content.to_owned(),
         client_session: client_session.map(str::to_owned),
         created_at: now,
+        superseded: false,
     })
 }
 

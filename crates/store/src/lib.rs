@@ -43,8 +43,8 @@ pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
     ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,
     GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewRememberedChoice,
-    NewToolCall, NewUser, PasswordReset, RecordedStep, RememberedChoice, StepRecord, TokenHolder, ToolCall, TurnMove,
-    TurnStart, User, VerifiedTrail, WorkspaceSettings,
+    NewToolCall, NewUser, Note, PasswordReset, RecordedStep, RememberedChoice, RememberedTool, StepRecord, TokenHolder,
+    ToolCall, TurnMove, TurnRestart, TurnStart, User, VerifiedTrail, WorkspaceSettings,
 };
 pub use sign_in::SignInAttempt;
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

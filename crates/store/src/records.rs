@@ -255,6 +255,9 @@ pub struct Message {
     /// The page session that sent it (user messages).
     pub client_session: Option<String>,
     pub created_at: OffsetDateTime,
+    /// Replaced by a later answer (regenerate, edit and resend): kept on
+    /// record, no longer sent to the model.
+    pub superseded: bool,
 }
 
 /// One tool call the model asked for, with everything that happened to it.
@@ -343,6 +346,15 @@ pub struct RememberedChoice {
     /// `Tool::definition_digest` of that definition; empty for a choice remembered
     /// before definitions were recorded, which matches none.
     pub definition_digest: String,
+}
+
+/// A choice remembered in a conversation for a page session, as listed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RememberedTool {
+    pub connector: ConnectorId,
+    pub tool: String,
+    pub decision: Decision,
+    pub created_at: OffsetDateTime,
 }
 
 /// A choice to remember: for `tool` of `connector` in `conversation`, for the
@@ -506,6 +518,45 @@ pub struct TurnMove<'a> {
     /// Model steps taken in the turn after the change.
     pub steps: u32,
     pub instance: &'a InstanceId,
+    /// A note for the user written with the change (why the turn ended).
+    pub note: Option<Note<'a>>,
+}
+
+/// A note for the user in the thread, never sent to the model: why a turn ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note<'a> {
+    /// It failed: a provider error, the step limit, tools that could not be listed.
+    Error(&'a str),
+    /// Its owner stopped it.
+    Stopped(&'a str),
+}
+
+impl<'a> Note<'a> {
+    pub fn role(self) -> MessageRole {
+        match self {
+            Self::Error(_) => MessageRole::Error,
+            Self::Stopped(_) => MessageRole::Stopped,
+        }
+    }
+
+    pub fn text(self) -> &'a str {
+        match self {
+            Self::Error(text) | Self::Stopped(text) => text,
+        }
+    }
+}
+
+/// Answer the owner's last message again, as a new turn: what came after it is
+/// superseded.
+#[derive(Clone, Copy, Debug)]
+pub struct TurnRestart<'a> {
+    pub conversation: ConversationId,
+    /// `Some`: the last message is superseded too, and this is sent in its place.
+    pub replacement: Option<&'a str>,
+    /// The page session that asks.
+    pub client_session: &'a str,
+    /// The instance that runs the turn.
+    pub instance: &'a InstanceId,
 }
 
 /// A turn to start with the owner's message.
@@ -528,7 +579,7 @@ pub struct StepRecord<'a> {
     /// The model's answer, when there is one to keep.
     pub answer: Option<Answer<'a>>,
     /// A note for the user after the answer (why the turn stopped).
-    pub note: Option<&'a str>,
+    pub note: Option<Note<'a>>,
     /// Model steps taken in the turn after this one.
     pub steps: u32,
     /// The state the turn goes to from `running`.

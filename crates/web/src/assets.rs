@@ -1,4 +1,5 @@
-//! Static assets, compiled into the binary: one stylesheet and small ES modules.
+//! Static assets, compiled into the binary: one stylesheet, small ES modules and
+//! two vendored libraries (Markdown, highlighting).
 
 use axum::Router;
 use axum::extract::Path;
@@ -26,6 +27,14 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/oauth.js", "text/javascript; charset=utf-8", include_str!("../static/js/oauth.js")),
     ("js/chat.js", "text/javascript; charset=utf-8", include_str!("../static/js/chat.js")),
     ("js/sse.js", "text/javascript; charset=utf-8", include_str!("../static/js/sse.js")),
+    ("js/markdown.js", "text/javascript; charset=utf-8", include_str!("../static/js/markdown.js")),
+    // Third-party, vendored as published on npm (see static/vendor/README.md).
+    (
+        "vendor/markdown-it.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../static/vendor/markdown-it.min.js"),
+    ),
+    ("vendor/highlight.min.js", "text/javascript; charset=utf-8", include_str!("../static/vendor/highlight.min.js")),
     ("favicon.svg", "image/svg+xml", include_str!("../static/favicon.svg")),
 ];
 

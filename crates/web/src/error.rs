@@ -86,6 +86,7 @@ impl From<switchboard_agent::AgentError> for AppError {
             AgentError::Forbidden(detail) => Self::forbidden("not_conversation_owner", detail),
             AgentError::Conflict(detail) => Self::conflict("conversation_busy", detail),
             AgentError::NotWaiting(detail) => Self::conflict("not_waiting", detail),
+            AgentError::NoMessage(detail) => Self::conflict("no_message", detail),
             AgentError::Model(e) => Self::invalid(e.to_string()),
             AgentError::Store(e) => e.into(),
         }

@@ -63,6 +63,10 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
             v::delete_conversation::delete_conversation
         ))
         .routes(routes!(v::send_message::send_message))
+        .routes(routes!(v::regenerate_answer::regenerate_answer))
+        .routes(routes!(v::resend_message::resend_message))
+        .routes(routes!(v::list_remembered::list_remembered))
+        .routes(routes!(v::forget_remembered::forget_remembered))
         .routes(routes!(v::cancel_turn::cancel_turn))
         .routes(routes!(v::decide_tool_call::decide_tool_call))
         .routes(routes!(c::export_conversations::export_conversations))

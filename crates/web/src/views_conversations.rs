@@ -6,7 +6,7 @@ use serde_json::Value;
 use switchboard_agent::{Citation, TurnEvent};
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_service::Transcript;
-use switchboard_store::{Conversation, Message, ToolCall};
+use switchboard_store::{Conversation, Message, RememberedTool, ToolCall};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -36,6 +36,49 @@ pub(crate) struct ModeName(pub(crate) Mode);
 #[serde(deny_unknown_fields)]
 pub(crate) struct SendMessageRequest {
     pub(crate) content: String,
+    /// Identifies one page load: remembered choices last for it only.
+    pub(crate) client_session: String,
+}
+
+/// A choice remembered for an action in a conversation, for one page session.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RememberedView {
+    pub(crate) connector_id: Uuid,
+    /// The tool's name on its server.
+    pub(crate) tool: String,
+    /// `approve` or `deny`.
+    #[schema(value_type = String, example = "approve")]
+    pub(crate) decision: Decision,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<&RememberedTool> for RememberedView {
+    fn from(r: &RememberedTool) -> Self {
+        Self {
+            connector_id: r.connector.as_uuid(),
+            tool: r.tool.clone(),
+            decision: r.decision,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Revoke a remembered choice.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ForgetRequest {
+    pub(crate) connector_id: String,
+    pub(crate) tool: String,
+    /// The page load the choice was remembered for.
+    pub(crate) client_session: String,
+}
+
+/// Answer the last message again (Retry, Regenerate).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegenerateRequest {
     /// Identifies one page load: remembered choices last for it only.
     pub(crate) client_session: String,
 }
@@ -102,18 +145,28 @@ impl From<&Conversation> for ConversationView {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct MessageView {
     pub(crate) id: Uuid,
-    /// `user`, `assistant`, or `error` (shown to people, never sent to the model).
+    /// `user`, `assistant`, `error` (a failure) or `stopped` (the owner stopped
+    /// the turn); the last two are shown to people, never sent to the model.
     #[schema(value_type = String, example = "assistant")]
     pub(crate) role: MessageRole,
     pub(crate) content: String,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub(crate) created_at: OffsetDateTime,
+    /// Replaced by a later answer (regenerate, resend): kept on record, no
+    /// longer sent to the model.
+    pub(crate) superseded: bool,
 }
 
 impl From<&Message> for MessageView {
     fn from(m: &Message) -> Self {
-        Self { id: m.id.as_uuid(), role: m.role, content: m.content.clone(), created_at: m.created_at }
+        Self {
+            id: m.id.as_uuid(),
+            role: m.role,
+            content: m.content.clone(),
+            created_at: m.created_at,
+            superseded: m.superseded,
+        }
     }
 }
 

@@ -3,11 +3,14 @@
 use serde_json::json;
 use switchboard_core::approval;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, TurnState};
-use switchboard_core::{ToolCallId, UserId};
-use switchboard_store::{Conversation, DecisionRecord, NewRememberedChoice, StoreError, ToolCall, TurnMove};
+use switchboard_core::{ConnectorId, ToolCallId, UserId};
+use switchboard_store::{
+    Conversation, DecisionRecord, NewRememberedChoice, Note, RememberedTool, StoreError, ToolCall, TurnMove,
+};
 
 use super::execution::failed;
 use super::records::{call_entry, decision_entry};
+use super::turn::STOPPED;
 use super::{Agent, TurnEvents};
 use crate::error::AgentError;
 
@@ -115,6 +118,27 @@ impl Agent {
         Ok(decided)
     }
 
+    /// The choices remembered in the conversation for the page session.
+    pub async fn remembered(
+        &self,
+        conversation: &Conversation,
+        client_session: &str,
+    ) -> Result<Vec<RememberedTool>, AgentError> {
+        Ok(self.store.remembered_decisions(conversation.id, client_session).await?)
+    }
+
+    /// Revoke a remembered choice: the next call of the tool in this page session
+    /// asks again. `NotFound` when none is remembered.
+    pub async fn forget(
+        &self,
+        conversation: &Conversation,
+        connector: ConnectorId,
+        tool: &str,
+        client_session: &str,
+    ) -> Result<(), AgentError> {
+        Ok(self.store.forget_decision(conversation.id, connector, tool, client_session).await?)
+    }
+
     /// Stop the turn: a running one stops before its next step (a call already
     /// sent is left to finish); waiting calls are cancelled.
     pub async fn cancel(&self, conversation: &Conversation) -> Result<TurnState, AgentError> {
@@ -142,6 +166,7 @@ impl Agent {
                     to: TurnState::Idle,
                     steps: current.steps,
                     instance: &self.config.instance,
+                    note: Some(Note::Stopped(STOPPED)),
                 };
                 self.store.move_turn(conversation.id, change).await?;
                 Ok(TurnState::Idle)

@@ -10,7 +10,9 @@ use futures::StreamExt as _;
 use serde_json::Value;
 use switchboard_core::ConversationId;
 use switchboard_core::conversation::{CallStatus, Mode, TurnState};
-use switchboard_store::{Answer, Conversation, StepRecord, StoreError, ToolCall, TurnMove, TurnStart};
+use switchboard_store::{
+    Answer, Conversation, Note, StepRecord, StoreError, ToolCall, TurnMove, TurnRestart, TurnStart,
+};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -21,6 +23,9 @@ use crate::events::{Citation, DoneReason, StatusText, TurnEvent};
 use crate::history::{model_messages, system_prompt};
 use crate::host::{HostError, OfferedTool};
 use crate::model::{ModelEvent, ModelMessage, ModelRequest, ToolCallRequest, ToolSpec};
+
+/// The note a turn stopped by its owner leaves in the thread.
+pub(super) const STOPPED: &str = "Stopped.";
 
 /// What a drive keeps between its steps.
 struct Drive<'a> {
@@ -67,6 +72,47 @@ impl Agent {
             StoreError::Conflict(_) => AgentError::Conflict(
                 "the conversation is busy: wait for the answer, decide the pending actions, or cancel".into(),
             ),
+            other => other.into(),
+        })?;
+        let running = Conversation { state: TurnState::Running, steps: 0, ..conversation.clone() };
+        Ok(self.spawn_turn(running, client_session.to_owned()))
+    }
+
+    /// Answer the owner's last message again (Retry after a failure or a stop,
+    /// Regenerate): what came after it is superseded. `Conflict` while another
+    /// turn runs or waits for decisions; `NoMessage` when nothing was sent yet.
+    pub async fn regenerate(
+        &self,
+        conversation: &Conversation,
+        client_session: &str,
+    ) -> Result<TurnEvents, AgentError> {
+        self.restart(conversation, None, client_session).await
+    }
+
+    /// Replace the owner's last message with `text` and answer it: the message
+    /// and what came after it are superseded. Refused as [`Agent::regenerate`].
+    pub async fn resend(
+        &self,
+        conversation: &Conversation,
+        text: &str,
+        client_session: &str,
+    ) -> Result<TurnEvents, AgentError> {
+        self.restart(conversation, Some(text), client_session).await
+    }
+
+    async fn restart(
+        &self,
+        conversation: &Conversation,
+        replacement: Option<&str>,
+        client_session: &str,
+    ) -> Result<TurnEvents, AgentError> {
+        let restart =
+            TurnRestart { conversation: conversation.id, replacement, client_session, instance: &self.config.instance };
+        self.store.restart_turn(restart).await.map_err(|e| match e {
+            StoreError::Conflict(_) => AgentError::Conflict(
+                "the conversation is busy: wait for the answer, decide the pending actions, or cancel".into(),
+            ),
+            StoreError::NotFound(_) => AgentError::NoMessage("there is no message to answer again: send one".into()),
             other => other.into(),
         })?;
         let running = Conversation { state: TurnState::Running, steps: 0, ..conversation.clone() };
@@ -146,6 +192,7 @@ impl Agent {
             to: TurnState::Running,
             steps: conversation.steps,
             instance: &self.config.instance,
+            note: None,
         };
         match self.store.move_turn(id, change).await {
             Ok(()) => {}
@@ -362,6 +409,7 @@ impl Agent {
                     to: TurnState::AwaitingApproval,
                     steps,
                     instance: &self.config.instance,
+                    note: None,
                 };
                 self.store.move_turn(conversation.id, change).await?;
             }
@@ -383,10 +431,15 @@ impl Agent {
     /// it failed, `running → idle`; then the last events.
     async fn end(&self, drive: Drive<'_>, ending: Ending<'_>) -> Result<(), AgentError> {
         let Ending { reason, answer, error } = ending;
+        let note = match (&error, reason) {
+            (Some((_, message)), _) => Some(Note::Error(message)),
+            (None, DoneReason::Cancelled) => Some(Note::Stopped(STOPPED)),
+            (None, _) => None,
+        };
         let step = StepRecord {
             conversation: drive.conversation.id,
             answer: answer.map(|text| Answer { text, calls: &[] }),
-            note: error.as_ref().map(|(_, message)| message.as_str()),
+            note,
             steps: drive.conversation.steps,
             to: TurnState::Idle,
             instance: &self.config.instance,

@@ -172,7 +172,13 @@ mod a_turn_is_recorded_as_it_happens {
         store
             .move_turn(
                 c.id,
-                TurnMove { from: TurnState::Running, to: TurnState::AwaitingApproval, steps: 1, instance: &me },
+                TurnMove {
+                    from: TurnState::Running,
+                    to: TurnState::AwaitingApproval,
+                    steps: 1,
+                    instance: &me,
+                    note: None,
+                },
             )
             .await
             .expect("waits");

@@ -1,9 +1,11 @@
 // The chat page: the conversations in the sidebar, the composer with its + menu
 // (apps in developer mode, model, read-only), answers streamed from the server
 // as Server-Sent Events, a card per tool call, and the confirmation of write
-// actions. Everything the server or a model says goes in as text (dom.js).
+// actions. Everything the server or a model says goes in as text (dom.js);
+// answers are Markdown built as elements from its tokens (markdown.js).
 import { api, ApiError } from "./api.js";
-import { el, fill, jsonDetails, pretty, visible } from "./dom.js";
+import { el, fill, jsonBlock, pretty, visible } from "./dom.js";
+import { copyButton, renderMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
 
 // One id per page load: a remembered approval lasts for this load only, so the
@@ -24,6 +26,10 @@ const model = $("model");
 const readOnly = $("read-only");
 const knowledge = $("knowledge");
 const dialog = $("approval");
+// The approval card waits in the thread, after the call it is about; between
+// approvals it goes back here, so clearing the thread never loses it.
+const dialogHome = dialog.parentNode;
+const inDialog = (id) => dialog.querySelector(`#${id}`);
 
 const page = {
   conversation: null, // the open conversation (ConversationView), null for a new chat
@@ -36,7 +42,18 @@ const page = {
   search: "", // what the conversation list is filtered by
   bubble: null, // the assistant bubble the next text goes into
   connectors: [], // the apps that can be chosen
+  following: true, // the thread keeps the newest message in view (false once the reader scrolls up)
+  frame: 0, // the animation frame that renders the streaming answer, when one is due
 };
+
+// Shown at the end of the thread while a turn works and no text streams.
+const working = el(
+  "div",
+  { class: "working", id: "working", role: "status" },
+  el("span", { class: "working-dots", "aria-hidden": "true" }, el("span"), el("span"), el("span")),
+  el("span", { class: "working-text" }, "Working…"),
+);
+const jump = $("jump-latest");
 
 function pageSession() {
   if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
@@ -83,22 +100,67 @@ function setBusy(busy) {
   stopButton.disabled = false;
   status.textContent = busy ? "Answering…" : "";
   root.dataset.busy = String(busy);
+  showWorking(busy);
+  showTurnActions();
 }
 
-// Keep the newest message in view, unless the reader scrolled up to read.
-function follow(wasAtEnd) {
-  if (wasAtEnd) log.scrollTop = log.scrollHeight;
+/** The working indicator at the end of the thread, or none. */
+function showWorking(on, text = "Working…") {
+  if (on && page.busy && !page.bubble) {
+    working.querySelector(".working-text").textContent = text;
+    log.append(working);
+    follow();
+  } else {
+    working.remove();
+  }
+}
+
+// The thread scrolls in its own column on a wide screen and with the page on a
+// narrow one: whichever scrolls is followed.
+function scroller() {
+  return getComputedStyle(log).overflowY === "visible" ? document.scrollingElement : log;
 }
 
 function atEnd() {
-  return log.scrollHeight - log.scrollTop - log.clientHeight < 48;
+  const s = scroller();
+  return s.scrollHeight - s.scrollTop - s.clientHeight < 48;
+}
+
+function scrollToEnd() {
+  const s = scroller();
+  s.scrollTop = s.scrollHeight;
+  page.following = true;
+  jump.hidden = true;
+}
+
+// Keep the newest message in view, unless the reader scrolled up to read: then
+// offer "Jump to latest".
+function follow() {
+  if (page.following) scrollToEnd();
+  else jump.hidden = false;
+}
+
+function onScroll() {
+  page.following = atEnd();
+  if (page.following) jump.hidden = true;
+}
+
+/** Empty the thread; the approval card, closed, goes back where it waits. */
+function clearLog() {
+  parkDialog();
+  fill(log);
+}
+
+function parkDialog() {
+  if (dialog.open) dialog.close();
+  if (dialog.parentNode !== dialogHome) dialogHome.append(dialog);
 }
 
 function add(node) {
-  const end = atEnd();
   log.append(node);
+  if (working.isConnected) log.append(working);
   $("chat-empty").hidden = true;
-  follow(end);
+  follow();
   return node;
 }
 
@@ -152,26 +214,63 @@ function facts(c) {
 
 // ---- messages and tool calls ----
 
-function bubble(role, content) {
-  const body = el("div", { class: "message-text" }, visible(content));
-  const who = { user: "You", assistant: "Model", error: "Error" }[role] ?? visible(role);
-  const node = el("div", { class: "message", dataset: { role } }, el("div", { class: "message-who" }, who), body);
+const WHO = { user: "You", assistant: "Model", error: "Error", stopped: "Stopped" };
+
+function bubble(role, content, id = null) {
+  const markdown = role === "assistant";
+  const body = el("div", { class: markdown ? "message-text markdown" : "message-text" });
+  const actions = el("div", { class: "message-actions" });
+  if (role === "user" || role === "assistant") {
+    actions.append(copyButton(() => node.raw, role === "user" ? "Copy message" : "Copy answer"));
+  }
+  const node = el(
+    "div",
+    { class: "message", dataset: { role, message: id ?? "" } },
+    el("div", { class: "message-who" }, WHO[role] ?? visible(role)),
+    body,
+    actions,
+  );
   node.raw = content;
+  renderBody(node);
   return node;
 }
 
+function renderBody(node) {
+  const body = node.querySelector(".message-text");
+  if (node.dataset.role === "assistant") renderMarkdown(body, node.raw);
+  else body.textContent = visible(node.raw);
+}
+
+// A streaming answer is rendered again as a whole, at most once a frame: the
+// Markdown of a half-written table or code block settles as it completes.
 function appendText(delta) {
-  if (!page.bubble) page.bubble = add(bubble("assistant", ""));
-  const end = atEnd();
+  if (!page.bubble) {
+    working.remove();
+    page.bubble = add(bubble("assistant", ""));
+  }
   page.bubble.raw += delta;
   page.bubble.classList.add("streaming");
-  page.bubble.querySelector(".message-text").textContent = visible(page.bubble.raw);
-  follow(end);
+  if (!page.frame) {
+    const target = page.bubble;
+    page.frame = requestAnimationFrame(() => {
+      page.frame = 0;
+      renderBody(target);
+      follow();
+    });
+  }
 }
 
 function endBubble() {
-  page.bubble?.classList.remove("streaming");
-  page.bubble = null;
+  if (page.frame) {
+    cancelAnimationFrame(page.frame);
+    page.frame = 0;
+  }
+  if (page.bubble) {
+    renderBody(page.bubble);
+    page.bubble.classList.remove("streaming");
+    page.bubble = null;
+    follow();
+  }
 }
 
 function showCall(call) {
@@ -184,13 +283,57 @@ function showCall(call) {
   const card = el("article", { class: "tool-card", dataset: { call: call.id }, "aria-label": `Tool call ${call.name}` });
   renderCard(card, call);
   page.cards.set(call.id, card);
-  return add(card);
+  add(card);
+  showWorking(true, call.status === "running" ? "Running the action…" : "Working…");
+  return card;
+}
+
+/** A part of a tool card, folded: its title, a Copy button and the JSON. */
+function part(name, title, value, open, ...before) {
+  return el(
+    "details",
+    { class: "json-details", dataset: { part: name }, open },
+    el("summary", {}, title),
+    el("div", { class: "part-tools" }, copyButton(() => pretty(value), `Copy ${title.toLowerCase()}`)),
+    before,
+    jsonBlock(value),
+  );
+}
+
+/** The text items of a tool's result; text that is JSON, pretty-printed and foldable. */
+function resultTexts(result) {
+  const items = Array.isArray(result?.content) ? result.content : [];
+  return items.map((item, i) => {
+    if (item?.type !== "text" || typeof item.text !== "string") return null;
+    const parsed = jsonOf(item.text);
+    const label = items.length === 1 ? "Text" : `Text ${i + 1}`;
+    if (parsed === undefined) {
+      return el("div", { class: "result-text" }, el("div", { class: "part-label small muted" }, label), el("pre", { class: "text" }, visible(item.text)));
+    }
+    return el(
+      "details",
+      { class: "json-details result-json", open: true, dataset: { text: String(i) } },
+      el("summary", {}, `${label} (JSON)`),
+      el("div", { class: "part-tools" }, copyButton(() => pretty(parsed), `Copy ${label.toLowerCase()} as JSON`)),
+      jsonBlock(parsed),
+    );
+  });
+}
+
+/** `text` parsed, when it is a JSON object or array; undefined otherwise. */
+function jsonOf(text) {
+  const t = text.trim();
+  if (!(t.startsWith("{") || t.startsWith("["))) return undefined;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return undefined;
+  }
 }
 
 function renderCard(card, call) {
   // Parts the reader opened stay open as the call moves on.
   const open = new Set([...card.querySelectorAll("details[open]")].map((d) => d.dataset.part));
-  const part = (name, title, value) => jsonDetails(title, value, { dataset: { part: name }, open: open.has(name) });
   const kind = call.classification ?? "unknown";
   const message = call.result && typeof call.result === "object" && typeof call.result.error === "string" ? call.result.error : null;
   card.dataset.status = call.status;
@@ -217,9 +360,9 @@ function renderCard(card, call) {
     liveLine(call),
     message ? el("p", { class: "call-message small" }, visible(message)) : null,
     call.is_error && !message ? el("p", { class: "call-message small" }, "The server answered with isError: true.") : null,
-    part("input", "Input", call.arguments),
-    call.result != null ? part("output", "Output", call.result) : null,
-    call.exchange != null ? part("exchange", "Raw MCP exchange", call.exchange) : null,
+    part("input", "Input", call.arguments, open.has("input")),
+    call.result != null ? part("output", "Output", call.result, open.has("output"), resultTexts(call.result)) : null,
+    call.exchange != null ? part("exchange", "Raw MCP exchange", call.exchange, open.has("exchange")) : null,
   );
 }
 
@@ -270,27 +413,33 @@ function showDetail(detail) {
   page.conversation = conversation;
   page.cards.clear();
   page.bubble = null;
-  fill(log);
+  clearLog();
   const byMessage = new Map();
   for (const call of calls) byMessage.set(call.message_id, [...(byMessage.get(call.message_id) ?? []), call]);
-  for (const m of messages) {
-    if (m.role !== "assistant" || m.content) add(bubble(m.role, m.content));
+  // What a regenerate or a resend replaced stays on record, not in the thread.
+  const shown = messages.filter((m) => !m.superseded);
+  for (const m of shown) {
+    if (m.role !== "assistant" || m.content) add(bubble(m.role, m.content, m.id));
     for (const call of byMessage.get(m.id) ?? []) showCall(call);
   }
-  $("chat-empty").hidden = messages.length > 0;
+  working.remove();
+  $("chat-empty").hidden = shown.length > 0;
   page.waiting = calls.filter((c) => c.status === "awaiting_approval");
   showHead();
-  log.scrollTop = log.scrollHeight;
+  showTurnActions();
+  scrollToEnd();
   history.replaceState(null, "", `/chat?c=${encodeURIComponent(conversation.id)}`);
 }
 
 async function openConversation(id) {
   page.abort?.abort();
   clearError();
+  status.textContent = "";
   const detail = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}`);
   showDetail(detail);
   if (detail.state === "awaiting_approval") nextApproval();
   if (detail.state === "running") watchRunning(detail.id);
+  loadRemembered().catch(showError);
 }
 
 // A turn that runs without this page following its stream (one started before a
@@ -313,8 +462,13 @@ function newChat() {
   page.cards.clear();
   page.waiting = [];
   page.bubble = null;
-  fill(log);
+  clearLog();
   clearError();
+  // Nothing of the last conversation's turn ("Stopped.", "Answering…") carries over.
+  status.textContent = "";
+  jump.hidden = true;
+  page.following = true;
+  loadRemembered().catch(showError);
   $("chat-empty").hidden = false;
   // A new chat starts from the defaults: no apps, the default model, not read-only.
   for (const box of document.querySelectorAll("#app-choices input:checked")) box.checked = false;
@@ -410,6 +564,7 @@ function onEvent(event) {
     case "error":
       endBubble();
       add(bubble("error", event.message ?? "something went wrong"));
+      showWorking(true);
       break;
     default:
       // A kind of event this page does not know yet: nothing to show.
@@ -431,10 +586,16 @@ async function afterTurn(done) {
   } else {
     page.conversation.state = done.state;
     showCitations(done.citations ?? []);
-    if (done.reason === "cancelled") status.textContent = "Stopped.";
+    // Written into the thread as the server stored it, so a reload shows the same.
+    if (done.reason === "cancelled") {
+      add(bubble("stopped", "Stopped."));
+      status.textContent = "Stopped.";
+    }
     if (done.reason === "step_limit") status.textContent = "Stopped at the step limit.";
   }
+  showTurnActions();
   loadConversations().catch(showError);
+  loadRemembered().catch(showError);
 }
 
 /** The items a company-knowledge answer read, as text (never links that load anything). */
@@ -470,13 +631,16 @@ async function send() {
     if (model.value.trim()) body.model = model.value.trim();
     page.conversation = await api("POST", "/api/v1/conversations", body);
     closeMenu();
-    fill(log);
+    clearLog();
     showHead();
     history.replaceState(null, "", `/chat?c=${encodeURIComponent(page.conversation.id)}`);
   }
   const id = page.conversation.id;
   text.value = "";
+  status.textContent = "";
   const mine = add(bubble("user", content));
+  // Sending brings the thread to its end, wherever the reader was.
+  scrollToEnd();
   let done;
   try {
     const path = `/api/v1/conversations/${encodeURIComponent(id)}/messages`;
@@ -494,21 +658,233 @@ async function send() {
   await afterTurn(done);
 }
 
+// ---- retry, regenerate, edit and resend ----
+
+/** The last message of the thread of `roles`, or null. */
+function lastMessage(...roles) {
+  const all = [...log.querySelectorAll(".message")];
+  for (let i = all.length - 1; i >= 0; i--) if (roles.includes(all[i].dataset.role)) return all[i];
+  return null;
+}
+
+// Retry on the error or stop that ended the last turn, Regenerate on its answer,
+// Edit on the last message: only while no turn runs or waits.
+function showTurnActions() {
+  for (const b of log.querySelectorAll(".turn-action")) b.remove();
+  if (page.busy || !page.conversation || page.conversation.state !== "idle") return;
+  const mine = lastMessage("user");
+  if (!mine) return;
+  const after = lastMessage("user", "assistant", "error", "stopped");
+  if (after && after !== mine) {
+    const retry = after.dataset.role !== "assistant";
+    const button = el(
+      "button",
+      { type: "button", class: `small turn-action ${retry ? "retry" : "regenerate"}`, title: "Answer your last message again" },
+      retry ? "Retry" : "Regenerate",
+    );
+    button.addEventListener("click", () => regenerate().catch(showError));
+    after.querySelector(".message-actions").append(button);
+  }
+  const edit = el("button", { type: "button", class: "small turn-action edit", title: "Change your last message and send it again" }, "Edit");
+  edit.addEventListener("click", () => startEdit(mine));
+  mine.querySelector(".message-actions").append(edit);
+}
+
+/** Remove what follows `node` in the thread (what a regenerate replaces). */
+function dropAfter(node) {
+  while (node.nextSibling) {
+    const next = node.nextSibling;
+    if (next === dialog) {
+      parkDialog();
+      continue;
+    }
+    if (next.dataset?.call) page.cards.delete(next.dataset.call);
+    next.remove();
+  }
+}
+
+async function regenerate() {
+  const id = page.conversation?.id;
+  const mine = lastMessage("user");
+  if (!id || !mine || page.busy) return;
+  clearError();
+  status.textContent = "";
+  dropAfter(mine);
+  scrollToEnd();
+  const path = `/api/v1/conversations/${encodeURIComponent(id)}/regenerate`;
+  try {
+    await afterTurn(await streamTurn(path, { client_session: SESSION }));
+  } catch (error) {
+    showError(error);
+    await openConversation(id);
+  }
+}
+
+function startEdit(node) {
+  if (page.busy) return;
+  const box = el("textarea", { class: "edit-text", rows: "3", "aria-label": "Edit your message" });
+  box.value = node.raw;
+  const save = el("button", { type: "submit", class: "primary small" }, "Send");
+  const cancel = el("button", { type: "button", class: "small" }, "Cancel");
+  const form = el("form", { class: "edit-form" }, box, el("div", { class: "form-actions" }, cancel, save));
+  const body = node.querySelector(".message-text");
+  body.hidden = true;
+  node.querySelector(".message-actions").hidden = true;
+  node.append(form);
+  box.focus();
+  const close = () => {
+    form.remove();
+    body.hidden = false;
+    node.querySelector(".message-actions").hidden = false;
+  };
+  cancel.addEventListener("click", close);
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const content = box.value;
+    if (!content.trim()) return;
+    close();
+    resend(node, content).catch(showError);
+  });
+}
+
+async function resend(node, content) {
+  const id = page.conversation?.id;
+  if (!id || page.busy) return;
+  clearError();
+  status.textContent = "";
+  dropAfter(node);
+  node.raw = content;
+  renderBody(node);
+  scrollToEnd();
+  const path = `/api/v1/conversations/${encodeURIComponent(id)}/resend`;
+  try {
+    await afterTurn(await streamTurn(path, { content, client_session: SESSION }));
+  } catch (error) {
+    showError(error);
+    await openConversation(id);
+  }
+}
+
+// ---- remembered choices ----
+
+/** The choices remembered in this conversation for this page load, as chips with Revoke. */
+async function loadRemembered() {
+  const box = $("remembered");
+  const id = page.conversation?.id;
+  if (!id) {
+    fill(box);
+    box.hidden = true;
+    return;
+  }
+  const list = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}/remembered?client_session=${encodeURIComponent(SESSION)}`);
+  if (page.conversation?.id !== id) return;
+  box.hidden = list.length === 0;
+  fill(
+    box,
+    list.map((r) => {
+      const app = page.connectors.find((a) => a.id === r.connector_id)?.name ?? "an app";
+      const what = `${r.decision === "approve" ? "Always allow" : "Always deny"} ${app} · ${r.tool}`;
+      const revoke = el("button", { type: "button", class: "small revoke", "aria-label": `Revoke: ${visible(what)}` }, "Revoke");
+      revoke.addEventListener("click", async () => {
+        revoke.disabled = true;
+        try {
+          await api("POST", `/api/v1/conversations/${encodeURIComponent(id)}/remembered/forget`, {
+            connector_id: r.connector_id,
+            tool: r.tool,
+            client_session: SESSION,
+          });
+        } catch (error) {
+          showError(error);
+        }
+        await loadRemembered();
+      });
+      return el(
+        "span",
+        { class: "chip remembered-chip", dataset: { tool: r.tool, decision: r.decision }, title: "Remembered for this conversation until this page is reloaded" },
+        visible(what),
+        " ",
+        revoke,
+      );
+    }),
+  );
+}
+
 // ---- approvals ----
 
 function nextApproval() {
   const call = page.waiting[0];
   if (!call || page.busy) return;
   page.deciding = call;
-  $("approval-tool").textContent = visible(call.tool ?? call.name);
-  $("approval-connector").textContent = visible(call.connector_name ?? "an unknown app");
-  $("approval-arguments").textContent = visible(pretty(call.arguments));
-  $("approval-remember").checked = false;
+  inDialog("approval-tool").textContent = visible(call.tool ?? call.name);
+  inDialog("approval-action-title").textContent = "";
+  fill(inDialog("approval-badges"));
+  showDescription(null);
+  fill(inDialog("approval-connector"), appName(call));
+  inDialog("approval-arguments").textContent = visible(pretty(call.arguments));
+  inDialog("approval-remember").checked = false;
   const more = page.waiting.length - 1;
-  $("approval-queue").textContent = more > 0 ? `${more} more action${more === 1 ? "" : "s"} wait after this one.` : "";
+  inDialog("approval-queue").textContent = more > 0 ? `${more} more action${more === 1 ? "" : "s"} wait after this one.` : "";
   for (const b of dialog.querySelectorAll("button")) b.disabled = false;
-  if (!dialog.open) dialog.showModal();
-  $("approval-deny").focus();
+  // A card at the end of the thread, not a modal: the results above it stay
+  // readable (and selectable) while the person decides.
+  log.append(dialog);
+  if (!dialog.open) dialog.show();
+  scrollToEnd();
+  inDialog("approval-deny").focus();
+  describeAction(call).catch(() => {});
+}
+
+/** The app's name; with the start of its id when another app has the same name. */
+function appName(call) {
+  const name = visible(call.connector_name ?? "an unknown app");
+  const twins = page.connectors.filter((a) => a.name === call.connector_name).length;
+  if (twins < 2 || !call.connector_id) return name;
+  return [name, " ", el("span", { class: "muted small app-id" }, `(id ${call.connector_id.slice(0, 8)}…)`)];
+}
+
+function showDescription(text) {
+  const dd = inDialog("approval-description");
+  dd.textContent = text ? visible(text) : "";
+  dd.hidden = !text;
+  inDialog("approval-description-term").hidden = !text;
+}
+
+// The tools of each app, as its page lists them, fetched once per page load.
+const toolLists = new Map();
+
+/** Fill in the action's title, description and risk badges from its app's tool list. */
+async function describeAction(call) {
+  if (!call.connector_id) return;
+  if (!toolLists.has(call.connector_id)) {
+    toolLists.set(call.connector_id, api("GET", `/api/v1/connectors/${encodeURIComponent(call.connector_id)}/tools`));
+  }
+  let tools;
+  try {
+    tools = await toolLists.get(call.connector_id);
+  } catch {
+    toolLists.delete(call.connector_id);
+    return;
+  }
+  const tool = tools.find((t) => t.name === call.tool);
+  if (!tool || page.deciding?.id !== call.id) return;
+  inDialog("approval-action-title").textContent = visible(tool.display_name);
+  showDescription(tool.description);
+  fill(
+    inDialog("approval-badges"),
+    tool.risk?.destructive
+      ? el("span", { class: "badge risk", dataset: { risk: "destructive" }, title: "destructiveHint is not false" }, "destructive")
+      : null,
+    tool.risk?.open_world
+      ? el("span", { class: "badge risk", dataset: { risk: "open_world" }, title: "openWorldHint is not false" }, "open world")
+      : null,
+  );
 }
 
 async function decide(decision) {
@@ -516,7 +892,7 @@ async function decide(decision) {
   const id = page.conversation?.id;
   if (!call || !id) return;
   for (const b of dialog.querySelectorAll("button")) b.disabled = true;
-  const remember = $("approval-remember").checked;
+  const remember = inDialog("approval-remember").checked;
   page.deciding = null;
   page.waiting = page.waiting.filter((c) => c.id !== call.id);
   dialog.close();
@@ -642,6 +1018,10 @@ stopButton.addEventListener("click", async () => {
 });
 
 $("new-chat").addEventListener("click", newChat);
+
+log.addEventListener("scroll", onScroll, { passive: true });
+window.addEventListener("scroll", onScroll, { passive: true });
+jump.addEventListener("click", scrollToEnd);
 
 // ---- managing conversations: search, rename, pin, delete ----
 

@@ -1,7 +1,7 @@
 //! The chat page in a real headless Chromium, with the Kanban example as the app
 //! and the scripted model server as the provider: choose the app through the
 //! composer's "+" menu (Developer mode), watch a read run at once and a write wait
-//! for the confirmation dialog, remember an approval, see it forgotten after a
+//! for its approval card in the thread, remember an approval, see it forgotten after a
 //! reload, deny, and start a read-only conversation that offers the model no write.
 //! Screenshots go where `browser.rs` puts them.
 
@@ -148,8 +148,30 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     let first = model.requests().first().cloned().expect("a model request");
     let names = offered(&first);
     assert!(names.contains(&LIST.to_owned()) && names.contains(&CREATE.to_owned()), "{names:?}");
+    // The approval is a card at the end of the thread, with the action's title and
+    // description; the read's results above it stay usable while it waits.
+    browser.wait_for_text("#chat-log #approval #approval-action-title", "Create task").await;
+    browser.wait_for_text("#approval-description", "Use this when someone asks to add a task").await;
+    let order = browser
+        .eval(
+            "const log = document.getElementById('chat-log'); \
+             return [log.lastElementChild.id, log.querySelector('.tool-card[data-status=awaiting_approval]').nextElementSibling.id]",
+        )
+        .await;
+    assert_eq!(order, json!(["approval", "approval"]), "the card follows the call it is about");
+    browser.click(".tool-card[data-status=completed] details[data-part=output] summary").await;
+    assert_eq!(browser.count(".tool-card[data-status=completed] details[data-part=output][open]").await, 1);
+    // Keyboard: Deny has the focus, Tab reaches Approve.
+    browser.eval("document.getElementById('approval-deny').focus(); return null").await;
+    let focused = browser.client().active_element().await.expect("the focused element");
+    focused.send_keys(&char::from(Key::Tab).to_string()).await.expect("press Tab");
+    assert_eq!(browser.eval("return document.activeElement.id").await, "approval-approve");
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-approval").await;
+    browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.eval("document.getElementById('approval').scrollIntoView(); return null").await;
+    browser.screenshot("chat-approval-phone").await;
+    browser.client().set_window_size(1280, 900).await.expect("resize");
 
     // Escape does not decide: the dialog stays until Approve or Deny.
     let focused = browser.client().active_element().await.expect("the focused element");
@@ -172,6 +194,18 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
         ])
     );
     browser.wait_for_text(".tool-card[data-decision=remembered] .decision", "remembered").await;
+    // The remembered choice shows in the header, where it can be revoked.
+    browser.wait_for_text("#remembered .remembered-chip", "Always allow Kanban · create_task").await;
+    browser.screenshot("chat-remembered").await;
+    browser.click("#remembered .remembered-chip button.revoke").await;
+    for _ in 0..50 {
+        if browser.count("#remembered .remembered-chip").await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(browser.count("#remembered .remembered-chip").await, 0, "revoked");
+    assert_eq!(browser.count("#remembered[hidden]").await, 1);
     browser.wait_for_text(".tool-card[data-decision=remembered] .latency", "ms").await;
     browser.wait_for_text("#chat-title", "What is on the board?").await;
     browser.click(".tool-card[data-decision=approved] details[data-part=input] summary").await;

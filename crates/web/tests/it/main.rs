@@ -5,6 +5,7 @@ mod api;
 mod browser;
 mod browser_audit;
 mod browser_chat;
+mod browser_chat_render;
 mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;

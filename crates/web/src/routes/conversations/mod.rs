@@ -1,12 +1,17 @@
 //! Conversations with a model: start one, send messages (answered with an SSE
-//! stream of the turn), decide write actions, cancel.
+//! stream of the turn), answer the last message again or edit and resend it,
+//! decide write actions, cancel.
 
 pub(crate) mod cancel_turn;
 pub(crate) mod create_conversation;
 pub(crate) mod decide_tool_call;
 pub(crate) mod delete_conversation;
+pub(crate) mod forget_remembered;
 pub(crate) mod get_conversation;
 pub(crate) mod list_conversations;
+pub(crate) mod list_remembered;
+pub(crate) mod regenerate_answer;
+pub(crate) mod resend_message;
 pub(crate) mod send_message;
 pub(crate) mod update_conversation;
 

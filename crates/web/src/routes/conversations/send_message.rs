@@ -29,12 +29,18 @@ pub(crate) async fn send_message(
 ) -> ApiResult<Response> {
     let c = owned_conversation(&state, &actor, &id).await?;
     let session = client_session(&body.client_session)?;
-    if body.content.trim().is_empty() {
+    let text = message_text(&body.content)?;
+    let events = state.services.agent().send_message(&c, text, session).await?;
+    Ok(event_stream(events))
+}
+
+/// A message's text: not empty, at most [`MAX_MESSAGE`] bytes.
+pub(super) fn message_text(content: &str) -> Result<&str, AppError> {
+    if content.trim().is_empty() {
         return Err(AppError::invalid("the message is empty"));
     }
-    if body.content.len() > MAX_MESSAGE {
+    if content.len() > MAX_MESSAGE {
         return Err(AppError::invalid(format!("the message is longer than {MAX_MESSAGE} bytes")));
     }
-    let events = state.services.agent().send_message(&c, &body.content, session).await?;
-    Ok(event_stream(events))
+    Ok(content)
 }

@@ -335,6 +335,92 @@ async fn a_remembered_choice_ends_when_the_tool_changes() {
     assert_eq!(turn.results(), [(NOTE.into(), "completed".into(), "remembered".into())]);
 }
 
+/// A remembered choice is listed for its page session only and can be revoked:
+/// the next call asks again. Only the owner may list or revoke.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remembered_choice_is_listed_and_can_be_revoked() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let id = chat.conversation(me, json!({"connectors": [chat.notes_id]})).await;
+    let note = |n: usize| call(&format!("n{n}"), NOTE, json!({"text": format!("note {n}")}));
+    let list = |session: &str| {
+        me.client.get(chat.app.at(&format!("/api/v1/conversations/{id}/remembered?client_session={session}")))
+    };
+    let forget = |body: Value| {
+        me.client
+            .post(chat.app.at(&format!("/api/v1/conversations/{id}/remembered/forget")))
+            .headers(me.csrf_headers())
+            .json(&body)
+    };
+    let (status, none) = send(list("page-1")).await;
+    assert_eq!((status.as_u16(), none), (200, json!([])));
+
+    chat.model.push(Reply::tool_calls(vec![note(1)]));
+    let waiting = chat.say(me, &id, "Note it.", "page-1").await.waiting();
+    chat.model.push(Reply::text("Noted."));
+    chat.decide(me, &id, &waiting, "approve", true, "page-1").await.done();
+    let (status, listed) = send(list("page-1")).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(
+        (&listed[0]["connector_id"], &listed[0]["tool"], &listed[0]["decision"]),
+        (&json!(chat.notes_id), &json!("record_note"), &json!("approve"))
+    );
+    let (_, other_page) = send(list("page-2")).await;
+    assert_eq!(other_page, json!([]), "another page load remembers nothing");
+    assert_problem(&send(list("")).await, 422, "invalid_input");
+
+    // Someone else may neither see nor revoke it; bad requests change nothing.
+    let other = chat.app.signed_in("other@example.com", Role::Admin).await;
+    let theirs =
+        send(other.client.get(chat.app.at(&format!("/api/v1/conversations/{id}/remembered?client_session=page-1"))))
+            .await;
+    assert_problem(&theirs, 404, "not_found");
+    let body = json!({"connector_id": chat.notes_id, "tool": "record_note", "client_session": "page-1"});
+    let theirs = send(
+        other
+            .client
+            .post(chat.app.at(&format!("/api/v1/conversations/{id}/remembered/forget")))
+            .headers(other.csrf_headers())
+            .json(&body),
+    )
+    .await;
+    assert_problem(&theirs, 404, "not_found");
+    let missing = uuid::Uuid::now_v7();
+    let unknown = send(
+        me.client
+            .post(chat.app.at(&format!("/api/v1/conversations/{missing}/remembered/forget")))
+            .headers(me.csrf_headers())
+            .json(&body),
+    )
+    .await;
+    assert_problem(&unknown, 404, "not_found");
+    let malformed = send(
+        me.client
+            .post(chat.app.at(&format!("/api/v1/conversations/{id}/remembered/forget")))
+            .headers(me.csrf_headers())
+            .header("content-type", "application/json")
+            .body("{\"tool\": "),
+    )
+    .await;
+    assert_problem(&malformed, 400, "invalid_json");
+    let wrong_page = json!({"connector_id": chat.notes_id, "tool": "record_note", "client_session": "page-2"});
+    assert_problem(&send(forget(wrong_page)).await, 404, "not_found");
+    let (_, still) = send(list("page-1")).await;
+    assert_eq!(still.as_array().map(Vec::len), Some(1));
+
+    // Revoked: the next call of the action asks again.
+    let (status, _) = send(forget(body.clone())).await;
+    assert_eq!(status, 204);
+    assert_eq!(send(list("page-1")).await.1, json!([]));
+    assert_problem(&send(forget(body)).await, 404, "not_found");
+    chat.model.push(Reply::tool_calls(vec![note(2)]));
+    let turn = chat.say(me, &id, "And again.", "page-1").await;
+    assert!(turn.results().is_empty(), "nothing ran without asking: {:?}", turn.events);
+    // Exactly one call waits for a decision.
+    turn.waiting();
+}
+
 /// Deciding a call of someone else's conversation answers exactly as for a
 /// conversation that does not exist: the id tells nobody that it is in use.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,7 @@ mod kanban;
 mod me;
 mod oauth;
 mod openapi;
+mod regenerate;
 mod session;
 mod setup;
 mod stale_sessions;
