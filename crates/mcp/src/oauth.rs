@@ -160,7 +160,6 @@ async fn discover_after(
     headers: &[String],
     options: &ClientOptions,
 ) -> Result<Discovery, OAuthError> {
-    let client = client.clone();
     let challenges: Vec<_> = headers.iter().flat_map(|h| parse_challenges(h)).collect();
     let bearer = challenges.iter().find(|c| c.scheme.eq_ignore_ascii_case("bearer"));
     let challenge_scope = bearer.and_then(|c| c.params.get("scope")).cloned();
@@ -183,7 +182,7 @@ async fn discover_after(
     let mut tried = vec![];
     let mut found = None;
     for candidate in candidates {
-        match fetch_json(&client, &candidate, options).await {
+        match fetch_json(client, &candidate, options).await {
             Ok(document) => {
                 found = Some((candidate, document));
                 break;
@@ -192,10 +191,7 @@ async fn discover_after(
         }
     }
     let Some((at, prm)) = found else {
-        return Err(OAuthError::Discovery(format!(
-            "the server publishes no protected resource metadata (RFC 9728); tried {}",
-            tried.join(", ")
-        )));
+        return legacy_discovery(client, server, challenge_scope, &tried, options).await;
     };
     let resource = prm.get("resource").and_then(Value::as_str).unwrap_or_default().to_owned();
     if !covers_resource(&resource, server.as_str()) {
@@ -214,10 +210,63 @@ async fn discover_after(
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         _ => return Err(OAuthError::Discovery(format!("the authorization server {issuer:?} is not an http(s) URL"))),
     };
+    let server_metadata = match authorization_server(client, &issuer_url, issuer, options).await? {
+        Ok(found) => found,
+        Err(tried) => {
+            return Err(OAuthError::Discovery(format!(
+                "the authorization server {issuer} publishes no metadata (RFC 8414 or OpenID Connect discovery); \
+                 tried {tried}"
+            )));
+        }
+    };
+    Ok(Discovery {
+        resource,
+        challenge_scope,
+        resource_scopes: strings(&prm, "scopes_supported").unwrap_or_default(),
+        server: server_metadata,
+    })
+}
+
+/// The 2025-03-26 specification's discovery, for a server without protected
+/// resource metadata: it is its own authorization server, whose metadata is at
+/// its origin (RFC 8414). The resource indicator is the server's URL.
+async fn legacy_discovery(
+    client: &reqwest::Client,
+    server: &Url,
+    challenge_scope: Option<String>,
+    tried_prm: &[String],
+    options: &ClientOptions,
+) -> Result<Discovery, OAuthError> {
+    let issuer = server.origin().ascii_serialization();
+    let issuer_url = Url::parse(&issuer).map_err(|e| OAuthError::Discovery(format!("{issuer:?}: {e}")))?;
+    match authorization_server(client, &issuer_url, &issuer, options).await? {
+        Ok(found) => Ok(Discovery {
+            resource: server.as_str().to_owned(),
+            challenge_scope,
+            resource_scopes: vec![],
+            server: found,
+        }),
+        Err(tried) => Err(OAuthError::Discovery(format!(
+            "the server publishes no protected resource metadata (RFC 9728; tried {}), nor does its origin publish \
+             authorization server metadata as the 2025-03-26 specification had it (tried {tried})",
+            tried_prm.join(", ")
+        ))),
+    }
+}
+
+/// The metadata of the authorization server `issuer` (RFC 8414, then OpenID
+/// Connect discovery), whose `issuer` must be that one; `Ok(Err(tried))` when
+/// none of the places it may be has any.
+async fn authorization_server(
+    client: &reqwest::Client,
+    issuer_url: &Url,
+    issuer: &str,
+    options: &ClientOptions,
+) -> Result<Result<AuthorizationServer, String>, OAuthError> {
     let mut tried = vec![];
     let mut metadata = None;
-    for (candidate, _kind) in authorization_server_candidates(&issuer_url) {
-        match fetch_json(&client, &candidate, options).await {
+    for (candidate, _kind) in authorization_server_candidates(issuer_url) {
+        match fetch_json(client, &candidate, options).await {
             Ok(document) => {
                 metadata = Some((candidate, document));
                 break;
@@ -225,12 +274,7 @@ async fn discover_after(
             Err(why) => tried.push(format!("{candidate} ({why})")),
         }
     }
-    let Some((at, document)) = metadata else {
-        return Err(OAuthError::Discovery(format!(
-            "the authorization server {issuer} publishes no metadata (RFC 8414 or OpenID Connect discovery); tried {}",
-            tried.join(", ")
-        )));
-    };
+    let Some((at, document)) = metadata else { return Ok(Err(tried.join(", "))) };
     let announced = document.get("issuer").and_then(Value::as_str).unwrap_or_default();
     if !same_resource(announced, issuer) {
         return Err(OAuthError::Discovery(format!(
@@ -241,7 +285,7 @@ async fn discover_after(
     let required = |key: &str| -> Result<String, OAuthError> {
         http_url(&document, key, at)?.ok_or_else(|| OAuthError::Discovery(format!("the metadata at {at} has no {key}")))
     };
-    let server_metadata = AuthorizationServer {
+    Ok(Ok(AuthorizationServer {
         issuer: announced.to_owned(),
         authorization_endpoint: required("authorization_endpoint")?,
         token_endpoint: required("token_endpoint")?,
@@ -258,13 +302,7 @@ async fn discover_after(
             .get("client_id_metadata_document_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-    };
-    Ok(Discovery {
-        resource,
-        challenge_scope,
-        resource_scopes: strings(&prm, "scopes_supported").unwrap_or_default(),
-        server: server_metadata,
-    })
+    }))
 }
 
 /// Register a client (RFC 7591) using the authorization code grant with
