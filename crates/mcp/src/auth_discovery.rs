@@ -498,6 +498,26 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn metadata_covers_its_resource_and_what_is_below_it_on_the_same_origin() {
+        let server = "http://127.0.0.1:3000/api/mcp";
+        for (resource, covers) in [
+            ("http://127.0.0.1:3000/api/mcp", true),
+            ("http://127.0.0.1:3000/api/mcp/", true),
+            ("http://127.0.0.1:3000/api", true),
+            ("http://127.0.0.1:3000", true),
+            ("http://127.0.0.1:3000/ap", false),
+            ("http://127.0.0.1:3000/api/mcp/x", false),
+            ("http://127.0.0.1:3001/api/mcp", false),
+            ("https://127.0.0.1:3000/api/mcp", false),
+            ("https://evil.example.com/api/mcp", false),
+            ("http://127.0.0.1:3000/api?x=1", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(covers_resource(resource, server), covers, "{resource}");
+        }
+    }
+
     fn url(s: &str) -> Url {
         s.parse().expect("url")
     }
