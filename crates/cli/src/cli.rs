@@ -56,6 +56,61 @@ pub(crate) enum Command {
     /// Check an MCP server's readiness: transports, protocol versions, OAuth discovery,
     /// and every tool's name, schema, annotations and descriptions. Exits 1 when a check fails.
     Doctor(DoctorArgs),
+    /// Be an MCP client from the command line: connect to a server, authorize where it asks
+    /// (OAuth without a browser: the authorization redirect is followed by the client itself),
+    /// list its tools and make the calls asked for. Exits 1 on any failure, saying why.
+    /// The MCP conformance suite drives it (`conformance client --command "switchboard mcp-client"`).
+    McpClient(McpClientArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct McpClientArgs {
+    /// The server's MCP endpoint, e.g. http://127.0.0.1:3333/mcp.
+    #[arg(value_parser = parse_http_url)]
+    pub(crate) url: url::Url,
+    /// Call a tool after listing: NAME, or NAME=JSON with the arguments as a JSON object. Repeatable;
+    /// calls run in order. An argument value {"$inputSchemaOf": "TOOL"} is replaced by TOOL's
+    /// inputSchema as listed (to check with an echo tool that schemas come through whole).
+    #[arg(long = "call", value_name = "NAME[=JSON]")]
+    pub(crate) calls: Vec<String>,
+    /// A pre-registered OAuth client id, used before any other kind of client.
+    #[arg(long, env = "SWITCHBOARD_OAUTH_CLIENT_ID")]
+    pub(crate) client_id: Option<String>,
+    /// The pre-registered client's secret.
+    #[arg(long, env = "SWITCHBOARD_OAUTH_CLIENT_SECRET", hide_env_values = true, requires = "client_id")]
+    pub(crate) client_secret: Option<String>,
+    /// The URL of a Client ID Metadata Document describing this client, used as its client_id
+    /// where the authorization server accepts one (else the client registers dynamically).
+    #[arg(long)]
+    pub(crate) client_metadata_url: Option<String>,
+    /// Scopes to ask for (space-separated) instead of those the server suggests.
+    #[arg(long, default_value = "")]
+    pub(crate) scope: String,
+    /// The redirect URI to register and send; nothing needs to listen there.
+    #[arg(long, default_value = "http://127.0.0.1/oauth/callback")]
+    pub(crate) redirect_uri: String,
+    /// The MCP conformance harness's scenario context (JSON): its `client_id` and `client_secret`
+    /// are the pre-registered client when --client-id is not given, and its `toolCalls`
+    /// (`name`, `arguments`) are made after those of --call.
+    #[arg(long, env = "MCP_CONFORMANCE_CONTEXT", hide_env_values = true)]
+    pub(crate) conformance_context: Option<String>,
+    /// Speak only this protocol version, with its lifecycle (`initialize` up to 2025-11-25,
+    /// `server/discover` from 2026-07-28) [default: 2026-07-28, else 2025-11-25 for older servers].
+    #[arg(long, env = "MCP_CONFORMANCE_PROTOCOL_VERSION")]
+    pub(crate) protocol_version: Option<String>,
+    /// How to answer a server that asks for user input (elicitation): refuse (offer no
+    /// elicitation), or accept every form with the defaults its schema gives.
+    #[arg(long, value_enum, default_value = "refuse")]
+    pub(crate) elicitation: ElicitationAnswer,
+    /// Print what happened as JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ElicitationAnswer {
+    Refuse,
+    AcceptDefaults,
 }
 
 #[derive(Debug, Args)]

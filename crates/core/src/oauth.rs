@@ -65,6 +65,42 @@ pub fn scopes_to_request(
     out.join(" ")
 }
 
+/// The scopes to ask for when authorizing again after a challenge (a 401, or a
+/// 403 `insufficient_scope`): those granted or asked for before, then the newly
+/// challenged ones, so a step-up keeps what other operations need. Space-separated,
+/// no duplicates.
+pub fn union_scopes(prior: &str, challenged: &str) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    prior
+        .split_whitespace()
+        .chain(challenged.split_whitespace())
+        .filter(|s| seen.insert(*s))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How many times one operation may send a person (or the headless client) to
+/// authorize before it gives up: a server that asks for ever more scopes must not
+/// loop.
+pub const MAX_AUTHORIZATIONS: usize = 3;
+
+/// Why an authorization response must be refused under RFC 9207, if it must:
+/// `iss` that is not the issuer exactly (simple string comparison, RFC 9207 §2.4),
+/// or no `iss` from a server that promised one.
+pub fn iss_refusal(received: Option<&str>, issuer: &str, advertised: bool) -> Option<String> {
+    match received {
+        Some(iss) if iss != issuer => Some(format!(
+            "the authorization response came from issuer {iss:?}, not {issuer:?} (RFC 9207); it was refused"
+        )),
+        None if advertised => Some(
+            "the authorization server promises an iss parameter (RFC 9207) but the response has none; it was \
+             refused"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 /// Whether a token issued at `issued_at` that expires at `expires_at` should be
 /// refreshed `now`: within [`REFRESH_AHEAD`] plus `jitter` of its end (the jitter
 /// spreads the refreshes of many people over time), or within a quarter of its
@@ -119,6 +155,34 @@ mod tests {
             ("offline_access x", None, s(&[]), offline, "offline_access x"),
         ] {
             assert_eq!(scopes_to_request(configured, challenge, &resource, &server), expect);
+        }
+    }
+
+    #[test]
+    fn step_up_keeps_the_scopes_asked_for_before() {
+        for (prior, challenged, expect) in [
+            ("", "", ""),
+            ("mcp:basic", "mcp:write", "mcp:basic mcp:write"),
+            ("a b", "b c", "a b c"),
+            ("", "x", "x"),
+            ("x", " ", "x"),
+        ] {
+            assert_eq!(union_scopes(prior, challenged), expect);
+        }
+    }
+
+    #[test]
+    fn iss_must_be_the_issuer_exactly_and_present_when_promised() {
+        let issuer = "http://as.example";
+        for (received, advertised, refused) in [
+            (Some("http://as.example"), true, false),
+            (Some("http://as.example"), false, false),
+            (None, false, false),
+            (None, true, true),
+            (Some("http://as.example/"), true, true),
+            (Some("https://evil.example"), false, true),
+        ] {
+            assert_eq!(iss_refusal(received, issuer, advertised).is_some(), refused, "{received:?} {advertised}");
         }
     }
 

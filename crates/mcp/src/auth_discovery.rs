@@ -128,6 +128,19 @@ fn well_known(url: &Url, name: &str, also_root: bool) -> Vec<Url> {
     }
 }
 
+/// Protected resource metadata for `resource` covers the server at `server`: the
+/// same origin, and the server's path is the resource's or below it (a whole
+/// origin, or `/api` for `/api/mcp`), as the MCP SDKs accept it. Another origin
+/// never does.
+pub(crate) fn covers_resource(resource: &str, server: &str) -> bool {
+    let (Ok(resource), Ok(server)) = (Url::parse(resource), Url::parse(server)) else { return false };
+    if resource.origin() != server.origin() || resource.query().is_some() || resource.fragment().is_some() {
+        return false;
+    }
+    let (base, path) = (resource.path().trim_end_matches('/'), server.path().trim_end_matches('/'));
+    path == base || path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Two URLs name the same resource: equal once parsed, a trailing slash aside.
 pub(crate) fn same_resource(a: &str, b: &str) -> bool {
     let norm = |s: &str| Url::parse(s).map(|u| u.as_str().trim_end_matches('/').to_owned()).ok();
@@ -312,13 +325,14 @@ pub(crate) fn protected_resource_check(
         return (check, None);
     };
     let resource = document.get("resource").and_then(Value::as_str).unwrap_or_default();
-    if !same_resource(resource, server.as_str()) {
+    if !covers_resource(resource, server.as_str()) {
         let check = Check::fail(
             ID,
             TITLE,
             format!("the metadata at {at} is for resource {resource:?}, not {server}"),
-            "set \"resource\" to the exact URL clients use for the MCP endpoint: clients must refuse metadata \
-             for another resource (RFC 9728 §3.3), and tokens are requested for that resource (RFC 8707)",
+            "set \"resource\" to the URL clients use for the MCP endpoint (or a parent of it on the same origin): \
+             clients must refuse metadata for another resource (RFC 9728 §3.3), and tokens are requested for that \
+             resource (RFC 8707)",
         );
         return (check, None);
     }
@@ -483,6 +497,26 @@ mod tests {
     use switchboard_core::doctor::Status;
 
     use super::*;
+
+    #[test]
+    fn metadata_covers_its_resource_and_what_is_below_it_on_the_same_origin() {
+        let server = "http://127.0.0.1:3000/api/mcp";
+        for (resource, covers) in [
+            ("http://127.0.0.1:3000/api/mcp", true),
+            ("http://127.0.0.1:3000/api/mcp/", true),
+            ("http://127.0.0.1:3000/api", true),
+            ("http://127.0.0.1:3000", true),
+            ("http://127.0.0.1:3000/ap", false),
+            ("http://127.0.0.1:3000/api/mcp/x", false),
+            ("http://127.0.0.1:3001/api/mcp", false),
+            ("https://127.0.0.1:3000/api/mcp", false),
+            ("https://evil.example.com/api/mcp", false),
+            ("http://127.0.0.1:3000/api?x=1", false),
+            ("not a url", false),
+        ] {
+            assert_eq!(covers_resource(resource, server), covers, "{resource}");
+        }
+    }
 
     fn url(s: &str) -> Url {
         s.parse().expect("url")

@@ -29,6 +29,9 @@ pub enum McpError {
     /// The server wants a token (HTTP 401), or refused the one it was sent.
     #[error("the server requires authorization (HTTP 401{})", challenge_note(challenge))]
     Unauthorized { challenge: Option<String> },
+    /// The server refused the token's scope (HTTP 403, `insufficient_scope`).
+    #[error("the server requires more authorization (HTTP 403{})", challenge_note(challenge))]
+    InsufficientScope { challenge: Option<String> },
     #[error("cannot connect: {0}")]
     Connect(Cause),
     #[error("no answer within {0:?}")]
@@ -59,6 +62,19 @@ pub enum McpError {
 }
 
 impl McpError {
+    /// The server wants authorization, or more of it: HTTP 401, or 403 `insufficient_scope`.
+    pub fn wants_authorization(&self) -> bool {
+        matches!(self, Self::Unauthorized { .. } | Self::InsufficientScope { .. })
+    }
+
+    /// The `WWW-Authenticate` challenge of such an answer.
+    pub fn challenge(&self) -> Option<&str> {
+        match self {
+            Self::Unauthorized { challenge } | Self::InsufficientScope { challenge } => challenge.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The error with the whole chain of errors under it, for the log (never for
     /// people: it names the libraries' types).
     pub fn chain(&self) -> String {

@@ -17,6 +17,7 @@ mod doctor;
 mod endpoint;
 mod error;
 mod handshakes;
+pub mod headless;
 mod http_client;
 mod legacy_sse;
 pub mod oauth;
@@ -32,7 +33,7 @@ pub use diagnosis::{Step, diagnose};
 pub use doctor::{DoctorReport, ServerIdentity, examine};
 pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::{Cause, McpError};
-pub use options::ClientOptions;
+pub use options::{ClientOptions, Elicitation, Handshake};
 pub use pool::{PoolLimits, SessionPool};
 pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};
 /// Whether the workspace's address policy lets Switchboard reach `url` (checked

@@ -20,8 +20,8 @@ use switchboard_core::SecretString;
 use url::Url;
 
 use crate::auth_discovery::{
-    authorization_server_candidates, challenge_of, fetch_json, parse_challenges, protected_resource_candidates,
-    same_resource,
+    authorization_server_candidates, challenge_of, covers_resource, fetch_json, parse_challenges,
+    protected_resource_candidates, same_resource,
 };
 use crate::error::with_causes;
 use crate::http_client;
@@ -48,6 +48,9 @@ pub enum OAuthError {
     /// A token endpoint answered something that is not a token response.
     #[error("the authorization server's token endpoint answered {0}; it must answer a JSON token response")]
     Garbage(String),
+    /// What the authorization server sent back cannot be trusted (state, `iss`) or used.
+    #[error("{0}")]
+    Rejected(String),
     /// The endpoint could not be reached (address policy included).
     #[error("cannot reach the authorization server: {0}")]
     Unreachable(String),
@@ -78,6 +81,9 @@ pub struct AuthorizationServer {
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
     /// RFC 9207: the authorization response carries `iss`.
     pub authorization_response_iss_parameter_supported: bool,
+    /// The server accepts a Client ID Metadata Document's URL as a `client_id`.
+    #[serde(default)]
+    pub client_id_metadata_document_supported: bool,
 }
 
 /// Where discovery led, from a server URL.
@@ -133,6 +139,27 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
     let (_status, headers) = challenge_of(&client, server, options)
         .await
         .map_err(|e| OAuthError::Unreachable(format!("the request without a token failed: {e}")))?;
+    discover_after(&client, server, &headers, options).await
+}
+
+/// [`discover`] from a challenge the server already sent (the `WWW-Authenticate`
+/// of a 401 or a 403), without asking again.
+pub async fn discover_from_challenge(
+    server: &Url,
+    challenge: Option<&str>,
+    options: &ClientOptions,
+) -> Result<Discovery, OAuthError> {
+    let client = http_client::build(options).map_err(|e| OAuthError::Unreachable(e.to_string()))?;
+    let headers: Vec<String> = challenge.map(str::to_owned).into_iter().collect();
+    discover_after(&client, server, &headers, options).await
+}
+
+async fn discover_after(
+    client: &reqwest::Client,
+    server: &Url,
+    headers: &[String],
+    options: &ClientOptions,
+) -> Result<Discovery, OAuthError> {
     let challenges: Vec<_> = headers.iter().flat_map(|h| parse_challenges(h)).collect();
     let bearer = challenges.iter().find(|c| c.scheme.eq_ignore_ascii_case("bearer"));
     let challenge_scope = bearer.and_then(|c| c.params.get("scope")).cloned();
@@ -155,7 +182,7 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
     let mut tried = vec![];
     let mut found = None;
     for candidate in candidates {
-        match fetch_json(&client, &candidate, options).await {
+        match fetch_json(client, &candidate, options).await {
             Ok(document) => {
                 found = Some((candidate, document));
                 break;
@@ -164,16 +191,13 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
         }
     }
     let Some((at, prm)) = found else {
-        return Err(OAuthError::Discovery(format!(
-            "the server publishes no protected resource metadata (RFC 9728); tried {}",
-            tried.join(", ")
-        )));
+        return legacy_discovery(client, server, challenge_scope, &tried, options).await;
     };
     let resource = prm.get("resource").and_then(Value::as_str).unwrap_or_default().to_owned();
-    if !same_resource(&resource, server.as_str()) {
+    if !covers_resource(&resource, server.as_str()) {
         return Err(OAuthError::Discovery(format!(
-            "the protected resource metadata at {at} is for {resource:?}, not {server}; Switchboard asks for tokens \
-             only for the server it connects to"
+            "the protected resource metadata at {at} is for {resource:?}, which is not {server} nor a parent of \
+             it; Switchboard asks for tokens only for the server it connects to"
         )));
     }
     let issuer = prm
@@ -186,10 +210,63 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         _ => return Err(OAuthError::Discovery(format!("the authorization server {issuer:?} is not an http(s) URL"))),
     };
+    let server_metadata = match authorization_server(client, &issuer_url, issuer, options).await? {
+        Ok(found) => found,
+        Err(tried) => {
+            return Err(OAuthError::Discovery(format!(
+                "the authorization server {issuer} publishes no metadata (RFC 8414 or OpenID Connect discovery); \
+                 tried {tried}"
+            )));
+        }
+    };
+    Ok(Discovery {
+        resource,
+        challenge_scope,
+        resource_scopes: strings(&prm, "scopes_supported").unwrap_or_default(),
+        server: server_metadata,
+    })
+}
+
+/// The 2025-03-26 specification's discovery, for a server without protected
+/// resource metadata: it is its own authorization server, whose metadata is at
+/// its origin (RFC 8414). The resource indicator is the server's URL.
+async fn legacy_discovery(
+    client: &reqwest::Client,
+    server: &Url,
+    challenge_scope: Option<String>,
+    tried_prm: &[String],
+    options: &ClientOptions,
+) -> Result<Discovery, OAuthError> {
+    let issuer = server.origin().ascii_serialization();
+    let issuer_url = Url::parse(&issuer).map_err(|e| OAuthError::Discovery(format!("{issuer:?}: {e}")))?;
+    match authorization_server(client, &issuer_url, &issuer, options).await? {
+        Ok(found) => Ok(Discovery {
+            resource: server.as_str().to_owned(),
+            challenge_scope,
+            resource_scopes: vec![],
+            server: found,
+        }),
+        Err(tried) => Err(OAuthError::Discovery(format!(
+            "the server publishes no protected resource metadata (RFC 9728; tried {}), nor does its origin publish \
+             authorization server metadata as the 2025-03-26 specification had it (tried {tried})",
+            tried_prm.join(", ")
+        ))),
+    }
+}
+
+/// The metadata of the authorization server `issuer` (RFC 8414, then OpenID
+/// Connect discovery), whose `issuer` must be that one; `Ok(Err(tried))` when
+/// none of the places it may be has any.
+async fn authorization_server(
+    client: &reqwest::Client,
+    issuer_url: &Url,
+    issuer: &str,
+    options: &ClientOptions,
+) -> Result<Result<AuthorizationServer, String>, OAuthError> {
     let mut tried = vec![];
     let mut metadata = None;
-    for (candidate, _kind) in authorization_server_candidates(&issuer_url) {
-        match fetch_json(&client, &candidate, options).await {
+    for (candidate, _kind) in authorization_server_candidates(issuer_url) {
+        match fetch_json(client, &candidate, options).await {
             Ok(document) => {
                 metadata = Some((candidate, document));
                 break;
@@ -197,12 +274,7 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
             Err(why) => tried.push(format!("{candidate} ({why})")),
         }
     }
-    let Some((at, document)) = metadata else {
-        return Err(OAuthError::Discovery(format!(
-            "the authorization server {issuer} publishes no metadata (RFC 8414 or OpenID Connect discovery); tried {}",
-            tried.join(", ")
-        )));
-    };
+    let Some((at, document)) = metadata else { return Ok(Err(tried.join(", "))) };
     let announced = document.get("issuer").and_then(Value::as_str).unwrap_or_default();
     if !same_resource(announced, issuer) {
         return Err(OAuthError::Discovery(format!(
@@ -213,7 +285,7 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
     let required = |key: &str| -> Result<String, OAuthError> {
         http_url(&document, key, at)?.ok_or_else(|| OAuthError::Discovery(format!("the metadata at {at} has no {key}")))
     };
-    let server_metadata = AuthorizationServer {
+    Ok(Ok(AuthorizationServer {
         issuer: announced.to_owned(),
         authorization_endpoint: required("authorization_endpoint")?,
         token_endpoint: required("token_endpoint")?,
@@ -226,23 +298,23 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-    };
-    Ok(Discovery {
-        resource,
-        challenge_scope,
-        resource_scopes: strings(&prm, "scopes_supported").unwrap_or_default(),
-        server: server_metadata,
-    })
+        client_id_metadata_document_supported: document
+            .get("client_id_metadata_document_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    }))
 }
 
 /// Register a client (RFC 7591) using the authorization code grant with
 /// `redirect_uri`: a confidential one (Switchboard keeps secrets on the server)
 /// where the server lists a secret-based token endpoint authentication, else a
-/// public one.
+/// public one. `application_type` (OpenID Connect, SEP-837) is `web` for the
+/// server, `native` for the command line.
 pub async fn register(
     server: &AuthorizationServer,
     redirect_uri: &str,
     scope: &str,
+    application_type: &str,
     options: &ClientOptions,
 ) -> Result<ClientCredentials, OAuthError> {
     let Some(endpoint) = &server.registration_endpoint else {
@@ -258,6 +330,7 @@ pub async fn register(
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
         "token_endpoint_auth_method": registration_auth_method(server),
+        "application_type": application_type,
     });
     if !scope.is_empty() {
         body["scope"] = json!(scope);
@@ -274,7 +347,16 @@ pub async fn register(
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| OAuthError::Registration("the answer has no client_id".into()))?;
-    let client_secret = answer.get("client_secret").and_then(Value::as_str).map(SecretString::new);
+    // A client registered to authenticate with nothing (the answer's method, else the one asked
+    // for) is public: a secret sent along anyway would make the token requests authenticate.
+    let method = answer
+        .get("token_endpoint_auth_method")
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| registration_auth_method(server));
+    let client_secret = match method {
+        "none" => None,
+        _ => answer.get("client_secret").and_then(Value::as_str).map(SecretString::new),
+    };
     Ok(ClientCredentials { client_id: client_id.to_owned(), client_secret })
 }
 
@@ -515,6 +597,7 @@ mod tests {
             scopes_supported: vec![],
             token_endpoint_auth_methods_supported: None,
             authorization_response_iss_parameter_supported: false,
+            client_id_metadata_document_supported: false,
         }
     }
 

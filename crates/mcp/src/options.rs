@@ -19,6 +19,30 @@ pub struct ClientOptions {
     /// An OAuth access token sent as `Authorization: Bearer` on every request to
     /// the server's own URL (Streamable HTTP), never on a redirect to another origin.
     pub bearer: Option<SecretString>,
+    pub handshake: Handshake,
+    pub elicitation: Elicitation,
+}
+
+/// How a session answers a server that asks its user for input (`elicitation/create`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Elicitation {
+    /// Offer no elicitation; answer such requests with "method not found".
+    #[default]
+    Refuse,
+    /// Offer form elicitation and accept every form with the defaults its schema gives
+    /// (a headless client with nobody to ask).
+    AcceptDefaults,
+}
+
+/// The handshake a session makes (Streamable HTTP and stdio).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Handshake {
+    /// `server/discover` at 2026-07-28 first, `initialize` at 2025-11-25 for servers that do not know it.
+    #[default]
+    Auto,
+    /// One protocol version only, with its own lifecycle: `server/discover` from 2026-07-28 on,
+    /// `initialize` before.
+    Version(String),
 }
 
 impl Default for ClientOptions {
@@ -30,6 +54,8 @@ impl Default for ClientOptions {
             max_tools: 10_000,
             network: NetworkPolicy::default(),
             bearer: None,
+            handshake: Handshake::Auto,
+            elicitation: Elicitation::Refuse,
         }
     }
 }

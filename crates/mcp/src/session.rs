@@ -6,11 +6,12 @@ use std::time::{Duration, Instant};
 use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
-    ClientRequest, ElicitRequestParams, ElicitResult, ErrorCode, ErrorData, Implementation, PaginatedRequestParams,
-    ProtocolVersion, RequestId, ServerResult,
+    ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ErrorCode, ErrorData, Implementation,
+    PaginatedRequestParams, ProtocolVersion, RequestId, ServerResult,
 };
 #[expect(deprecated, reason = "sampling and roots are deprecated (SEP-2577) but servers still ask for them")]
 use rmcp::model::{CreateMessageRequestParams, CreateMessageResult, ListRootsResult};
+use rmcp::model::{InputRequests, InputResponses};
 use rmcp::service::{
     ClientInitializeError, ClientLifecycleMode, ClientServiceExt, Peer, PeerRequestOptions, RequestContext,
     RunningService, ServiceError,
@@ -26,10 +27,13 @@ use crate::endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 use crate::error::{Cause, McpError};
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
-use crate::options::ClientOptions;
+use crate::options::{ClientOptions, Elicitation, Handshake};
 use crate::recording::{Direction, Exchanged, Journal, ProgressWatcher, Recording, json_len};
 use crate::stderr_tail::StderrTail;
 use crate::streamable::SessionAwareClient;
+
+/// Most times one call may be answered with a request for input and sent again.
+const MAX_INPUT_ROUNDS: usize = 8;
 
 /// What the call's response carries in the exchange instead of repeating the
 /// result, which [`UpstreamOutcome::result`] holds.
@@ -151,29 +155,46 @@ impl UpstreamSession {
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome, McpError> {
         let started = Instant::now();
-        let params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments);
-        let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
-        let options = PeerRequestOptions::with_timeout(self.options.call_timeout);
         let peer = self.service.peer();
-        let handle = peer.send_cancellable_request(request, options).await.map_err(|e| failed(e, self))?;
-        if let Some(watcher) = watcher {
-            self.journal.watch(&handle.id, watcher);
-        }
-        let request_id = serde_json::to_value(&handle.id).unwrap_or_default();
-        let mut pending = Pending { peer: peer.clone(), id: Some(handle.id.clone()), journal: self.journal.clone() };
-        let answer = handle.await_response().await;
-        let mut exchange = pending.finish();
-        let result = match answer.map_err(|e| failed(e, self))? {
-            ServerResult::CallToolResult(result) => result,
-            ServerResult::InputRequiredResult(_) => {
-                return Err(McpError::Protocol(
-                    "the server asked for user input during the call, which is not supported yet".into(),
-                ));
+        let mut params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments.clone());
+        let mut exchange = vec![];
+        let mut round = 0;
+        let (result, request_id) = loop {
+            let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+            let options = PeerRequestOptions::with_timeout(self.options.call_timeout);
+            let handle = peer.send_cancellable_request(request, options).await.map_err(|e| failed(e, self))?;
+            if let Some(watcher) = &watcher {
+                self.journal.watch(&handle.id, watcher.clone());
             }
-            _ => {
-                return Err(McpError::Protocol(
-                    "the server answered tools/call with something other than a tool result".into(),
-                ));
+            let request_id = serde_json::to_value(&handle.id).unwrap_or_default();
+            let mut pending =
+                Pending { peer: peer.clone(), id: Some(handle.id.clone()), journal: self.journal.clone() };
+            let answer = handle.await_response().await;
+            exchange.extend(pending.finish());
+            match answer.map_err(|e| failed(e, self))? {
+                ServerResult::CallToolResult(result) => break (result, request_id),
+                ServerResult::InputRequiredResult(asked) => {
+                    // SEP-2322: answer what was asked, then send the call again (a new
+                    // request, so a new id) with the answers and the state, untouched.
+                    round += 1;
+                    if round > MAX_INPUT_ROUNDS {
+                        return Err(McpError::Protocol(
+                            format!("the server still asked for input after {MAX_INPUT_ROUNDS} rounds").into(),
+                        ));
+                    }
+                    let responses = self.answer_inputs(asked.input_requests.unwrap_or_default())?;
+                    params = CallToolRequestParams::new(name.to_owned())
+                        .with_arguments(arguments.clone())
+                        .with_input_responses(responses);
+                    if let Some(state) = asked.request_state {
+                        params = params.with_request_state(state);
+                    }
+                }
+                _ => {
+                    return Err(McpError::Protocol(
+                        "the server answered tools/call with something other than a tool result".into(),
+                    ));
+                }
             }
         };
         let latency = started.elapsed();
@@ -182,6 +203,28 @@ impl UpstreamSession {
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
         point_to_result(&mut exchange, &request_id);
         Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange })
+    }
+
+    /// The answers to a server's requests for input during a call: forms accepted with
+    /// their defaults where the session answers elicitation so, nothing else.
+    fn answer_inputs(&self, asked: InputRequests) -> Result<InputResponses, McpError> {
+        let mut answers = InputResponses::new();
+        for (key, request) in asked {
+            let request = serde_json::to_value(&request).unwrap_or_default();
+            let method = request.get("method").and_then(Value::as_str).unwrap_or_default();
+            let params = request.get("params").cloned().unwrap_or_default();
+            let form = params.get("mode").and_then(Value::as_str).is_none_or(|m| m == "form");
+            if self.options.elicitation != Elicitation::AcceptDefaults || method != "elicitation/create" || !form {
+                return Err(McpError::Protocol(
+                    format!("the server asked for input ({method}) during the call, which this client does not give")
+                        .into(),
+                ));
+            }
+            let schema = params.get("requestedSchema").cloned().unwrap_or_default();
+            let answer = serde_json::json!({"action": "accept", "content": defaults_of(&schema)});
+            answers.insert(key, answer);
+        }
+        Ok(answers)
     }
 
     /// The session can still carry requests.
@@ -219,6 +262,18 @@ fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
                 _ => None,
             };
             McpError::Unauthorized { challenge }
+        }
+        ServiceError::TransportSend(e)
+            if matches!(
+                e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>(),
+                Some(StreamableHttpError::InsufficientScope(_))
+            ) =>
+        {
+            let challenge = match e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+                Some(StreamableHttpError::InsufficientScope(a)) => Some(a.www_authenticate_header.clone()),
+                _ => None,
+            };
+            McpError::InsufficientScope { challenge }
         }
         ServiceError::TransportClosed => McpError::Closed,
         ServiceError::TransportSend(e) => McpError::Failed(Cause::of(&e)),
@@ -261,12 +316,34 @@ impl Drop for Pending {
 #[derive(Clone, Debug)]
 pub(crate) struct Client {
     info: ClientConfig,
+    elicitation: Elicitation,
 }
 
 impl Client {
     pub(crate) fn new(info: ClientConfig) -> Self {
-        Self { info }
+        Self { info, elicitation: Elicitation::Refuse }
     }
+
+    /// A client that answers elicitation as `elicitation` says (and offers it when it answers).
+    fn answering(mut info: ClientConfig, elicitation: Elicitation) -> Self {
+        if elicitation == Elicitation::AcceptDefaults {
+            // Form elicitation only: what a headless client can answer.
+            if let Ok(capability) = serde_json::from_value(serde_json::json!({"form": {}})) {
+                info.capabilities.elicitation = Some(capability);
+            }
+        }
+        Self { info, elicitation }
+    }
+}
+
+/// A form's answer made of the defaults of its schema's properties.
+fn defaults_of(schema: &Value) -> Map<String, Value> {
+    let properties = schema.get("properties").and_then(Value::as_object);
+    properties
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, property)| Some((name.clone(), property.get("default")?.clone())))
+        .collect()
 }
 
 fn unsupported(method: &str) -> ErrorData {
@@ -294,10 +371,18 @@ impl ClientHandler for Client {
 
     async fn create_elicitation(
         &self,
-        _request: ElicitRequestParams,
+        request: ElicitRequestParams,
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
-        Err(unsupported("elicitation/create"))
+        match (self.elicitation, request) {
+            (Elicitation::AcceptDefaults, ElicitRequestParams::FormElicitationParams { requested_schema, .. }) => {
+                let schema = serde_json::to_value(&requested_schema).unwrap_or_default();
+                let mut answer = ElicitResult::new(ElicitationAction::Accept);
+                answer.content = Some(Value::Object(defaults_of(&schema)));
+                Ok(answer)
+            }
+            _ => Err(unsupported("elicitation/create")),
+        }
     }
 
     fn get_info(&self) -> ClientConfig {
@@ -309,11 +394,37 @@ pub(crate) fn client_info() -> ClientConfig {
     ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
 }
 
-/// `server/discover` first, `initialize` at 2025-11-25 for a server that does not know it.
-fn discover_or_initialize() -> ClientLifecycleMode {
-    ClientLifecycleMode::Auto {
-        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
-        legacy_version: Some(ProtocolVersion::V_2025_11_25),
+/// The client's description and the lifecycle it follows: by default `server/discover`
+/// first, `initialize` at 2025-11-25 for a server that does not know it; or the one
+/// lifecycle of the protocol version asked for.
+fn lifecycle(options: &ClientOptions) -> Result<(Client, ClientLifecycleMode), McpError> {
+    match &options.handshake {
+        Handshake::Auto => Ok((
+            Client::answering(client_info(), options.elicitation),
+            ClientLifecycleMode::Auto {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                legacy_version: Some(ProtocolVersion::V_2025_11_25),
+            },
+        )),
+        Handshake::Version(asked) => {
+            let Some(version) = ProtocolVersion::KNOWN_VERSIONS.iter().find(|v| v.as_str() == asked) else {
+                let known: Vec<&str> = ProtocolVersion::KNOWN_VERSIONS.iter().map(ProtocolVersion::as_str).collect();
+                return Err(McpError::Connect(
+                    format!("protocol version {asked:?} is not one Switchboard knows ({})", known.join(", ")).into(),
+                ));
+            };
+            Ok(if version.has_initialize() {
+                (
+                    Client::answering(client_info().with_protocol_version(version.clone()), options.elicitation),
+                    ClientLifecycleMode::Initialize,
+                )
+            } else {
+                (
+                    Client::answering(client_info(), options.elicitation),
+                    ClientLifecycleMode::Discover { preferred_versions: vec![version.clone()] },
+                )
+            })
+        }
     }
 }
 
@@ -326,9 +437,10 @@ async fn handshake(
     match endpoint {
         Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline, journal).await,
         Endpoint::Stdio(command) => {
+            let (client, mode) = lifecycle(options)?;
             let (child, stderr) = spawn(command)?;
             let transport = Recording::new(child, journal);
-            match Client::new(client_info()).serve_with_lifecycle(transport, discover_or_initialize()).await {
+            match client.serve_with_lifecycle(transport, mode).await {
                 Ok(service) => Ok((service, "stdio")),
                 Err(e) => Err(McpError::Stopped {
                     reason: Cause::of(&e),
@@ -359,7 +471,8 @@ async fn serve_http(
     }
     let http = SessionAwareClient(client.clone());
     let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), journal.clone());
-    match Client::new(client_info()).serve_with_lifecycle(streamable, discover_or_initialize()).await {
+    let (handler, mode) = lifecycle(options)?;
+    match handler.serve_with_lifecycle(streamable, mode).await {
         Ok(service) => Ok((service, "streamable_http")),
         Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
             let refused = Cause::of(initialize_failure(&e));
@@ -375,18 +488,20 @@ async fn serve_http(
                 Err(other) => Err(other),
             }
         }
-        Err(e) => match auth_required(&e) {
-            Some(challenge) => Err(McpError::Unauthorized { challenge: Some(challenge) }),
-            None => Err(McpError::Connect(Cause::of(&e))),
-        },
+        Err(e) => Err(auth_required(&e).unwrap_or_else(|| McpError::Connect(Cause::of(&e)))),
     }
 }
 
-/// The `WWW-Authenticate` challenge of a handshake the server answered with HTTP 401.
-fn auth_required(error: &ClientInitializeError) -> Option<String> {
+/// A handshake the server answered with HTTP 401 (or 403 `insufficient_scope`), with its challenge.
+fn auth_required(error: &ClientInitializeError) -> Option<McpError> {
     let ClientInitializeError::TransportError { error, .. } = initialize_failure(error) else { return None };
     match error.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
-        Some(StreamableHttpError::AuthRequired(e)) => Some(e.www_authenticate_header.clone()),
+        Some(StreamableHttpError::AuthRequired(e)) => {
+            Some(McpError::Unauthorized { challenge: Some(e.www_authenticate_header.clone()) })
+        }
+        Some(StreamableHttpError::InsufficientScope(e)) => {
+            Some(McpError::InsufficientScope { challenge: Some(e.www_authenticate_header.clone()) })
+        }
         _ => None,
     }
 }

@@ -168,6 +168,18 @@ async fn post_in_session(
             rmcp::transport::streamable_http_client::AuthRequiredError::new(challenge),
         ));
     }
+    if status.as_u16() == 403 {
+        // The token lacks a scope the request needs: the caller may authorize again with more.
+        let challenge = response
+            .headers()
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("Bearer")
+            .to_owned();
+        return Err(StreamableHttpError::InsufficientScope(
+            rmcp::transport::streamable_http_client::InsufficientScopeError::new(challenge, None),
+        ));
+    }
     if matches!(status.as_u16(), 400 | 404) {
         // The server no longer knows the session; it did not run the request.
         return Err(StreamableHttpError::SessionExpired);

@@ -2,6 +2,7 @@
 
 mod audit;
 mod doctor;
+mod mcp_client;
 mod migrate;
 mod serve;
 mod token;
@@ -31,6 +32,7 @@ pub(crate) async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit(AuditCommand::Verify) => return Ok(audit::verify(&common).await),
         Command::Doctor(args) => return doctor::run(&common, &args).await,
+        Command::McpClient(args) => return mcp_client::run(&common, &args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod commands;
+mod conformance;
 mod doctor;
 mod process;
 mod records;

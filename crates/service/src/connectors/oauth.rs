@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::AuditKind;
 use switchboard_core::credentials::{random_token, token_digest};
 use switchboard_core::oauth::{
-    FLOW_LIFETIME, REFRESH_CLAIM, expiry, pkce_challenge, pkce_refusal, refresh_due, scopes_to_request,
+    FLOW_LIFETIME, REFRESH_CLAIM, expiry, iss_refusal, pkce_challenge, pkce_refusal, refresh_due, scopes_to_request,
 };
 use switchboard_core::{ConnectorId, SecretString, UserId};
 use switchboard_mcp::oauth::{self as flow, AuthorizationServer, ClientCredentials, OAuthError, TokenResponse};
@@ -167,7 +167,7 @@ impl Connectors {
         if let Some(kept) = self.0.store.oauth_client(&server.issuer, redirect_uri).await? {
             return Ok(ClientCredentials { client_id: kept.client_id, client_secret: kept.client_secret });
         }
-        let registered = flow::register(server, redirect_uri, scope, options).await.map_err(oauth_failed)?;
+        let registered = flow::register(server, redirect_uri, scope, "web", options).await.map_err(oauth_failed)?;
         let kept = self
             .0
             .store
@@ -296,25 +296,10 @@ impl Connectors {
         let payload: FlowPayload =
             serde_json::from_str(taken.payload.expose()).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let server = &payload.server;
-        match (&callback.iss, server.authorization_response_iss_parameter_supported) {
-            (Some(iss), _) if iss != &server.issuer => {
-                return Err(ServiceError::OAuth {
-                    code: "oauth_issuer_mismatch",
-                    message: format!(
-                        "the authorization response came from issuer {iss:?}, not {:?} (RFC 9207); it was refused",
-                        server.issuer
-                    ),
-                });
-            }
-            (None, true) => {
-                return Err(ServiceError::OAuth {
-                    code: "oauth_issuer_mismatch",
-                    message: "the authorization server promises an iss parameter (RFC 9207) but the response has \
-                              none; it was refused"
-                        .into(),
-                });
-            }
-            _ => {}
+        if let Some(message) =
+            iss_refusal(callback.iss.as_deref(), &server.issuer, server.authorization_response_iss_parameter_supported)
+        {
+            return Err(ServiceError::OAuth { code: "oauth_issuer_mismatch", message });
         }
         if let Some(error) = &callback.error {
             let more = callback.error_description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
