@@ -235,6 +235,17 @@ impl Browser {
         }
     }
 
+    /// Run `promise` (an expression giving a Promise) in the page and return what it resolves to.
+    pub async fn eval_async(&self, promise: &str) -> Value {
+        let script = format!(
+            "const done = arguments[arguments.length - 1]; Promise.resolve({promise}).then(done, e => done({{ error: String(e) }}));"
+        );
+        match self.client.execute_async(&script, vec![]).await {
+            Ok(value) => value,
+            Err(e) => self.fail(&format!("script failed: {e}\n  script: {promise}")).await,
+        }
+    }
+
     /// Save the page as `<screenshots_dir>/<name>.png`; with `SWITCHBOARD_UPDATE_DOCS=1`
     /// also as `docs/screenshots/<name>.png` in the workspace.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
