@@ -1084,8 +1084,39 @@ $("delete-chat").addEventListener("click", async () => {
 
 $("conversation-list").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-conversation]");
-  if (button) openConversation(button.dataset.conversation).catch(showError);
+  if (!button) return;
+  closeDrawer(false);
+  openConversation(button.dataset.conversation).catch(showError);
 });
+
+// ---- the conversations drawer (phones and tablets) ----
+
+const drawerButton = $("open-conversations");
+const backdrop = $("drawer-backdrop");
+const layout = document.getElementById("main");
+
+function openDrawer() {
+  layout.classList.add("drawer-open");
+  backdrop.hidden = false;
+  drawerButton.setAttribute("aria-expanded", "true");
+  $("new-chat").focus();
+}
+
+/** Close the drawer; focus goes back to its button unless the person moves on elsewhere. */
+function closeDrawer(restoreFocus = true) {
+  if (!layout.classList.contains("drawer-open")) return;
+  layout.classList.remove("drawer-open");
+  backdrop.hidden = true;
+  drawerButton.setAttribute("aria-expanded", "false");
+  if (restoreFocus) drawerButton.focus();
+}
+
+drawerButton.addEventListener("click", openDrawer);
+backdrop.addEventListener("click", () => closeDrawer());
+$("chat-sidebar").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeDrawer();
+});
+$("new-chat").addEventListener("click", () => closeDrawer(false));
 
 plus.addEventListener("click", () => (menu.hidden ? openMenu() : closeMenu()));
 menu.addEventListener("keydown", (event) => {

@@ -10,3 +10,4 @@ mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;
 mod browser_oauth;
+mod browser_phone;
