@@ -308,7 +308,7 @@ function resultTexts(result) {
     const parsed = jsonOf(item.text);
     const label = items.length === 1 ? "Text" : `Text ${i + 1}`;
     if (parsed === undefined) {
-      return el("div", { class: "result-text" }, el("div", { class: "part-label small muted" }, label), el("pre", { class: "text" }, visible(item.text)));
+      return el("div", { class: "result-text" }, el("div", { class: "part-label small muted" }, label), el("pre", { class: "text", tabindex: "0" }, visible(item.text)));
     }
     return el(
       "details",

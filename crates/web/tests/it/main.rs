@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod browser_a11y;
 mod browser_account;
 mod browser_audit;
 mod browser_chat;
