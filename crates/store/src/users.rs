@@ -145,6 +145,37 @@ impl Store {
         Ok((self.user(id).await?, revoked))
     }
 
+    /// A person changes their own password: in one transaction, set the new hash and
+    /// end every browser session of theirs but `keep` (the one they changed it from,
+    /// if it was a session). Returns the user and how many sessions ended.
+    pub async fn change_own_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<(User, u64)> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(to_ms(now()))
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("user"));
+        }
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND digest <> $2")
+            .bind(id.to_string())
+            .bind(keep.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        // Cached sessions are dropped here, before this returns.
+        self.changed().await?;
+        Ok((self.user(id).await?, ended))
+    }
+
     pub async fn set_developer_mode(&self, id: UserId, enabled: bool) -> Result<User> {
         self.update_user_column(id, "developer_mode", i64::from(enabled)).await
     }

@@ -235,6 +235,44 @@ impl Browser {
         }
     }
 
+    /// Run `promise` (an expression giving a Promise) in the page and return what it resolves to.
+    pub async fn eval_async(&self, promise: &str) -> Value {
+        let script = format!(
+            "const done = arguments[arguments.length - 1]; Promise.resolve({promise}).then(done, e => done({{ error: String(e) }}));"
+        );
+        match self.client.execute_async(&script, vec![]).await {
+            Ok(value) => value,
+            Err(e) => self.fail(&format!("script failed: {e}\n  script: {promise}")).await,
+        }
+    }
+
+    /// Run axe-core (vendored, test-only: `vendor/axe-core/`) on the page as it is and
+    /// return its `serious` and `critical` violations, each as "rule: help — targets".
+    pub async fn axe(&self) -> Vec<String> {
+        const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+        self.wait_for_load().await;
+        if self.eval("return typeof window.axe").await != json!("object")
+            && let Err(e) = self.client.execute(&format!("{AXE}\nreturn null;"), vec![]).await
+        {
+            self.fail(&format!("could not load axe-core: {e}")).await;
+        }
+        let found = self
+            .eval_async(
+                // axe scrolls while it checks contrast: put every scroll position back after.
+                "(() => { const was = [...document.querySelectorAll('*')].filter(e => e.scrollTop || e.scrollLeft) \
+                   .map(e => [e, e.scrollTop, e.scrollLeft]); const x = window.scrollX, y = window.scrollY; \
+                   return axe.run(document, { resultTypes: ['violations'] }).then(r => { \
+                     window.scrollTo(x, y); for (const [e, t, l] of was) { e.scrollTop = t; e.scrollLeft = l; } \
+                     return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                       .map(v => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map(n => n.target.join(' ')).join(', ')}`); }); })()",
+            )
+            .await;
+        match found {
+            Value::Array(items) => items.into_iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect(),
+            other => self.fail(&format!("axe-core did not run: {other}")).await,
+        }
+    }
+
     /// Save the page as `<screenshots_dir>/<name>.png`; with `SWITCHBOARD_UPDATE_DOCS=1`
     /// also as `docs/screenshots/<name>.png` in the workspace.
     pub async fn screenshot(&self, name: &str) -> PathBuf {

@@ -14,6 +14,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("app.css", "text/css; charset=utf-8", include_str!("../static/app.css")),
     ("js/api.js", "text/javascript; charset=utf-8", include_str!("../static/js/api.js")),
     ("js/shell.js", "text/javascript; charset=utf-8", include_str!("../static/js/shell.js")),
+    ("js/theme.js", "text/javascript; charset=utf-8", include_str!("../static/js/theme.js")),
     ("js/setup.js", "text/javascript; charset=utf-8", include_str!("../static/js/setup.js")),
     ("js/login.js", "text/javascript; charset=utf-8", include_str!("../static/js/login.js")),
     ("js/settings.js", "text/javascript; charset=utf-8", include_str!("../static/js/settings.js")),

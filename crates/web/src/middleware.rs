@@ -59,15 +59,9 @@ pub(crate) async fn guard_origin(
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// The chat page's policy: the same, but an image in an answer may load from
-/// any http(s) host — only once the person presses its "Load image" button
-/// (`markdown.js` never puts a remote `src` on the page before that).
-pub(crate) const CHAT_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-                                   img-src 'self' data: https: http:; font-src 'self'; connect-src 'self'; \
-                                   form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /// Strict headers on every response; `no-store` unless the handler chose caching,
-/// [`CSP`] unless it chose its own policy.
+/// [`CSP`] unless it chose its own policy. Every page keeps [`CSP`]: an image in an
+/// answer is a link that opens in a new tab, never loaded on the page.
 pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();

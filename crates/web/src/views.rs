@@ -365,6 +365,25 @@ pub(crate) struct UpdateUserRequest {
     pub(crate) revoke_tokens: Option<bool>,
 }
 
+/// What a person may change about themselves (Settings → Account).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateMeRequest {
+    /// The display name shown to others (1–100 characters).
+    pub(crate) name: String,
+}
+
+/// A person's own password change: the current one proves it is them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangePasswordRequest {
+    #[schema(value_type = String, format = Password)]
+    pub(crate) current: SecretString,
+    /// At least 10 characters, as everywhere.
+    #[schema(value_type = String, format = Password)]
+    pub(crate) new: SecretString,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateGroupRequest {

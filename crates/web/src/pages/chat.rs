@@ -1,10 +1,9 @@
 use askama::Template;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::HeaderMap;
 use axum::response::Response;
 
 use super::{Shell, render, visitor};
-use crate::middleware::CHAT_CSP;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -23,7 +22,5 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> R
     let mut shell = visitor.shell("Chat", "chat", Some("chat.js"));
     // The messages scroll in their own column, with the composer below them.
     shell.layout = "with-sidebar chat-layout";
-    let mut page = render(&ChatPage { shell, developer_mode_active: visitor.me.developer_mode.active });
-    page.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CHAT_CSP));
-    page
+    render(&ChatPage { shell, developer_mode_active: visitor.me.developer_mode.active })
 }

@@ -142,7 +142,7 @@ function failure(error) {
       { class: "diagnosis-box" },
       el("p", {}, el("strong", {}, "Could not connect to the server."), " What was tried, step by step:"),
       el("ol", { class: "steps" }, stepItems(steps)),
-      el("details", { class: "json-details" }, el("summary", {}, "The client's error message"), el("pre", { class: "json" }, visible(error.message))),
+      el("details", { class: "json-details" }, el("summary", {}, "The client's error message"), el("pre", { class: "json", tabindex: "0" }, visible(error.message))),
     );
   }
   return el("p", { class: "error" }, error.message);

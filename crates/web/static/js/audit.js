@@ -69,7 +69,7 @@ function entryItem(entry) {
       "details",
       { class: "json-details" },
       el("summary", {}, `Record ${entry.seq}`),
-      el("pre", { class: "json" }, visible(pretty(entry.detail))),
+      el("pre", { class: "json", tabindex: "0" }, visible(pretty(entry.detail))),
       el(
         "dl",
         { class: "facts small audit-facts" },

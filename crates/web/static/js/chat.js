@@ -308,7 +308,7 @@ function resultTexts(result) {
     const parsed = jsonOf(item.text);
     const label = items.length === 1 ? "Text" : `Text ${i + 1}`;
     if (parsed === undefined) {
-      return el("div", { class: "result-text" }, el("div", { class: "part-label small muted" }, label), el("pre", { class: "text" }, visible(item.text)));
+      return el("div", { class: "result-text" }, el("div", { class: "part-label small muted" }, label), el("pre", { class: "text", tabindex: "0" }, visible(item.text)));
     }
     return el(
       "details",
@@ -1084,8 +1084,39 @@ $("delete-chat").addEventListener("click", async () => {
 
 $("conversation-list").addEventListener("click", (event) => {
   const button = event.target.closest("button[data-conversation]");
-  if (button) openConversation(button.dataset.conversation).catch(showError);
+  if (!button) return;
+  closeDrawer(false);
+  openConversation(button.dataset.conversation).catch(showError);
 });
+
+// ---- the conversations drawer (phones and tablets) ----
+
+const drawerButton = $("open-conversations");
+const backdrop = $("drawer-backdrop");
+const layout = document.getElementById("main");
+
+function openDrawer() {
+  layout.classList.add("drawer-open");
+  backdrop.hidden = false;
+  drawerButton.setAttribute("aria-expanded", "true");
+  $("new-chat").focus();
+}
+
+/** Close the drawer; focus goes back to its button unless the person moves on elsewhere. */
+function closeDrawer(restoreFocus = true) {
+  if (!layout.classList.contains("drawer-open")) return;
+  layout.classList.remove("drawer-open");
+  backdrop.hidden = true;
+  drawerButton.setAttribute("aria-expanded", "false");
+  if (restoreFocus) drawerButton.focus();
+}
+
+drawerButton.addEventListener("click", openDrawer);
+backdrop.addEventListener("click", () => closeDrawer());
+$("chat-sidebar").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") closeDrawer();
+});
+$("new-chat").addEventListener("click", () => closeDrawer(false));
 
 plus.addEventListener("click", () => (menu.hidden ? openMenu() : closeMenu()));
 menu.addEventListener("keydown", (event) => {

@@ -45,7 +45,7 @@ export function pretty(value) {
 
 // A JSON value, pretty-printed, as inert text.
 export function jsonBlock(value, className = "json") {
-  return el("pre", { class: className }, visible(pretty(value)));
+  return el("pre", { class: className, tabindex: "0" }, visible(pretty(value)));
 }
 
 // A collapsible JSON value: <details><summary>title</summary><pre>…</pre></details>.

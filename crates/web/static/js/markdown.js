@@ -5,7 +5,7 @@
 // (raw HTML stays text), and the tokens are turned into elements from a short
 // list, text through text nodes. So no sanitizer is needed and the page keeps
 // its rule of never using innerHTML. Links go out only to http(s) and mailto,
-// in a new tab without opener or referrer; remote images wait for a click;
+// in a new tab without opener or referrer; remote images are links that open in a new tab;
 // direction overrides and other invisible characters are shown (`visible`).
 import markdownit from "../vendor/markdown-it.min.js";
 import hljs from "../vendor/highlight.min.js";
@@ -175,7 +175,10 @@ function spans(node) {
   return out;
 }
 
-/** A remote image: a button naming its host; the image loads only when it is pressed. */
+/**
+ * A remote image: never loaded on the page (the CSP allows no remote image), but
+ * a link naming its host that opens the image in a new tab, without opener or referrer.
+ */
 function imagePlaceholder(token) {
   const alt = visible(token.children?.map((c) => c.content).join("") || token.content || "");
   const src = safeUrl(token.attrGet("src"));
@@ -183,18 +186,12 @@ function imagePlaceholder(token) {
     return el("span", { class: "image-refused muted" }, `[image${alt ? `: ${alt}` : ""} — not shown]`);
   }
   const host = new URL(src).host;
-  const box = el("span", { class: "remote-image", dataset: { src } });
-  const button = el(
-    "button",
-    { type: "button", class: "small load-image", title: visible(src) },
-    `Load image from ${visible(host)}`,
+  return el(
+    "a",
+    { class: "remote-image", href: src, target: "_blank", rel: "noopener noreferrer", title: visible(src) },
+    `Open image from ${visible(host)}`,
     alt ? el("span", { class: "muted" }, ` (${alt})`) : null,
   );
-  button.addEventListener("click", () => {
-    box.replaceChildren(el("img", { src, alt, referrerpolicy: "no-referrer", loading: "lazy" }));
-  });
-  box.append(button);
-  return box;
 }
 
 // ---- copying ----

@@ -339,7 +339,7 @@ export class Playground {
         : el("div", { class: "content-items" },
             content.map((item) =>
               item?.type === "text" && typeof item.text === "string"
-                ? el("pre", { class: "text-item" }, visible(item.text))
+                ? el("pre", { class: "text-item", tabindex: "0" }, visible(item.text))
                 : el("div", { class: "other-item" }, el("p", { class: "muted small" }, `${visible(item?.type ?? "item")} item`), jsonBlock(item)),
             )),
       "structuredContent" in result ? [el("h4", {}, "Structured content"), jsonBlock(result.structuredContent)] : null,

@@ -145,3 +145,44 @@ onClick({
   },
   "reload": async () => window.location.reload(),
 });
+
+// Account: one's own name and password, and this browser's theme.
+onSubmit(document.getElementById("name-form"), async (data) => {
+  const me = await api("PATCH", "/api/v1/me", { name: String(data.get("name") ?? "") });
+  document.getElementById("account-name").value = me.name;
+  for (const shown of document.querySelectorAll(".who-name")) shown.textContent = me.name;
+  document.getElementById("name-status").textContent = "Saved.";
+});
+
+const passwordForm = document.getElementById("password-form");
+onSubmit(passwordForm, async (data) => {
+  document.getElementById("password-status").textContent = "";
+  await api("POST", "/api/v1/me/password", { current: String(data.get("current") ?? ""), new: String(data.get("new") ?? "") });
+  passwordForm.reset();
+  document.getElementById("password-status").textContent =
+    "Password changed. Your other sessions have been signed out; this one stays.";
+});
+
+const THEME_KEY = "switchboard-theme";
+const themeChoice = document.getElementById("theme-choice");
+if (themeChoice) {
+  let saved = "system";
+  try {
+    saved = window.localStorage.getItem(THEME_KEY) || "system";
+  } catch {
+    // Storage refused: the system's theme applies.
+  }
+  const current = themeChoice.querySelector(`input[value="${saved === "light" || saved === "dark" ? saved : "system"}"]`);
+  if (current) current.checked = true;
+  themeChoice.addEventListener("change", (event) => {
+    const theme = event.target.value;
+    try {
+      if (theme === "system") window.localStorage.removeItem(THEME_KEY);
+      else window.localStorage.setItem(THEME_KEY, theme);
+    } catch {
+      // Not kept; it still applies to this page.
+    }
+    if (theme === "light" || theme === "dark") document.documentElement.dataset.theme = theme;
+    else delete document.documentElement.dataset.theme;
+  });
+}

@@ -168,6 +168,8 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
     assert_eq!(browser.eval("return document.activeElement.id").await, "approval-approve");
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-approval").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "chat-approval: serious or critical accessibility violations: {violations:#?}");
     browser.client().set_window_size(390, 844).await.expect("resize");
     browser.eval("document.getElementById('approval').scrollIntoView(); return null").await;
     browser.screenshot("chat-approval-phone").await;
@@ -214,6 +216,8 @@ async fn member_chats_with_an_app_confirms_writes_and_starts_a_read_only_convers
         .await;
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-conversation").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "chat-conversation: serious or critical accessibility violations: {violations:#?}");
     browser.click(".tool-card[data-decision=remembered] details[data-part=output] summary").await;
     browser.wait_for_text(".tool-card[data-decision=remembered] details[data-part=output] pre", "Tell the team").await;
     browser.click(".tool-card[data-decision=remembered] details[data-part=exchange] summary").await;

@@ -1,7 +1,7 @@
 //! Answers and the thread in a real headless Chromium, with the scripted model
 //! as the provider: Markdown (a table, highlighted code) rendered as elements,
 //! a hostile answer left inert (raw HTML, a `javascript:` link, a remote image
-//! that waits for a click, a direction override), copy buttons; a stopped turn
+//! that is only a link to open it in a new tab, the strict CSP, a direction override), copy buttons; a stopped turn
 //! and a model error written into the thread and still there after a reload,
 //! Retry, Regenerate, and edit and resend. Screenshots at desktop and phone sizes.
 
@@ -114,7 +114,7 @@ async fn answers_render_as_markdown_and_hostile_ones_stay_inert() {
     assert_eq!(overflow, true, "nothing is wider than a phone: the table scrolls in its own box");
     browser.client().set_window_size(1280, 900).await.expect("resize");
 
-    // A hostile answer: no markup, no script link, no image until asked, the override shown.
+    // A hostile answer: no markup, no script link, no image loaded, the override shown.
     model.push(Reply::text(HOSTILE));
     ask(&browser, "Show me the invoice").await;
     browser.wait_for_text(".message[data-role=assistant]:not(.streaming)", "Open invoice").await;
@@ -130,14 +130,14 @@ async fn answers_render_as_markdown_and_hostile_ones_stay_inert() {
                scriptish: document.querySelectorAll('#chat-log [href^=\"javascript:\" i], #chat-log [src^=\"javascript:\" i]').length,\
                refused: [...a.querySelectorAll('.link-refused')].map(x => x.textContent),\
                text: a.textContent,\
-               button: a.querySelector('.remote-image button')?.textContent,\
+               image: [...a.querySelectorAll('a.remote-image')].map(x => [x.textContent, x.getAttribute('href'), x.target, x.rel]),\
                loaded: performance.getEntriesByType('resource').some(r => r.name.includes('127.0.0.1:9')) }}"
         ))
         .await;
     assert_eq!(inert["imgs"], 0, "{inert}");
     assert_eq!(inert["scripts"], 0, "{inert}");
     assert_eq!(inert["handlers"], 0, "{inert}");
-    assert_eq!(inert["hrefs"], json!([]), "no link but http(s) and mailto: {inert}");
+    assert_eq!(inert["hrefs"], json!(["http://127.0.0.1:9/x.png"]), "no link but http(s) (the image's): {inert}");
     assert_eq!(inert["scriptish"], 0, "{inert}");
     // markdown-it leaves javascript: and data: links as text; ours refuses the rest.
     assert_eq!(inert["refused"], json!(["files"]), "{inert}");
@@ -146,23 +146,24 @@ async fn answers_render_as_markdown_and_hostile_ones_stay_inert() {
     assert!(text.contains("<script>alert(2)</script>"), "{text}");
     assert!(text.contains("[click me](javascript:alert(1))"), "{text}");
     assert!(text.contains("Open invoice\\u{202e}fdp.exe"), "the override is shown, not obeyed: {text}");
-    assert!(inert["button"].as_str().is_some_and(|b| b.contains("Load image from 127.0.0.1:9")), "{inert}");
-    assert_eq!(inert["loaded"], false, "the remote image is not requested before the click");
+    assert_eq!(
+        inert["image"],
+        json!([["Open image from 127.0.0.1:9 (tracker)", "http://127.0.0.1:9/x.png", "_blank", "noopener noreferrer"]]),
+        "the remote image is a link that opens it in a new tab: {inert}"
+    );
+    assert_eq!(inert["loaded"], false, "the remote image is never requested by the page");
+    // The page has the one strict policy: no remote image could load even if one were put there.
+    let csp = browser.eval_async("fetch('/chat').then(r => r.headers.get('content-security-policy'))").await;
+    let csp = csp.as_str().unwrap_or_default().to_owned();
+    assert!(csp.contains("img-src 'self' data:;"), "{csp}");
+    assert!(!csp.contains("http"), "no remote origin is allowed: {csp}");
     browser.screenshot("chat-hostile").await;
-    // Only a click puts the image on the page (the address answers nothing).
-    browser.click(".remote-image button").await;
-    wait_eval(
-        &browser,
-        "return [...document.querySelectorAll('#chat-log img')].map(i => [i.getAttribute('src'), i.referrerPolicy])",
-        json!([["http://127.0.0.1:9/x.png", "no-referrer"]]),
-    )
-    .await;
-    // The failed load is the one console entry expected; nothing else.
+    // No console entry at all: nothing was refused or failed to load.
     let problems: Vec<String> = browser
         .console()
         .await
         .into_iter()
-        .filter(|e| (e.level == "SEVERE" || e.level == "WARNING") && !e.message.contains("127.0.0.1:9/x.png"))
+        .filter(|e| e.level == "SEVERE" || e.level == "WARNING")
         .map(|e| e.message)
         .collect();
     assert!(problems.is_empty(), "{problems:?}");

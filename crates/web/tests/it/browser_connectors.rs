@@ -108,6 +108,8 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
     assert_eq!(browser.count("#auth-oauth:not([hidden])").await, 0, "OAuth's settings show only when chosen");
     browser.assert_page_is_clean().await;
     browser.screenshot("apps-create").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "apps-create: serious or critical accessibility violations: {violations:#?}");
     browser.click("#create-app-form button[type=submit]").await;
 
     // The app's page: header, the warnings of creation, the actions with their badges.
@@ -130,6 +132,8 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
     browser.wait_for_text("tr[data-tool=lookup] details.schema pre", "\"minLength\": 2").await;
     browser.assert_page_is_clean().await;
     browser.screenshot("app-page").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "app-page: serious or critical accessibility violations: {violations:#?}");
 
     // Turn the write action off: stored, shown after a reload, gone from the playground.
     browser.click("tr[data-tool=update] input.tool-toggle").await;
@@ -192,6 +196,8 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
     browser.assert_page_is_clean().await;
     browser.eval("document.getElementById('playground-result').scrollIntoView(); return null").await;
     browser.screenshot("app-playground").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "app-playground: serious or critical accessibility violations: {violations:#?}");
 
     // A schema error: nothing is sent, the errors show next to the form and the field.
     browser.fill("#playground-fields [name=id]", "x").await;
@@ -244,6 +250,8 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
     browser.assert_page_is_clean().await;
     browser.eval("document.getElementById('doctor-panel').scrollIntoView(); return null").await;
     browser.screenshot("app-doctor").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "app-doctor: serious or critical accessibility violations: {violations:#?}");
 
     // The list: the app with its label, transport and tool count.
     browser.goto("/settings/apps").await;
@@ -253,6 +261,8 @@ async fn owner_creates_an_app_calls_it_refreshes_it_and_sets_the_network_policy(
     browser.wait_for_text(&format!("li[data-app='{id}'] .app-meta"), "2 tools").await;
     browser.assert_page_is_clean().await;
     browser.screenshot("apps-list").await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "apps-list: serious or critical accessibility violations: {violations:#?}");
 
     // A server that is not there: the diagnosis, step by step, and nothing stored.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();

@@ -104,7 +104,12 @@ async fn a_person_searches_renames_pins_and_deletes_conversations() {
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-conversations").await;
     browser.client().set_window_size(390, 844).await.expect("resize");
+    // On a phone the list is a drawer, opened from the chat's header.
+    browser.eval("window.scrollTo(0, 0); return null").await;
+    browser.click("#open-conversations").await;
+    browser.wait_for_text("#conversation-list li:first-child", "Q3 board report").await;
     browser.screenshot("chat-conversations-phone").await;
+    browser.eval("document.getElementById('drawer-backdrop').click(); return null").await;
     browser.client().set_window_size(1280, 900).await.expect("resize");
 
     // Delete, after confirming.

@@ -3,6 +3,8 @@
 
 mod api;
 mod browser;
+mod browser_a11y;
+mod browser_account;
 mod browser_audit;
 mod browser_chat;
 mod browser_chat_render;
@@ -10,3 +12,4 @@ mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;
 mod browser_oauth;
+mod browser_phone;

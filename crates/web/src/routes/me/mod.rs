@@ -1,7 +1,9 @@
 //! The signed-in user.
 
+pub(crate) mod change_password;
 pub(crate) mod get_me;
 pub(crate) mod set_developer_mode;
+pub(crate) mod update_me;
 
 use switchboard_store::User;
 

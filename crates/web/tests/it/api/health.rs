@@ -37,3 +37,46 @@ async fn health_readiness_and_metrics() {
     assert_problem(&send(client.get(app.at("/readyz"))).await, 503, "unavailable");
     assert_eq!(send(client.get(app.at("/healthz"))).await.0, 200);
 }
+
+/// Every page, chat included, has the one strict policy (no remote image), and the
+/// stylesheet's braces balance (one stray `}` silently drops every rule after it).
+#[tokio::test]
+async fn every_page_has_the_strict_csp_and_the_stylesheet_is_well_formed() {
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let me = app.signed_in("owner@example.com", switchboard_core::Role::Owner).await;
+    let anonymous = TestApp::client();
+    for (client, path) in [
+        (&anonymous, "/login"),
+        (&me.client, "/chat"),
+        (&me.client, "/settings/account"),
+        (&me.client, "/workspace/members"),
+        (&me.client, "/workspace/audit"),
+    ] {
+        let response = client.get(app.at(path)).send().await.expect("page");
+        assert_eq!(response.status(), 200, "{path}");
+        let csp = response.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+        assert!(csp.contains("img-src 'self' data:;"), "{path}: {csp}");
+        assert!(!csp.contains("http"), "{path}: no remote origin is allowed: {csp}");
+    }
+    let css = reqwest::get(app.at("/static/app.css")).await.expect("css").text().await.expect("text");
+    // Comments out, then every `}` must close an open `{`, and all must be closed.
+    let mut code = String::new();
+    let mut rest = css.as_str();
+    while let Some(start) = rest.find("/*") {
+        code.push_str(&rest[..start]);
+        rest = rest[start..].split_once("*/").map_or("", |(_, after)| after);
+    }
+    code.push_str(rest);
+    let mut depth = 0i32;
+    for (line, text) in code.lines().enumerate() {
+        for c in text.chars() {
+            depth += match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            };
+            assert!(depth >= 0, "an unmatched `}}` in app.css near: {text} (line {} without comments)", line + 1);
+        }
+    }
+    assert_eq!(depth, 0, "every `{{` in app.css is closed");
+}

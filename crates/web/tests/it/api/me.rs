@@ -1,4 +1,5 @@
-//! `GET /api/v1/me` and `PUT /api/v1/me/developer-mode` under each policy.
+//! `GET /api/v1/me` and `PUT /api/v1/me/developer-mode` under each policy;
+//! `PATCH /api/v1/me` and `POST /api/v1/me/password`: a person's own name and password.
 
 use serde_json::json;
 use switchboard_core::Role;
@@ -94,4 +95,89 @@ mod bearer_tokens_work_without_csrf {
     }
 }
 
-on_both_backends!(developer_mode_follows_the_policy, bearer_tokens_work_without_csrf);
+mod a_person_changes_their_name_and_password {
+    use super::*;
+    use switchboard_testkit::app::PASSWORD;
+
+    const NEW: &str = "a much better passphrase";
+
+    async fn change(app: &TestApp, who: &Signed, current: &str, new: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        send(
+            who.client
+                .post(app.at("/api/v1/me/password"))
+                .headers(who.csrf_headers())
+                .json(&json!({"current": current, "new": new})),
+        )
+        .await
+    }
+
+    async fn sign_in_status(app: &TestApp, email: &str, password: &str) -> u16 {
+        let body = json!({"email": email, "password": password});
+        send(TestApp::client().post(app.at("/api/v1/session")).json(&body)).await.0.as_u16()
+    }
+
+    async fn me_status(app: &TestApp, who: &Signed) -> u16 {
+        send(who.client.get(app.at("/api/v1/me"))).await.0.as_u16()
+    }
+
+    pub(crate) async fn run(kind: DbKind) {
+        let app = TestApp::start(kind).await;
+        let owner = app.signed_in("owner@example.com", Role::Owner).await;
+        let user = app.user("ada@example.com", Role::Member).await;
+        let here = app.sign_in(user.clone()).await;
+        let phone = app.sign_in(user.clone()).await;
+        let other = app.signed_in("other@example.com", Role::Member).await;
+
+        // The name: trimmed, checked, recorded; no one else's changes.
+        let rename = |who: &Signed, body: serde_json::Value| {
+            who.client.patch(app.at("/api/v1/me")).headers(who.csrf_headers()).json(&body)
+        };
+        let (status, me) = send(rename(&here, json!({"name": "  Ada Lovelace "}))).await;
+        assert_eq!(status, 200, "{me}");
+        assert_eq!(me["name"], "Ada Lovelace");
+        assert_eq!(send(phone.client.get(app.at("/api/v1/me"))).await.1["name"], "Ada Lovelace");
+        assert_problem(&send(rename(&here, json!({"name": "   "}))).await, 422, "invalid_input");
+        assert_problem(&send(rename(&here, json!({"name": "x".repeat(101)}))).await, 422, "invalid_input");
+        assert_eq!(send(rename(&here, json!({"name": "A", "role": "owner"}))).await.0, 422, "no other field");
+        assert_eq!(send(TestApp::client().patch(app.at("/api/v1/me")).json(&json!({"name": "x"}))).await.0, 401);
+        assert_eq!(send(other.client.get(app.at("/api/v1/me"))).await.1["name"], "other");
+        assert_eq!(send(rename(&here, json!({"name": "Ada"}))).await.1["role"], "member", "the role is untouched");
+
+        // A wrong current password: refused, nothing changed, every session still in.
+        assert_problem(&change(&app, &here, "not my password", NEW).await, 403, "wrong_password");
+        assert_eq!(sign_in_status(&app, "ada@example.com", PASSWORD).await, 200, "the old password still works");
+        assert_eq!(sign_in_status(&app, "ada@example.com", NEW).await, 401);
+        assert_eq!(me_status(&app, &phone).await, 200);
+        // A new password that breaks the rules: refused, nothing changed.
+        assert_problem(&change(&app, &here, PASSWORD, "short").await, 422, "invalid_input");
+        assert_eq!(me_status(&app, &phone).await, 200);
+        // Without the CSRF header a browser session cannot change it.
+        let no_csrf = here.client.post(app.at("/api/v1/me/password")).json(&json!({"current": PASSWORD, "new": NEW}));
+        assert_eq!(send(no_csrf).await.0, 403);
+
+        // The right one: changed; the other session ends, this one stays; others' untouched.
+        let (status, body) = change(&app, &here, PASSWORD, NEW).await;
+        assert_eq!(status, 204, "{body}");
+        assert_eq!(me_status(&app, &here).await, 200, "the session it was changed from stays signed in");
+        assert_eq!(me_status(&app, &phone).await, 401, "the person's other session has ended");
+        assert_eq!(me_status(&app, &other).await, 200, "someone else's session is untouched");
+        assert_eq!(me_status(&app, &owner).await, 200);
+        assert_eq!(sign_in_status(&app, "ada@example.com", PASSWORD).await, 401, "the old password is gone");
+        assert_eq!(sign_in_status(&app, "ada@example.com", NEW).await, 200);
+
+        // Both changes are in the audit trail, without the password.
+        let (status, audit) = send(owner.client.get(app.at("/api/v1/audit?limit=100"))).await;
+        assert_eq!(status, 200, "{audit}");
+        let entries = audit["entries"].as_array().expect("entries");
+        let of = |kind: &str| entries.iter().filter(|e| e["kind"] == kind).count();
+        assert_eq!(of("user.renamed"), 2, "{audit}");
+        assert_eq!(of("user.password_reset"), 1, "{audit}");
+        assert!(!audit.to_string().contains(NEW), "the password is never recorded");
+    }
+}
+
+on_both_backends!(
+    developer_mode_follows_the_policy,
+    bearer_tokens_work_without_csrf,
+    a_person_changes_their_name_and_password
+);

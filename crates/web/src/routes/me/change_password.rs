@@ -1,0 +1,57 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::json;
+use switchboard_core::AuditKind;
+use switchboard_core::credentials::verify_password;
+
+use crate::auth::{Actor, Via};
+use crate::error::{ApiResult, AppError};
+use crate::json::Json;
+use crate::routes::{audit_change, hash_new_password};
+use crate::state::AppState;
+use crate::views::ChangePasswordRequest;
+
+/// Change one's own password (Settings → Account).
+///
+/// The current password is required; the new one follows the same rules as
+/// everywhere. Every other browser session of this person ends; the one this
+/// was sent from stays signed in. API tokens are kept.
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
+    security(("session" = []), ("token" = [])), responses(
+    (status = 204, description = "changed; the person's other sessions have ended"),
+    (status = 401, body = crate::error::Problem),
+    (status = 403, description = "the current password is wrong: nothing changed", body = crate::error::Problem),
+    (status = 422, description = "the new password breaks the rules: nothing changed", body = crate::error::Problem),
+))]
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(body): Json<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let hash = state.store.credentials_by_email(&actor.user.email).await?.and_then(|(_, hash)| hash);
+    let current = body.current;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&current, hash.as_deref()))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    if !ok {
+        tracing::warn!(user = %actor.user.id, "password change refused: wrong current password");
+        return Err(AppError::forbidden("wrong_password", "the current password is wrong; nothing was changed"));
+    }
+    let hash = hash_new_password(body.new).await?;
+    let keep = match &actor.via {
+        Via::Session { digest } => Some(digest.as_str()),
+        Via::Token => None,
+    };
+    let (user, ended) = state.store.change_own_password(actor.user.id, &hash, keep).await?;
+    // Never the password or its hash: who changed theirs and how many sessions ended.
+    let who = json!({"id": user.id, "email": user.email.as_str()});
+    audit_change(
+        &state,
+        &actor,
+        AuditKind::UserPasswordReset,
+        json!({"user": who, "by_self": true, "current_password_checked": true, "other_sessions_ended": ended}),
+    )
+    .await?;
+    tracing::info!(user = %user.id, sessions_ended = ended, "changed their password");
+    Ok(StatusCode::NO_CONTENT)
+}
