@@ -3,8 +3,10 @@ use axum::http::StatusCode;
 use serde_json::json;
 use switchboard_core::AuditKind;
 use switchboard_core::credentials::verify_password;
+use switchboard_core::sign_in;
 
 use crate::auth::{Actor, Via};
+use crate::client_address::ClientAddress;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
 use crate::routes::{audit_change, hash_new_password};
@@ -16,27 +18,50 @@ use crate::views::ChangePasswordRequest;
 /// The current password is required; the new one follows the same rules as
 /// everywhere. Every other browser session of this person ends; the one this
 /// was sent from stays signed in. API tokens are kept.
+///
+/// A wrong current password counts as a failed sign-in of the account and from
+/// the client's address: once either has too many, the check is refused with
+/// 429 and `Retry-After` before the password is looked at, as sign-in is, so a
+/// stolen session cannot be used to guess the password.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "changed; the person's other sessions have ended"),
     (status = 401, body = crate::error::Problem),
     (status = 403, description = "the current password is wrong: nothing changed", body = crate::error::Problem),
     (status = 422, description = "the new password breaks the rules: nothing changed", body = crate::error::Problem),
+    (status = 429, description = "too many wrong passwords; `Retry-After` says when to try again",
+        body = crate::error::Problem),
 ))]
 pub(crate) async fn change_password(
     State(state): State<AppState>,
     actor: Actor,
+    ClientAddress(address): ClientAddress,
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
+    let limits = &state.config.sign_in;
+    let account = sign_in::account_key(actor.user.email.as_str());
+    let address = address.map_or_else(|| "unknown".to_owned(), sign_in::address_key);
+    let attempt = state.store.begin_sign_in(&account, &address, limits.window).await?;
+    if let Some(wait) = sign_in::wait(limits, &attempt.failures) {
+        state.store.withdraw_sign_in(&attempt).await?;
+        tracing::warn!(user = %actor.user.id, wait_seconds = wait.as_secs(), "password change refused after too many wrong passwords");
+        return Err(AppError::Limited {
+            code: "too_many_sign_ins",
+            detail: "too many wrong passwords for this account or from this address; wait and try again".into(),
+            retry_after: wait,
+        });
+    }
     let hash = state.store.credentials_by_email(&actor.user.email).await?.and_then(|(_, hash)| hash);
     let current = body.current;
     let ok = tokio::task::spawn_blocking(move || verify_password(&current, hash.as_deref()))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     if !ok {
+        // The attempt stays recorded: it counts as a failure.
         tracing::warn!(user = %actor.user.id, "password change refused: wrong current password");
         return Err(AppError::forbidden("wrong_password", "the current password is wrong; nothing was changed"));
     }
+    state.store.sign_in_succeeded(&attempt).await?;
     let hash = hash_new_password(body.new).await?;
     let keep = match &actor.via {
         Via::Session { digest } => Some(digest.as_str()),

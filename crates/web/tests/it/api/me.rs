@@ -176,8 +176,52 @@ mod a_person_changes_their_name_and_password {
     }
 }
 
+mod wrong_current_passwords_are_limited_like_sign_ins {
+    use super::*;
+    use switchboard_testkit::app::PASSWORD;
+
+    const NEW: &str = "a much better passphrase";
+
+    pub(crate) async fn run(kind: DbKind) {
+        let app = TestApp::start_with(kind, |mut c| {
+            c.sign_in.per_account = 3;
+            c
+        })
+        .await;
+        let here = app.signed_in("ada@example.com", Role::Member).await;
+        let change = async |current: &str| {
+            let request = here
+                .client
+                .post(app.at("/api/v1/me/password"))
+                .headers(here.csrf_headers())
+                .json(&json!({"current": current, "new": NEW}));
+            let response = request.send().await.expect("answer");
+            let retry_after = response.headers().get("retry-after").cloned();
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            (status, retry_after, body)
+        };
+
+        // Three guesses from a signed-in session are answered...
+        for _ in 0..3 {
+            let (status, _, body) = change("a guess").await;
+            assert_eq!((status, body["code"].as_str()), (403, Some("wrong_password")), "{body}");
+        }
+        // ...then even the right password is refused without being checked, and nothing changes.
+        let (status, retry_after, body) = change(PASSWORD).await;
+        assert_eq!((status, body["code"].as_str()), (429, Some("too_many_sign_ins")), "{body}");
+        assert!(retry_after.is_some(), "Retry-After says when to try again");
+        // The guesses count against the account's sign-ins too.
+        let sign_in = json!({"email": "ada@example.com", "password": PASSWORD});
+        let (status, body) = send(TestApp::client().post(app.at("/api/v1/session")).json(&sign_in)).await;
+        assert_eq!((status.as_u16(), body["code"].as_str()), (429, Some("too_many_sign_ins")), "{body}");
+        assert_eq!(send(here.client.get(app.at("/api/v1/me"))).await.0, 200, "the session itself is not ended");
+    }
+}
+
 on_both_backends!(
     developer_mode_follows_the_policy,
     bearer_tokens_work_without_csrf,
-    a_person_changes_their_name_and_password
+    a_person_changes_their_name_and_password,
+    wrong_current_passwords_are_limited_like_sign_ins
 );
