@@ -65,6 +65,20 @@ pub fn scopes_to_request(
     out.join(" ")
 }
 
+/// What to tell whoever adds an app whose authorization server does not list
+/// `offline_access`: no refresh token is promised, so each person signs in again
+/// whenever their access token expires. `None` when it is listed.
+pub fn offline_access_warning(server_supported: &[String]) -> Option<&'static str> {
+    if server_supported.iter().any(|s| s == "offline_access") {
+        None
+    } else {
+        Some(
+            "the authorization server does not list offline_access, so it may issue no refresh tokens: \
+             people will need to sign in again when their access token expires",
+        )
+    }
+}
+
 /// The scopes to ask for when authorizing again after a challenge (a 401, or a
 /// 403 `insufficient_scope`): those granted or asked for before, then the newly
 /// challenged ones, so a step-up keeps what other operations need. Space-separated,
@@ -208,5 +222,14 @@ mod tests {
                 "{expires_at:?} +{jitter}"
             );
         }
+    }
+
+    #[test]
+    fn a_server_without_offline_access_is_worth_a_warning() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        assert_eq!(offline_access_warning(&s(&["mcp", "offline_access"])), None);
+        let warned = offline_access_warning(&s(&["mcp"])).expect("warned");
+        assert!(warned.contains("sign in again"), "{warned}");
+        assert!(offline_access_warning(&[]).is_some(), "a server that lists no scopes promises nothing");
     }
 }

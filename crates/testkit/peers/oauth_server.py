@@ -227,6 +227,7 @@ def main():
     parser.add_argument("--registration", choices=["open", "refused", "off"], default="open")
     parser.add_argument("--token-garbage", action="store_true")
     parser.add_argument("--revocation", action="store_true")
+    parser.add_argument("--no-offline-access", action="store_true")
     ARGS = parser.parse_args()
     tools_server.TOOLS_FILE = ARGS.tools
 
@@ -251,7 +252,7 @@ def main():
         validate_token_resource=True,
     )
     document = build_metadata(settings.issuer_url, None, registration, revocation)
-    document.scopes_supported = scopes + ["offline_access"]
+    document.scopes_supported = scopes if ARGS.no_offline_access else scopes + ["offline_access"]
     if ARGS.no_pkce:
         document.code_challenge_methods_supported = None
     metadata = document.model_dump(mode="json", exclude_none=True)

@@ -399,6 +399,23 @@ impl Connectors {
         })
     }
 
+    /// What whoever adds OAuth app `id` should know before people connect: today,
+    /// whether its authorization server lists `offline_access` (without it, each
+    /// person signs in again when their access token expires). When discovery
+    /// fails, that is the warning: connecting will say the rest.
+    pub async fn oauth_warnings(&self, user: &User, id: ConnectorId) -> Result<Vec<String>> {
+        let found = self.usable(user, id).await?;
+        Self::require_oauth(&found.connector)?;
+        let options = self.client_options().await?;
+        Ok(match self.metadata(&found.connector, &options, false).await {
+            Ok(metadata) => switchboard_core::oauth::offline_access_warning(&metadata.server.scopes_supported)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            Err(e) => vec![format!("the server's authorization metadata could not be read yet: {e}")],
+        })
+    }
+
     /// Disconnect: revoke the person's tokens where the server offers revocation
     /// (RFC 7009), then delete them, whatever the revocation answered.
     pub async fn oauth_disconnect(&self, user: &User, id: ConnectorId) -> Result<()> {

@@ -17,6 +17,8 @@ use switchboard_store::ConnectorOAuth;
 /// answer is a diagnosis, step by step. With `auth.mode = "oauth"` the draft is
 /// stored at once without tools and the answer carries `connect_url`: the
 /// creator connects their account there, and the tools are listed with their token.
+/// Its warnings then say whether the authorization server lists `offline_access`
+/// (without it, people sign in again whenever their access token expires).
 #[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = CreatedConnectorView),
@@ -42,16 +44,20 @@ pub(crate) async fn create_connector(
     let draft = NewDraft { name, description, url: body.url.clone(), transport, auth };
     let created = state.services.connectors().create(&actor.user, draft, &endpoint).await?;
     let stored: Vec<_> = created.tools.iter().map(|t| t.stored.clone()).collect();
+    let warnings = if oauth {
+        let mut warnings =
+            vec!["connect your account to list this app's tools: open connect_url in a browser".to_owned()];
+        warnings.extend(state.services.connectors().oauth_warnings(&actor.user, created.connector.id).await?);
+        warnings
+    } else {
+        warnings(&stored)
+    };
     Ok((
         StatusCode::CREATED,
         Json(CreatedConnectorView {
             connector: ConnectorView::new(&created.connector, stored.len(), true),
             tools: stored.iter().map(ToolView::from).collect(),
-            warnings: if oauth {
-                vec!["connect your account to list this app's tools: open connect_url in a browser".to_owned()]
-            } else {
-                warnings(&stored)
-            },
+            warnings,
             connect_url: oauth.then(|| crate::views_connectors::connect_url(created.connector.id)),
         }),
     ))

@@ -23,6 +23,13 @@ fn tools_file(dir: &Path) -> PathBuf {
 
 /// Create an OAuth app as `who`: its id.
 async fn create(app: &TestApp, who: &Signed, peer: &PeerProcess) -> String {
+    let created = created(app, who, peer).await;
+    assert!(!created["warnings"].to_string().contains("offline_access"), "the server lists it: {created}");
+    created["connector"]["id"].as_str().expect("id").to_owned()
+}
+
+/// The answer to creating an OAuth app as `who`, checked for what every one carries.
+async fn created(app: &TestApp, who: &Signed, peer: &PeerProcess) -> Value {
     let body = json!({"name": "Protected", "url": peer.url, "auth": {"mode": "oauth"}});
     let (status, created) = send(post(app, who, "/api/v1/connectors", body)).await;
     assert_eq!(status, 201, "{created}");
@@ -30,7 +37,7 @@ async fn create(app: &TestApp, who: &Signed, peer: &PeerProcess) -> String {
     assert_eq!(created["connector"]["tool_count"], 0, "nothing is listed before someone connects");
     let id = created["connector"]["id"].as_str().expect("id").to_owned();
     assert_eq!(created["connect_url"], format!("/api/v1/connectors/{id}/oauth/start"));
-    id
+    created
 }
 
 /// Follow the flow as a browser would, without one: start (302 to the
@@ -258,6 +265,24 @@ async fn start_outcome(flags: &[&str]) -> (reqwest::StatusCode, Value) {
     let (status, got) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}")))).await;
     assert_eq!(status, 200, "the app is still there: {got}");
     answer
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creating_an_app_whose_server_offers_no_refresh_warns_that_people_sign_in_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--no-offline-access"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let created = created(&app, &dev, &peer).await;
+    let warnings = created["warnings"].as_array().expect("warnings");
+    let offline: Vec<_> = warnings.iter().filter_map(Value::as_str).filter(|w| w.contains("offline_access")).collect();
+    assert_eq!(offline.len(), 1, "{created}");
+    assert!(offline[0].contains("sign in again"), "{created}");
+    // The app is made all the same, and people can still connect.
+    let id = created["connector"]["id"].as_str().expect("id");
+    connect(&app, &dev, id).await;
+    let (status, answer) = echo(&app, &dev, id, "still works").await;
+    assert_eq!(status, 200, "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
