@@ -52,6 +52,9 @@ struct Ending<'a> {
     error: Option<(&'static str, String)>,
 }
 
+/// Why a turn cannot start while another runs or waits.
+const BUSY: &str = "the conversation is busy: wait for the answer, decide the pending actions, or cancel";
+
 impl Agent {
     /// Start a turn with the owner's message. `Conflict` while another turn runs
     /// or waits for decisions.
@@ -69,9 +72,7 @@ impl Agent {
             instance: &self.config.instance,
         };
         self.store.start_turn(start).await.map_err(|e| match e {
-            StoreError::Conflict(_) => AgentError::Conflict(
-                "the conversation is busy: wait for the answer, decide the pending actions, or cancel".into(),
-            ),
+            StoreError::Conflict(_) => AgentError::Conflict(BUSY.into()),
             other => other.into(),
         })?;
         let running = Conversation { state: TurnState::Running, steps: 0, ..conversation.clone() };
@@ -109,9 +110,7 @@ impl Agent {
         let restart =
             TurnRestart { conversation: conversation.id, replacement, client_session, instance: &self.config.instance };
         self.store.restart_turn(restart).await.map_err(|e| match e {
-            StoreError::Conflict(_) => AgentError::Conflict(
-                "the conversation is busy: wait for the answer, decide the pending actions, or cancel".into(),
-            ),
+            StoreError::Conflict(_) => AgentError::Conflict(BUSY.into()),
             StoreError::NotFound(_) => AgentError::NoMessage("there is no message to answer again: send one".into()),
             other => other.into(),
         })?;

@@ -3,12 +3,12 @@ use axum::http::StatusCode;
 use serde_json::json;
 use switchboard_core::AuditKind;
 use switchboard_core::credentials::verify_password;
-use switchboard_core::sign_in;
 
 use crate::auth::{Actor, Via};
 use crate::client_address::ClientAddress;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
+use crate::routes::session::password_attempt;
 use crate::routes::{audit_change, hash_new_password};
 use crate::state::AppState;
 use crate::views::ChangePasswordRequest;
@@ -38,19 +38,7 @@ pub(crate) async fn change_password(
     ClientAddress(address): ClientAddress,
     Json(body): Json<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    let limits = &state.config.sign_in;
-    let account = sign_in::account_key(actor.user.email.as_str());
-    let address = address.map_or_else(|| "unknown".to_owned(), sign_in::address_key);
-    let attempt = state.store.begin_sign_in(&account, &address, limits.window).await?;
-    if let Some(wait) = sign_in::wait(limits, &attempt.failures) {
-        state.store.withdraw_sign_in(&attempt).await?;
-        tracing::warn!(user = %actor.user.id, wait_seconds = wait.as_secs(), "password change refused after too many wrong passwords");
-        return Err(AppError::Limited {
-            code: "too_many_sign_ins",
-            detail: "too many wrong passwords for this account or from this address; wait and try again".into(),
-            retry_after: wait,
-        });
-    }
+    let attempt = password_attempt(&state, actor.user.email.as_str(), address).await?;
     let hash = state.store.credentials_by_email(&actor.user.email).await?.and_then(|(_, hash)| hash);
     let current = body.current;
     let ok = tokio::task::spawn_blocking(move || verify_password(&current, hash.as_deref()))

@@ -1,12 +1,11 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use switchboard_core::credentials::verify_password;
-use switchboard_core::sign_in;
 
 use crate::client_address::ClientAddress;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
-use crate::routes::session::start_session;
+use crate::routes::session::{password_attempt, start_session};
 use crate::state::AppState;
 use crate::views::SignInRequest;
 
@@ -29,19 +28,7 @@ pub(crate) async fn create_session(
     ClientAddress(address): ClientAddress,
     Json(body): Json<SignInRequest>,
 ) -> ApiResult<Response> {
-    let limits = &state.config.sign_in;
-    let account = sign_in::account_key(&body.email);
-    let address = address.map_or_else(|| "unknown".to_owned(), sign_in::address_key);
-    let attempt = state.store.begin_sign_in(&account, &address, limits.window).await?;
-    if let Some(wait) = sign_in::wait(limits, &attempt.failures) {
-        state.store.withdraw_sign_in(&attempt).await?;
-        tracing::warn!(wait_seconds = wait.as_secs(), "sign-in refused after too many failed attempts");
-        return Err(AppError::Limited {
-            code: "too_many_sign_ins",
-            detail: "too many failed sign-ins for this account or from this address; wait and try again".into(),
-            retry_after: wait,
-        });
-    }
+    let attempt = password_attempt(&state, &body.email, address).await?;
 
     let found = match switchboard_core::Email::parse(&body.email) {
         Ok(email) => state.store.credentials_by_email(&email).await?,
