@@ -125,10 +125,11 @@ impl Agent {
         let agent = self.clone();
         tokio::spawn(async move {
             let id = conversation.id;
-            let cancel = agent.running.start(id);
+            let registered = agent.running.start(id);
             let offered = agent.host.offered(&conversation).await;
-            let result = agent.drive_with(conversation, offered, None, &client_session, &tx, &cancel).await;
-            agent.running.finish(id);
+            let result =
+                agent.drive_with(conversation, offered, None, &client_session, &tx, &registered.cancel).await;
+            drop(registered);
             if let Err(e) = result {
                 tracing::error!(conversation = %id, error = %e, "turn failed");
                 emit_internal_failure(&tx).await;
@@ -214,10 +215,8 @@ impl Agent {
         let messages = self.store.messages(id).await?;
         let history = model_messages(&messages, &calls);
         let running = Conversation { state: TurnState::Running, ..conversation };
-        let cancel = self.running.start(id);
-        let r = self.drive_with(running, offered, Some(history), client_session, tx, &cancel).await;
-        self.running.finish(id);
-        r
+        let registered = self.running.start(id);
+        self.drive_with(running, offered, Some(history), client_session, tx, &registered.cancel).await
     }
 
     /// Drive the running turn with the actions offered (or end it when they could
