@@ -12,7 +12,11 @@ arguments it received (text and structuredContent), except:
   - a tool named "big" answers `size` bytes of text;
   - a tool named "slow" sleeps `seconds` before answering; when the client
     cancels it (notifications/cancelled), it writes "cancelled" to the file named
-    by its `record` argument, if any.
+    by its `record` argument, if any;
+  - a tool named "ask_client" asks the client, on the call's back-channel, for
+    `sampling/createMessage` and then `roots/list` (whatever capabilities the
+    client declared), and answers with what came back: for each method, the
+    result or the error's code and message.
 Prints "ready http://127.0.0.1:PORT/PATH" on stdout once it accepts connections.
 
 With --unchecked-schemas, inputSchema and outputSchema go out exactly as the file
@@ -40,6 +44,8 @@ import sys
 import uvicorn
 from mcp import types
 from mcp.server import Server
+from mcp.shared.exceptions import MCPError
+from mcp.shared.message import ServerMessageMetadata
 
 TOOLS_FILE = None
 
@@ -76,6 +82,26 @@ async def call_tool(ctx, params: types.CallToolRequestParams):
                 with open(args["record"], "w", encoding="utf-8") as f:
                     f.write("cancelled")
             raise
+    if params.name == "ask_client":
+        on_this_call = ServerMessageMetadata(related_request_id=ctx.request_id)
+        hello = types.SamplingMessage(role="user", content=types.TextContent(type="text", text="hi"))
+        asks = [
+            ("sampling/createMessage",
+             types.CreateMessageRequest(params=types.CreateMessageRequestParams(messages=[hello], max_tokens=10)),
+             types.CreateMessageResult),
+            ("roots/list", types.ListRootsRequest(), types.ListRootsResult),
+        ]
+        answers = {}
+        for method, request, result_type in asks:
+            try:
+                result = await ctx.session.send_request(request, result_type, metadata=on_this_call)
+                answers[method] = {"result": result.model_dump(by_alias=True, mode="json", exclude_none=True)}
+            except MCPError as e:
+                answers[method] = {"error": {"code": e.error.code, "message": e.error.message}}
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=json.dumps(answers))],
+            structured_content=answers,
+        )
     echo = {"tool": params.name, "arguments": args}
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=json.dumps(echo))],

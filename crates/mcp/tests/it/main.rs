@@ -5,6 +5,7 @@ mod legacy_sse;
 mod limits;
 mod policy;
 mod pool;
+mod server_requests;
 mod stdio;
 mod streamable_http;
 
