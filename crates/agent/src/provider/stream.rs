@@ -161,9 +161,13 @@ mod tests {
         );
         let bytewise: Vec<&[u8]> = body.chunks(1).collect();
         assert_eq!(shown(&decode_answer(ProviderKind::OpenAi, &bytewise)), shown(&whole));
-        let cut = &body[..body.len() / 2];
-        let events = decode_answer(ProviderKind::OpenAi, &[cut]);
-        assert!(matches!(events.last(), Some(Err(ProviderError::Cut))), "{events:?}");
+        // A body that ends between events was cut; one that ends inside an event still
+        // has that event decoded, which here is half a JSON document.
+        let first = body.windows(4).position(|w| w == b"\r\n\r\n").expect("an event") + 4;
+        let events = decode_answer(ProviderKind::OpenAi, &[&body[..first]]);
+        assert!(matches!(events.as_slice(), [Ok(ModelEvent::TextDelta(_)), Err(ProviderError::Cut)]), "{events:?}");
+        let events = decode_answer(ProviderKind::OpenAi, &[&body[..first + 20]]);
+        assert!(matches!(events.last(), Some(Err(ProviderError::Malformed(_)))), "{events:?}");
         let anthropic =
             decode_answer(ProviderKind::Anthropic, &[b"event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"]);
         assert!(matches!(anthropic.as_slice(), [Ok(ModelEvent::Finished { .. })]), "{anthropic:?}");
