@@ -116,7 +116,7 @@ async fn open(client: &reqwest::Client, sse_url: &Url) -> Result<(Url, EventRead
     let mut events = EventReader { response, parser: SseParser::new(MAX_EVENT_BYTES), ready: VecDeque::new() };
     loop {
         match events.next().await? {
-            Some(event) if event.name == "endpoint" => return Ok((endpoint_url(sse_url, &event.data)?, events)),
+            Some(event) if event.name == "endpoint" => return Ok((legacy_endpoint_url(sse_url, &event.data)?, events)),
             // A priming event, or anything else a server sends before its endpoint.
             Some(_) => continue,
             None => {
@@ -127,7 +127,7 @@ async fn open(client: &reqwest::Client, sse_url: &Url) -> Result<(Url, EventRead
 }
 
 /// Resolve the `endpoint` event against the SSE URL; it must keep that URL's origin.
-fn endpoint_url(sse_url: &Url, data: &str) -> Result<Url, McpError> {
+pub fn legacy_endpoint_url(sse_url: &Url, data: &str) -> Result<Url, McpError> {
     let data = data.trim();
     if data.is_empty() {
         return Err(McpError::BadUrl("the server's endpoint event is empty".into()));
@@ -144,6 +144,17 @@ fn endpoint_url(sse_url: &Url, data: &str) -> Result<Url, McpError> {
     Ok(endpoint)
 }
 
+/// The events (name, data) of an event stream that arrived in `chunks`, each bounded
+/// by `max_bytes`, as this transport reads them. For tests and fuzzing.
+pub fn legacy_sse_events(chunks: &[&[u8]], max_bytes: usize) -> Result<Vec<(String, String)>, McpError> {
+    let mut parser = SseParser::new(max_bytes);
+    let mut out = VecDeque::new();
+    for chunk in chunks {
+        parser.feed(chunk, &mut out)?;
+    }
+    Ok(out.into_iter().map(|e| (e.name, e.data)).collect())
+}
+
 /// Pass `message` events on as JSON-RPC messages until the stream or the client ends.
 async fn forward(mut events: EventReader, tx: mpsc::Sender<RxJsonRpcMessage<RoleClient>>) {
     loop {
@@ -155,7 +166,7 @@ async fn forward(mut events: EventReader, tx: mpsc::Sender<RxJsonRpcMessage<Role
         if event.name != "message" || event.data.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str(&event.data) {
+        match crate::wire::parse_server_message(event.data.as_bytes()) {
             Ok(message) => {
                 if tx.send(message).await.is_err() {
                     return;
@@ -290,12 +301,7 @@ mod tests {
     use crate::http_client;
 
     fn events(chunks: &[&[u8]], max_bytes: usize) -> Result<Vec<(String, String)>, McpError> {
-        let mut parser = SseParser::new(max_bytes);
-        let mut out = VecDeque::new();
-        for chunk in chunks {
-            parser.feed(chunk, &mut out)?;
-        }
-        Ok(out.into_iter().map(|e| (e.name, e.data)).collect())
+        legacy_sse_events(chunks, max_bytes)
     }
 
     /// The stream as one chunk and split at every byte must give the same events.
@@ -345,17 +351,17 @@ mod tests {
             (" /padded \n", "http://127.0.0.1:8080/padded"),
         ];
         for (data, expect) in same {
-            assert_eq!(endpoint_url(&sse, data).expect(data).as_str(), expect);
+            assert_eq!(legacy_endpoint_url(&sse, data).expect(data).as_str(), expect);
         }
         let foreign =
             ["http://evil.example/m", "//evil.example/m", "http://127.0.0.1:8081/m", "https://127.0.0.1:8080/m"];
         for data in foreign {
-            let err = endpoint_url(&sse, data).expect_err(data);
+            let err = legacy_endpoint_url(&sse, data).expect_err(data);
             assert!(matches!(err, McpError::ForeignEndpoint { .. }), "{data}: {err:?}");
             assert!(err.to_string().contains("points to another origin"), "{err}");
         }
-        assert!(matches!(endpoint_url(&sse, "data:text/plain,x"), Err(McpError::ForeignEndpoint { .. })));
-        assert!(matches!(endpoint_url(&sse, " "), Err(McpError::BadUrl(_))));
+        assert!(matches!(legacy_endpoint_url(&sse, "data:text/plain,x"), Err(McpError::ForeignEndpoint { .. })));
+        assert!(matches!(legacy_endpoint_url(&sse, " "), Err(McpError::BadUrl(_))));
     }
 
     /// A server on 127.0.0.1 that answers one GET with an event stream of `body`,

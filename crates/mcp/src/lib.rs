@@ -28,6 +28,7 @@ mod recording;
 mod session;
 mod stderr_tail;
 mod streamable;
+mod wire;
 
 pub use diagnosis::{Step, diagnose};
 pub use doctor::{DoctorReport, ServerIdentity, examine};
@@ -41,4 +42,6 @@ pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};
 pub async fn check_address(url: &url::Url, policy: &switchboard_core::network::NetworkPolicy) -> Result<(), McpError> {
     http_client::preflight(url, policy).await
 }
+pub use legacy_sse::{legacy_endpoint_url, legacy_sse_events};
 pub use session::{RESULT_REFERENCE, UpstreamOutcome, UpstreamSession};
+pub use wire::{ServerMessage, parse_server_message};

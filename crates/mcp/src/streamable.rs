@@ -24,7 +24,7 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
 use reqwest13 as reqwest;
-use rmcp::model::{ClientJsonRpcMessage, JsonRpcMessage, ServerJsonRpcMessage};
+use rmcp::model::{ClientJsonRpcMessage, JsonRpcMessage};
 use rmcp::transport::streamable_http_client::{StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse};
 use sse_stream::{Error as SseError, Sse, SseStream};
 
@@ -191,7 +191,7 @@ async fn post_in_session(
         let body = read_bounded(response, MAX_ERROR_BODY).await.unwrap_or_default();
         let text = String::from_utf8_lossy(&body);
         if content_type.starts_with(JSON)
-            && let Ok(error @ JsonRpcMessage::Error(_)) = serde_json::from_slice::<ServerJsonRpcMessage>(&body)
+            && let Ok(error @ JsonRpcMessage::Error(_)) = crate::wire::parse_server_message(&body)
         {
             return Ok(StreamableHttpPostResponse::Json(error, None));
         }
@@ -208,7 +208,7 @@ async fn post_in_session(
         return Err(StreamableHttpError::UnexpectedContentType(Some(content_type)));
     }
     let body = read_bounded(response, MAX_JSON_BODY).await?;
-    match serde_json::from_slice::<ServerJsonRpcMessage>(&body) {
+    match crate::wire::parse_server_message(&body) {
         Ok(answer) => Ok(StreamableHttpPostResponse::Json(answer, None)),
         // A notification or an answer needs no reply: an unreadable body is only an acknowledgement.
         Err(_) if !expects_answer => Ok(StreamableHttpPostResponse::Accepted),

@@ -4,7 +4,8 @@
 //! SDK's own OAuth authorization server in `peers/oauth_server.py`), which nobody
 //! here wrote, and our own example, `examples/kanban`.
 //!
-//! `scripts/test` installs the first two, pinned, under `SWITCHBOARD_PEERS_DIR`
+//! `scripts/test` installs the first two (and, in the same venv, the pinned schemathesis
+//! that checks the API against its OpenAPI document), pinned, under `SWITCHBOARD_PEERS_DIR`
 //! (default `$HOME/.cache/switchboard-peers`); the Kanban server is built with
 //! cargo on first use. A missing peer is a test failure, never a skip.
 
@@ -50,6 +51,11 @@ pub fn python_tools_argv(tools: &Path, transport: &str) -> Vec<String> {
         "--transport".into(),
         transport.into(),
     ]
+}
+
+/// The pinned `schemathesis` CLI, installed in the same venv as the PyPI `mcp` peer.
+pub fn schemathesis_binary() -> PathBuf {
+    must_exist(peers_dir().join("py/bin/schemathesis"))
 }
 
 /// The `kanban` binary of `examples/kanban`, built (once per test process) by the

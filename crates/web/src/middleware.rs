@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// Paths probed by load balancers and scrapers, which address the server by IP.
-fn is_probe(path: &str) -> bool {
+pub(crate) fn is_probe(path: &str) -> bool {
     matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 

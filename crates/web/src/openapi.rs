@@ -7,7 +7,8 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(
         title = "Switchboard API",
-        description = "Self-hosted developer mode for MCP. Errors are RFC 9457 problem+json documents with a stable `code`. \
+        description = "Self-hosted developer mode for MCP. Errors are RFC 9457 problem+json documents with a stable `code` \
+                       (`application/problem+json`: the shared `Problem` response every operation refers to). \
                        Cookie-authenticated requests that change state need the `X-CSRF-Token` header.",
     ),
     components(schemas(crate::error::Problem)),
@@ -56,6 +57,7 @@ impl Modify for SecuritySchemes {
 /// The OpenAPI document as pretty-printed JSON.
 pub fn openapi_json() -> String {
     let mut doc = crate::router::api_routes().into_openapi();
+    crate::openapi_errors::document_errors(&mut doc);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc.to_pretty_json().unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }

@@ -146,7 +146,7 @@ enum Block {
 
 /// Assembles Messages stream events into model events.
 #[derive(Debug, Default)]
-struct MessagesDecoder {
+pub(crate) struct MessagesDecoder {
     blocks: BTreeMap<u64, Block>,
     called: bool,
     stop: Option<StopReason>,
@@ -168,8 +168,12 @@ impl Decoder for MessagesDecoder {
                 let started = match block["type"].as_str() {
                     Some("tool_use") => {
                         let given = block["input"].as_object().filter(|i| !i.is_empty());
+                        let index = value["index"].as_u64().unwrap_or(0);
+                        // The result goes back under this id: a stream without one gets one,
+                        // as Chat Completions calls do (`call_{index}`).
+                        let id = block["id"].as_str().filter(|id| !id.is_empty());
                         Block::ToolUse {
-                            id: block["id"].as_str().unwrap_or_default().to_owned(),
+                            id: id.map_or_else(|| format!("toolu_{index}"), str::to_owned),
                             name: block["name"].as_str().unwrap_or_default().to_owned(),
                             json: given.map(|i| Value::Object(i.clone()).to_string()).unwrap_or_default(),
                         }
@@ -386,6 +390,40 @@ mod tests {
         check(
             &[START, ("message_delta", &refusal), STOP],
             &[ModelEvent::Finished { stop: StopReason::Other, usage: Usage { input_tokens: 25, output_tokens: 7 } }],
+            None,
+        );
+    }
+
+    #[test]
+    fn a_tool_use_without_an_id_gets_one() {
+        check(
+            &[
+                START,
+                (
+                    "content_block_start",
+                    r#"{"type":"content_block_start","index":3,"content_block":{"type":"tool_use","name":"get","input":{}}}"#,
+                ),
+                ("content_block_stop", r#"{"type":"content_block_stop","index":3}"#),
+                (
+                    "content_block_start",
+                    r#"{"type":"content_block_start","index":4,"content_block":{"type":"tool_use","id":"","name":"now"}}"#,
+                ),
+                ("content_block_stop", r#"{"type":"content_block_stop","index":4}"#),
+                STOP,
+            ],
+            &[
+                ModelEvent::ToolCall(ToolCallRequest {
+                    id: "toolu_3".into(),
+                    name: "get".into(),
+                    arguments: "{}".into(),
+                }),
+                ModelEvent::ToolCall(ToolCallRequest {
+                    id: "toolu_4".into(),
+                    name: "now".into(),
+                    arguments: "{}".into(),
+                }),
+                ModelEvent::Finished { stop: StopReason::ToolUse, usage: Usage { input_tokens: 25, output_tokens: 1 } },
+            ],
             None,
         );
     }

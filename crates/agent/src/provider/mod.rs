@@ -95,6 +95,7 @@ pub use anthropic::AnthropicProvider;
 pub use env::providers_from_env;
 pub use openai::OpenAiProvider;
 pub use registry::{ModelChoiceError, Providers, ResolvedModel};
+pub use stream::decode_answer;
 
 /// The client for `config`'s wire format.
 pub fn build(config: ProviderConfig) -> Arc<dyn ModelProvider> {

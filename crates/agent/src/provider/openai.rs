@@ -131,7 +131,7 @@ struct PartialCall {
 
 /// Assembles `chat.completion.chunk`s into model events.
 #[derive(Debug, Default)]
-struct ChatDecoder {
+pub(crate) struct ChatDecoder {
     /// Calls by their `index`, yielded in that order once the answer finishes.
     calls: BTreeMap<u64, PartialCall>,
     called: bool,

@@ -18,7 +18,7 @@ pub(crate) async fn healthz() -> Json<StatusView> {
 /// The process can serve requests: the database answers.
 #[utoipa::path(get, path = "/readyz", tag = "operations", responses(
     (status = 200, body = StatusView),
-    (status = 503, description = "the database is not reachable", body = crate::error::Problem),
+    (status = 503, description = "the database is not reachable"),
 ))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> ApiResult<Json<StatusView>> {
     state.store.ping().await?;

@@ -1,5 +1,5 @@
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use switchboard_core::permission::Action;
@@ -7,6 +7,7 @@ use switchboard_core::permission::Action;
 use super::filter::FilterQuery;
 use crate::auth::Actor;
 use crate::error::ApiResult;
+use crate::query::Query;
 use crate::state::AppState;
 use crate::views_audit::AuditEntryView;
 
@@ -15,11 +16,11 @@ use crate::views_audit::AuditEntryView;
 /// auditors only.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", params(FilterQuery),
     security(("session" = []), ("token" = [])), responses(
-    (status = 200, description = "`application/x-ndjson`: one `AuditEntryView` per line", content_type = "application/x-ndjson",
-        body = AuditEntryView),
-    (status = 401, body = crate::error::Problem),
-    (status = 403, description = "members may not read the audit trail", body = crate::error::Problem),
-    (status = 422, description = "a filter is malformed", body = crate::error::Problem),
+    (status = 200, description = "NDJSON: one `AuditEntryView` per line (the schema is the sequence of lines)",
+        content_type = "application/x-ndjson", body = [AuditEntryView]),
+    (status = 401),
+    (status = 403, description = "members may not read the audit trail"),
+    (status = 422, description = "a filter is malformed"),
 ))]
 pub(crate) async fn export_audit(
     State(state): State<AppState>,

@@ -1,4 +1,4 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use switchboard_core::permission::Action;
 use utoipa::IntoParams;
@@ -7,6 +7,7 @@ use super::filter::FilterQuery;
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
+use crate::query::Query;
 use crate::state::AppState;
 use crate::views_audit::AuditPageView;
 
@@ -27,9 +28,9 @@ pub(crate) struct PageQuery {
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(FilterQuery, PageQuery),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = AuditPageView),
-    (status = 401, body = crate::error::Problem),
-    (status = 403, description = "members may not read the audit trail", body = crate::error::Problem),
-    (status = 422, description = "a filter, `limit` or `cursor` is malformed", body = crate::error::Problem),
+    (status = 401),
+    (status = 403, description = "members may not read the audit trail"),
+    (status = 422, description = "a filter, `limit` or `cursor` is malformed"),
 ))]
 pub(crate) async fn list_audit(
     State(state): State<AppState>,

@@ -1,5 +1,5 @@
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -10,6 +10,7 @@ use utoipa::IntoParams;
 
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
+use crate::query::Query;
 use crate::routes::instant;
 use crate::state::AppState;
 use crate::views_conversations::ConversationDetail;
@@ -30,10 +31,10 @@ pub(crate) struct ExportQuery {
 /// first. Owners, admins and auditors only.
 #[utoipa::path(get, path = "/api/v1/compliance/conversations", tag = "compliance", params(ExportQuery),
     security(("session" = []), ("token" = [])), responses(
-    (status = 200, description = "`application/x-ndjson`: one `ConversationDetail` per line", content_type = "application/x-ndjson",
-        body = crate::views_conversations::ConversationDetail),
-    (status = 403, body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 200, description = "NDJSON: one `ConversationDetail` per line (the schema is the sequence of lines)",
+        content_type = "application/x-ndjson", body = [ConversationDetail]),
+    (status = 403),
+    (status = 422),
 ))]
 pub(crate) async fn export_conversations(
     State(state): State<AppState>,

@@ -12,9 +12,9 @@ use crate::views_governance::ChangeView;
 #[utoipa::path(post, path = "/api/v1/connectors/{id}/changes/{change_id}/accept", tag = "governance",
     params(("id" = Uuid, Path), ("change_id" = Uuid, Path)), security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ChangeView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, description = "no such change set of this app", body = crate::error::Problem),
-    (status = 409, description = "already decided, or replaced by a later refresh", body = crate::error::Problem),
+    (status = 403),
+    (status = 404, description = "no such change set of this app"),
+    (status = 409, description = "already decided, or replaced by a later refresh"),
 ))]
 pub(crate) async fn accept_change(
     State(state): State<AppState>,

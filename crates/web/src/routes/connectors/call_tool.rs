@@ -16,10 +16,10 @@ use crate::views_connectors::{CallToolRequest, CallToolView};
     params(("id" = Uuid, Path), ("name" = String, Path)), request_body = CallToolRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = CallToolView),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "the action is turned off", body = crate::error::Problem),
-    (status = 422, description = "the arguments do not match the schema (`details.errors`)", body = crate::error::Problem),
-    (status = 502, description = "the server failed", body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "the action is turned off"),
+    (status = 422, description = "the arguments do not match the schema (`details.errors`)"),
+    (status = 502, description = "the server failed"),
 ))]
 pub(crate) async fn call_tool(
     State(state): State<AppState>,

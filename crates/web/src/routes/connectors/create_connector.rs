@@ -22,8 +22,8 @@ use switchboard_store::ConnectorOAuth;
 #[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = CreatedConnectorView),
-    (status = 403, description = "developer mode is off, or local commands are not allowed", body = crate::error::Problem),
-    (status = 422, description = "invalid input, or the server could not be reached (`details.steps`)", body = crate::error::Problem),
+    (status = 403, description = "developer mode is off, or local commands are not allowed"),
+    (status = 422, description = "invalid input, or the server could not be reached (`details.steps`)"),
 ))]
 pub(crate) async fn create_connector(
     State(state): State<AppState>,

@@ -10,7 +10,7 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/connectors/{id}", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "deleted"),
-    (status = 404, body = crate::error::Problem),
+    (status = 404),
 ))]
 pub(crate) async fn delete_connector(
     State(state): State<AppState>,

@@ -11,8 +11,8 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/connectors/{id}/oauth", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "disconnected (or was not connected)"),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "the app does not use OAuth", body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "the app does not use OAuth"),
 ))]
 pub(crate) async fn disconnect_oauth(
     State(state): State<AppState>,

@@ -11,7 +11,7 @@ use crate::views_connectors::ConnectorView;
 #[utoipa::path(get, path = "/api/v1/connectors/{id}", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ConnectorView),
-    (status = 404, body = crate::error::Problem),
+    (status = 404),
 ))]
 pub(crate) async fn get_connector(
     State(state): State<AppState>,

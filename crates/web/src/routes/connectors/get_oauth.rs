@@ -12,8 +12,8 @@ use crate::views_connectors::{OAuthConnectionView, connect_url};
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/oauth", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = OAuthConnectionView),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "the app does not use OAuth", body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "the app does not use OAuth"),
 ))]
 pub(crate) async fn get_oauth(
     State(state): State<AppState>,

@@ -12,8 +12,8 @@ use crate::views_governance::ChangeView;
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/changes", tag = "governance", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<ChangeView>),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
 ))]
 pub(crate) async fn list_changes(
     State(state): State<AppState>,

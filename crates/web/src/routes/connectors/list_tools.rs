@@ -13,7 +13,7 @@ use crate::views_connectors::ToolView;
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/tools", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<ToolView>),
-    (status = 404, body = crate::error::Problem),
+    (status = 404),
 ))]
 pub(crate) async fn list_tools(
     State(state): State<AppState>,

@@ -16,11 +16,10 @@ use crate::views_governance::PublishRequestBody;
 #[utoipa::path(post, path = "/api/v1/connectors/{id}/publish", tag = "governance", params(("id" = Uuid, Path)),
     request_body = PublishRequestBody, security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ConnectorView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "already published (or published meanwhile)", body = crate::error::Problem),
-    (status = 422, description = "an unknown action or group, or the server could not be reached (`details.steps`)",
-        body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
+    (status = 409, description = "already published (or published meanwhile)"),
+    (status = 422, description = "an unknown action or group, or the server could not be reached (`details.steps`)"),
 ))]
 pub(crate) async fn publish_connector(
     State(state): State<AppState>,

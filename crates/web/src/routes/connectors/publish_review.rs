@@ -12,8 +12,8 @@ use crate::views_governance::PublishReviewView;
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/publish-review", tag = "governance", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = PublishReviewView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
 ))]
 pub(crate) async fn publish_review(
     State(state): State<AppState>,

@@ -14,9 +14,9 @@ use crate::views_governance::RefreshView;
 #[utoipa::path(post, path = "/api/v1/connectors/{id}/refresh", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = RefreshView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
-    (status = 422, description = "the server could not be reached (`details.steps`)", body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
+    (status = 422, description = "the server could not be reached (`details.steps`)"),
 ))]
 pub(crate) async fn refresh_connector(
     State(state): State<AppState>,

@@ -16,9 +16,9 @@ use crate::state::AppState;
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/oauth/start", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 302, description = "to the authorization server"),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "the app does not use OAuth", body = crate::error::Problem),
-    (status = 422, description = "discovery, registration or PKCE is not possible; the detail says why", body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "the app does not use OAuth"),
+    (status = 422, description = "discovery, registration or PKCE is not possible; the detail says why"),
 ))]
 pub(crate) async fn start_oauth(
     State(state): State<AppState>,

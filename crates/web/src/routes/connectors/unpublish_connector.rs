@@ -12,9 +12,9 @@ use crate::views_connectors::ConnectorView;
 #[utoipa::path(post, path = "/api/v1/connectors/{id}/unpublish", tag = "governance", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ConnectorView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "not published", body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
+    (status = 409, description = "not published"),
 ))]
 pub(crate) async fn unpublish_connector(
     State(state): State<AppState>,

@@ -12,10 +12,10 @@ use crate::views_connectors::{AccessView, ConnectorView};
 #[utoipa::path(put, path = "/api/v1/connectors/{id}/access", tag = "governance", params(("id" = Uuid, Path)),
     request_body = AccessView, security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ConnectorView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "not published", body = crate::error::Problem),
-    (status = 422, description = "an unknown group", body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
+    (status = 409, description = "not published"),
+    (status = 422, description = "an unknown group"),
 ))]
 pub(crate) async fn update_access(
     State(state): State<AppState>,

@@ -13,9 +13,9 @@ use crate::views_connectors::{ToolView, UpdateToolRequest};
     params(("id" = Uuid, Path), ("name" = String, Path)), request_body = UpdateToolRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ToolView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
-    (status = 422, description = "nothing to change, or a classification lowered", body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
+    (status = 422, description = "nothing to change, or a classification lowered"),
 ))]
 pub(crate) async fn update_tool(
     State(state): State<AppState>,

@@ -19,7 +19,7 @@ pub(crate) struct CancelView {
 /// next step (a call already sent finishes and is recorded).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/cancel", tag = "conversations", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])),
-    responses((status = 200, body = CancelView), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = CancelView), (status = 404)))]
 pub(crate) async fn cancel_turn(
     State(state): State<AppState>,
     actor: Actor,

@@ -16,8 +16,8 @@ use crate::views_conversations::{ConversationView, CreateConversationRequest};
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = CreateConversationRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = ConversationView),
-    (status = 404, description = "a connector is unknown or not yours to use", body = crate::error::Problem),
-    (status = 422, description = "no such model, or no provider configured; without `model`, the workspace's default model is used, else the server's", body = crate::error::Problem),
+    (status = 404, description = "a connector is unknown or not yours to use"),
+    (status = 422, description = "no such model, or no provider configured; without `model`, the workspace's default model is used, else the server's"),
 ))]
 pub(crate) async fn create_conversation(
     State(state): State<AppState>,

@@ -20,8 +20,8 @@ use crate::views_conversations::{DecisionRequest, TurnEventView};
     params(("id" = Uuid, Path), ("call_id" = Uuid, Path)), request_body = DecisionRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, description = "`text/event-stream` of turn events", content_type = "text/event-stream", body = TurnEventView),
-    (status = 404, description = "no such conversation, or not the caller's", body = crate::error::Problem),
-    (status = 409, description = "no such call waits: unknown, already decided, or never needed a decision", body = crate::error::Problem),
+    (status = 404, description = "no such conversation, or not the caller's"),
+    (status = 409, description = "no such call waits: unknown, already decided, or never needed a decision"),
 ))]
 pub(crate) async fn decide_tool_call(
     State(state): State<AppState>,

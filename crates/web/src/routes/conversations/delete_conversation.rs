@@ -11,8 +11,8 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "deleted"),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "a turn is running", body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "a turn is running"),
 ))]
 pub(crate) async fn delete_conversation(
     State(state): State<AppState>,

@@ -14,8 +14,8 @@ use crate::views_conversations::ForgetRequest;
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/remembered/forget", tag = "conversations",
     params(("id" = Uuid, Path)), request_body = ForgetRequest, security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "forgotten"),
-    (status = 404, description = "no such conversation, or nothing remembered for that action", body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 404, description = "no such conversation, or nothing remembered for that action"),
+    (status = 422),
 ))]
 pub(crate) async fn forget_remembered(
     State(state): State<AppState>,

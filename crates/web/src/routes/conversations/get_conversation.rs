@@ -10,7 +10,7 @@ use crate::views_conversations::ConversationDetail;
 /// One of the user's conversations with its messages and every tool call, whole.
 #[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])),
-    responses((status = 200, body = ConversationDetail), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = ConversationDetail), (status = 404)))]
 pub(crate) async fn get_conversation(
     State(state): State<AppState>,
     actor: Actor,

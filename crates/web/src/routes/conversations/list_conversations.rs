@@ -1,10 +1,11 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::query::Query;
 use crate::state::AppState;
 use crate::views_conversations::ConversationView;
 

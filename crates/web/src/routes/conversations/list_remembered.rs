@@ -1,4 +1,4 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -6,6 +6,7 @@ use super::{client_session, owned_conversation};
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
+use crate::query::Query;
 use crate::state::AppState;
 use crate::views_conversations::RememberedView;
 
@@ -21,8 +22,8 @@ pub(crate) struct RememberedQuery {
 #[utoipa::path(get, path = "/api/v1/conversations/{id}/remembered", tag = "conversations",
     params(("id" = Uuid, Path), RememberedQuery), security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<RememberedView>),
-    (status = 404, body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 404),
+    (status = 422),
 ))]
 pub(crate) async fn list_remembered(
     State(state): State<AppState>,

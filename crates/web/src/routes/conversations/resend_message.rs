@@ -16,9 +16,9 @@ use crate::views_conversations::{SendMessageRequest, TurnEventView};
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/resend", tag = "conversations", params(("id" = Uuid, Path)),
     request_body = SendMessageRequest, security(("session" = []), ("token" = [])), responses(
     (status = 200, description = "`text/event-stream` of turn events", content_type = "text/event-stream", body = TurnEventView),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "a turn is running or waits for decisions (`conversation_busy`), or there is no message to replace (`no_message`)", body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "a turn is running or waits for decisions (`conversation_busy`), or there is no message to replace (`no_message`)"),
+    (status = 422),
 ))]
 pub(crate) async fn resend_message(
     State(state): State<AppState>,

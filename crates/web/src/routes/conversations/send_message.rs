@@ -17,9 +17,9 @@ const MAX_MESSAGE: usize = 64 * 1024;
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/messages", tag = "conversations", params(("id" = Uuid, Path)),
     request_body = SendMessageRequest, security(("session" = []), ("token" = [])), responses(
     (status = 200, description = "`text/event-stream` of turn events", content_type = "text/event-stream", body = TurnEventView),
-    (status = 404, body = crate::error::Problem),
-    (status = 409, description = "a turn is running or waits for decisions", body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 404),
+    (status = 409, description = "a turn is running or waits for decisions"),
+    (status = 422),
 ))]
 pub(crate) async fn send_message(
     State(state): State<AppState>,

@@ -12,8 +12,8 @@ use crate::views_conversations::{ConversationView, UpdateConversationRequest};
 #[utoipa::path(patch, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = Uuid, Path)),
     request_body = UpdateConversationRequest, security(("session" = []), ("token" = [])), responses(
     (status = 200, body = ConversationView),
-    (status = 404, body = crate::error::Problem),
-    (status = 422, description = "nothing to change, or an empty or over-long title", body = crate::error::Problem),
+    (status = 404),
+    (status = 422, description = "nothing to change, or an empty or over-long title"),
 ))]
 pub(crate) async fn update_conversation(
     State(state): State<AppState>,

@@ -15,8 +15,8 @@ use crate::views_doctor::{DoctorRequest, DoctorView};
 #[utoipa::path(post, path = "/api/v1/doctor", tag = "doctor", request_body = DoctorRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, description = "the report; `ok` is false when any check failed", body = DoctorView),
-    (status = 403, description = "developer mode is off", body = crate::error::Problem),
-    (status = 422, description = "the url is not an http(s) URL", body = crate::error::Problem),
+    (status = 403, description = "developer mode is off"),
+    (status = 422, description = "the url is not an http(s) URL"),
 ))]
 pub(crate) async fn run_doctor(
     State(state): State<AppState>,

@@ -14,8 +14,8 @@ use crate::views::{AddMemberRequest, GroupDetailView, parse_email};
 #[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = Uuid, Path)),
     request_body = AddMemberRequest, security(("session" = []), ("token" = [])), responses(
     (status = 201, body = GroupDetailView),
-    (status = 404, description = "no such group or user", body = crate::error::Problem),
-    (status = 409, description = "already a member", body = crate::error::Problem),
+    (status = 404, description = "no such group or user"),
+    (status = 409, description = "already a member"),
 ))]
 pub(crate) async fn add_group_member(
     State(state): State<AppState>,

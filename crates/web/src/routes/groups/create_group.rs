@@ -14,7 +14,7 @@ use crate::views::{CreateGroupRequest, GroupView, parse_name};
 #[utoipa::path(post, path = "/api/v1/groups", tag = "groups", request_body = CreateGroupRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = GroupView),
-    (status = 409, description = "a group with this name exists", body = crate::error::Problem),
+    (status = 409, description = "a group with this name exists"),
 ))]
 pub(crate) async fn create_group(
     State(state): State<AppState>,

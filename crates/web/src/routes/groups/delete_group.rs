@@ -12,7 +12,7 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "deleted"),
-    (status = 404, body = crate::error::Problem),
+    (status = 404),
 ))]
 pub(crate) async fn delete_group(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use crate::views::GroupDetailView;
 #[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = GroupDetailView),
-    (status = 404, body = crate::error::Problem),
+    (status = 404),
 ))]
 pub(crate) async fn get_group(
     State(state): State<AppState>,

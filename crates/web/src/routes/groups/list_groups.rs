@@ -10,7 +10,7 @@ use crate::views::GroupView;
 /// Every group, with its member count.
 #[utoipa::path(get, path = "/api/v1/groups", tag = "groups", security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<GroupView>),
-    (status = 403, body = crate::error::Problem),
+    (status = 403),
 ))]
 pub(crate) async fn list_groups(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<GroupView>>> {
     actor.require(Action::ViewGroups)?;

@@ -12,7 +12,7 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/groups/{id}/members/{user_id}", tag = "groups",
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)), security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "removed"),
-    (status = 404, body = crate::error::Problem),
+    (status = 404),
 ))]
 pub(crate) async fn remove_group_member(
     State(state): State<AppState>,

@@ -26,11 +26,10 @@ use crate::views::ChangePasswordRequest;
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "me", request_body = ChangePasswordRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "changed; the person's other sessions have ended"),
-    (status = 401, body = crate::error::Problem),
-    (status = 403, description = "the current password is wrong: nothing changed", body = crate::error::Problem),
-    (status = 422, description = "the new password breaks the rules: nothing changed", body = crate::error::Problem),
-    (status = 429, description = "too many wrong passwords; `Retry-After` says when to try again",
-        body = crate::error::Problem),
+    (status = 401),
+    (status = 403, description = "the current password is wrong: nothing changed"),
+    (status = 422, description = "the new password breaks the rules: nothing changed"),
+    (status = 429, description = "too many wrong passwords; `Retry-After` says when to try again"),
 ))]
 pub(crate) async fn change_password(
     State(state): State<AppState>,

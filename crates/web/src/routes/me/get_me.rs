@@ -10,7 +10,7 @@ use crate::views::MeView;
 /// The signed-in user, their groups and their developer-mode status.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("session" = []), ("token" = [])), responses(
     (status = 200, body = MeView),
-    (status = 401, description = "not signed in", body = crate::error::Problem),
+    (status = 401, description = "not signed in"),
 ))]
 pub(crate) async fn get_me(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<MeView>> {
     Ok(Json(me_view(&state, &actor.user).await?))

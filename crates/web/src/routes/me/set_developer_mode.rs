@@ -14,7 +14,7 @@ use crate::views::{DeveloperModeRequest, MeView};
 #[utoipa::path(put, path = "/api/v1/me/developer-mode", tag = "me", request_body = DeveloperModeRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = MeView),
-    (status = 403, description = "the workspace policy does not allow developer mode for this user", body = crate::error::Problem),
+    (status = 403, description = "the workspace policy does not allow developer mode for this user"),
 ))]
 pub(crate) async fn set_developer_mode(
     State(state): State<AppState>,

@@ -14,8 +14,8 @@ use crate::views::{MeView, UpdateMeRequest, parse_name};
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = UpdateMeRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = MeView),
-    (status = 401, body = crate::error::Problem),
-    (status = 422, description = "the name is empty or too long", body = crate::error::Problem),
+    (status = 401),
+    (status = 422, description = "the name is empty or too long"),
 ))]
 pub(crate) async fn update_me(
     State(state): State<AppState>,

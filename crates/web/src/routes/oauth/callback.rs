@@ -1,4 +1,4 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::response::{IntoResponse, Response};
@@ -9,6 +9,7 @@ use utoipa::IntoParams;
 
 use crate::auth::{Actor, Via};
 use crate::error::{ApiResult, AppError};
+use crate::query::Query;
 use crate::state::AppState;
 
 /// What an authorization server appends to the redirect URI.
@@ -31,7 +32,7 @@ pub(crate) struct CallbackQuery {
 #[utoipa::path(get, path = "/oauth/callback", tag = "connectors", params(CallbackQuery),
     security(("session" = []), ("token" = [])), responses(
     (status = 302, description = "back to the app's page, with the outcome in the query"),
-    (status = 400, description = "the state is unknown, used, expired or someone else's", body = crate::error::Problem),
+    (status = 400, description = "the state is unknown, used, expired or someone else's"),
 ))]
 pub(crate) async fn oauth_callback(
     State(state): State<AppState>,

@@ -19,9 +19,8 @@ use crate::views::SignInRequest;
 /// sign-in clears the count of its account, not that of its address.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = SignInRequest, responses(
     (status = 200, description = "signed in; the session cookie is set", body = crate::views::SessionView),
-    (status = 401, description = "wrong email or password", body = crate::error::Problem),
-    (status = 429, description = "too many failed sign-ins; `Retry-After` says when to try again",
-        body = crate::error::Problem),
+    (status = 401, description = "wrong email or password"),
+    (status = 429, description = "too many failed sign-ins; `Retry-After` says when to try again"),
 ))]
 pub(crate) async fn create_session(
     State(state): State<AppState>,

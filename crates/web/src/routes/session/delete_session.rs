@@ -8,9 +8,10 @@ use crate::routes::session::clear_cookie;
 use crate::state::AppState;
 
 /// Sign out: end this browser session and clear its cookie.
-#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses(
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", security(("session" = []), ("token" = [])),
+    responses(
     (status = 204, description = "signed out"),
-    (status = 401, description = "not signed in", body = crate::error::Problem),
+    (status = 401, description = "not signed in"),
 ))]
 pub(crate) async fn delete_session(State(state): State<AppState>, actor: Actor) -> ApiResult<Response> {
     if let Via::Session { digest } = &actor.via {

@@ -13,9 +13,9 @@ use crate::views::{SetupRequest, parse_email, parse_name};
 /// Create the first owner with the one-time setup token, and sign them in.
 #[utoipa::path(post, path = "/api/v1/setup", tag = "setup", request_body = SetupRequest, responses(
     (status = 201, description = "the owner was created and signed in", body = crate::views::SessionView),
-    (status = 403, description = "wrong or used setup token", body = crate::error::Problem),
-    (status = 409, description = "the workspace already has an owner", body = crate::error::Problem),
-    (status = 422, description = "invalid email, name or password", body = crate::error::Problem),
+    (status = 403, description = "wrong or used setup token"),
+    (status = 409, description = "the workspace already has an owner"),
+    (status = 422, description = "invalid email, name or password"),
 ))]
 pub(crate) async fn create_owner(State(state): State<AppState>, Json(body): Json<SetupRequest>) -> ApiResult<Response> {
     if state.store.is_set_up().await? {

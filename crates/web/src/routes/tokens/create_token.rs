@@ -17,7 +17,7 @@ use crate::views::{CreateTokenRequest, CreatedTokenView, TokenView, parse_name};
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateTokenRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = CreatedTokenView),
-    (status = 422, description = "invalid name or expiry", body = crate::error::Problem),
+    (status = 422, description = "invalid name or expiry"),
 ))]
 pub(crate) async fn create_token(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "revoked"),
-    (status = 404, description = "no such token of yours", body = crate::error::Problem),
+    (status = 404, description = "no such token of yours"),
 ))]
 pub(crate) async fn delete_token(
     State(state): State<AppState>,

@@ -16,9 +16,9 @@ use crate::views::{CreateUserRequest, UserView, parse_email, parse_name};
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 201, body = UserView),
-    (status = 403, body = crate::error::Problem),
-    (status = 409, description = "a user with this email exists", body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 403),
+    (status = 409, description = "a user with this email exists"),
+    (status = 422),
 ))]
 pub(crate) async fn create_user(
     State(state): State<AppState>,

@@ -13,8 +13,8 @@ use crate::state::AppState;
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 204, description = "removed"),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
 ))]
 pub(crate) async fn delete_user(
     State(state): State<AppState>,

@@ -10,7 +10,7 @@ use crate::views::UserView;
 /// Every user of the workspace.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<UserView>),
-    (status = 403, description = "members may not list users", body = crate::error::Problem),
+    (status = 403, description = "members may not list users"),
 ))]
 pub(crate) async fn list_users(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<UserView>>> {
     actor.require(Action::ViewUsers)?;

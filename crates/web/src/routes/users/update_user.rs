@@ -19,9 +19,9 @@ use crate::views::{UpdateUserRequest, UserView, parse_name};
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     request_body = UpdateUserRequest, security(("session" = []), ("token" = [])), responses(
     (status = 200, body = UserView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, body = crate::error::Problem),
-    (status = 422, body = crate::error::Problem),
+    (status = 403),
+    (status = 404),
+    (status = 422),
 ))]
 pub(crate) async fn update_user(
     State(state): State<AppState>,

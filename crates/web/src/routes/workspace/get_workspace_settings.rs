@@ -10,7 +10,7 @@ use crate::views::WorkspaceSettingsView;
 /// The workspace settings: the developer-mode policy, its granted groups, and the network policy.
 #[utoipa::path(get, path = "/api/v1/workspace/settings", tag = "workspace", security(("session" = []), ("token" = [])), responses(
     (status = 200, body = WorkspaceSettingsView),
-    (status = 403, body = crate::error::Problem),
+    (status = 403),
 ))]
 pub(crate) async fn get_workspace_settings(
     State(state): State<AppState>,

@@ -12,7 +12,7 @@ use crate::views_governance::ChangeView;
 #[utoipa::path(get, path = "/api/v1/workspace/changes", tag = "governance",
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = Vec<ChangeView>),
-    (status = 403, body = crate::error::Problem),
+    (status = 403),
 ))]
 pub(crate) async fn list_pending_changes(
     State(state): State<AppState>,

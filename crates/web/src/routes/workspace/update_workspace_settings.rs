@@ -20,9 +20,9 @@ use crate::views::{UpdateWorkspaceSettingsRequest, WorkspaceSettingsView};
 #[utoipa::path(put, path = "/api/v1/workspace/settings", tag = "workspace", request_body = UpdateWorkspaceSettingsRequest,
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = WorkspaceSettingsView),
-    (status = 403, body = crate::error::Problem),
-    (status = 404, description = "a granted group does not exist", body = crate::error::Problem),
-    (status = 422, description = "neither part was given, or a part is malformed", body = crate::error::Problem),
+    (status = 403),
+    (status = 404, description = "a granted group does not exist"),
+    (status = 422, description = "neither part was given, or a part is malformed"),
 ))]
 pub(crate) async fn update_workspace_settings(
     State(state): State<AppState>,

@@ -18,6 +18,7 @@ mod me;
 mod oauth;
 mod openapi;
 mod regenerate;
+mod schemathesis;
 mod session;
 mod setup;
 mod stale_sessions;
