@@ -235,6 +235,27 @@ function bubble(role, content, id = null) {
   return node;
 }
 
+// What a model step used, in a muted line: "1,234 in · 56 out · 2.1 s"; the
+// model and the time to the first token in its tooltip.
+function usageLine(usage) {
+  const count = (n) => Number(n ?? 0).toLocaleString("en-US");
+  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  const tip = [usage.model, `${seconds(usage.latency_ms)} in all`];
+  if (typeof usage.first_token_ms === "number") tip.push(`first token after ${seconds(usage.first_token_ms)}`);
+  return el(
+    "p",
+    { class: "step-usage", title: tip.map(visible).join(" · ") },
+    `${count(usage.input_tokens)} in · ${count(usage.output_tokens)} out · ${seconds(usage.latency_ms)}`,
+  );
+}
+
+// Usage under its answer's bubble, or on its own line when the step only called tools.
+function showUsage(usage, bubbleNode) {
+  const line = usageLine(usage);
+  if (bubbleNode) bubbleNode.append(line);
+  else add(line);
+}
+
 function renderBody(node) {
   const body = node.querySelector(".message-text");
   if (node.dataset.role === "assistant") renderMarkdown(body, node.raw);
@@ -419,7 +440,8 @@ function showDetail(detail) {
   // What a regenerate or a resend replaced stays on record, not in the thread.
   const shown = messages.filter((m) => !m.superseded);
   for (const m of shown) {
-    if (m.role !== "assistant" || m.content) add(bubble(m.role, m.content, m.id));
+    const node = m.role !== "assistant" || m.content ? add(bubble(m.role, m.content, m.id)) : null;
+    if (m.usage) showUsage(m.usage, node);
     for (const call of byMessage.get(m.id) ?? []) showCall(call);
   }
   working.remove();
@@ -560,6 +582,10 @@ function onEvent(event) {
       if (page.live.has(event.call.id)) page.live.get(event.call.id).call = event.call;
       showCall(event.call);
       page.waiting = page.waiting.filter((c) => c.id !== event.call.id);
+      break;
+    case "step_usage":
+      if (page.bubble) page.bubble.dataset.message = event.message_id;
+      showUsage(event.usage, page.bubble);
       break;
     case "error":
       endBubble();
