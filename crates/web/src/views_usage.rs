@@ -123,7 +123,7 @@ pub(crate) async fn usage_report(state: &AppState, window: Window, dims: &[Dimen
                     (Some(_), Some(name)) => name.clone(),
                     (Some(id), None) => id.clone(),
                 });
-                apps.sort_by(|a, b| b.figures.tool_calls.cmp(&a.figures.tool_calls));
+                apps.sort_by_key(|g| std::cmp::Reverse(g.figures.tool_calls));
                 view.by_app = Some(apps);
             }
             Dimension::Model => {
