@@ -437,13 +437,24 @@ function showDetail(detail) {
   clearLog();
   const byMessage = new Map();
   for (const call of calls) byMessage.set(call.message_id, [...(byMessage.get(call.message_id) ?? []), call]);
-  // What a regenerate or a resend replaced stays on record, not in the thread.
+  // What a regenerate or a resend replaced stays on record: folded where it was.
   const shown = messages.filter((m) => !m.superseded);
-  for (const m of shown) {
+  let replaced = [];
+  const fold = () => {
+    if (replaced.length) add(earlierVersion(replaced, byMessage));
+    replaced = [];
+  };
+  for (const m of messages) {
+    if (m.superseded) {
+      replaced.push(m);
+      continue;
+    }
+    fold();
     const node = m.role !== "assistant" || m.content ? add(bubble(m.role, m.content, m.id)) : null;
     if (m.usage) showUsage(m.usage, node);
     for (const call of byMessage.get(m.id) ?? []) showCall(call);
   }
+  fold();
   working.remove();
   $("chat-empty").hidden = shown.length > 0;
   page.waiting = calls.filter((c) => c.status === "awaiting_approval");
@@ -451,6 +462,33 @@ function showDetail(detail) {
   showTurnActions();
   scrollToEnd();
   history.replaceState(null, "", `/chat?c=${encodeURIComponent(conversation.id)}`);
+}
+
+// Messages a regenerate or an edit and resend replaced, with their tool calls,
+// folded under "Earlier version": read-only, never sent to the model again.
+function earlierVersion(messages, byMessage) {
+  const body = el("div", { class: "superseded-body" });
+  for (const m of messages) {
+    const node = m.role !== "assistant" || m.content ? bubble(m.role, m.content, m.id) : null;
+    if (node) body.append(node);
+    if (m.usage) {
+      const line = usageLine(m.usage);
+      if (node) node.append(line);
+      else body.append(line);
+    }
+    for (const call of byMessage.get(m.id) ?? []) {
+      const card = el("article", { class: "tool-card", dataset: { call: call.id }, "aria-label": `Tool call ${call.name}` });
+      renderCard(card, call);
+      body.append(card);
+    }
+  }
+  const n = messages.length;
+  return el(
+    "details",
+    { class: "superseded", dataset: { count: String(n) } },
+    el("summary", {}, `Earlier version · ${n} message${n === 1 ? "" : "s"} replaced`),
+    body,
+  );
 }
 
 async function openConversation(id) {
@@ -688,7 +726,8 @@ async function send() {
 
 /** The last message of the thread of `roles`, or null. */
 function lastMessage(...roles) {
-  const all = [...log.querySelectorAll(".message")];
+  // Only the thread's own messages, not those folded under an earlier version.
+  const all = [...log.querySelectorAll(":scope > .message")];
   for (let i = all.length - 1; i >= 0; i--) if (roles.includes(all[i].dataset.role)) return all[i];
   return null;
 }
