@@ -252,8 +252,12 @@ function usageLine(usage) {
 // Usage under its answer's bubble, or on its own line when the step only called tools.
 function showUsage(usage, bubbleNode) {
   const line = usageLine(usage);
-  if (bubbleNode) bubbleNode.append(line);
-  else add(line);
+  if (!bubbleNode) {
+    add(line);
+    return;
+  }
+  bubbleNode.append(line);
+  follow();
 }
 
 function renderBody(node) {
