@@ -1,9 +1,9 @@
 //! What a turn reports as it goes; the web layer streams these as SSE.
 
-use switchboard_core::ToolCallId;
 use switchboard_core::catalog::Tool;
 use switchboard_core::conversation::TurnState;
-use switchboard_store::ToolCall;
+use switchboard_core::{MessageId, ToolCallId};
+use switchboard_store::{StepUsage, ToolCall};
 
 use crate::host::CallProgress;
 
@@ -21,6 +21,8 @@ pub enum TurnEvent {
     AwaitingApproval(ToolCall),
     /// A call is over: it ran, failed, was denied or was invalid.
     ToolResult(ToolCall),
+    /// A model step's answer was stored as `message`, with what the step used.
+    StepUsage { message: MessageId, usage: StepUsage },
     /// Something went wrong; the turn ends after this.
     Error { code: &'static str, message: String },
     /// The turn stopped here, in `state`.

@@ -132,6 +132,7 @@ mod tests {
             client_session: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
             superseded: false,
+            usage: None,
         }
     }
 

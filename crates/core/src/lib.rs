@@ -25,6 +25,7 @@ pub mod secret;
 pub mod sign_in;
 pub mod tool_names;
 pub mod untrusted;
+pub mod usage;
 
 pub use audit::AuditKind;
 pub use developer_mode::DeveloperModePolicy;

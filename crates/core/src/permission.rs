@@ -27,10 +27,13 @@ pub enum Action {
     ExportConversations,
     /// Read and export the audit trail.
     ReadAudit,
+    /// Read the workspace's usage: tokens, turns and tool calls by user, app,
+    /// model and day.
+    ReadUsage,
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::ViewUsers,
         Action::ManageUsers,
         Action::ViewGroups,
@@ -41,6 +44,7 @@ impl Action {
         Action::Converse,
         Action::ExportConversations,
         Action::ReadAudit,
+        Action::ReadUsage,
     ];
 }
 
@@ -49,7 +53,7 @@ pub fn permits(role: Role, action: Action) -> bool {
     use Action::*;
     match action {
         ManageOwnTokens | Converse => true,
-        ViewUsers | ViewGroups | ViewWorkspaceSettings | ExportConversations | ReadAudit => {
+        ViewUsers | ViewGroups | ViewWorkspaceSettings | ExportConversations | ReadAudit | ReadUsage => {
             matches!(role, Role::Owner | Role::Admin | Role::Auditor)
         }
         ManageUsers | ManageGroups | ManageWorkspaceSettings => role.is_admin(),
@@ -126,6 +130,7 @@ mod tests {
         (Converse, [true, true, true, true]),
         (ExportConversations, [true, true, false, true]),
         (ReadAudit, [true, true, false, true]),
+        (ReadUsage, [true, true, false, true]),
     ];
 
     #[test]

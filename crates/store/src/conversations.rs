@@ -15,13 +15,14 @@ use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
     AuditEvent, CallEnd, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation,
-    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, RememberedTool, StepRecord, ToolCall, TurnMove,
-    TurnRestart, TurnStart,
+    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, RememberedTool, StepRecord, StepUsage, ToolCall,
+    TurnMove, TurnRestart, TurnStart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
-const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded";
+const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded, model, \
+                       input_tokens, output_tokens, latency_ms, first_token_ms, turn_step";
 const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
                     client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at, \
@@ -64,6 +65,17 @@ fn message_from_row(row: &AnyRow) -> Result<Message> {
         client_session: row.try_get("client_session")?,
         created_at: from_ms(row.try_get("created_at")?)?,
         superseded: row.try_get::<i64, _>("superseded")? != 0,
+        usage: match row.try_get::<Option<String>, _>("model")? {
+            Some(model) => Some(StepUsage {
+                model,
+                input_tokens: row.try_get::<Option<i64>, _>("input_tokens")?.unwrap_or_default(),
+                output_tokens: row.try_get::<Option<i64>, _>("output_tokens")?.unwrap_or_default(),
+                latency_ms: row.try_get::<Option<i64>, _>("latency_ms")?.unwrap_or_default(),
+                first_token_ms: row.try_get("first_token_ms")?,
+                turn_step: row.try_get::<Option<i64>, _>("turn_step")?.unwrap_or(1),
+            }),
+            None => None,
+        },
     })
 }
 
@@ -245,7 +257,7 @@ impl Store {
             return Err(self.not_in(id, change.from).await);
         }
         if let Some(note) = change.note {
-            insert_message(&mut tx, id, note.role(), note.text(), None, now).await?;
+            insert_message(&mut tx, id, note.role(), note.text(), None, now, None).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -286,9 +298,16 @@ impl Store {
             tx.rollback().await?;
             return Err(self.not_in(start.conversation, TurnState::Idle).await);
         }
-        let message =
-            insert_message(&mut tx, start.conversation, MessageRole::User, start.text, Some(start.client_session), now)
-                .await?;
+        let message = insert_message(
+            &mut tx,
+            start.conversation,
+            MessageRole::User,
+            start.text,
+            Some(start.client_session),
+            now,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(message)
     }
@@ -344,6 +363,7 @@ impl Store {
                     text,
                     Some(restart.client_session),
                     now,
+                    None,
                 )
                 .await?
             }
@@ -386,7 +406,9 @@ impl Store {
         let mut recorded = RecordedStep::default();
         let mut entries = vec![];
         if let Some(answer) = step.answer {
-            let message = insert_message(&mut tx, conversation, MessageRole::Assistant, answer.text, None, now).await?;
+            let message =
+                insert_message(&mut tx, conversation, MessageRole::Assistant, answer.text, None, now, answer.usage)
+                    .await?;
             for (position, call) in answer.calls.iter().enumerate() {
                 let call = insert_call(&mut tx, &message, position, call, step.instance, now).await?;
                 entries.extend(audit(&call));
@@ -395,7 +417,8 @@ impl Store {
             recorded.answer = Some(message);
         }
         if let Some(note) = step.note {
-            recorded.note = Some(insert_message(&mut tx, conversation, note.role(), note.text(), None, now).await?);
+            recorded.note =
+                Some(insert_message(&mut tx, conversation, note.role(), note.text(), None, now, None).await?);
         }
         // Last: the chain's head stays locked only until the commit.
         append_in(&mut tx, &entries).await?;
@@ -705,7 +728,7 @@ impl Store {
                 continue;
             }
             let id: ConversationId = parse("conversation id", id)?;
-            insert_message(&mut tx, id, MessageRole::Error, interruption.note, None, now).await?;
+            insert_message(&mut tx, id, MessageRole::Error, interruption.note, None, now, None).await?;
             touched.push(id);
         }
         tx.commit().await?;
@@ -722,7 +745,8 @@ impl Store {
     }
 }
 
-/// Append a message to the conversation, as written.
+/// Append a message to the conversation, as written, with the usage of the
+/// step that wrote it (a model's answer).
 async fn insert_message(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     conversation: ConversationId,
@@ -730,12 +754,14 @@ async fn insert_message(
     content: &str,
     client_session: Option<&str>,
     now: OffsetDateTime,
+    usage: Option<&StepUsage>,
 ) -> Result<Message> {
     let id = MessageId::new();
     let row = sqlx::query(
-        "INSERT INTO messages (id, conversation_id, seq, role, content, client_session, created_at) \
-         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6 FROM messages WHERE conversation_id = $2 \
-         RETURNING seq",
+        "INSERT INTO messages (id, conversation_id, seq, role, content, client_session, created_at, model, \
+         input_tokens, output_tokens, latency_ms, first_token_ms, turn_step) \
+         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM messages \
+         WHERE conversation_id = $2 RETURNING seq",
     )
     .bind(id.to_string())
     .bind(conversation.to_string())
@@ -743,6 +769,12 @@ async fn insert_message(
     .bind(content)
     .bind(client_session)
     .bind(to_ms(now))
+    .bind(usage.map(|u| u.model.as_str()))
+    .bind(usage.map(|u| u.input_tokens))
+    .bind(usage.map(|u| u.output_tokens))
+    .bind(usage.map(|u| u.latency_ms))
+    .bind(usage.and_then(|u| u.first_token_ms))
+    .bind(usage.map(|u| u.turn_step))
     .fetch_one(&mut **tx)
     .await?;
     Ok(Message {
@@ -754,6 +786,7 @@ async fn insert_message(
         client_session: client_session.map(str::to_owned),
         created_at: now,
         superseded: false,
+        usage: usage.cloned(),
     })
 }
 

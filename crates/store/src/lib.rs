@@ -29,6 +29,7 @@ mod settings;
 mod sign_in;
 mod time_ms;
 mod tokens;
+mod usage;
 mod users;
 
 pub use audit_log::AuditLog;
@@ -43,8 +44,9 @@ pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
     ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,
     GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewRememberedChoice,
-    NewToolCall, NewUser, Note, PasswordReset, RecordedStep, RememberedChoice, RememberedTool, StepRecord, TokenHolder,
-    ToolCall, TurnMove, TurnRestart, TurnStart, User, VerifiedTrail, WorkspaceSettings,
+    NewToolCall, NewUser, Note, PasswordReset, RecordedStep, RememberedChoice, RememberedTool, StepRecord, StepUsage,
+    TokenHolder, ToolCall, TurnMove, TurnRestart, TurnStart, User, VerifiedTrail, WorkspaceSettings,
 };
 pub use sign_in::SignInAttempt;
 pub use tokens::TOKEN_USE_RESOLUTION_MS;
+pub use usage::{UsageFigures, UsageGroup};

@@ -258,6 +258,24 @@ pub struct Message {
     /// Replaced by a later answer (regenerate, edit and resend): kept on
     /// record, no longer sent to the model.
     pub superseded: bool,
+    /// For a model's answer: what its step used.
+    pub usage: Option<StepUsage>,
+}
+
+/// What one model step used: recorded with the answer it wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepUsage {
+    /// `provider/model`, as resolved for the step.
+    pub model: String,
+    /// Tokens the provider reported (0 when it reported none).
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// From the request to the end of the answer's stream.
+    pub latency_ms: i64,
+    /// From the request to the first text or tool call, when one came.
+    pub first_token_ms: Option<i64>,
+    /// Which step of its turn this was: 1 for the first.
+    pub turn_step: i64,
 }
 
 /// One tool call the model asked for, with everything that happened to it.
@@ -593,6 +611,8 @@ pub struct StepRecord<'a> {
 pub struct Answer<'a> {
     pub text: &'a str,
     pub calls: &'a [NewToolCall],
+    /// What the step that wrote it used.
+    pub usage: Option<&'a StepUsage>,
 }
 
 /// What [`StepRecord`] wrote, as it is stored.

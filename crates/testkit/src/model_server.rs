@@ -248,7 +248,10 @@ async fn answer(mut state: AppState, wire: Wire, uri: Uri, headers: HeaderMap, b
         }
         Kind::Answer { .. } | Kind::Malformed => {
             let frames = match wire {
-                Wire::OpenAi => openai::frames(&reply, &model, serial),
+                Wire::OpenAi => {
+                    let include_usage = body["stream_options"]["include_usage"].as_bool().unwrap_or(false);
+                    openai::frames(&reply, &model, serial, include_usage)
+                }
                 Wire::Anthropic => anthropic::frames(&reply, &model, serial),
             };
             sse_response(frames, &reply)

@@ -29,6 +29,7 @@ mod views_connectors;
 mod views_conversations;
 mod views_doctor;
 mod views_governance;
+mod views_usage;
 
 pub use client_address::{BadProxy, TrustedProxies};
 pub use config::WebConfig;

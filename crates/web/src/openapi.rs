@@ -27,6 +27,7 @@ use utoipa::{Modify, OpenApi};
         (name = "conversations", description = "Chat with a model using connectors' actions; write actions wait for the owner"),
         (name = "compliance", description = "Exports for owners, admins and auditors"),
         (name = "audit", description = "The hash-chained audit trail of tool calls, decisions and admin changes, for owners, admins and auditors"),
+        (name = "usage", description = "Tokens, turns and tool calls by user, app, model and day, for owners, admins and auditors"),
     )
 )]
 /// What the document says beyond its paths, which come from the route table

@@ -20,7 +20,9 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
     use crate::routes::{
         audit as a, compliance as c, connectors as k, conversations as v, doctor as d, groups as g, me as m,
     };
-    use crate::routes::{models as mo, session as s, setup as su, tokens as t, users as u, workspace as w};
+    use crate::routes::{
+        models as mo, session as s, setup as su, tokens as t, usage as us, users as u, workspace as w,
+    };
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
@@ -73,6 +75,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(c::export_conversations::export_conversations))
         .routes(routes!(a::list_audit::list_audit))
         .routes(routes!(a::export_audit::export_audit))
+        .routes(routes!(us::get_usage::get_usage))
         .routes(routes!(
             w::get_workspace_settings::get_workspace_settings,
             w::update_workspace_settings::update_workspace_settings

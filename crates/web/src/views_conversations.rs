@@ -6,7 +6,7 @@ use serde_json::Value;
 use switchboard_agent::{Citation, TurnEvent};
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_service::Transcript;
-use switchboard_store::{Conversation, Message, RememberedTool, ToolCall};
+use switchboard_store::{Conversation, Message, RememberedTool, StepUsage, ToolCall};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -156,6 +156,8 @@ pub(crate) struct MessageView {
     /// Replaced by a later answer (regenerate, resend): kept on record, no
     /// longer sent to the model.
     pub(crate) superseded: bool,
+    /// For a model's answer: what the model step that wrote it used.
+    pub(crate) usage: Option<StepUsageView>,
 }
 
 impl From<&Message> for MessageView {
@@ -166,6 +168,37 @@ impl From<&Message> for MessageView {
             content: m.content.clone(),
             created_at: m.created_at,
             superseded: m.superseded,
+            usage: m.usage.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// What one model step used.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct StepUsageView {
+    /// `provider/model`.
+    pub(crate) model: String,
+    /// Tokens the provider reported for the request and the answer (0 when it
+    /// reported none).
+    pub(crate) input_tokens: i64,
+    pub(crate) output_tokens: i64,
+    /// From the request to the end of the answer's stream.
+    pub(crate) latency_ms: i64,
+    /// From the request to the first text or tool call.
+    pub(crate) first_token_ms: Option<i64>,
+    /// Which model step of its turn: 1 for the first.
+    pub(crate) turn_step: i64,
+}
+
+impl From<&StepUsage> for StepUsageView {
+    fn from(u: &StepUsage) -> Self {
+        Self {
+            model: u.model.clone(),
+            input_tokens: u.input_tokens,
+            output_tokens: u.output_tokens,
+            latency_ms: u.latency_ms,
+            first_token_ms: u.first_token_ms,
+            turn_step: u.turn_step,
         }
     }
 }
@@ -281,6 +314,8 @@ pub(crate) enum TurnEventView {
     AwaitingApproval { call: ToolCallView },
     /// A call is over: completed, failed, denied, invalid, cancelled.
     ToolResult { call: ToolCallView },
+    /// A model step's answer was stored as `message_id`: what the step used.
+    StepUsage { message_id: Uuid, usage: StepUsageView },
     /// Something went wrong; `done` follows.
     Error { code: String, message: String },
     /// The last event: where the turn stopped and why (`answered`,
@@ -302,6 +337,7 @@ impl TurnEventView {
             Self::ToolProgress { .. } => "tool_progress",
             Self::AwaitingApproval { .. } => "awaiting_approval",
             Self::ToolResult { .. } => "tool_result",
+            Self::StepUsage { .. } => "step_usage",
             Self::Error { .. } => "error",
             Self::Done { .. } => "done",
         }
@@ -326,6 +362,9 @@ impl From<&TurnEvent> for TurnEventView {
             },
             TurnEvent::AwaitingApproval(c) => Self::AwaitingApproval { call: c.into() },
             TurnEvent::ToolResult(c) => Self::ToolResult { call: c.into() },
+            TurnEvent::StepUsage { message, usage } => {
+                Self::StepUsage { message_id: message.as_uuid(), usage: usage.into() }
+            }
             TurnEvent::Error { code, message } => Self::Error { code: (*code).to_owned(), message: message.clone() },
             TurnEvent::Done { state, reason, citations } => Self::Done {
                 state: *state,

@@ -11,11 +11,13 @@
 //! - [`turn`]: starting a turn, the steps of a drive, its end;
 //! - [`decisions`]: the owner's decisions and cancel;
 //! - [`execution`]: what to do with each call the model asks for, and sending it;
+//! - [`meter`]: what a model step used: tokens and time;
 //! - [`records`]: the audit entries of calls and decisions;
 //! - [`recovery`]: what a start does with the work a stop cut off.
 
 mod decisions;
 mod execution;
+mod meter;
 mod records;
 mod recovery;
 mod turn;

@@ -11,11 +11,12 @@ use serde_json::Value;
 use switchboard_core::ConversationId;
 use switchboard_core::conversation::{CallStatus, Mode, TurnState};
 use switchboard_store::{
-    Answer, Conversation, Note, StepRecord, StoreError, ToolCall, TurnMove, TurnRestart, TurnStart,
+    Answer, Conversation, Note, StepRecord, StepUsage, StoreError, ToolCall, TurnMove, TurnRestart, TurnStart,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use super::meter::Meter;
 use super::records::call_entry;
 use super::{Agent, TurnEvents, Tx, emit, emit_internal_failure};
 use crate::error::AgentError;
@@ -50,6 +51,8 @@ struct Ending<'a> {
     answer: Option<&'a str>,
     /// Why it ended, for the user: an `error` event and a note.
     error: Option<(&'static str, String)>,
+    /// What the last model step used, kept with its answer.
+    usage: Option<StepUsage>,
 }
 
 /// Why a turn cannot start while another runs or waits.
@@ -245,7 +248,7 @@ impl Agent {
             Err(e) => {
                 let message = format!("The tools of this conversation could not be listed: {e}");
                 let error = Some(("tools_unavailable", message));
-                return self.end(drive, Ending { reason: DoneReason::Failed, answer: None, error }).await;
+                return self.end(drive, Ending { reason: DoneReason::Failed, answer: None, error, usage: None }).await;
             }
         };
         drive.history = match history {
@@ -272,7 +275,9 @@ impl Agent {
         let tx = drive.tx;
         loop {
             if drive.cancel.is_cancelled() {
-                return self.end(drive, Ending { reason: DoneReason::Cancelled, answer: None, error: None }).await;
+                return self
+                    .end(drive, Ending { reason: DoneReason::Cancelled, answer: None, error: None, usage: None })
+                    .await;
             }
             if drive.conversation.steps >= self.config.step_limit {
                 let message = format!(
@@ -280,13 +285,17 @@ impl Agent {
                     self.config.step_limit
                 );
                 let error = Some(("step_limit", message));
-                return self.end(drive, Ending { reason: DoneReason::StepLimit, answer: None, error }).await;
+                return self
+                    .end(drive, Ending { reason: DoneReason::StepLimit, answer: None, error, usage: None })
+                    .await;
             }
             let resolved = match self.providers.resolve(Some(&drive.conversation.model)) {
                 Ok(r) => r,
                 Err(e) => {
                     let error = Some(("model", e.to_string()));
-                    return self.end(drive, Ending { reason: DoneReason::Failed, answer: None, error }).await;
+                    return self
+                        .end(drive, Ending { reason: DoneReason::Failed, answer: None, error, usage: None })
+                        .await;
                 }
             };
             let request = ModelRequest {
@@ -302,6 +311,7 @@ impl Agent {
             let mut requested: Vec<ToolCallRequest> = vec![];
             let mut failure: Option<String> = None;
             let mut cancelled = false;
+            let mut meter = Meter::new(resolved.qualified(), drive.conversation.steps);
             let started = tokio::select! {
                 s = resolved.provider.stream(request) => Some(s),
                 _ = drive.cancel.cancelled() => None,
@@ -316,11 +326,19 @@ impl Agent {
                     };
                     match next {
                         Some(Ok(ModelEvent::TextDelta(delta))) => {
+                            meter.first_token();
                             text.push_str(&delta);
                             emit(tx, TurnEvent::TextDelta(delta)).await;
                         }
-                        Some(Ok(ModelEvent::ToolCall(call))) => requested.push(call),
-                        Some(Ok(ModelEvent::Finished { .. })) | None => break,
+                        Some(Ok(ModelEvent::ToolCall(call))) => {
+                            meter.first_token();
+                            requested.push(call);
+                        }
+                        Some(Ok(ModelEvent::Finished { usage, .. })) => {
+                            meter.tokens(usage);
+                            break;
+                        }
+                        None => break,
                         Some(Err(e)) => {
                             failure = Some(e.to_string());
                             break;
@@ -328,20 +346,25 @@ impl Agent {
                     }
                 },
             }
+            let usage = meter.finish();
             if failure.is_some() || cancelled {
                 // What was said so far is kept; calls of a broken answer are not run.
                 let answer = (!text.is_empty()).then_some(text.as_str());
+                let usage = Some(usage);
                 let ending = match failure {
-                    Some(message) => Ending { reason: DoneReason::Failed, answer, error: Some(("provider", message)) },
-                    None => Ending { reason: DoneReason::Cancelled, answer, error: None },
+                    Some(message) => {
+                        Ending { reason: DoneReason::Failed, answer, error: Some(("provider", message)), usage }
+                    }
+                    None => Ending { reason: DoneReason::Cancelled, answer, error: None, usage },
                 };
                 return self.end(drive, ending).await;
             }
             if requested.is_empty() {
-                let ending = Ending { reason: DoneReason::Answered, answer: Some(&text), error: None };
+                let ending =
+                    Ending { reason: DoneReason::Answered, answer: Some(&text), error: None, usage: Some(usage) };
                 return self.end(drive, ending).await;
             }
-            if !self.step(&mut drive, &text, &requested).await? {
+            if !self.step(&mut drive, &text, &requested, &usage).await? {
                 return Ok(());
             }
         }
@@ -349,7 +372,13 @@ impl Agent {
 
     /// Record the answer and its calls, run the reads and park the writes.
     /// Whether the turn goes on to another step.
-    async fn step(&self, drive: &mut Drive<'_>, text: &str, requested: &[ToolCallRequest]) -> Result<bool, AgentError> {
+    async fn step(
+        &self,
+        drive: &mut Drive<'_>,
+        text: &str,
+        requested: &[ToolCallRequest],
+        usage: &StepUsage,
+    ) -> Result<bool, AgentError> {
         let (conversation, tx) = (&drive.conversation, drive.tx);
         let mut new_calls = Vec::with_capacity(requested.len());
         for call in requested {
@@ -363,7 +392,7 @@ impl Agent {
         let owner = conversation.owner_id;
         let step = StepRecord {
             conversation: conversation.id,
-            answer: Some(Answer { text, calls: &new_calls }),
+            answer: Some(Answer { text, calls: &new_calls, usage: Some(usage) }),
             note: None,
             steps,
             to: if waits && !runs { TurnState::AwaitingApproval } else { TurnState::Running },
@@ -375,6 +404,9 @@ impl Agent {
             .record_step(step, |call| if call.status.is_final() { vec![call_entry(call, owner)] } else { vec![] })
             .await?;
         drive.conversation.steps = steps;
+        if let Some(answer) = &recorded.answer {
+            emit(tx, TurnEvent::StepUsage { message: answer.id, usage: usage.clone() }).await;
+        }
         for call in &recorded.calls {
             let status_text = drive
                 .offered
@@ -428,7 +460,7 @@ impl Agent {
     /// End the turn, in one write: what the model said, a note saying why if
     /// it failed, `running → idle`; then the last events.
     async fn end(&self, drive: Drive<'_>, ending: Ending<'_>) -> Result<(), AgentError> {
-        let Ending { reason, answer, error } = ending;
+        let Ending { reason, answer, error, usage } = ending;
         let note = match (&error, reason) {
             (Some((_, message)), _) => Some(Note::Error(message)),
             (None, DoneReason::Cancelled) => Some(Note::Stopped(STOPPED)),
@@ -436,13 +468,16 @@ impl Agent {
         };
         let step = StepRecord {
             conversation: drive.conversation.id,
-            answer: answer.map(|text| Answer { text, calls: &[] }),
+            answer: answer.map(|text| Answer { text, calls: &[], usage: usage.as_ref() }),
             note,
             steps: drive.conversation.steps,
             to: TurnState::Idle,
             instance: &self.config.instance,
         };
-        self.store.record_step(step, |_| vec![]).await?;
+        let recorded = self.store.record_step(step, |_| vec![]).await?;
+        if let (Some(answer), Some(usage)) = (recorded.answer, usage) {
+            emit(drive.tx, TurnEvent::StepUsage { message: answer.id, usage }).await;
+        }
         if let Some((code, message)) = error {
             emit(drive.tx, TurnEvent::Error { code, message }).await;
         }

@@ -103,7 +103,7 @@ mod a_turn_is_recorded_as_it_happens {
         ];
         let step = StepRecord {
             conversation: c.id,
-            answer: Some(Answer { text: "Let me look", calls: &planned }),
+            answer: Some(Answer { text: "Let me look", calls: &planned, usage: None }),
             note: None,
             steps: 1,
             to: TurnState::Running,
@@ -312,7 +312,7 @@ mod recovery_touches_only_its_own_instance {
         let to = if status == CallStatus::Running { TurnState::Running } else { TurnState::AwaitingApproval };
         let step = StepRecord {
             conversation: c.id,
-            answer: Some(Answer { text: "", calls: &planned }),
+            answer: Some(Answer { text: "", calls: &planned, usage: None }),
             note: None,
             steps: 1,
             to,

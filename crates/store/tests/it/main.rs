@@ -38,4 +38,5 @@ mod secrets;
 mod sessions;
 mod settings;
 mod tokens;
+mod usage;
 mod users;

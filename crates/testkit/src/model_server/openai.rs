@@ -6,8 +6,10 @@ use serde_json::{Value, json};
 use super::reply::{Kind, Reply};
 use super::{now_unix, pieces};
 
-/// The SSE frames of `reply`, as OpenAI streams them with `include_usage`.
-pub(super) fn frames(reply: &Reply, model: &str, serial: u64) -> Vec<String> {
+/// The SSE frames of `reply`, as OpenAI streams them: with `include_usage`
+/// (`stream_options` of the request), a last chunk with no choices carries the
+/// usage; without it, no chunk does.
+pub(super) fn frames(reply: &Reply, model: &str, serial: u64, include_usage: bool) -> Vec<String> {
     let id = format!("chatcmpl-scripted{serial:08}");
     let created = now_unix();
     let chunk = |delta: Value, finish: Value| {
@@ -58,6 +60,10 @@ pub(super) fn frames(reply: &Reply, model: &str, serial: u64) -> Vec<String> {
         (false, false) => "tool_calls",
     };
     out.push(chunk(json!({}), json!(finish)));
+    if !include_usage {
+        out.push("data: [DONE]\n\n".to_owned());
+        return out;
+    }
     let (input, output) = reply.usage;
     out.push(frame(&json!({
         "id": id,

@@ -8,6 +8,8 @@ mod chat;
 mod login;
 mod settings;
 mod setup;
+mod usage;
+mod usage_chart;
 mod workspace;
 
 use std::borrow::Cow;
@@ -41,6 +43,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/settings/apps/{id}", get(apps::page))
         .route("/workspace", get(|| async { Redirect::to("/workspace/members") }))
         .route("/workspace/audit", get(audit::page))
+        .route("/workspace/usage", get(usage::page))
         .route("/workspace/{tab}", get(workspace::page))
 }
 
@@ -66,6 +69,8 @@ pub(crate) struct ShellUser {
     pub(crate) can_govern_apps: bool,
     /// Change sets of published apps awaiting review (shown to owners and admins).
     pub(crate) pending_changes: usize,
+    /// Owners, admins and auditors: Workspace → Usage.
+    pub(crate) can_read_usage: bool,
 }
 
 impl Shell {
@@ -143,6 +148,7 @@ impl Visitor {
                 developer_mode_active: self.me.developer_mode.active,
                 can_govern_apps: switchboard_core::connector::may_govern(user.role).is_ok(),
                 pending_changes: self.pending_changes,
+                can_read_usage: permits(user.role, Action::ReadUsage),
             }),
         }
     }

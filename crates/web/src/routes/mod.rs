@@ -13,6 +13,7 @@ pub(crate) mod oauth;
 pub(crate) mod session;
 pub(crate) mod setup;
 pub(crate) mod tokens;
+pub(crate) mod usage;
 pub(crate) mod users;
 pub(crate) mod workspace;
 

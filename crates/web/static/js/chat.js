@@ -235,6 +235,31 @@ function bubble(role, content, id = null) {
   return node;
 }
 
+// What a model step used, in a muted line: "1,234 in · 56 out · 2.1 s"; the
+// model and the time to the first token in its tooltip.
+function usageLine(usage) {
+  const count = (n) => Number(n ?? 0).toLocaleString("en-US");
+  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+  const tip = [usage.model, `${seconds(usage.latency_ms)} in all`];
+  if (typeof usage.first_token_ms === "number") tip.push(`first token after ${seconds(usage.first_token_ms)}`);
+  return el(
+    "p",
+    { class: "step-usage", title: tip.map(visible).join(" · ") },
+    `${count(usage.input_tokens)} in · ${count(usage.output_tokens)} out · ${seconds(usage.latency_ms)}`,
+  );
+}
+
+// Usage under its answer's bubble, or on its own line when the step only called tools.
+function showUsage(usage, bubbleNode) {
+  const line = usageLine(usage);
+  if (!bubbleNode) {
+    add(line);
+    return;
+  }
+  bubbleNode.append(line);
+  follow();
+}
+
 function renderBody(node) {
   const body = node.querySelector(".message-text");
   if (node.dataset.role === "assistant") renderMarkdown(body, node.raw);
@@ -416,12 +441,24 @@ function showDetail(detail) {
   clearLog();
   const byMessage = new Map();
   for (const call of calls) byMessage.set(call.message_id, [...(byMessage.get(call.message_id) ?? []), call]);
-  // What a regenerate or a resend replaced stays on record, not in the thread.
+  // What a regenerate or a resend replaced stays on record: folded where it was.
   const shown = messages.filter((m) => !m.superseded);
-  for (const m of shown) {
-    if (m.role !== "assistant" || m.content) add(bubble(m.role, m.content, m.id));
+  let replaced = [];
+  const fold = () => {
+    if (replaced.length) add(earlierVersion(replaced, byMessage));
+    replaced = [];
+  };
+  for (const m of messages) {
+    if (m.superseded) {
+      replaced.push(m);
+      continue;
+    }
+    fold();
+    const node = m.role !== "assistant" || m.content ? add(bubble(m.role, m.content, m.id)) : null;
+    if (m.usage) showUsage(m.usage, node);
     for (const call of byMessage.get(m.id) ?? []) showCall(call);
   }
+  fold();
   working.remove();
   $("chat-empty").hidden = shown.length > 0;
   page.waiting = calls.filter((c) => c.status === "awaiting_approval");
@@ -429,6 +466,33 @@ function showDetail(detail) {
   showTurnActions();
   scrollToEnd();
   history.replaceState(null, "", `/chat?c=${encodeURIComponent(conversation.id)}`);
+}
+
+// Messages a regenerate or an edit and resend replaced, with their tool calls,
+// folded under "Earlier version": read-only, never sent to the model again.
+function earlierVersion(messages, byMessage) {
+  const body = el("div", { class: "superseded-body" });
+  for (const m of messages) {
+    const node = m.role !== "assistant" || m.content ? bubble(m.role, m.content, m.id) : null;
+    if (node) body.append(node);
+    if (m.usage) {
+      const line = usageLine(m.usage);
+      if (node) node.append(line);
+      else body.append(line);
+    }
+    for (const call of byMessage.get(m.id) ?? []) {
+      const card = el("article", { class: "tool-card", dataset: { call: call.id }, "aria-label": `Tool call ${call.name}` });
+      renderCard(card, call);
+      body.append(card);
+    }
+  }
+  const n = messages.length;
+  return el(
+    "details",
+    { class: "superseded", dataset: { count: String(n) } },
+    el("summary", {}, `Earlier version · ${n} message${n === 1 ? "" : "s"} replaced`),
+    body,
+  );
 }
 
 async function openConversation(id) {
@@ -561,6 +625,10 @@ function onEvent(event) {
       showCall(event.call);
       page.waiting = page.waiting.filter((c) => c.id !== event.call.id);
       break;
+    case "step_usage":
+      if (page.bubble) page.bubble.dataset.message = event.message_id;
+      showUsage(event.usage, page.bubble);
+      break;
     case "error":
       endBubble();
       add(bubble("error", event.message ?? "something went wrong"));
@@ -662,7 +730,8 @@ async function send() {
 
 /** The last message of the thread of `roles`, or null. */
 function lastMessage(...roles) {
-  const all = [...log.querySelectorAll(".message")];
+  // Only the thread's own messages, not those folded under an earlier version.
+  const all = [...log.querySelectorAll(":scope > .message")];
   for (let i = all.length - 1; i >= 0; i--) if (roles.includes(all[i].dataset.role)) return all[i];
   return null;
 }

@@ -62,13 +62,14 @@ async fn chat_connectors_and_workspace_pages_have_no_serious_accessibility_viola
         "/workspace/network",
         "/workspace/apps",
         "/workspace/audit",
+        "/workspace/usage",
     ] {
         browser.goto(path).await;
         assert_accessible(&browser, path).await;
     }
     // The dark theme too (contrast).
     browser.eval("localStorage.setItem('switchboard-theme', 'dark'); return null").await;
-    for path in ["/chat", "/settings/account", "/workspace/members", "/workspace/audit"] {
+    for path in ["/chat", "/settings/account", "/workspace/members", "/workspace/audit", "/workspace/usage"] {
         browser.goto(path).await;
         assert_accessible(&browser, &format!("{path} in the dark theme")).await;
     }

@@ -238,11 +238,11 @@ async fn stops_and_errors_stay_in_the_thread_with_retry_regenerate_and_edit() {
     assert_eq!(users, json!(["Think about the roadmap", "And the budget for Q3?"]));
     let sent = model.requests().last().cloned().expect("request").body["messages"].to_string();
     assert!(sent.contains("And the budget for Q3?") && !sent.contains("\"And the budget?\""), "{sent}");
-    // After a reload the thread is what was kept, without what was replaced.
+    // After a reload the thread is what was kept; what was replaced is folded where it was.
     reload(&browser).await;
-    browser.wait_for_text(".message[data-role=assistant]", "Q3 has 4k.").await;
+    browser.wait_for_text("#chat-log > .message[data-role=assistant]", "Q3 has 4k.").await;
     let thread = browser
-        .eval("return [...document.querySelectorAll('#chat-log .message')].map(m => [m.dataset.role, m.querySelector('.message-text').textContent])")
+        .eval("return [...document.querySelectorAll('#chat-log > .message')].map(m => [m.dataset.role, m.querySelector('.message-text').textContent])")
         .await;
     assert_eq!(
         thread,
@@ -253,8 +253,39 @@ async fn stops_and_errors_stay_in_the_thread_with_retry_regenerate_and_edit() {
             ["assistant", "Q3 has 4k."]
         ])
     );
+    let folded = browser
+        .eval(
+            "return [...document.querySelectorAll('#chat-log > *')].filter(n => n.matches('.message, details.superseded')).map(n => \
+               n.matches('details') ? [n.open, n.querySelector('summary').textContent, \
+                 [...n.querySelectorAll('.message')].map(m => [m.dataset.role, m.querySelector('.message-text').textContent])] \
+               : n.dataset.role)",
+        )
+        .await;
+    assert_eq!(folded[0], "user");
+    assert_eq!(folded[1], json!([false, "Earlier version · 1 message replaced", [["stopped", "Stopped."]]]));
+    assert_eq!(folded[2], "assistant");
+    assert_eq!(folded[3][0], false, "folded until asked: {folded}");
+    assert_eq!(folded[3][1], "Earlier version · 4 messages replaced");
+    let earlier: Vec<&str> =
+        folded[3][2].as_array().expect("messages").iter().map(|m| m[0].as_str().unwrap_or_default()).collect();
+    assert_eq!(earlier, ["user", "error", "assistant", "assistant"], "{folded}");
+    assert_eq!(folded[3][2][0][1], "And the budget?");
+    assert!(folded[3][2][1][1].as_str().is_some_and(|t| t.contains("the scripted model refuses this one")), "{folded}");
+    assert_eq!(folded[3][2][2][1], "The budget is 10k.");
+    assert_eq!(folded[3][2][3][1], "Ten thousand, in round numbers.");
+    assert_eq!((folded[4].clone(), folded[5].clone()), (json!("user"), json!("assistant")));
+    assert_eq!(
+        browser.count("#chat-log details.superseded button.turn-action").await,
+        0,
+        "what was replaced is only read"
+    );
+    assert_eq!(browser.count("#chat-log > .message[data-role=user] button.edit").await, 1);
     browser.assert_page_is_clean().await;
     browser.screenshot("chat-regenerated").await;
+    browser.click("#chat-log details.superseded[data-count='4'] > summary").await;
+    assert_eq!(browser.eval("return document.querySelector(\"details.superseded[data-count='4']\").open").await, true);
+    browser.eval("document.querySelector(\"details.superseded[data-count='4']\").scrollIntoView(); return null").await;
+    browser.screenshot("chat-earlier-version").await;
 
     // "Stopped." does not follow into a new chat.
     model.push(Reply::hang());

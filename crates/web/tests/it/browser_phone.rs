@@ -119,6 +119,7 @@ async fn on_a_phone_the_list_is_a_drawer_the_composer_stays_and_nothing_is_wider
         ("/workspace/members", Some("workspace-members-phone")),
         ("/workspace/apps", None),
         ("/workspace/audit", None),
+        ("/workspace/usage", None),
         ("/workspace/network", None),
         ("/settings/account", None),
         ("/settings/apps", None),

@@ -13,3 +13,4 @@ mod browser_conversations;
 mod browser_governance;
 mod browser_oauth;
 mod browser_phone;
+mod browser_usage;

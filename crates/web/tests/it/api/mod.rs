@@ -24,6 +24,7 @@ mod setup;
 mod stale_sessions;
 mod tokens;
 mod upstream_failures;
+mod usage;
 mod users;
 mod workspace;
 

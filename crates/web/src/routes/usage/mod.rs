@@ -1,0 +1,3 @@
+//! Usage of models and tools, for owners, admins and auditors.
+
+pub(crate) mod get_usage;
