@@ -1,4 +1,4 @@
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::Deserialize;
 use switchboard_core::permission::Action;
 use switchboard_core::usage::{Dimension, Window, parse_day, parse_dimensions};
@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 use crate::auth::Actor;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
+use crate::query::Query;
 use crate::state::AppState;
 use crate::views_usage::{UsageView, usage_report};
 
@@ -46,10 +47,9 @@ impl UsageQuery {
 #[utoipa::path(get, path = "/api/v1/usage", tag = "usage", params(UsageQuery),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = UsageView),
-    (status = 401, body = crate::error::Problem),
-    (status = 403, description = "members may not read the workspace's usage", body = crate::error::Problem),
-    (status = 422, description = "`from`, `to` or `group_by` is malformed, or the range is reversed or longer than 366 days",
-        body = crate::error::Problem),
+    (status = 401),
+    (status = 403, description = "members may not read the workspace's usage"),
+    (status = 422, description = "`from`, `to` or `group_by` is malformed, or the range is reversed or longer than 366 days"),
 ))]
 pub(crate) async fn get_usage(
     State(state): State<AppState>,
