@@ -12,4 +12,5 @@ mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;
 mod browser_oauth;
+mod browser_oauth_sdk;
 mod browser_phone;
