@@ -79,6 +79,22 @@ pub fn offline_access_warning(server_supported: &[String]) -> Option<&'static st
     }
 }
 
+/// The `prompt` to send with an authorization request for `scope`: `consent` when it
+/// asks for `offline_access`, which an OpenID Connect provider otherwise ignores (OpenID
+/// Connect Core §11), issuing no refresh token. Servers that do not know `prompt` ignore
+/// it (RFC 6749 §3.1).
+pub fn prompt_for(scope: &str) -> Option<&'static str> {
+    scope.split_whitespace().any(|s| s == "offline_access").then_some("consent")
+}
+
+/// The grant types to register a client for (RFC 7591): the authorization code, and
+/// refresh tokens unless the server's `grant_types_supported` leaves them out (a server
+/// that issues no refresh token refuses a registration asking for them).
+pub fn registration_grant_types(supported: Option<&[String]>) -> Vec<&'static str> {
+    let refresh = supported.is_none_or(|g| g.iter().any(|t| t == "refresh_token"));
+    if refresh { vec!["authorization_code", "refresh_token"] } else { vec!["authorization_code"] }
+}
+
 /// The scopes to ask for when authorizing again after a challenge (a 401, or a
 /// 403 `insufficient_scope`): those granted or asked for before, then the newly
 /// challenged ones, so a step-up keeps what other operations need. Space-separated,
@@ -169,6 +185,33 @@ mod tests {
             ("offline_access x", None, s(&[]), offline, "offline_access x"),
         ] {
             assert_eq!(scopes_to_request(configured, challenge, &resource, &server), expect);
+        }
+    }
+
+    #[test]
+    fn offline_access_is_asked_for_with_consent() {
+        for (scope, prompt) in [
+            ("mcp:tools offline_access", Some("consent")),
+            ("offline_access", Some("consent")),
+            ("mcp:tools", None),
+            ("", None),
+            ("offline_accessx", None),
+        ] {
+            assert_eq!(prompt_for(scope), prompt, "{scope:?}");
+        }
+    }
+
+    #[test]
+    fn refresh_tokens_are_registered_for_only_where_the_server_has_them() {
+        let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+        let both = vec!["authorization_code", "refresh_token"];
+        for (supported, expect) in [
+            (None, both.clone()),
+            (Some(s(&["authorization_code", "refresh_token", "implicit"])), both),
+            (Some(s(&["implicit", "authorization_code"])), vec!["authorization_code"]),
+            (Some(s(&[])), vec!["authorization_code"]),
+        ] {
+            assert_eq!(registration_grant_types(supported.as_deref()), expect, "{supported:?}");
         }
     }
 

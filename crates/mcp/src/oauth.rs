@@ -17,6 +17,7 @@ use reqwest13 as reqwest;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use switchboard_core::SecretString;
+use switchboard_core::oauth::{prompt_for, registration_grant_types};
 use url::Url;
 
 use crate::auth_discovery::{
@@ -84,6 +85,9 @@ pub struct AuthorizationServer {
     /// The server accepts a Client ID Metadata Document's URL as a `client_id`.
     #[serde(default)]
     pub client_id_metadata_document_supported: bool,
+    /// `grant_types_supported`, when the metadata says.
+    #[serde(default)]
+    pub grant_types_supported: Option<Vec<String>>,
 }
 
 /// Where discovery led, from a server URL.
@@ -302,6 +306,7 @@ async fn authorization_server(
             .get("client_id_metadata_document_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        grant_types_supported: strings(&document, "grant_types_supported"),
     }))
 }
 
@@ -309,7 +314,8 @@ async fn authorization_server(
 /// `redirect_uri`: a confidential one (Switchboard keeps secrets on the server)
 /// where the server lists a secret-based token endpoint authentication, else a
 /// public one. `application_type` (OpenID Connect, SEP-837) is `web` for the
-/// server, `native` for the command line.
+/// server, `native` for the command line. Refresh tokens are asked for unless the
+/// server's `grant_types_supported` leaves them out.
 pub async fn register(
     server: &AuthorizationServer,
     redirect_uri: &str,
@@ -327,7 +333,7 @@ pub async fn register(
     let mut body = json!({
         "client_name": "Switchboard",
         "redirect_uris": [redirect_uri],
-        "grant_types": ["authorization_code", "refresh_token"],
+        "grant_types": registration_grant_types(server.grant_types_supported.as_deref()),
         "response_types": ["code"],
         "token_endpoint_auth_method": registration_auth_method(server),
         "application_type": application_type,
@@ -371,7 +377,8 @@ pub struct AuthorizationRequest<'a> {
 }
 
 /// The URL to send the person's browser to: the authorization endpoint with
-/// PKCE S256, the state and the resource indicator.
+/// PKCE S256, the state and the resource indicator (and `prompt=consent` with
+/// `offline_access`, see `core::oauth::prompt_for`).
 pub fn authorization_url(
     server: &AuthorizationServer,
     client: &ClientCredentials,
@@ -390,6 +397,9 @@ pub fn authorization_url(
             .append_pair("resource", request.resource);
         if !request.scope.is_empty() {
             q.append_pair("scope", request.scope);
+        }
+        if let Some(prompt) = prompt_for(request.scope) {
+            q.append_pair("prompt", prompt);
         }
     }
     Ok(url)
@@ -598,6 +608,7 @@ mod tests {
             token_endpoint_auth_methods_supported: None,
             authorization_response_iss_parameter_supported: false,
             client_id_metadata_document_supported: false,
+            grant_types_supported: None,
         }
     }
 
@@ -622,6 +633,7 @@ mod tests {
         assert_eq!(get("resource"), Some("https://mcp.example/mcp"));
         assert_eq!(get("scope"), Some("read offline_access"));
         assert_eq!(get("state"), Some("st"));
+        assert_eq!(get("prompt"), Some("consent"), "offline_access asks for consent (OpenID Connect Core §11)");
     }
 
     #[test]

@@ -30,7 +30,10 @@ For the tests to look inside: GET /test/stats answers the counts of code
 exchanges and refreshes, every access and refresh token issued, and the tokens
 revoked; POST /test/expire-access makes every access token issued so far invalid
 (the server then answers 401 to them); POST /test/forget-grants makes every access
-and refresh token invalid (a refresh then answers invalid_grant).
+and refresh token invalid (a refresh then answers invalid_grant); POST
+/test/token-failure/MODE makes the token endpoint answer, from then on, an HTML page
+with status 200 (`garbage`), or 503 `temporarily_unavailable` (`unavailable`), or
+normally again (`off`).
 
 Prints "ready http://127.0.0.1:PORT/mcp" on stdout once it accepts connections.
 """
@@ -56,6 +59,7 @@ from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, Re
 from mcp.shared.auth import OAuthToken
 
 ARGS = None
+TOKEN_FAILURE = {"mode": "off"}
 STATS = {"code_exchanges": 0, "refreshes": 0, "access_tokens": [], "refresh_tokens": [], "revoked": []}
 
 
@@ -205,7 +209,13 @@ def misbehave(app, metadata):
             return await json_response(200, {"forgotten": True})(send)
         if method == "GET" and path == "/.well-known/oauth-authorization-server":
             return await json_response(200, metadata)(send)
-        if method == "POST" and path == "/token" and ARGS.token_garbage:
+        if method == "POST" and path.startswith("/test/token-failure/"):
+            TOKEN_FAILURE["mode"] = path.rsplit("/", 1)[1]
+            return await json_response(200, TOKEN_FAILURE)(send)
+        if method == "POST" and path == "/token" and TOKEN_FAILURE["mode"] == "unavailable":
+            failure = {"error": "temporarily_unavailable", "error_description": "the token service is down"}
+            return await json_response(503, failure)(send)
+        if method == "POST" and path == "/token" and (ARGS.token_garbage or TOKEN_FAILURE["mode"] == "garbage"):
             return await json_response(200, b"<html><body>Service temporarily unavailable</body></html>", b"text/html")(
                 send
             )

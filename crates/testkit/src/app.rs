@@ -6,7 +6,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use switchboard_core::credentials::{hash_password, new_api_token, random_token, token_digest};
 use switchboard_core::{Email, Role, SecretString};
-use switchboard_store::{NewApiToken, NewUser, Store, User};
+use switchboard_store::{MasterKey, NewApiToken, NewUser, Store, User};
 use switchboard_web::{AppState, SetupToken, WebConfig, app};
 
 use crate::db::{DbKind, TestDb};
@@ -25,6 +25,8 @@ pub struct TestApp {
     pub db: TestDb,
     /// The server's state, for looking inside (its kept upstream sessions, say).
     pub state: AppState,
+    /// The master key, which every replica shares (as servers sharing a database must).
+    key: MasterKey,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -71,7 +73,8 @@ impl TestApp {
     /// Start with a config adjusted by `configure` (body limits, say).
     pub async fn start_with(kind: DbKind, configure: impl FnOnce(WebConfig) -> WebConfig) -> TestApp {
         let db = TestDb::new(kind).await;
-        let store = db.store().await;
+        let key = MasterKey::generate();
+        let store = db.store_with_key(key.clone()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let url = format!("http://127.0.0.1:{port}");
@@ -82,7 +85,7 @@ impl TestApp {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         });
-        TestApp { url, store, setup_token: setup_token.expose().to_owned(), db, state, server }
+        TestApp { url, store, setup_token: setup_token.expose().to_owned(), db, state, key, server }
     }
 
     pub fn at(&self, path: &str) -> String {
@@ -90,9 +93,10 @@ impl TestApp {
     }
 
     /// A second server on the same database, as another process would be: its
-    /// own store (connection pool, change counter) and its own caches.
+    /// own store (connection pool, change counter) and its own caches, the same
+    /// master key (so it opens what this one sealed: OAuth tokens, client secrets).
     pub async fn replica(&self) -> Replica {
-        let store = self.db.store().await;
+        let store = self.db.store_with_key(self.key.clone()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let url = format!("http://127.0.0.1:{port}");

@@ -14,10 +14,10 @@ pub fn wait_for_line<T>(
 ) -> Result<(T, Vec<String>), Vec<String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
+        // Read to the end even once nobody listens: a process whose stdout closed
+        // would fail its next write (EPIPE), and chatty peers log every request.
         for line in BufReader::new(output).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     let deadline = Instant::now() + limit;

@@ -1,11 +1,14 @@
 //! Real MCP servers run as child processes on loopback: npm
 //! `@modelcontextprotocol/server-everything` and a server on PyPI `mcp`
 //! (`peers/tools_server.py`, whose tool set is read from a JSON file; behind the
-//! SDK's own OAuth authorization server in `peers/oauth_server.py`), which nobody
-//! here wrote, and our own example, `examples/kanban`.
+//! SDK's own OAuth authorization server in `peers/oauth_server.py`, or checking
+//! tokens of an independent one in `peers/resource_server.py`), npm `oidc-provider`
+//! as that independent authorization server (`peers/oidc_provider.mjs`), the npm MCP
+//! SDK's example server `simpleStreamableHttp --oauth`, which nobody here wrote, and
+//! our own example, `examples/kanban`.
 //!
-//! `scripts/test` installs the first two (and, in the same venv, the pinned schemathesis
-//! that checks the API against its OpenAPI document), pinned, under `SWITCHBOARD_PEERS_DIR`
+//! `scripts/test` installs the npm and PyPI peers (and, in the PyPI venv, the pinned
+//! schemathesis that checks the API against its OpenAPI document) under `SWITCHBOARD_PEERS_DIR`
 //! (default `$HOME/.cache/switchboard-peers`); the Kanban server is built with
 //! cargo on first use. A missing peer is a test failure, never a skip.
 
@@ -56,6 +59,11 @@ pub fn python_tools_argv(tools: &Path, transport: &str) -> Vec<String> {
 /// The pinned `schemathesis` CLI, installed in the same venv as the PyPI `mcp` peer.
 pub fn schemathesis_binary() -> PathBuf {
     must_exist(peers_dir().join("py/bin/schemathesis"))
+}
+
+/// Where `scripts/test` installs the OAuth peers (npm `oidc-provider` and `@modelcontextprotocol/sdk`).
+fn oauth_modules() -> PathBuf {
+    must_exist(peers_dir().join("oauth/node_modules"))
 }
 
 /// The `kanban` binary of `examples/kanban`, built (once per test process) by the
@@ -172,6 +180,52 @@ impl PeerProcess {
         argv.push(tools.display().to_string());
         argv.extend(flags.iter().map(|f| (*f).to_owned()));
         Self::started(&argv, &[], "ready ")
+    }
+
+    /// npm `oidc-provider` as configured by `peers/oidc_provider.mjs` (with `flags`): an
+    /// authorization server with rotating refresh tokens. Its `url` is the issuer; the
+    /// resource server introspects tokens as a client whose secret is `resource_secret`.
+    pub fn oidc_provider(resource_secret: &str, flags: &[&str]) -> PeerProcess {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/oidc_provider.mjs");
+        let mut argv = vec!["node".to_owned(), script.display().to_string(), "--modules".into()];
+        argv.push(oauth_modules().display().to_string());
+        argv.extend(["--resource-secret".to_owned(), resource_secret.to_owned()]);
+        argv.extend(flags.iter().map(|f| (*f).to_owned()));
+        Self::started(&argv, &[], "ready ")
+    }
+
+    /// The PyPI `mcp` server as a resource server of the authorization server `issuer`
+    /// (`peers/resource_server.py`), which it asks about every token (introspection).
+    pub fn introspecting_resource(tools: &Path, issuer: &str, resource_secret: &str) -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/resource_server.py");
+        let argv = [
+            python.display().to_string(),
+            script.display().to_string(),
+            "--tools".into(),
+            tools.display().to_string(),
+            "--issuer".into(),
+            issuer.to_owned(),
+            "--resource-secret".into(),
+            resource_secret.to_owned(),
+        ];
+        Self::started(&argv, &[], "ready ")
+    }
+
+    /// The npm MCP SDK's example server `simpleStreamableHttp --oauth`, with the SDK's
+    /// demo authorization server beside it (which approves every authorization at once
+    /// and issues no refresh token). Both name themselves `localhost`, so `url` is
+    /// `http://localhost:PORT/mcp`.
+    pub fn sdk_oauth_example() -> PeerProcess {
+        let entry = oauth_modules().join("@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js");
+        let entry = must_exist(entry);
+        let (mcp_port, auth_port) = (free_port(), free_port());
+        let argv = ["node".to_owned(), entry.display().to_string(), "--oauth".into()];
+        let env = [("MCP_PORT", mcp_port.to_string()), ("MCP_AUTH_PORT", auth_port.to_string())];
+        let mut peer = Self::started(&argv, &env, "MCP Streamable HTTP Server listening on port ");
+        wait_for_port(auth_port, Duration::from_secs(30));
+        peer.url = format!("http://localhost:{mcp_port}/mcp");
+        peer
     }
 
     /// The origin of the peer's URL (`http://127.0.0.1:PORT`).

@@ -12,5 +12,6 @@ mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;
 mod browser_oauth;
+mod browser_oauth_sdk;
 mod browser_phone;
 mod browser_usage;

@@ -16,6 +16,7 @@ mod health;
 mod kanban;
 mod me;
 mod oauth;
+mod oauth_oidc;
 mod openapi;
 mod regenerate;
 mod schemathesis;

@@ -13,7 +13,7 @@ use switchboard_testkit::{DbKind, Signed, TestApp};
 use super::connectors::{developer, post};
 use super::{assert_problem, on_both_backends, send};
 
-fn tools_file(dir: &Path) -> PathBuf {
+pub(super) fn tools_file(dir: &Path) -> PathBuf {
     let path = dir.join("tools.json");
     let tools = json!([{"name": "echo", "description": "Use this to echo.", "inputSchema": {"type": "object",
         "properties": {"text": {"type": "string"}}}, "annotations": {"readOnlyHint": true}}]);
@@ -56,7 +56,7 @@ async fn authorize(app: &TestApp, who: &Signed, id: &str) -> String {
 }
 
 /// The callback, as `who`: where it sends the browser.
-async fn callback(who: &Signed, url: &str) -> (u16, String, Value) {
+pub(super) async fn callback(who: &Signed, url: &str) -> (u16, String, Value) {
     let response = who.client.get(url).send().await.expect("callback");
     let status = response.status().as_u16();
     let location = response.headers().get("location").map(|l| l.to_str().expect("location").to_owned());
@@ -70,7 +70,7 @@ async fn connect(app: &TestApp, who: &Signed, id: &str) {
     assert_eq!((status, location.as_str()), (302, format!("/settings/apps/{id}?oauth=connected").as_str()));
 }
 
-async fn echo(app: &TestApp, who: &Signed, id: &str, text: &str) -> (reqwest::StatusCode, Value) {
+pub(super) async fn echo(app: &TestApp, who: &Signed, id: &str, text: &str) -> (reqwest::StatusCode, Value) {
     let path = format!("/api/v1/connectors/{id}/tools/echo/call");
     send(post(app, who, &path, json!({"arguments": {"text": text}}))).await
 }
@@ -371,4 +371,37 @@ async fn tokens_never_reach_the_logs() {
     let logs = String::from_utf8(captured.0.lock().expect("log buffer").clone()).expect("utf-8 logs");
     assert!(logs.contains("oauth token refreshed") && logs.contains("oauth connected"), "the flow was logged: {logs}");
     assert_no_token(&logs, &tokens, "the logs");
+}
+
+/// A token endpoint that answers garbage or fails while a token is renewed: the call
+/// says so, the connection stays (its refresh token was never refused), and once the
+/// endpoint recovers the next call renews and works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_endpoint_that_fails_on_refresh_leaves_the_connection_usable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &[]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let id = create(&app, &dev, &peer).await;
+    connect(&app, &dev, &id).await;
+    assert_eq!(echo(&app, &dev, &id, "works").await.0, 200);
+    let state_path = format!("/api/v1/connectors/{id}/oauth");
+
+    for (mode, words) in [
+        ("garbage", "token endpoint answered HTTP 200 with a body that is not a JSON object"),
+        ("unavailable", "temporarily_unavailable (the token service is down)"),
+    ] {
+        poke(&peer, &format!("token-failure/{mode}")).await;
+        poke(&peer, "expire-access").await;
+        let failed = echo(&app, &dev, &id, mode).await;
+        assert_problem(&failed, 422, "oauth_failed");
+        assert!(failed.1["detail"].as_str().is_some_and(|d| d.contains(words)), "{mode}: {}", failed.1);
+        let (_, now) = send(dev.client.get(app.at(&state_path))).await;
+        assert_eq!((now["state"].as_str(), now["refreshable"].as_bool()), (Some("connected"), Some(true)), "{now}");
+    }
+
+    poke(&peer, "token-failure/off").await;
+    let (status, body) = echo(&app, &dev, &id, "recovered").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(stats(&peer).await["refreshes"], 1, "one refresh, once the endpoint answered");
 }
