@@ -3,9 +3,9 @@ proxy does in front of an install whose public URL is https.
 
     python tls_proxy.py --to PORT --cert FILE [--port N]
 
-Makes a self-signed certificate for 127.0.0.1 (with the `cryptography` package the
-PyPI `mcp` SDK depends on), writes it to FILE as PEM (for clients to trust, e.g.
-NODE_EXTRA_CA_CERTS), then accepts TLS connections on 127.0.0.1 and copies the
+Makes a certificate authority and a certificate for 127.0.0.1 signed by it (with
+the `cryptography` package the PyPI `mcp` SDK depends on), writes the authority to
+FILE as PEM (for clients to trust, e.g. NODE_EXTRA_CA_CERTS), then accepts TLS connections on 127.0.0.1 and copies the
 bytes of each, both ways, to and from 127.0.0.1:PORT. Prints
 "ready https://127.0.0.1:N" on stdout once it accepts connections.
 """
@@ -25,30 +25,39 @@ from cryptography.x509.oid import NameOID
 
 
 def certificate(cert_path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    """A CA (written to cert_path, for clients to trust) and the server's certificate it signed."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+
+    def build(subject, issuer, public_key, signing_key, ca):
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if not ca:
+            address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+            builder = builder.add_extension(x509.SubjectAlternativeName([address]), critical=False)
+        return builder.sign(signing_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = build("switchboard test CA", "switchboard test CA", ca_key.public_key(), ca_key, True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    leaf = build("127.0.0.1", "switchboard test CA", key.public_key(), ca_key, False)
     with open(cert_path, "wb") as f:
-        f.write(cert.public_bytes(serialization.Encoding.PEM))
-    key_file = tempfile.NamedTemporaryFile(suffix=".pem", delete=False)
-    key_file.write(
+        f.write(ca.public_bytes(serialization.Encoding.PEM))
+    chain = tempfile.NamedTemporaryFile(suffix=".pem", delete=False)
+    chain.write(leaf.public_bytes(serialization.Encoding.PEM))
+    chain.write(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
-    key_file.close()
+    chain.close()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_path, key_file.name)
+    context.load_cert_chain(chain.name)
     return context
 
 

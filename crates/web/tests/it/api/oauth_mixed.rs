@@ -91,13 +91,15 @@ mod each_tool_s_schemes_decide_whose_token_goes {
         assert_problem(&maybe, 409, "auth_required");
         assert_eq!(maybe.1["details"]["state"], "needs_connect", "{}", maybe.1);
 
-        // Connected: the person's token goes with every call.
+        // Connected: the person's token goes with the calls that may use it; noauth stays anonymous.
         connect(&app, &dev, &id, &connect_url).await;
-        for tool in ["private_echo", "maybe_echo", "public_echo"] {
+        for tool in ["private_echo", "maybe_echo"] {
             let (status, answer) = call(&app, &dev, &id, tool).await;
             assert_eq!(status, 200, "{tool}: {answer}");
             assert!(subject(&answer).starts_with("person-"), "{tool} runs as the person: {answer}");
         }
+        let (status, public) = call(&app, &dev, &id, "public_echo").await;
+        assert_eq!((status.as_u16(), subject(&public)), (200, "anonymous"), "{public}");
         // Someone else who has not connected still gets only the public tool.
         let (status, public) = call(&app, &admin, &id, "public_echo").await;
         assert_eq!((status.as_u16(), subject(&public)), (200, "anonymous"), "{public}");
