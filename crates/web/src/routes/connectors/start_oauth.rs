@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 /// What a connection is for.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StartQuery {
     /// Scopes the server asked for when it refused a call (403
     /// `insufficient_scope`): they are asked for with those granted before, as a
