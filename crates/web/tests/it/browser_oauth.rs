@@ -137,6 +137,9 @@ async fn a_mixed_app_says_what_each_action_needs_and_offers_to_connect() {
     browser.click("#playground-call").await;
     browser.wait_for_text("#playground-errors", "connect").await;
     browser.wait_for_text("#playground-errors a.connect-app", "Connect").await;
+    // The 409 auth_required is the answer the page shows; nothing else may be in the console.
+    let logged = browser.console().await;
+    assert!(logged.iter().all(|e| e.message.contains("status of 409")), "only the 409: {logged:?}");
     browser.assert_page_is_clean().await;
     browser.eval("document.querySelector('#playground').scrollIntoView(); return null").await;
     browser.screenshot("app-mixed-connect").await;
