@@ -48,8 +48,29 @@ pub type ProgressSink = tokio::sync::mpsc::UnboundedSender<CallProgress>;
 
 /// Why an action could not be listed or called; worded for the person.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct HostError(pub String);
+#[error("{message}")]
+pub struct HostError {
+    pub message: String,
+    /// Set when what the call lacks is the person's own connection to the app
+    /// (OAuth): the page offers to connect, and the call can be asked for again.
+    pub auth_required: Option<AuthRequired>,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), auth_required: None }
+    }
+}
+
+/// A call that needs the person to connect (or connect again) their account to an app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthRequired {
+    pub connector: ConnectorId,
+    /// `needs_connect`, `needs_reconnect` or `needs_scope`.
+    pub state: String,
+    /// With `needs_scope`: the scopes the server asked for.
+    pub scope: Option<String>,
+}
 
 /// The connectors side of a conversation.
 pub trait ToolHost: Send + Sync + std::fmt::Debug {

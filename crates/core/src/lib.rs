@@ -23,6 +23,7 @@ pub mod review;
 pub mod role;
 pub mod secret;
 pub mod sign_in;
+pub mod tool_auth;
 pub mod tool_names;
 pub mod untrusted;
 pub mod usage;

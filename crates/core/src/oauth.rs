@@ -109,10 +109,72 @@ pub fn union_scopes(prior: &str, challenged: &str) -> String {
         .join(" ")
 }
 
+/// Whether `scope` is a scope list RFC 6749 §3.3 allows: tokens of printable
+/// ASCII other than `"` and `\\`, separated by spaces, at most 1,000 characters.
+pub fn valid_scope(scope: &str) -> bool {
+    scope.len() <= 1000 && scope.bytes().all(|b| b == b' ' || ((0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\'))
+}
+
 /// How many times one operation may send a person (or the headless client) to
 /// authorize before it gives up: a server that asks for ever more scopes must not
 /// loop.
 pub const MAX_AUTHORIZATIONS: usize = 3;
+
+/// Whether a person who already authorized `step_ups` times in a row because the
+/// server wanted more scopes (with no call going through since) is offered to do
+/// it once more: at most [`MAX_AUTHORIZATIONS`] times.
+pub fn may_step_up(step_ups: usize) -> bool {
+    step_ups < MAX_AUTHORIZATIONS
+}
+
+/// How Switchboard identifies itself to an authorization server, in the
+/// specification's order of preference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Registration {
+    /// The client registered beforehand and configured on the connector.
+    Static,
+    /// Switchboard's Client ID Metadata Document: its URL is the `client_id`.
+    MetadataDocument,
+    /// Dynamic client registration (RFC 7591), once per authorization server.
+    Dynamic,
+}
+
+/// Which client to use: a pre-registered one when the connector has it; else the
+/// Client ID Metadata Document, when Switchboard has one the specification allows
+/// (see [`metadata_document_allowed`]) and the authorization server advertises
+/// `client_id_metadata_document_supported`; else dynamic registration.
+pub fn registration(static_client: bool, metadata_document: bool, server_accepts_documents: bool) -> Registration {
+    if static_client {
+        Registration::Static
+    } else if metadata_document && server_accepts_documents {
+        Registration::MetadataDocument
+    } else {
+        Registration::Dynamic
+    }
+}
+
+/// Whether `url` may serve as a client identifier URL (OAuth Client ID Metadata
+/// Document): https, a host, no user or password, a path other than `/` without
+/// `.` or `..` segments, and no fragment. A public URL over plain http (a local
+/// install) cannot be one, and such an install registers dynamically instead.
+pub fn metadata_document_allowed(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else { return false };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') || url.contains('#') {
+        return false;
+    }
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let path = path.split('?').next().unwrap_or_default();
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { authority });
+    !host.is_empty()
+        && !authority.contains('@')
+        && path.len() > 1
+        && !path.split('/').any(|segment| matches!(segment, "." | ".."))
+}
 
 /// Why an authorization response must be refused under RFC 9207, if it must:
 /// `iss` that is not the issuer exactly (simple string comparison, RFC 9207 §2.4),
@@ -225,6 +287,70 @@ mod tests {
             ("x", " ", "x"),
         ] {
             assert_eq!(union_scopes(prior, challenged), expect);
+        }
+    }
+
+    #[test]
+    fn the_client_follows_the_specification_order() {
+        use Registration::*;
+        for (static_client, document, accepted, expect) in [
+            (true, true, true, Static),
+            (true, false, false, Static),
+            (false, true, true, MetadataDocument),
+            (false, true, false, Dynamic),
+            (false, false, true, Dynamic),
+            (false, false, false, Dynamic),
+        ] {
+            assert_eq!(
+                registration(static_client, document, accepted),
+                expect,
+                "{static_client} {document} {accepted}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_client_id_url_must_be_one_the_specification_allows() {
+        for (url, allowed) in [
+            ("https://sb.example.com/oauth/client-metadata.json", true),
+            ("https://sb.example.com:8443/base/oauth/client-metadata.json", true),
+            ("https://127.0.0.1:9443/oauth/client-metadata.json", true),
+            ("http://sb.example.com/oauth/client-metadata.json", false),
+            ("http://127.0.0.1:8080/oauth/client-metadata.json", false),
+            ("https://sb.example.com", false),
+            ("https://sb.example.com/", false),
+            ("https:///oauth/client-metadata.json", false),
+            ("https://user:pw@sb.example.com/oauth/client-metadata.json", false),
+            ("https://sb.example.com/a/../oauth/client-metadata.json", false),
+            ("https://sb.example.com/./client.json", false),
+            ("https://sb.example.com/client.json#x", false),
+            ("https://sb.example.com/client json", false),
+            ("javascript:alert(1)", false),
+        ] {
+            assert_eq!(metadata_document_allowed(url), allowed, "{url}");
+        }
+    }
+
+    #[test]
+    fn scopes_from_outside_are_checked() {
+        for (scope, ok) in [
+            ("mcp:tools offline_access", true),
+            ("", true),
+            ("https://graph.example/read", true),
+            ("a\"b", false),
+            ("a\\b", false),
+            ("a\nb", false),
+            ("caf\u{e9}", false),
+            (&"x".repeat(1001), false),
+        ] {
+            assert_eq!(valid_scope(scope), ok, "{scope:?}");
+        }
+    }
+
+    #[test]
+    fn step_up_is_offered_a_bounded_number_of_times() {
+        for (step_ups, offered) in [(0, true), (1, true), (2, true), (3, false), (4, false), (usize::MAX, false)] {
+            assert_eq!(may_step_up(step_ups), offered, "{step_ups}");
         }
     }
 

@@ -158,6 +158,33 @@ pub async fn discover_from_challenge(
     discover_after(&client, server, &headers, options).await
 }
 
+/// The `scope` of a `WWW-Authenticate` header's Bearer challenge (a 401, or a 403
+/// `insufficient_scope`): what the server wants.
+pub fn challenge_scope(header: &str) -> Option<String> {
+    parse_challenges(header)
+        .into_iter()
+        .find(|c| c.scheme.eq_ignore_ascii_case("bearer"))
+        .and_then(|c| c.params.get("scope").cloned())
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// The authorization challenge a tool error carries, if any: a `CallToolResult`
+/// with `isError: true` whose `_meta["mcp/www_authenticate"]` holds the
+/// `WWW-Authenticate` value(s) the server would have answered (a string, or a list
+/// of them, joined here with commas).
+pub fn tool_error_challenge(result: &Value) -> Option<String> {
+    if result.get("isError") != Some(&Value::Bool(true)) {
+        return None;
+    }
+    let raw = result.get("_meta")?.get("mcp/www_authenticate")?;
+    let text = match raw {
+        Value::String(one) => one.clone(),
+        Value::Array(many) => many.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+        _ => return None,
+    };
+    (!text.trim().is_empty()).then_some(text)
+}
+
 async fn discover_after(
     client: &reqwest::Client,
     server: &Url,
@@ -463,6 +490,23 @@ pub async fn revoke(
     })
 }
 
+/// Switchboard's Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document):
+/// what an authorization server fetches from `client_id`, which is the URL it is
+/// served at. A public client (no secret: the document is public), using the
+/// authorization code grant with `redirect_uri` and refresh tokens.
+pub fn client_metadata_document(client_id: &str, redirect_uri: &str, client_uri: &str) -> Value {
+    json!({
+        "client_id": client_id,
+        "client_name": "Switchboard",
+        "client_uri": client_uri,
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+        "application_type": "web",
+    })
+}
+
 /// The token endpoint authentication to register with: `client_secret_post` where
 /// listed, else `client_secret_basic` where listed (or nothing is listed: the
 /// default of RFC 8414), else `none`.
@@ -634,6 +678,25 @@ mod tests {
         assert_eq!(get("scope"), Some("read offline_access"));
         assert_eq!(get("state"), Some("st"));
         assert_eq!(get("prompt"), Some("consent"), "offline_access asks for consent (OpenID Connect Core §11)");
+    }
+
+    #[test]
+    fn a_tool_error_may_carry_a_challenge() {
+        let challenge = r#"Bearer resource_metadata="https://mcp.example/.well-known/oauth-protected-resource""#;
+        for (result, expect) in [
+            (json!({"isError": true, "_meta": {"mcp/www_authenticate": challenge}}), Some(challenge.to_owned())),
+            (
+                json!({"isError": true, "_meta": {"mcp/www_authenticate": ["Bearer a=\"1\"", "Bearer b=\"2\""]}}),
+                Some("Bearer a=\"1\", Bearer b=\"2\"".to_owned()),
+            ),
+            (json!({"isError": false, "_meta": {"mcp/www_authenticate": challenge}}), None),
+            (json!({"_meta": {"mcp/www_authenticate": challenge}}), None),
+            (json!({"isError": true, "_meta": {"mcp/www_authenticate": " "}}), None),
+            (json!({"isError": true, "_meta": {"mcp/www_authenticate": 3}}), None),
+            (json!({"isError": true}), None),
+        ] {
+            assert_eq!(tool_error_challenge(&result), expect, "{result}");
+        }
     }
 
     #[test]

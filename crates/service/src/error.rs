@@ -35,9 +35,16 @@ pub enum ServiceError {
     #[error("{message}")]
     OAuth { code: &'static str, message: String },
     /// The connector needs the person's OAuth connection, which they lack
-    /// (`needs_connect`) or which can no longer be renewed (`needs_reconnect`).
+    /// (`needs_connect`), which can no longer be renewed (`needs_reconnect`), or
+    /// which lacks scopes the server asked for (`needs_scope`: `scope` names them,
+    /// and connecting again asks for them with those granted before).
     #[error("{message}")]
-    AuthRequired { connector: switchboard_core::ConnectorId, state: &'static str, message: String },
+    AuthRequired {
+        connector: switchboard_core::ConnectorId,
+        state: &'static str,
+        message: String,
+        scope: Option<String>,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A fault of ours; logged, never shown.

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use switchboard_agent::{CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
+use switchboard_agent::{
+    AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost,
+};
 use switchboard_core::approval;
 use switchboard_core::conversation::Mode;
 use switchboard_core::tool_names::{self, Action};
@@ -25,7 +27,7 @@ pub(crate) struct ServiceToolHost {
 
 fn unreadable(e: ServiceError) -> HostError {
     tracing::error!(error = %e, "could not read a conversation's connectors");
-    HostError("the workspace's data could not be read".into())
+    HostError::new("the workspace's data could not be read")
 }
 
 impl ServiceToolHost {
@@ -124,20 +126,20 @@ impl ToolHost for ServiceToolHost {
     ) -> HostFuture<'a, Result<CallResult, HostError>> {
         Box::pin(async move {
             let found = self.connectors.catalog(tool.connector_id).await.map_err(|e| match e {
-                ServiceError::Store(StoreError::NotFound(_)) => HostError("the connector was deleted".into()),
+                ServiceError::Store(StoreError::NotFound(_)) => HostError::new("the connector was deleted"),
                 other => unreadable(other),
             })?;
             // What was offered may have changed since: the app unpublished or no
             // longer shared, the action turned off, removed or redefined.
             let owner = self.access.user(conversation.owner_id).await.map_err(unreadable)?;
             if !self.connectors.standing_on(&owner, &found).await.map_err(unreadable)?.view {
-                return Err(HostError("the app is no longer available to this conversation's owner".into()));
+                return Err(HostError::new("the app is no longer available to this conversation's owner"));
             }
             match found.tool(&tool.tool.name) {
-                None => return Err(HostError("the action no longer exists on its app".into())),
-                Some(kept) if !kept.stored.enabled => return Err(HostError("the action has been turned off".into())),
+                None => return Err(HostError::new("the action no longer exists on its app")),
+                Some(kept) if !kept.stored.enabled => return Err(HostError::new("the action has been turned off")),
                 Some(kept) if kept.stored.tool != tool.tool => {
-                    return Err(HostError("the action's definition changed since it was offered; ask again".into()));
+                    return Err(HostError::new("the action's definition changed since it was offered; ask again"));
                 }
                 Some(_) => {}
             }
@@ -145,11 +147,7 @@ impl ToolHost for ServiceToolHost {
             let watcher: ProgressWatcher = Arc::new(move |p: Progress| {
                 let _ = progress.send(CallProgress { progress: p.progress, total: p.total, message: p.message });
             });
-            match self
-                .connectors
-                .call_upstream(conversation.owner_id, c, &tool.tool.name, arguments, Some(watcher))
-                .await
-            {
+            match self.connectors.call_upstream(conversation.owner_id, c, &tool.tool, arguments, Some(watcher)).await {
                 Ok(outcome) => Ok(CallResult {
                     is_error: outcome.result["isError"] == true,
                     result: outcome.result,
@@ -157,12 +155,20 @@ impl ToolHost for ServiceToolHost {
                     latency: outcome.latency,
                 }),
                 Err(ServiceError::ConnectionFailed { message, .. }) => {
-                    Err(HostError(format!("could not connect to {}: {message}", c.name)))
+                    Err(HostError::new(format!("could not connect to {}: {message}", c.name)))
                 }
                 Err(ServiceError::Upstream(e)) => {
                     tracing::warn!(error = %e.chain(), connector = %c.id, "an MCP server failed a call");
-                    Err(HostError(format!("the MCP server {} failed: {e}", c.name)))
+                    Err(HostError::new(format!("the MCP server {} failed: {e}", c.name)))
                 }
+                Err(ServiceError::AuthRequired { connector, state, message, scope }) => Err(HostError {
+                    message: format!(
+                        "{}: {message} (the person must do this in Switchboard; do not retry before)",
+                        c.name
+                    ),
+                    auth_required: Some(AuthRequired { connector, state: state.to_owned(), scope }),
+                }),
+                Err(e @ ServiceError::OAuth { .. }) => Err(HostError::new(format!("{}: {e}", c.name))),
                 Err(other) => Err(unreadable(other)),
             }
         })

@@ -115,10 +115,18 @@ pub struct OAuthGrant {
     /// A refresh was claimed and may still be running until then.
     pub refreshing_until: Option<OffsetDateTime>,
     pub updated_at: OffsetDateTime,
+    /// Authorizations made in a row because the server wanted more scopes.
+    pub step_ups: i64,
+    /// Why the connection needs reconnecting, in words (with `NeedsReconnect`).
+    pub reconnect_reason: Option<String>,
 }
 
 const GRANT_COLUMNS: &str = "user_id, connector_id, issuer, resource, scopes, access_token, refresh_token, \
                              expires_at, state, version, refreshing_until, updated_at";
+
+/// [`GRANT_COLUMNS`] and those of step-up and reconnecting, which a new grant starts without.
+const GRANT_READ_COLUMNS: &str = "user_id, connector_id, issuer, resource, scopes, access_token, refresh_token, \
+                                  expires_at, state, version, refreshing_until, updated_at, step_ups, reconnect_reason";
 
 fn aad(table: &str, row: &str, column: &str) -> Vec<u8> {
     format!("{table}/{row}/{column}").into_bytes()
@@ -150,6 +158,12 @@ impl Store {
     ) -> Result<Connector> {
         let owner = new.owner_id;
         let connector = self.create_connector(new, &[], audit).await?;
+        self.attach_oauth(connector, owner, oauth).await
+    }
+
+    /// Store a new connector's OAuth settings; without them it could never
+    /// connect, so it is deleted again when they cannot be stored.
+    async fn attach_oauth(&self, connector: Connector, owner: UserId, oauth: &ConnectorOAuth) -> Result<Connector> {
         let id = connector.id;
         let secret = oauth
             .client_secret
@@ -166,7 +180,6 @@ impl Store {
         .execute(&self.pool)
         .await;
         if let Err(e) = stored {
-            // Not half a connector: without its settings it could never connect.
             let undone = AuditEvent::admin_change(
                 owner,
                 switchboard_core::AuditKind::ConnectorDeleted,
@@ -177,6 +190,20 @@ impl Store {
             return Err(e.into());
         }
         Ok(connector)
+    }
+
+    /// Store a mixed-auth connector (its tools listed without a token) as
+    /// `owner`'s draft, with its OAuth client settings.
+    pub async fn create_mixed_connector(
+        &self,
+        new: NewConnector,
+        tools: &[switchboard_core::catalog::Tool],
+        oauth: &ConnectorOAuth,
+        audit: impl FnOnce(ConnectorId) -> AuditEvent,
+    ) -> Result<Connector> {
+        let owner = new.owner_id;
+        let connector = self.create_connector(new, tools, audit).await?;
+        self.attach_oauth(connector, owner, oauth).await
     }
 
     /// A connector's OAuth settings (`None` for a connector without OAuth).
@@ -317,12 +344,14 @@ impl Store {
             version: row.try_get("version")?,
             refreshing_until: opt_from_ms(row.try_get("refreshing_until")?)?,
             updated_at: from_ms(row.try_get("updated_at")?)?,
+            step_ups: row.try_get("step_ups")?,
+            reconnect_reason: row.try_get("reconnect_reason")?,
         })
     }
 
     /// A person's tokens for a connector, if they connected.
     pub async fn oauth_grant(&self, user: UserId, connector: ConnectorId) -> Result<Option<OAuthGrant>> {
-        let sql = format!("SELECT {GRANT_COLUMNS} FROM oauth_tokens WHERE user_id = $1 AND connector_id = $2");
+        let sql = format!("SELECT {GRANT_READ_COLUMNS} FROM oauth_tokens WHERE user_id = $1 AND connector_id = $2");
         let row =
             sqlx::query(&sql).bind(user.to_string()).bind(connector.to_string()).fetch_optional(&self.pool).await?;
         row.map(|r| self.grant_from_row(&r)).transpose()
@@ -338,6 +367,31 @@ impl Store {
         resource: &str,
         tokens: &IssuedTokens,
     ) -> Result<OAuthGrant> {
+        self.put_oauth_grant(user, connector, issuer, resource, tokens, false).await
+    }
+
+    /// [`Store::save_oauth_grant`] for an authorization made because the server
+    /// wanted more scopes: the grant's `step_ups` counts one more.
+    pub async fn save_oauth_step_up(
+        &self,
+        user: UserId,
+        connector: ConnectorId,
+        issuer: &str,
+        resource: &str,
+        tokens: &IssuedTokens,
+    ) -> Result<OAuthGrant> {
+        self.put_oauth_grant(user, connector, issuer, resource, tokens, true).await
+    }
+
+    async fn put_oauth_grant(
+        &self,
+        user: UserId,
+        connector: ConnectorId,
+        issuer: &str,
+        resource: &str,
+        tokens: &IssuedTokens,
+        step_up: bool,
+    ) -> Result<OAuthGrant> {
         let name = grant_row(user, connector);
         let access = self.seal_text(&aad("oauth_tokens", &name, "access_token"), &tokens.access_token)?;
         let refresh = tokens
@@ -346,11 +400,13 @@ impl Store {
             .map(|r| self.seal_text(&aad("oauth_tokens", &name, "refresh_token"), r))
             .transpose()?;
         let sql = format!(
-            "INSERT INTO oauth_tokens ({GRANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, NULL, $10) \
+            "INSERT INTO oauth_tokens ({GRANT_COLUMNS}, step_ups) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, NULL, $10, $11) \
              ON CONFLICT (user_id, connector_id) DO UPDATE SET issuer = excluded.issuer, \
              resource = excluded.resource, scopes = excluded.scopes, access_token = excluded.access_token, \
              refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, state = excluded.state, \
-             version = oauth_tokens.version + 1, refreshing_until = NULL, updated_at = excluded.updated_at"
+             version = oauth_tokens.version + 1, refreshing_until = NULL, updated_at = excluded.updated_at, \
+             step_ups = CASE WHEN $11 = 1 THEN oauth_tokens.step_ups + 1 ELSE 0 END, reconnect_reason = NULL"
         );
         sqlx::query(&sql)
             .bind(user.to_string())
@@ -363,6 +419,7 @@ impl Store {
             .bind(tokens.expires_at.map(to_ms))
             .bind(GrantState::Connected.as_str())
             .bind(to_ms(now()))
+            .bind(i64::from(step_up))
             .execute(&self.pool)
             .await?;
         self.oauth_grant(user, connector).await?.ok_or(StoreError::NotFound("oauth grant"))
@@ -441,20 +498,39 @@ impl Store {
         Ok(())
     }
 
-    /// The grant at `version` can no longer be refreshed: the person must connect again.
-    pub async fn mark_oauth_needs_reconnect(&self, user: UserId, connector: ConnectorId, version: i64) -> Result<bool> {
+    /// The grant at `version` can no longer be used: the person must connect
+    /// again, and `reason` says why.
+    pub async fn mark_oauth_needs_reconnect(
+        &self,
+        user: UserId,
+        connector: ConnectorId,
+        version: i64,
+        reason: &str,
+    ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE oauth_tokens SET state = $1, version = version + 1, refreshing_until = NULL, updated_at = $2 \
-             WHERE user_id = $3 AND connector_id = $4 AND version = $5",
+            "UPDATE oauth_tokens SET state = $1, version = version + 1, refreshing_until = NULL, updated_at = $2, \
+             reconnect_reason = $6 WHERE user_id = $3 AND connector_id = $4 AND version = $5",
         )
         .bind(GrantState::NeedsReconnect.as_str())
         .bind(to_ms(now()))
         .bind(user.to_string())
         .bind(connector.to_string())
         .bind(version)
+        .bind(reason)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// A call went through after a step-up: the next refusal for want of scopes
+    /// starts counting again. Writes only when there is something to reset.
+    pub async fn reset_oauth_step_ups(&self, user: UserId, connector: ConnectorId) -> Result<()> {
+        sqlx::query("UPDATE oauth_tokens SET step_ups = 0 WHERE user_id = $1 AND connector_id = $2 AND step_ups > 0")
+            .bind(user.to_string())
+            .bind(connector.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Forget a person's tokens for a connector.

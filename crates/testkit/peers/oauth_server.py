@@ -2,7 +2,7 @@
 
     python oauth_server.py --tools tools.json [--token-lifetime S] [--no-rotation] [--no-pkce]
                            [--iss right|wrong|missing] [--registration open|refused|off]
-                           [--token-garbage] [--revocation]
+                           [--token-garbage] [--revocation] [--step-up SCOPE [--step-up-never]] [--mixed]
 
 Everything OAuth here is the PyPI `mcp` SDK's: its authorization server routes
 (`mcp.server.auth`: metadata, /authorize, /token, /register, /revoke, with their
@@ -25,6 +25,18 @@ Switches that make the authorization server misbehave, each for one test:
   --registration refused   dynamic client registration answers an error
   --registration off       no registration endpoint at all
   --token-garbage     the token endpoint answers an HTML page with status 200
+  --step-up SCOPE     tools/call needs SCOPE besides the others: a token without it gets
+                      403 insufficient_scope with `scope="SCOPE"` in its challenge (RFC 6750
+                      §3.1), the way the MCP authorization specification asks for a step-up;
+                      registered clients may ask for SCOPE
+  --step-up-never     ...and answers so even to a token that has SCOPE: a server that always
+                      wants more
+
+--mixed makes it a server with mixed authentication, as the Apps SDK describes it:
+requests without a token are let through (as a subject "anonymous"), and a tool
+answers one only when its securitySchemes (its own, or in _meta) are `noauth` alone;
+any other tool answers a token-less call with an error result carrying
+_meta["mcp/www_authenticate"], the challenge a sign-in would start from.
 
 For the tests to look inside: GET /test/stats answers the counts of code
 exchanges and refreshes, every access and refresh token issued, and the tokens
@@ -60,7 +72,15 @@ from mcp.shared.auth import OAuthToken
 
 ARGS = None
 TOKEN_FAILURE = {"mode": "off"}
-STATS = {"code_exchanges": 0, "refreshes": 0, "access_tokens": [], "refresh_tokens": [], "revoked": []}
+STATS = {
+    "code_exchanges": 0,
+    "refreshes": 0,
+    "access_tokens": [],
+    "refresh_tokens": [],
+    "revoked": [],
+    "insufficient_scope": 0,
+    "authorized_scopes": [],
+}
 
 
 class MemoryProvider:
@@ -80,9 +100,12 @@ class MemoryProvider:
     async def register_client(self, client_info):
         if ARGS.registration == "refused":
             raise RegistrationError(error="invalid_client_metadata", error_description="registration is closed here")
+        if ARGS.step_up:
+            client_info.scope = " ".join(dict.fromkeys([*(client_info.scope or "").split(), ARGS.step_up]))
         self.clients[client_info.client_id] = client_info
 
     async def authorize(self, client, params):
+        STATS["authorized_scopes"].append(" ".join(params.scopes or []))
         self.subjects += 1
         code = secrets.token_urlsafe(24)
         self.codes[code] = AuthorizationCode(
@@ -158,6 +181,9 @@ class MemoryProvider:
         return self.issue(client.client_id, scopes, refresh_token.resource, refresh_token.subject)
 
     async def load_access_token(self, token):
+        if ARGS.mixed and token == ANONYMOUS:
+            return AccessToken(token=ANONYMOUS, client_id=ANONYMOUS, scopes=ARGS.scopes.split(), expires_at=None,
+                               resource=f"{self.issuer}/mcp", subject=ANONYMOUS)
         found = self.access.get(token)
         if found is None or (found.expires_at and found.expires_at < time.time()):
             return None
@@ -170,11 +196,30 @@ class MemoryProvider:
 
 
 PROVIDER = None
+ANONYMOUS = "anonymous"
+
+
+def noauth_only(name):
+    """Whether the tool NAME of the tools file declares `noauth` and nothing else."""
+    with open(ARGS.tools, encoding="utf-8") as f:
+        tool = next((t for t in json.load(f) if t["name"] == name), {})
+    schemes = tool.get("securitySchemes") or (tool.get("_meta") or {}).get("securitySchemes") or []
+    return [s.get("type") for s in schemes] == ["noauth"]
 
 
 async def call_tool(ctx, params: types.CallToolRequestParams):
-    result = await tools_server.call_tool(ctx, params)
     token = get_access_token()
+    if ARGS.mixed and (token is None or token.token == ANONYMOUS) and not noauth_only(params.name):
+        challenge = (
+            f'Bearer resource_metadata="{PROVIDER.issuer}/.well-known/oauth-protected-resource/mcp", '
+            'error="invalid_token", error_description="sign in to use this tool"'
+        )
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text="sign in to use this tool")],
+            is_error=True,
+            _meta={"mcp/www_authenticate": [challenge]},
+        )
+    result = await tools_server.call_tool(ctx, params)
     if result.structured_content is not None and token is not None:
         seen = {"token": hashlib.sha256(token.token.encode()).hexdigest()[:16], "subject": token.subject}
         result.structured_content = {**result.structured_content, **seen}
@@ -191,6 +236,46 @@ def json_response(status, body, content_type=b"application/json"):
     return send_it
 
 
+async def step_up_gate(app, scope, receive, send, origin):
+    """--step-up: a tools/call whose token lacks the scope gets 403 insufficient_scope."""
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    try:
+        request = json.loads(body)
+    except ValueError:
+        request = None
+    headers = dict(scope["headers"])
+    token = headers.get(b"authorization", b"").decode().removeprefix("Bearer ").strip()
+    granted = PROVIDER.access.get(token)
+    if isinstance(request, dict) and request.get("method") == "tools/call" and granted is not None:
+        if ARGS.step_up_never or ARGS.step_up not in granted.scopes:
+            STATS["insufficient_scope"] += 1
+            challenge = (
+                f'Bearer error="insufficient_scope", scope="{ARGS.step_up}", '
+                f'resource_metadata="{origin}/.well-known/oauth-protected-resource/mcp"'
+            )
+            data = json.dumps({"error": "insufficient_scope"}).encode()
+            await send({
+                "type": "http.response.start",
+                "status": 403,
+                "headers": [(b"content-type", b"application/json"), (b"www-authenticate", challenge.encode())],
+            })
+            return await send({"type": "http.response.body", "body": data})
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return await app(scope, replay, send)
+
+
 def misbehave(app, metadata):
     """Answer the test endpoints and the switches' misbehaviour; pass the rest to the SDK's app."""
 
@@ -198,6 +283,8 @@ def misbehave(app, metadata):
         if scope["type"] != "http":
             return await app(scope, receive, send)
         method, path = scope["method"], scope["path"]
+        if ARGS.mixed and path == "/mcp" and not any(k == b"authorization" for k, _ in scope["headers"]):
+            scope = {**scope, "headers": [*scope["headers"], (b"authorization", f"Bearer {ANONYMOUS}".encode())]}
         if method == "GET" and path == "/test/stats":
             return await json_response(200, STATS)(send)
         if method == "POST" and path == "/test/expire-access":
@@ -215,6 +302,8 @@ def misbehave(app, metadata):
         if method == "POST" and path == "/token" and TOKEN_FAILURE["mode"] == "unavailable":
             failure = {"error": "temporarily_unavailable", "error_description": "the token service is down"}
             return await json_response(503, failure)(send)
+        if method == "POST" and path == "/mcp" and ARGS.step_up:
+            return await step_up_gate(app, scope, receive, send, PROVIDER.issuer)
         if method == "POST" and path == "/token" and (ARGS.token_garbage or TOKEN_FAILURE["mode"] == "garbage"):
             return await json_response(200, b"<html><body>Service temporarily unavailable</body></html>", b"text/html")(
                 send
@@ -238,6 +327,9 @@ def main():
     parser.add_argument("--token-garbage", action="store_true")
     parser.add_argument("--revocation", action="store_true")
     parser.add_argument("--no-offline-access", action="store_true")
+    parser.add_argument("--step-up", default=None)
+    parser.add_argument("--step-up-never", action="store_true")
+    parser.add_argument("--mixed", action="store_true")
     ARGS = parser.parse_args()
     tools_server.TOOLS_FILE = ARGS.tools
 
@@ -249,8 +341,9 @@ def main():
     origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
     PROVIDER = MemoryProvider(origin)
     scopes = ARGS.scopes.split()
+    valid_scopes = scopes + ["offline_access"] + ([ARGS.step_up] if ARGS.step_up else [])
     registration = ClientRegistrationOptions(
-        enabled=ARGS.registration != "off", valid_scopes=scopes + ["offline_access"], default_scopes=scopes
+        enabled=ARGS.registration != "off", valid_scopes=valid_scopes, default_scopes=scopes
     )
     revocation = RevocationOptions(enabled=ARGS.revocation)
     settings = AuthSettings(

@@ -33,6 +33,10 @@ SDK's own `build_metadata`: at /.well-known/oauth-authorization-server (RFC 8414
 `--as-discovery oauth`, the default) or /.well-known/openid-configuration (`openid`),
 with `--as-scopes` as scopes_supported, a registration_endpoint with
 `--as-registration`, and without code_challenge_methods_supported with `--as-no-pkce`.
+With `--as-issuer URL` the metadata names that authorization server instead, the origin
+serves none of its own, and the server accepts that issuer's JWT access tokens: signed
+with a key of the jwks_uri its OpenID Connect discovery names (checked with PyJWT, which
+the SDK depends on), for this server's URL (`aud`), unexpired, with the scopes.
 """
 
 import argparse
@@ -165,6 +169,35 @@ class NoTokens:
         return None
 
 
+class IssuerJwts:
+    """A token verifier for JWT access tokens of an independent authorization server."""
+
+    def __init__(self, issuer, audience):
+        self.issuer = issuer.rstrip("/")
+        self.audience = audience
+        self.keys = None
+
+    def verify(self, token):
+        import jwt
+        import urllib.request
+        from mcp.server.auth.provider import AccessToken
+
+        if self.keys is None:
+            with urllib.request.urlopen(f"{self.issuer}/.well-known/openid-configuration") as answer:
+                self.keys = jwt.PyJWKClient(json.load(answer)["jwks_uri"])
+        try:
+            key = self.keys.get_signing_key_from_jwt(token)
+            claims = jwt.decode(token, key.key, algorithms=["RS256", "PS256", "ES256"], audience=self.audience,
+                                issuer=self.issuer)
+        except jwt.PyJWTError:
+            return None
+        return AccessToken(token=token, client_id=claims.get("client_id", ""), scopes=claims.get("scope", "").split(),
+                           expires_at=claims.get("exp"), resource=self.audience, subject=claims.get("sub"))
+
+    async def verify_token(self, token):
+        return await asyncio.to_thread(self.verify, token)
+
+
 def auth_app(server, origin, args):
     from mcp.server.auth.routes import build_metadata
     from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
@@ -173,7 +206,7 @@ def auth_app(server, origin, args):
 
     scopes = args.scopes.split()
     settings = AuthSettings(
-        issuer_url=origin,
+        issuer_url=args.as_issuer or origin,
         resource_server_url=f"{origin}/mcp",
         required_scopes=scopes,
         validate_token_resource=False,
@@ -188,9 +221,10 @@ def auth_app(server, origin, args):
     async def as_metadata(request):
         return JSONResponse(document)
 
-    routes = [Route(well_known[args.as_discovery], endpoint=as_metadata, methods=["GET"])]
+    routes = [] if args.as_issuer else [Route(well_known[args.as_discovery], endpoint=as_metadata, methods=["GET"])]
+    verifier = IssuerJwts(args.as_issuer, f"{origin}/mcp") if args.as_issuer else NoTokens()
     return server.streamable_http_app(
-        host="127.0.0.1", auth=settings, token_verifier=NoTokens(), custom_starlette_routes=routes
+        host="127.0.0.1", auth=settings, token_verifier=verifier, custom_starlette_routes=routes
     )
 
 
@@ -223,6 +257,7 @@ def main():
     parser.add_argument("--as-registration", action="store_true")
     parser.add_argument("--as-discovery", choices=["oauth", "openid"], default="oauth")
     parser.add_argument("--as-no-pkce", action="store_true")
+    parser.add_argument("--as-issuer", default=None)
     args = parser.parse_args()
     TOOLS_FILE = args.tools
     if args.unchecked_schemas:

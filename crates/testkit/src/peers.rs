@@ -116,7 +116,8 @@ impl Drop for PeerProcess {
     }
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
@@ -237,6 +238,44 @@ impl PeerProcess {
     pub fn kanban() -> PeerProcess {
         let argv = [kanban_binary().display().to_string(), "http".into(), "--listen".into(), "127.0.0.1:0".into()];
         Self::started(&argv, &[("KANBAN_LOG", "error".to_owned())], "kanban listening on ")
+    }
+
+    /// npm `oidc-provider` accepting Client ID Metadata Documents
+    /// (`peers/cimd_authorization_server.mjs`, with `flags`) for the protected
+    /// resource `resource`; its `url` is the issuer. `trust` is a PEM certificate it
+    /// trusts when it fetches a document over https.
+    pub fn cimd_authorization_server(resource: &str, trust: Option<&Path>, flags: &[&str]) -> PeerProcess {
+        let modules = must_exist(peers_dir().join("oauth/node_modules"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/cimd_authorization_server.mjs");
+        let mut argv = vec![
+            "node".to_owned(),
+            script.display().to_string(),
+            "--modules".into(),
+            modules.display().to_string(),
+            "--resource".into(),
+            resource.to_owned(),
+        ];
+        argv.extend(flags.iter().map(|f| (*f).to_owned()));
+        let env: Vec<_> = trust.map(|t| ("NODE_EXTRA_CA_CERTS", t.display().to_string())).into_iter().collect();
+        Self::started(&argv, &env, "ready ")
+    }
+
+    /// A TLS front (`peers/tls_proxy.py`, a self-signed certificate for 127.0.0.1
+    /// written to `cert`) on `port`, for the plain HTTP server on `to`.
+    pub fn tls_proxy(port: u16, to: u16, cert: &Path) -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/tls_proxy.py");
+        let argv = [
+            python.display().to_string(),
+            script.display().to_string(),
+            "--port".into(),
+            port.to_string(),
+            "--to".into(),
+            to.to_string(),
+            "--cert".into(),
+            cert.display().to_string(),
+        ];
+        Self::started(&argv, &[], "ready ")
     }
 
     /// Start `argv` and wait for the line `prefix URL` on its stdout.

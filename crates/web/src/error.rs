@@ -136,14 +136,18 @@ impl From<ServiceError> for AppError {
                 Self::new(status, "upstream_failed", format!("the MCP server failed: {e}"))
             }
             ServiceError::OAuth { code, message } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
-            ServiceError::AuthRequired { connector, state, message } => Self::Detailed {
+            ServiceError::AuthRequired { connector, state, message, scope } => Self::Detailed {
                 status: StatusCode::CONFLICT,
                 code: "auth_required",
                 detail: message,
                 details: serde_json::json!({
                     "connector_id": connector,
                     "state": state,
-                    "connect_url": crate::views_connectors::connect_url(connector),
+                    "connect_url": match &scope {
+                        Some(scope) => crate::views_connectors::step_up_url(connector, scope),
+                        None => crate::views_connectors::connect_url(connector),
+                    },
+                    "scopes": scope.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>()),
                 }),
             },
             ServiceError::Store(e) => e.into(),

@@ -46,6 +46,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(k::start_oauth::start_oauth))
         .routes(routes!(k::get_oauth::get_oauth, k::disconnect_oauth::disconnect_oauth))
         .routes(routes!(crate::routes::oauth::callback::oauth_callback))
+        .routes(routes!(crate::routes::oauth::client_metadata::client_metadata))
         .routes(routes!(k::update_tool::update_tool))
         .routes(routes!(k::call_tool::call_tool))
         .routes(routes!(k::refresh_connector::refresh_connector))

@@ -36,6 +36,7 @@ impl AppState {
                     max_sessions: config.upstream_max_sessions,
                     drift_interval: config.drift_check_interval,
                     oauth_redirect_uri: format!("{}{}", config.public_url, crate::routes::oauth::CALLBACK_PATH),
+                    oauth_client_metadata_url: crate::routes::oauth::client_metadata_url(&config.public_url),
                     ..UpstreamConfig::default()
                 },
                 providers: config.providers.clone(),

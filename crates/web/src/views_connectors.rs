@@ -5,6 +5,7 @@ use serde_json::Value;
 use switchboard_core::catalog::{Classification, Tool};
 use switchboard_core::catalog_diff::CatalogDiff;
 use switchboard_core::connector::AppAccess;
+use switchboard_core::tool_auth::{AuthMode, tool_auth};
 use switchboard_store::{Connector, ConnectorTool};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -58,6 +59,21 @@ pub(crate) struct ToolView {
     /// The tool exactly as `tools/list` returned it.
     #[schema(value_type = Object)]
     pub(crate) definition: Value,
+    /// In a mixed-auth app, what its calls need, from its `securitySchemes`:
+    /// `none` (no token), `optional` (yours when you have one) or `oauth` (yours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) auth: Option<&'static str>,
+}
+
+impl ToolView {
+    /// With what its calls need, when `auth_mode` is `mixed`.
+    pub(crate) fn in_app(t: &ConnectorTool, auth_mode: &str) -> Self {
+        let mut view = Self::from(t);
+        if let Some(mode @ AuthMode::Mixed) = AuthMode::parse(auth_mode) {
+            view.auth = Some(tool_auth(mode, &t.tool).as_str());
+        }
+        view
+    }
 }
 
 impl From<&ConnectorTool> for ToolView {
@@ -74,6 +90,7 @@ impl From<&ConnectorTool> for ToolView {
             enabled: t.enabled,
             digest: t.tool.definition_digest(),
             definition: serde_json::to_value(&t.tool).unwrap_or(Value::Null),
+            auth: None,
         }
     }
 }
@@ -191,6 +208,12 @@ pub(crate) fn connect_url(id: switchboard_core::ConnectorId) -> String {
     format!("/api/v1/connectors/{id}/oauth/start")
 }
 
+/// Where a person connects again to grant the scopes a server asked for (a step-up).
+pub(crate) fn step_up_url(id: switchboard_core::ConnectorId, scope: &str) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("scope", scope).finish();
+    format!("{}?{query}", connect_url(id))
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CommandRequest {
@@ -204,8 +227,9 @@ pub(crate) struct CommandRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuthRequest {
-    /// `none`, or `oauth` (the MCP authorization specification: each person
-    /// connects their own account; mixed auth comes with a later release).
+    /// `none`, `oauth` (the MCP authorization specification: each person
+    /// connects their own account) or `mixed` (listed without a token; each
+    /// tool's `securitySchemes` says whether its calls carry the person's token).
     pub(crate) mode: String,
     /// OAuth: a client registered with the authorization server beforehand;
     /// without one, Switchboard registers itself (RFC 7591) where the server allows.
@@ -222,6 +246,9 @@ pub(crate) struct AuthRequest {
 pub(crate) struct OAuthConnectionView {
     /// `connected`, `needs_connect` or `needs_reconnect`.
     pub(crate) state: String,
+    /// Why you must reconnect (with `needs_reconnect`), in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) reason: Option<String>,
     pub(crate) issuer: Option<String>,
     pub(crate) scopes: Vec<String>,
     /// When the access token expires (it is renewed before then when refreshable).

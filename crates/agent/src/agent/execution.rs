@@ -13,7 +13,7 @@ use super::{Agent, Tx, emit};
 use crate::error::AgentError;
 use crate::events::TurnEvent;
 use crate::history::result_text;
-use crate::host::{CallResult, OfferedTool};
+use crate::host::{CallResult, HostError, OfferedTool};
 use crate::model::ToolCallRequest;
 use crate::resolve::{Resolution, resolve};
 
@@ -120,12 +120,12 @@ impl Agent {
             _ => None,
         };
         let outcome = match available {
-            None => Err(format!(
+            None => Err(HostError::new(format!(
                 "{} is no longer available in this conversation (turned off, removed, or its connector deleted)",
                 call.name
-            )),
+            ))),
             Some(tool) if !approval::may_send(tool.classification, recorded.as_ref(), &digest) => {
-                Err(format!("{} was not approved, so it was not sent", call.name))
+                Err(HostError::new(format!("{} was not approved, so it was not sent", call.name)))
             }
             Some(tool) => self.call_reporting_progress(conversation, tool, arguments, call.id, tx).await,
         };
@@ -149,9 +149,14 @@ impl Agent {
                 };
                 self.store.finish_call(&call, end, audit).await
             }
-            Err(message) => {
+            Err(HostError { message, auth_required }) => {
                 let content = format!("Error: {message}");
-                let result = json!({"error": message});
+                let mut result = json!({"error": message});
+                if let Some(auth) = auth_required {
+                    // The page offers the person to connect; the model only reads the words.
+                    result["auth_required"] =
+                        json!({"connector_id": auth.connector, "state": auth.state, "scope": auth.scope});
+                }
                 self.store.finish_call(&call, failed(CallStatus::Failed, &result, &content), audit).await
             }
         };
@@ -175,7 +180,7 @@ impl Agent {
         arguments: Map<String, Value>,
         id: ToolCallId,
         tx: &Tx,
-    ) -> Result<CallResult, String> {
+    ) -> Result<CallResult, HostError> {
         let (sink, mut progress) = mpsc::unbounded_channel();
         let call = self.host.call(conversation, tool, arguments, sink);
         tokio::pin!(call);
@@ -186,7 +191,7 @@ impl Agent {
                     while let Ok(p) = progress.try_recv() {
                         emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await;
                     }
-                    return result.map_err(|e| e.0);
+                    return result;
                 }
                 Some(p) = progress.recv() => emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await,
             }

@@ -61,7 +61,7 @@ impl Connectors {
             detail: json!({"source": "playground", "arguments": arguments, "result": result}),
         };
         let recorded_arguments = Value::Object(arguments.clone());
-        let outcome = match self.call_upstream(user.id, c, name, arguments, None).await {
+        let outcome = match self.call_upstream(user.id, c, &tool.stored.tool, arguments, None).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 let reason = json!({"error": e.to_string()});

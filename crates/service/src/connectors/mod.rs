@@ -16,6 +16,7 @@ use switchboard_core::catalog_diff::{CatalogDiff, diff};
 use switchboard_core::connector::ConnectorStatus;
 use switchboard_core::connector::{self, App, Viewer};
 use switchboard_core::network::NetworkPolicy;
+use switchboard_core::tool_auth::{AuthMode, ToolAuth, tool_auth};
 use switchboard_core::{AuditKind, ConnectorId, UserId};
 use switchboard_mcp::{
     ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
@@ -53,6 +54,10 @@ pub struct UpstreamConfig {
     pub drift_interval: Option<Duration>,
     /// Where authorization servers send people back: `{public_url}/oauth/callback`.
     pub oauth_redirect_uri: String,
+    /// The URL of Switchboard's Client ID Metadata Document, used as the
+    /// `client_id` with authorization servers that accept one; `None` when the
+    /// public URL cannot serve as a client identifier (not https).
+    pub oauth_client_metadata_url: Option<String>,
 }
 
 impl Default for UpstreamConfig {
@@ -64,6 +69,7 @@ impl Default for UpstreamConfig {
             max_sessions: switchboard_mcp::PoolLimits::default().max_sessions,
             drift_interval: Some(Duration::from_secs(3600)),
             oauth_redirect_uri: "http://localhost:8080/oauth/callback".to_owned(),
+            oauth_client_metadata_url: None,
         }
     }
 }
@@ -234,9 +240,13 @@ impl Connectors {
 
     /// Connect, list every tool, and store the connector as `user`'s draft. An
     /// OAuth connector is stored at once without tools: its tools are listed with
-    /// its owner's token when they first connect.
+    /// its owner's token when they first connect. A mixed one is listed without a
+    /// token, like one without authentication.
     pub async fn create(&self, user: &User, new: NewDraft, endpoint: &Endpoint) -> Result<Arc<Catalog>> {
         self.may_create(user, matches!(endpoint, Endpoint::Stdio(_))).await?;
+        if matches!(new.auth, DraftAuth::Mixed(_)) && matches!(endpoint, Endpoint::Stdio(_)) {
+            return Err(ServiceError::Invalid("OAuth needs the server's URL, not a local command".into()));
+        }
         if let DraftAuth::OAuth(settings) = &new.auth {
             let Endpoint::Http { url, .. } = endpoint else {
                 return Err(ServiceError::Invalid("OAuth needs the server's URL, not a local command".into()));
@@ -281,31 +291,35 @@ impl Connectors {
             Endpoint::Stdio(cmd) => Some(serde_json::json!({"argv": cmd.argv, "env": cmd.env, "cwd": cmd.cwd})),
             Endpoint::Http { .. } => None,
         };
-        let connector = self
-            .0
-            .store
-            .create_connector(
-                NewConnector {
-                    owner_id: user.id,
-                    name: new.name,
-                    description: new.description,
-                    url: new.url,
-                    command,
-                    transport: new.transport.to_owned(),
-                    auth_mode: "none".into(),
-                    protocol_version,
-                    used_transport: used_transport.to_owned(),
-                    server_info,
-                },
-                &tools,
-                |id| {
-                    // The name and how it is reached; never the URL or the command,
-                    // which may carry credentials.
-                    let detail = serde_json::json!({"name": name, "transport": transport, "tools": tools.len()});
-                    AuditEvent::admin_change(user.id, AuditKind::ConnectorCreated, Some(id), detail)
-                },
-            )
-            .await?;
+        let mixed = match &new.auth {
+            DraftAuth::Mixed(settings) => Some(settings),
+            _ => None,
+        };
+        let row = NewConnector {
+            owner_id: user.id,
+            name: new.name,
+            description: new.description,
+            url: new.url,
+            command,
+            transport: new.transport.to_owned(),
+            auth_mode: if mixed.is_some() { AuthMode::Mixed } else { AuthMode::None }.as_str().into(),
+            protocol_version,
+            used_transport: used_transport.to_owned(),
+            server_info,
+        };
+        let audit = |id| {
+            // The name and how it is reached; never the URL or the command,
+            // which may carry credentials.
+            let mut detail = serde_json::json!({"name": name, "transport": transport, "tools": tools.len()});
+            if mixed.is_some() {
+                detail["auth"] = serde_json::json!("mixed");
+            }
+            AuditEvent::admin_change(user.id, AuditKind::ConnectorCreated, Some(id), detail)
+        };
+        let connector = match mixed {
+            Some(settings) => self.0.store.create_mixed_connector(row, &tools, settings, audit).await?,
+            None => self.0.store.create_connector(row, &tools, audit).await?,
+        };
         tracing::info!(actor = %user.id, connector = %connector.id, tools = tools.len(), "connector created");
         self.catalog(connector.id).await
     }
@@ -344,13 +358,21 @@ impl Connectors {
     /// [`Connectors::list_now`], as `user`.
     pub(crate) async fn list_as(&self, user: UserId, c: &Connector) -> Result<(Vec<Tool>, String)> {
         let endpoint = endpoint_of(c)?;
-        let options = self.options_for(user, c, None).await?;
+        // A mixed app lists without a token; an OAuth app with the person's.
+        let need = match auth_mode(c) {
+            AuthMode::OAuth => ToolAuth::Required { scopes: vec![] },
+            AuthMode::None | AuthMode::Mixed => ToolAuth::Anonymous,
+        };
+        let (options, step_ups) = self.options_for(user, c, &need, None).await?;
         let session = match UpstreamSession::connect(&endpoint, &options).await {
             Ok(session) => session,
-            Err(McpError::Unauthorized { .. }) if c.auth_mode == "oauth" => {
+            Err(McpError::Unauthorized { .. }) if options.bearer.is_some() => {
                 let refused = options.bearer.clone();
-                let options = self.options_for(user, c, refused.as_ref()).await?;
+                let (options, _) = self.options_for(user, c, &need, refused.as_ref()).await?;
                 UpstreamSession::connect(&endpoint, &options).await.map_err(|e| self.unauthorized_or(c, e))?
+            }
+            Err(McpError::InsufficientScope { challenge }) if auth_mode(c).uses_oauth() => {
+                return Err(Self::step_up_needed(c, step_ups, challenge.as_deref()));
             }
             Err(e) => return Err(self.failed_connection(&endpoint, c, e, &options).await),
         };
@@ -398,27 +420,57 @@ impl Connectors {
     /// (with a diagnosis on failure) when there is none. Sent once more, on a new
     /// session, only when the server refused it for not knowing the session; a
     /// failure other than a timeout drops the session, so the next call starts anew.
+    /// A refusal for want of scopes (403 `insufficient_scope`) asks the person to
+    /// connect again for more (see [`Connectors::oauth_step_up`]).
     pub(crate) async fn call_upstream(
         &self,
         user: UserId,
         c: &Connector,
-        name: &str,
+        tool: &Tool,
         arguments: serde_json::Map<String, serde_json::Value>,
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome> {
         let endpoint = endpoint_of(c)?;
-        let options = self.options_for(user, c, None).await?;
+        let name = tool.name.as_str();
+        let need = tool_auth(auth_mode(c), tool);
+        let (options, step_ups) = self.options_for(user, c, &need, None).await?;
         let key = (user, c.id);
-        match self.call_with(&key, c, &endpoint, &options, name, arguments.clone(), watcher.clone()).await {
+        let sent_token = options.bearer.is_some();
+        let done = match self.call_with(&key, c, &endpoint, &options, name, arguments.clone(), watcher.clone()).await {
             // The server refused the token before running anything: renew it once and send again.
-            Err(ServiceError::Upstream(McpError::Unauthorized { .. })) if c.auth_mode == "oauth" => {
-                let options = self.options_for(user, c, options.bearer.as_ref()).await?;
+            Err(ServiceError::Upstream(McpError::Unauthorized { .. })) if sent_token => {
+                let (options, _) = self.options_for(user, c, &need, options.bearer.as_ref()).await?;
                 self.call_with(&key, c, &endpoint, &options, name, arguments, watcher).await.map_err(|e| match e {
                     ServiceError::Upstream(e) => self.unauthorized_or(c, e),
                     other => other,
                 })
             }
             done => done,
+        };
+        match done {
+            Err(ServiceError::Upstream(McpError::InsufficientScope { challenge })) if auth_mode(c).uses_oauth() => {
+                tracing::info!(actor = %user, connector = %c.id, tool = %name, step_ups, "the server wants more scopes");
+                Err(Self::step_up_needed(c, step_ups, challenge.as_deref()))
+            }
+            // Sent without a token (a mixed app's tool said it needs none, or the person has none yet).
+            Err(ServiceError::Upstream(McpError::Unauthorized { .. })) if auth_mode(c).uses_oauth() => {
+                Err(Self::auth_required(c, "needs_connect", "the server wants you signed in for this; connect first"))
+            }
+            Ok(outcome) => {
+                // A tool error that carries a challenge (`_meta["mcp/www_authenticate"]`) is a sign-in to do.
+                if auth_mode(c).uses_oauth()
+                    && let Some(challenge) = switchboard_mcp::oauth::tool_error_challenge(&outcome.result)
+                {
+                    tracing::info!(actor = %user, connector = %c.id, tool = %name, "the tool asks for authorization");
+                    return Err(Self::challenged(c, sent_token, step_ups, &challenge));
+                }
+                // The scopes asked for last time were enough: count step-ups from nothing again.
+                if step_ups > 0 {
+                    self.0.store.reset_oauth_step_ups(user, c.id).await?;
+                }
+                Ok(outcome)
+            }
+            failed => failed,
         }
     }
 
@@ -446,14 +498,30 @@ impl Connectors {
             .map_err(ServiceError::Upstream)
     }
 
-    /// Upstream options for `user`'s requests to `c`: with their access token for
-    /// an OAuth connector (renewed when due, or when the server refused `refused`).
-    async fn options_for(&self, user: UserId, c: &Connector, refused: Option<&SecretString>) -> Result<ClientOptions> {
+    /// Upstream options for `user`'s requests to `c` that `need` what they need:
+    /// with their access token (renewed when due, or when the server refused
+    /// `refused`) when required, or when optional and they have one; and how many
+    /// step-ups in a row that token came from.
+    async fn options_for(
+        &self,
+        user: UserId,
+        c: &Connector,
+        need: &ToolAuth,
+        refused: Option<&SecretString>,
+    ) -> Result<(ClientOptions, i64)> {
         let mut options = self.client_options().await?;
-        if c.auth_mode == "oauth" {
-            options.bearer = Some(self.access_token(user, c, refused).await?);
-        }
-        Ok(options)
+        let bearer = match need {
+            ToolAuth::Anonymous => None,
+            ToolAuth::Required { .. } => Some(self.access_token(user, c, refused).await?),
+            ToolAuth::Optional => match self.access_token(user, c, refused).await {
+                Ok(bearer) => Some(bearer),
+                Err(ServiceError::AuthRequired { .. }) => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let step_ups = bearer.as_ref().map_or(0, |b| b.step_ups);
+        options.bearer = bearer.map(|b| b.token);
+        Ok((options, step_ups))
     }
 
     /// A server that still refuses a fresh token: the person must connect again.
@@ -463,6 +531,7 @@ impl Connectors {
                 connector: c.id,
                 state: "needs_reconnect",
                 message: "the server refuses your connection even after renewing it; reconnect".into(),
+                scope: None,
             },
             other => ServiceError::Upstream(other),
         }
@@ -477,7 +546,10 @@ impl Connectors {
         options: &ClientOptions,
     ) -> ServiceError {
         match e {
-            McpError::Unauthorized { .. } if c.auth_mode != "oauth" => ServiceError::Conflict {
+            McpError::Unauthorized { .. } if auth_mode(c).uses_oauth() => {
+                Self::auth_required(c, "needs_connect", "the server wants you signed in for this; connect first")
+            }
+            McpError::Unauthorized { .. } => ServiceError::Conflict {
                 code: "auth_required",
                 message: "the server requires OAuth, but this app was created without it; create it again with OAuth"
                     .into(),
@@ -495,6 +567,11 @@ impl Connectors {
     pub async fn open_sessions(&self) -> usize {
         self.0.sessions.open_count().await
     }
+}
+
+/// How `c` authenticates (an unknown stored mode is treated as none).
+pub(crate) fn auth_mode(c: &Connector) -> AuthMode {
+    AuthMode::parse(&c.auth_mode).unwrap_or(AuthMode::None)
 }
 
 /// Close upstream sessions nobody used for a while (local commands end with
@@ -585,6 +662,9 @@ pub enum DraftAuth {
     None,
     /// OAuth, with an optional static client and scopes.
     OAuth(ConnectorOAuth),
+    /// Listed without a token; each tool's `securitySchemes` decides whether its
+    /// calls carry the person's OAuth token (see `core::tool_auth`).
+    Mixed(ConnectorOAuth),
 }
 
 /// The server's URL must pass the address policy before anything is stored.

@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use switchboard_core::AuditKind;
 use switchboard_core::credentials::{random_token, token_digest};
 use switchboard_core::oauth::{
-    FLOW_LIFETIME, REFRESH_CLAIM, expiry, iss_refusal, pkce_challenge, pkce_refusal, refresh_due, scopes_to_request,
+    FLOW_LIFETIME, MAX_AUTHORIZATIONS, REFRESH_CLAIM, Registration, expiry, iss_refusal, may_step_up, pkce_challenge,
+    pkce_refusal, refresh_due, registration, scopes_to_request, union_scopes,
 };
 use switchboard_core::{ConnectorId, SecretString, UserId};
 use switchboard_mcp::oauth::{self as flow, AuthorizationServer, ClientCredentials, OAuthError, TokenResponse};
@@ -56,6 +57,8 @@ pub struct OAuthConnection {
     pub expires_at: Option<OffsetDateTime>,
     /// A refresh token is kept: the connection outlives the access token.
     pub refreshable: bool,
+    /// Why the person must reconnect (with `needs_reconnect`), in words.
+    pub reason: Option<String>,
 }
 
 /// What the authorization server sent back to the callback.
@@ -76,6 +79,22 @@ pub struct FlowFailure {
     pub error: ServiceError,
 }
 
+/// Why a claimed refresh made no tokens.
+enum Refreshed {
+    /// The authorization server refused it.
+    Refused(OAuthError),
+    /// The server names another authorization server (this issuer) now.
+    Moved(String),
+}
+
+/// A person's access token for a connector, and how many authorizations in a row
+/// they made for more scopes.
+#[derive(Clone, Debug)]
+pub(crate) struct Bearer {
+    pub(crate) token: SecretString,
+    pub(crate) step_ups: i64,
+}
+
 /// Who finishes a flow: the signed-in person and, for a browser, its session.
 #[derive(Clone, Copy, Debug)]
 pub struct FlowOwner<'a> {
@@ -92,6 +111,9 @@ struct FlowPayload {
     resource: String,
     redirect_uri: String,
     scope: String,
+    /// Started because the server wanted more scopes.
+    #[serde(default)]
+    step_up: bool,
 }
 
 fn oauth_failed(e: OAuthError) -> ServiceError {
@@ -127,7 +149,7 @@ impl Connectors {
     }
 
     fn require_oauth(c: &Connector) -> Result<()> {
-        if c.auth_mode == "oauth" {
+        if super::auth_mode(c).uses_oauth() {
             Ok(())
         } else {
             Err(ServiceError::conflict("oauth_not_configured", "this app does not use OAuth: it needs no sign-in"))
@@ -148,8 +170,10 @@ impl Connectors {
         Ok(found)
     }
 
-    /// The client to use with `server`: the connector's static client, else one
-    /// registered before, else one registered now (RFC 7591).
+    /// The client to use with `server`, in the order of [`registration`]: the
+    /// connector's static client, else Switchboard's Client ID Metadata Document
+    /// where the server accepts one, else one registered before, else one
+    /// registered now (RFC 7591).
     async fn client_for(
         &self,
         settings: &ConnectorOAuth,
@@ -157,11 +181,23 @@ impl Connectors {
         scope: &str,
         options: &ClientOptions,
     ) -> Result<ClientCredentials> {
-        if let Some(client_id) = &settings.client_id {
-            return Ok(ClientCredentials {
-                client_id: client_id.clone(),
-                client_secret: settings.client_secret.clone(),
-            });
+        let document = self.0.config.oauth_client_metadata_url.as_ref();
+        let choice = registration(
+            settings.client_id.is_some(),
+            document.is_some(),
+            server.client_id_metadata_document_supported,
+        );
+        match (choice, &settings.client_id, document) {
+            (Registration::Static, Some(client_id), _) => {
+                return Ok(ClientCredentials {
+                    client_id: client_id.clone(),
+                    client_secret: settings.client_secret.clone(),
+                });
+            }
+            (Registration::MetadataDocument, _, Some(url)) => {
+                return Ok(ClientCredentials { client_id: url.clone(), client_secret: None });
+            }
+            _ => {}
         }
         let redirect_uri = &self.0.config.oauth_redirect_uri;
         if let Some(kept) = self.0.store.oauth_client(&server.issuer, redirect_uri).await? {
@@ -190,6 +226,23 @@ impl Connectors {
     /// and a single-use state bound to the person (and browser session). Returns
     /// the authorization URL to send the browser to.
     pub async fn oauth_start(&self, owner: FlowOwner<'_>, id: ConnectorId) -> Result<Url> {
+        self.start_flow(owner, id, None).await
+    }
+
+    /// Start connecting again because the server refused a call for want of
+    /// scopes (403 `insufficient_scope`): the person is asked for the scopes they
+    /// granted before plus `challenged`, and the authorization counts as a step-up
+    /// (see `core::oauth::may_step_up`).
+    pub async fn oauth_step_up(&self, owner: FlowOwner<'_>, id: ConnectorId, challenged: &str) -> Result<Url> {
+        if !switchboard_core::oauth::valid_scope(challenged) {
+            return Err(ServiceError::Invalid(
+                "scope must be scope names separated by spaces (printable ASCII, no quotes or backslashes)".into(),
+            ));
+        }
+        self.start_flow(owner, id, Some(challenged)).await
+    }
+
+    async fn start_flow(&self, owner: FlowOwner<'_>, id: ConnectorId, step_up: Option<&str>) -> Result<Url> {
         let found = self.usable(owner.user, id).await?;
         let c = &found.connector;
         Self::require_oauth(c)?;
@@ -206,12 +259,17 @@ impl Connectors {
             .unwrap_or_else(|e| e.into_inner())
             .insert(c.id, (Instant::now(), Metadata { server: server.clone() }));
         let settings = self.settings_of(c).await?;
-        let scope = scopes_to_request(
+        let mut scope = scopes_to_request(
             &settings.scopes,
             discovered.challenge_scope.as_deref(),
             &discovered.resource_scopes,
             &server.scopes_supported,
         );
+        if let Some(challenged) = step_up {
+            // What was granted (else what a first connection asks for), plus what the server wants now.
+            let granted = self.0.store.oauth_grant(owner.user.id, id).await?.map(|g| g.scopes);
+            scope = union_scopes(granted.as_deref().unwrap_or(&scope), challenged);
+        }
         let client = self.client_for(&settings, server, &scope, &options).await?;
         let state = random_token(32);
         let verifier = random_token(48);
@@ -235,6 +293,7 @@ impl Connectors {
             resource: discovered.resource.clone(),
             redirect_uri,
             scope: scope.clone(),
+            step_up: step_up.is_some(),
         };
         let payload = serde_json::to_string(&payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.0
@@ -249,7 +308,7 @@ impl Connectors {
             })
             .await?;
         tracing::info!(actor = %owner.user.id, connector = %id, issuer = %server.issuer, scope = %scope,
-            "oauth authorization started");
+            step_up = step_up.is_some(), "oauth authorization started");
         Ok(url)
     }
 
@@ -328,17 +387,13 @@ impl Connectors {
             flow::exchange_code(server, &client, &code, &verifier, &payload.redirect_uri, &payload.resource, &options)
                 .await
                 .map_err(oauth_failed)?;
-        let grant = self
-            .0
-            .store
-            .save_oauth_grant(
-                owner.user.id,
-                id,
-                &server.issuer,
-                &payload.resource,
-                &issued(now, tokens, &payload.scope),
-            )
-            .await?;
+        let tokens = issued(now, tokens, &payload.scope);
+        let store = &self.0.store;
+        let grant = if payload.step_up {
+            store.save_oauth_step_up(owner.user.id, id, &server.issuer, &payload.resource, &tokens).await?
+        } else {
+            store.save_oauth_grant(owner.user.id, id, &server.issuer, &payload.resource, &tokens).await?
+        };
         self.0.sessions.evict(&(owner.user.id, id)).await;
         tracing::info!(actor = %owner.user.id, connector = %id, issuer = %server.issuer, scopes = %grant.scopes,
             refreshable = grant.refresh_token.is_some(), "oauth connected");
@@ -388,6 +443,7 @@ impl Connectors {
                 scopes: vec![],
                 expires_at: None,
                 refreshable: false,
+                reason: None,
             },
             Some(g) => OAuthConnection {
                 state: g.state.as_str(),
@@ -395,6 +451,7 @@ impl Connectors {
                 issuer: Some(g.issuer),
                 expires_at: g.expires_at,
                 refreshable: g.refresh_token.is_some(),
+                reason: g.reconnect_reason.filter(|_| g.state == GrantState::NeedsReconnect),
             },
         })
     }
@@ -459,8 +516,8 @@ impl Connectors {
         Ok(())
     }
 
-    fn auth_required(c: &Connector, state: &'static str, message: &str) -> ServiceError {
-        ServiceError::AuthRequired { connector: c.id, state, message: message.to_owned() }
+    pub(super) fn auth_required(c: &Connector, state: &'static str, message: &str) -> ServiceError {
+        ServiceError::AuthRequired { connector: c.id, state, message: message.to_owned(), scope: None }
     }
 
     /// The access token to send to `c` for `user`, refreshed first when it is
@@ -470,34 +527,70 @@ impl Connectors {
         user: UserId,
         c: &Connector,
         after_refusal: Option<&SecretString>,
-    ) -> Result<SecretString> {
+    ) -> Result<Bearer> {
         let Some(grant) = self.0.store.oauth_grant(user, c.id).await? else {
             return Err(Self::auth_required(c, "needs_connect", "connect your account to this app first"));
         };
         if grant.state == GrantState::NeedsReconnect {
-            return Err(Self::auth_required(
-                c,
-                "needs_reconnect",
-                "your connection to this app has expired and could not be renewed; reconnect",
-            ));
+            let reason =
+                grant.reconnect_reason.as_deref().unwrap_or("your connection to this app could not be renewed");
+            return Err(Self::auth_required(c, "needs_reconnect", &format!("{reason}; reconnect")));
         }
         let now = OffsetDateTime::now_utc();
         let refused = after_refusal.is_some_and(|t| t.expose() == grant.access_token.expose());
+        let step_ups = grant.step_ups;
         if !refused && !refresh_due(grant.updated_at, grant.expires_at, now, jitter(user, c.id)) {
-            return Ok(grant.access_token);
+            return Ok(Bearer { token: grant.access_token, step_ups });
         }
-        self.refresh_grant(c, grant).await
+        Ok(Bearer { token: self.refresh_grant(c, grant, refused).await?, step_ups })
+    }
+
+    /// The answer to a tool error that carries an authorization challenge
+    /// (`_meta["mcp/www_authenticate"]`): more scopes when it says
+    /// `insufficient_scope`, else a connection (again, when a token was sent).
+    pub(crate) fn challenged(c: &Connector, sent_token: bool, step_ups: i64, challenge: &str) -> ServiceError {
+        if challenge.contains("insufficient_scope") {
+            Self::step_up_needed(c, step_ups, Some(challenge))
+        } else if sent_token {
+            Self::auth_required(c, "needs_reconnect", "the server refused your connection for this; reconnect")
+        } else {
+            Self::auth_required(c, "needs_connect", "the server wants you signed in for this; connect first")
+        }
+    }
+
+    /// The answer to a call the server refused for want of scopes (403
+    /// `insufficient_scope`, with its `WWW-Authenticate`): connect again for the
+    /// scopes granted plus those challenged, unless the person already did that
+    /// [`MAX_AUTHORIZATIONS`] times in a row without a call going through.
+    pub(crate) fn step_up_needed(c: &Connector, step_ups: i64, challenge: Option<&str>) -> ServiceError {
+        let challenged = challenge.and_then(flow::challenge_scope).unwrap_or_default();
+        let asked = if challenged.is_empty() { "more access".to_owned() } else { format!("the scopes {challenged}") };
+        if !may_step_up(usize::try_from(step_ups).unwrap_or(usize::MAX)) {
+            return ServiceError::OAuth {
+                code: "insufficient_scope",
+                message: format!(
+                    "the server still refuses this for want of {asked} after {MAX_AUTHORIZATIONS} authorizations in a \
+                     row that asked for more; ask the server's operator which scopes it needs"
+                ),
+            };
+        }
+        ServiceError::AuthRequired {
+            connector: c.id,
+            state: "needs_scope",
+            message: format!("the server needs {asked} for this, beyond what you granted; connect again to grant it"),
+            scope: Some(challenged),
+        }
     }
 
     /// Refresh once across replicas: whoever claims the grant's version refreshes;
     /// everyone else waits for the new version and uses its token.
-    async fn refresh_grant(&self, c: &Connector, mut grant: OAuthGrant) -> Result<SecretString> {
+    async fn refresh_grant(&self, c: &Connector, mut grant: OAuthGrant, refused: bool) -> Result<SecretString> {
         let (user, id) = (grant.user_id, c.id);
         let deadline = Instant::now() + REFRESH_WAIT;
         loop {
             let until = OffsetDateTime::now_utc() + REFRESH_CLAIM;
             if self.0.store.claim_oauth_refresh(user, id, grant.version, until).await? {
-                return self.refresh_claimed(c, &grant).await;
+                return self.refresh_claimed(c, &grant, refused).await;
             }
             // Another caller holds the claim: wait for the version it writes.
             loop {
@@ -514,11 +607,11 @@ impl Connectors {
                 if now.version != grant.version {
                     return match now.state {
                         GrantState::Connected => Ok(now.access_token),
-                        GrantState::NeedsReconnect => Err(Self::auth_required(
-                            c,
-                            "needs_reconnect",
-                            "your connection to this app has expired and could not be renewed; reconnect",
-                        )),
+                        GrantState::NeedsReconnect => {
+                            let reason =
+                                now.reconnect_reason.as_deref().unwrap_or("your connection could not be renewed");
+                            Err(Self::auth_required(c, "needs_reconnect", &format!("{reason}; reconnect")))
+                        }
                     };
                 }
                 let lapsed = now.refreshing_until.is_none_or(|t| t < OffsetDateTime::now_utc());
@@ -530,10 +623,15 @@ impl Connectors {
         }
     }
 
-    async fn refresh_claimed(&self, c: &Connector, grant: &OAuthGrant) -> Result<SecretString> {
+    /// Refresh a grant this caller claimed. The server's metadata is discovered
+    /// again first when the server refused the token (`refused`): a server that
+    /// moved to another authorization server gets no refresh token of the old one's
+    /// (credentials are kept per issuer), and the person must connect again.
+    async fn refresh_claimed(&self, c: &Connector, grant: &OAuthGrant, refused: bool) -> Result<SecretString> {
         let (user, id) = (grant.user_id, c.id);
         let Some(refresh_token) = &grant.refresh_token else {
-            self.0.store.mark_oauth_needs_reconnect(user, id, grant.version).await?;
+            let reason = "your access token expired and the authorization server issued no refresh token";
+            self.0.store.mark_oauth_needs_reconnect(user, id, grant.version, reason).await?;
             tracing::info!(actor = %user, connector = %id, "access token expired without a refresh token");
             return Err(Self::auth_required(
                 c,
@@ -543,14 +641,29 @@ impl Connectors {
         };
         let attempt = async {
             let options = self.client_options().await?;
-            let meta = self.metadata(c, &options, false).await?;
+            let meta = self.metadata(c, &options, refused).await?;
+            if meta.server.issuer != grant.issuer {
+                return Ok(Err(Refreshed::Moved(meta.server.issuer)));
+            }
             let settings = self.settings_of(c).await?;
             let client = self.client_for(&settings, &meta.server, "", &options).await?;
             let now = OffsetDateTime::now_utc();
             let answer = flow::refresh(&meta.server, &client, refresh_token, &grant.resource, &options).await;
-            Ok::<_, ServiceError>(answer.map(|t| issued(now, t, &grant.scopes)))
+            Ok::<_, ServiceError>(answer.map(|t| issued(now, t, &grant.scopes)).map_err(Refreshed::Refused))
         };
         match attempt.await {
+            Ok(Err(Refreshed::Moved(issuer))) => {
+                let reason = format!(
+                    "the app's server now uses another authorization server ({issuer}, not {}), so your connection \
+                     must be made there",
+                    grant.issuer
+                );
+                self.0.store.mark_oauth_needs_reconnect(user, id, grant.version, &reason).await?;
+                self.0.sessions.evict(&(user, id)).await;
+                tracing::info!(actor = %user, connector = %id, from = %grant.issuer, to = %issuer,
+                    "the server moved to another authorization server; reconnect needed");
+                Err(Self::auth_required(c, "needs_reconnect", &format!("{reason}; reconnect")))
+            }
             Ok(Ok(tokens)) => {
                 if !self.0.store.finish_oauth_refresh(user, id, grant.version, &tokens).await? {
                     // Reconnected or disconnected meanwhile: what is stored now wins.
@@ -564,16 +677,13 @@ impl Connectors {
                 self.0.sessions.evict(&(user, id)).await;
                 Ok(tokens.access_token)
             }
-            Ok(Err(e)) if e.is_invalid_grant() => {
-                self.0.store.mark_oauth_needs_reconnect(user, id, grant.version).await?;
+            Ok(Err(Refreshed::Refused(e))) if e.is_invalid_grant() => {
+                let reason = format!("the authorization server no longer accepts your connection ({e})");
+                self.0.store.mark_oauth_needs_reconnect(user, id, grant.version, &reason).await?;
                 tracing::info!(actor = %user, connector = %id, error = %e, "oauth refresh refused; reconnect needed");
-                Err(Self::auth_required(
-                    c,
-                    "needs_reconnect",
-                    &format!("the authorization server no longer accepts your connection ({e}); reconnect"),
-                ))
+                Err(Self::auth_required(c, "needs_reconnect", &format!("{reason}; reconnect")))
             }
-            Ok(Err(e)) => {
+            Ok(Err(Refreshed::Refused(e))) => {
                 self.0.store.release_oauth_refresh(user, id, grant.version).await?;
                 tracing::warn!(actor = %user, connector = %id, error = %e, "oauth refresh failed");
                 Err(oauth_failed(e))

@@ -135,13 +135,49 @@ mod one_refresh_claims_each_version {
         assert_eq!(kept.refresh_token.as_ref().map(|r| r.expose()), Some("r2"));
 
         // A refused refresh: reconnect needed, and nothing more to claim.
-        assert!(store.mark_oauth_needs_reconnect(user, connector, kept.version).await.expect("marked"));
+        let reason = "the authorization server refused the refresh";
+        assert!(store.mark_oauth_needs_reconnect(user, connector, kept.version, reason).await.expect("marked"));
         let marked = store.oauth_grant(user, connector).await.expect("read").expect("grant");
         assert_eq!(marked.state, GrantState::NeedsReconnect);
+        assert_eq!(marked.reconnect_reason.as_deref(), Some(reason));
         assert!(!store.claim_oauth_refresh(user, connector, marked.version, until).await.expect("claim"));
         store.delete_oauth_grant(user, connector).await.expect("deleted");
         assert!(store.oauth_grant(user, connector).await.expect("read").is_none());
     }
 }
 
-on_both_backends!(flows_are_taken_once_by_their_owner, one_refresh_claims_each_version);
+mod step_ups_count_in_a_row_and_start_again {
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let store = db.store().await;
+        let (user, connector) = oauth_connector(&store).await;
+        let (issuer, resource) = ("http://as", "http://127.0.0.1:3333/mcp");
+        let first =
+            store.save_oauth_grant(user, connector, issuer, resource, &tokens("a1", None)).await.expect("saved");
+        assert_eq!((first.step_ups, first.reconnect_reason.as_deref()), (0, None));
+        // Each authorization made for more scopes counts one more.
+        for expect in 1..=3 {
+            let g = store.save_oauth_step_up(user, connector, issuer, resource, &tokens("a", None)).await.expect("up");
+            assert_eq!(g.step_ups, expect);
+        }
+        // A call that went through starts the count again.
+        store.reset_oauth_step_ups(user, connector).await.expect("reset");
+        let reset = store.oauth_grant(user, connector).await.expect("read").expect("grant");
+        assert_eq!(reset.step_ups, 0);
+        assert_eq!(reset.version, first.version + 3, "resetting is no change a refresh must notice");
+        let up = store.save_oauth_step_up(user, connector, issuer, resource, &tokens("b", None)).await.expect("up");
+        assert_eq!(up.step_ups, 1);
+        // A plain connection does too, and clears why a reconnect was needed.
+        let why = "the server moved to another authorization server";
+        assert!(store.mark_oauth_needs_reconnect(user, connector, up.version, why).await.expect("marked"));
+        let plain = store.save_oauth_grant(user, connector, issuer, resource, &tokens("c", None)).await.expect("saved");
+        assert_eq!((plain.step_ups, plain.reconnect_reason.as_deref(), plain.state), (0, None, GrantState::Connected));
+    }
+}
+
+on_both_backends!(
+    flows_are_taken_once_by_their_owner,
+    one_refresh_claims_each_version,
+    step_ups_count_in_a_row_and_start_again
+);

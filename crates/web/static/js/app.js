@@ -43,8 +43,20 @@ function badges(tool) {
     tool.risk.open_world
       ? el("span", { class: "badge risk", dataset: { risk: "open_world" }, title: "openWorldHint is not false" }, "open world")
       : null,
+    tool.auth ? authBadge(tool.auth) : null,
     raise,
   ];
+}
+
+// In a mixed-auth app, what an action's calls need (its securitySchemes).
+const AUTH_BADGES = {
+  none: ["no sign-in", "Its securitySchemes say noauth: called without your account"],
+  optional: ["sign-in optional", "noauth and oauth2: called with your account when you have connected it"],
+  oauth: ["your account", "Called with your OAuth connection (Your connection, above); connect first"],
+};
+function authBadge(auth) {
+  const [label, title] = AUTH_BADGES[auth] ?? [visible(auth), ""];
+  return el("span", { class: "badge auth", dataset: { auth }, title }, label);
 }
 
 // Owners and admins may make a read action ask for confirmation, and take that back.

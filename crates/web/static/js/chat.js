@@ -4,7 +4,7 @@
 // actions. Everything the server or a model says goes in as text (dom.js);
 // answers are Markdown built as elements from its tokens (markdown.js).
 import { api, ApiError } from "./api.js";
-import { el, fill, jsonBlock, pretty, visible } from "./dom.js";
+import { connectButton, el, fill, jsonBlock, pretty, visible } from "./dom.js";
 import { copyButton, renderMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
 
@@ -384,11 +384,20 @@ function renderCard(card, call) {
     ),
     liveLine(call),
     message ? el("p", { class: "call-message small" }, visible(message)) : null,
+    authNeeded(call.result),
     call.is_error && !message ? el("p", { class: "call-message small" }, "The server answered with isError: true.") : null,
     part("input", "Input", call.arguments, open.has("input")),
     call.result != null ? part("output", "Output", call.result, open.has("output"), resultTexts(call.result)) : null,
     call.exchange != null ? part("exchange", "Raw MCP exchange", call.exchange, open.has("exchange")) : null,
   );
+}
+
+/** A call that needs the person's connection to its app: the link that connects them. */
+function authNeeded(result) {
+  const auth = result && typeof result === "object" ? result.auth_required : null;
+  if (!auth || typeof auth !== "object") return null;
+  const link = connectButton(auth.connector_id, auth.state, auth.scope);
+  return link ? el("p", { class: "call-connect" }, link, " then ask again.") : null;
 }
 
 /** The tool's own status text, and its progress, while this page watches it. */

@@ -1,7 +1,7 @@
 // The playground: a form generated from an action's inputSchema (or raw JSON
 // arguments), the call, and its result with the raw JSON-RPC exchange.
 import { api } from "./api.js";
-import { el, fill, jsonBlock, jsonDetails, pretty, visible } from "./dom.js";
+import { connectButton, el, fill, jsonBlock, jsonDetails, pretty, visible } from "./dom.js";
 
 // The kind of control a property gets.
 function kindOf(prop) {
@@ -314,6 +314,11 @@ export class Playground {
       this.showErrors("The arguments do not match the action's inputSchema; nothing was sent to the server:", items);
     } else if (error.code === "tool_disabled") {
       this.showErrors(`This action is turned off, so it cannot be called. Turn it on in the list above. (${error.message})`);
+    } else if (error.code === "auth_required") {
+      const d = error.details ?? {};
+      const scope = Array.isArray(d.scopes) ? d.scopes.join(" ") : null;
+      fill(this.errors, el("p", {}, `Not sent: ${visible(error.message)}.`), el("p", {}, connectButton(d.connector_id, d.state, scope)));
+      this.errors.hidden = false;
     } else {
       this.showErrors(`The call failed: ${error.message}`);
     }

@@ -46,9 +46,9 @@ function showTarget() {
 }
 for (const radio of createForm?.querySelectorAll("input[name=target]") ?? []) radio.addEventListener("change", showTarget);
 
-// OAuth's settings show only when OAuth is chosen.
+// OAuth's settings show only when OAuth (or mixed auth) is chosen.
 createForm?.elements.auth.addEventListener("change", () => {
-  document.getElementById("auth-oauth").hidden = createForm.elements.auth.value !== "oauth";
+  document.getElementById("auth-oauth").hidden = createForm.elements.auth.value === "none";
 });
 
 // One argument per line; a single line is split on spaces. No quoting, no shell.
@@ -71,7 +71,7 @@ createForm?.addEventListener("submit", async (event) => {
     description: data.get("description"),
     auth: { mode: data.get("auth") },
   };
-  if (body.auth.mode === "oauth") {
+  if (body.auth.mode === "oauth" || body.auth.mode === "mixed") {
     for (const [field, name] of [["scopes", "oauth_scopes"], ["client_id", "oauth_client_id"], ["client_secret", "oauth_client_secret"]]) {
       const value = String(data.get(name) ?? "").trim();
       if (value) body.auth[field] = value;

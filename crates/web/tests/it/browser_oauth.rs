@@ -76,3 +76,87 @@ async fn a_person_connects_to_an_oauth_app_and_disconnects() {
     browser.assert_page_is_clean().await;
     browser.close().await;
 }
+
+/// A mixed-auth app in the browser: created with *Mixed*, its actions listed
+/// without signing in, each with what it needs; the playground calls the public
+/// one at once and offers to connect for the private one; after connecting
+/// through the authorization server, the private one runs with the person's token.
+#[tokio::test]
+async fn a_mixed_app_says_what_each_action_needs_and_offers_to_connect() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tools = dir.path().join("tools.json");
+    let schema = json!({"type": "object", "properties": {"text": {"type": "string"}}});
+    let catalog = json!([
+        {"name": "public_echo", "description": "Use this to echo without signing in.", "inputSchema": schema,
+            "annotations": {"readOnlyHint": true}, "_meta": {"securitySchemes": [{"type": "noauth"}]}},
+        {"name": "private_echo", "description": "Use this to echo as yourself.", "inputSchema": schema,
+            "annotations": {"readOnlyHint": true},
+            "_meta": {"securitySchemes": [{"type": "oauth2", "scopes": ["mcp:tools"]}]}},
+    ]);
+    std::fs::write(&tools, serde_json::to_vec(&catalog).expect("json")).expect("write tools");
+    let peer = PeerProcess::python_oauth(&tools, &["--mixed"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    app.user("owner@example.com", Role::Owner).await;
+    let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
+    browser.client().set_window_size(1440, 900).await.expect("resize");
+    browser.goto("/login").await;
+    browser.fill("#login-form input[name=email]", "owner@example.com").await;
+    browser.fill("#login-form input[name=password]", PASSWORD).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_for_url("/chat").await;
+
+    browser.goto("/settings/apps#create").await;
+    browser.fill("#create-app-form input[name=name]", "Docs").await;
+    browser.fill("#create-app-form input[name=url]", &peer.url).await;
+    browser.eval("const s = document.querySelector('#create-app-form select[name=auth]'); s.value = 'mixed'; s.dispatchEvent(new Event('change')); return null").await;
+    browser.wait_for_text("#auth-oauth", "redirect URI").await;
+    browser.click("#create-app-form button[type=submit]").await;
+    browser.wait_for_text(".page-head h1", "Docs").await;
+    let created = app.store.list_connectors().await.expect("connectors");
+    assert_eq!((created.len(), created[0].auth_mode.as_str()), (1, "mixed"));
+    let id = created[0].id.to_string();
+    browser.wait_for_url(&format!("/settings/apps/{id}")).await;
+    browser.wait_for_text("tr[data-tool=public_echo] .badge.auth", "no sign-in").await;
+    browser.wait_for_text("tr[data-tool=private_echo] .badge.auth", "your account").await;
+    browser.wait_for_text("#oauth-state", "Not connected yet").await;
+
+    // The public action runs without an account.
+    browser.wait_for_text("#playground-tool", "public_echo").await;
+    browser
+        .eval("const s = document.querySelector('#playground-tool'); s.value = 'public_echo'; s.dispatchEvent(new Event('change')); return null")
+        .await;
+    browser.fill("#playground-fields [name=text]", "hello").await;
+    browser.click("#playground-call").await;
+    browser.wait_for_text("#playground-result", "anonymous").await;
+
+    // The private one is not sent: the playground offers to connect.
+    browser
+        .eval("const s = document.querySelector('#playground-tool'); s.value = 'private_echo'; s.dispatchEvent(new Event('change')); return null")
+        .await;
+    browser.fill("#playground-fields [name=text]", "me").await;
+    browser.click("#playground-call").await;
+    browser.wait_for_text("#playground-errors", "connect").await;
+    browser.wait_for_text("#playground-errors a.connect-app", "Connect").await;
+    // The 409 auth_required is the answer the page shows; nothing else may be in the console.
+    let logged = browser.console().await;
+    assert!(logged.iter().all(|e| e.message.contains("status of 409")), "only the 409: {logged:?}");
+    browser.assert_page_is_clean().await;
+    browser.eval("document.querySelector('#playground').scrollIntoView(); return null").await;
+    browser.screenshot("app-mixed-connect").await;
+    browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.eval("document.querySelector('#playground-errors').scrollIntoView(); return null").await;
+    browser.screenshot("app-mixed-connect-phone").await;
+    browser.client().set_window_size(1440, 900).await.expect("resize");
+
+    browser.click("#playground-errors a.connect-app").await;
+    browser.wait_for_url(&format!("/settings/apps/{id}")).await;
+    browser.wait_for_text("#oauth-state", "Connected.").await;
+    browser
+        .eval("const s = document.querySelector('#playground-tool'); s.value = 'private_echo'; s.dispatchEvent(new Event('change')); return null")
+        .await;
+    browser.fill("#playground-fields [name=text]", "me").await;
+    browser.click("#playground-call").await;
+    browser.wait_for_text("#playground-result", "person-").await;
+    browser.assert_page_is_clean().await;
+    browser.close().await;
+}

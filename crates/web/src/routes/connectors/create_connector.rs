@@ -17,6 +17,8 @@ use switchboard_store::ConnectorOAuth;
 /// answer is a diagnosis, step by step. With `auth.mode = "oauth"` the draft is
 /// stored at once without tools and the answer carries `connect_url`: the
 /// creator connects their account there, and the tools are listed with their token.
+/// With `mixed` the tools are listed without a token, as with `none`, each saying
+/// what its calls need (`auth`), and the answer carries `connect_url` too.
 /// Its warnings then say whether the authorization server lists `offline_access`
 /// (without it, people sign in again whenever their access token expires).
 #[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorRequest,
@@ -37,10 +39,10 @@ pub(crate) async fn create_connector(
     }
     let auth = auth_from(body.auth.as_ref())?;
     let (endpoint, transport) = endpoint_from(&body)?;
-    if matches!(auth, DraftAuth::OAuth(_)) && !matches!(endpoint, Endpoint::Http { .. }) {
+    let (oauth, mixed) = (matches!(auth, DraftAuth::OAuth(_)), matches!(auth, DraftAuth::Mixed(_)));
+    if (oauth || mixed) && !matches!(endpoint, Endpoint::Http { .. }) {
         return Err(AppError::invalid("OAuth needs the server's url, not a command"));
     }
-    let oauth = matches!(auth, DraftAuth::OAuth(_));
     let draft = NewDraft { name, description, url: body.url.clone(), transport, auth };
     let created = state.services.connectors().create(&actor.user, draft, &endpoint).await?;
     let stored: Vec<_> = created.tools.iter().map(|t| t.stored.clone()).collect();
@@ -49,6 +51,10 @@ pub(crate) async fn create_connector(
             vec!["connect your account to list this app's tools: open connect_url in a browser".to_owned()];
         warnings.extend(state.services.connectors().oauth_warnings(&actor.user, created.connector.id).await?);
         warnings
+    } else if mixed {
+        let mut all = warnings(&stored);
+        all.extend(state.services.connectors().oauth_warnings(&actor.user, created.connector.id).await?);
+        all
     } else {
         warnings(&stored)
     };
@@ -56,24 +62,26 @@ pub(crate) async fn create_connector(
         StatusCode::CREATED,
         Json(CreatedConnectorView {
             connector: ConnectorView::new(&created.connector, stored.len(), true),
-            tools: stored.iter().map(ToolView::from).collect(),
+            tools: stored.iter().map(|t| ToolView::in_app(t, &created.connector.auth_mode)).collect(),
             warnings,
-            connect_url: oauth.then(|| crate::views_connectors::connect_url(created.connector.id)),
+            connect_url: (oauth || mixed).then(|| crate::views_connectors::connect_url(created.connector.id)),
         }),
     ))
 }
 
-/// Parse the authentication: `none` (the default) or `oauth` with its settings.
+/// Parse the authentication: `none` (the default), or `oauth` or `mixed` with its settings.
 fn auth_from(auth: Option<&crate::views_connectors::AuthRequest>) -> Result<DraftAuth, AppError> {
     let Some(auth) = auth else { return Ok(DraftAuth::None) };
     match auth.mode.as_str() {
         "none" => {
             if auth.client_id.is_some() || auth.client_secret.is_some() || auth.scopes.is_some() {
-                return Err(AppError::invalid("client_id, client_secret and scopes go with auth mode \"oauth\""));
+                return Err(AppError::invalid(
+                    "client_id, client_secret and scopes go with auth mode \"oauth\" or \"mixed\"",
+                ));
             }
             Ok(DraftAuth::None)
         }
-        "oauth" => {
+        mode @ ("oauth" | "mixed") => {
             let client_id = auth.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned);
             let client_secret = auth.client_secret.clone().filter(|s| !s.is_empty());
             if client_secret.is_some() && client_id.is_none() {
@@ -83,10 +91,11 @@ fn auth_from(auth: Option<&crate::views_connectors::AuthRequest>) -> Result<Draf
             if scopes.len() > 1000 || client_id.as_ref().is_some_and(|c| c.len() > 500) {
                 return Err(AppError::invalid("client_id and scopes must be shorter"));
             }
-            Ok(DraftAuth::OAuth(ConnectorOAuth { client_id, client_secret, scopes }))
+            let settings = ConnectorOAuth { client_id, client_secret, scopes };
+            Ok(if mode == "mixed" { DraftAuth::Mixed(settings) } else { DraftAuth::OAuth(settings) })
         }
         other => Err(AppError::invalid(format!(
-            "auth mode {other:?} is not available: use \"none\" or \"oauth\" (mixed auth comes later)"
+            "auth mode {other:?} is not available: use \"none\", \"oauth\" or \"mixed\""
         ))),
     }
 }

@@ -8,7 +8,8 @@ use crate::state::AppState;
 use crate::views_connectors::{OAuthConnectionView, connect_url};
 
 /// Your connection to an OAuth app: `connected`, `needs_connect` or
-/// `needs_reconnect`, with its issuer, scopes and expiry. Never a token.
+/// `needs_reconnect` (with the `reason`), with its issuer, scopes and expiry.
+/// Never a token.
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/oauth", tag = "connectors", params(("id" = Uuid, Path)),
     security(("session" = []), ("token" = [])), responses(
     (status = 200, body = OAuthConnectionView),
@@ -24,6 +25,7 @@ pub(crate) async fn get_oauth(
     let c = state.services.connectors().oauth_connection(&actor.user, id).await?;
     Ok(Json(OAuthConnectionView {
         state: c.state.to_owned(),
+        reason: c.reason,
         issuer: c.issuer,
         scopes: c.scopes,
         expires_at: c.expires_at,

@@ -1,19 +1,32 @@
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use switchboard_service::FlowOwner;
+use utoipa::IntoParams;
 
 use crate::auth::{Actor, Via};
 use crate::error::ApiResult;
 use crate::routes::parse_id;
 use crate::state::AppState;
 
+/// What a connection is for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StartQuery {
+    /// Scopes the server asked for when it refused a call (403
+    /// `insufficient_scope`): they are asked for with those granted before, as a
+    /// step-up. The `connect_url` of such an `auth_required` answer carries it.
+    scope: Option<String>,
+}
+
 /// Start connecting your account to an OAuth app: discovery, client registration
 /// when needed, PKCE S256 and a single-use state bound to you (and this browser
 /// session), valid 10 minutes. Answers 302 to the authorization server, which
 /// sends the browser back to `/oauth/callback`.
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/oauth/start", tag = "connectors", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/connectors/{id}/oauth/start", tag = "connectors",
+    params(("id" = Uuid, Path), StartQuery),
     security(("session" = []), ("token" = [])), responses(
     (status = 302, description = "to the authorization server"),
     (status = 404),
@@ -24,12 +37,17 @@ pub(crate) async fn start_oauth(
     State(state): State<AppState>,
     actor: Actor,
     Path(id): Path<String>,
+    Query(query): Query<StartQuery>,
 ) -> ApiResult<Response> {
     let session_digest = match &actor.via {
         Via::Session { digest } => Some(digest.as_str()),
         Via::Token => None,
     };
     let owner = FlowOwner { user: &actor.user, session_digest };
-    let url = state.services.connectors().oauth_start(owner, parse_id(&id, "connector")?).await?;
+    let (id, connectors) = (parse_id(&id, "connector")?, state.services.connectors());
+    let url = match query.scope.as_deref() {
+        Some(scope) => connectors.oauth_step_up(owner, id, scope).await?,
+        None => connectors.oauth_start(owner, id).await?,
+    };
     Ok((StatusCode::FOUND, [(LOCATION, url.to_string()), (CACHE_CONTROL, "no-store".to_owned())]).into_response())
 }

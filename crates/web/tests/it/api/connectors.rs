@@ -229,8 +229,11 @@ mod failures_are_diagnosed_and_store_nothing {
             422,
             "invalid_input",
         );
+        let basic = json!({"name": "X", "url": "http://127.0.0.1:1/mcp", "auth": {"mode": "basic"}});
+        assert_problem(&send(post(&app, &admin, "/api/v1/connectors", basic)).await, 422, "invalid_input");
+        // A mixed app is listed without a token, so an unreachable one is diagnosed like any other.
         let mixed = json!({"name": "X", "url": "http://127.0.0.1:1/mcp", "auth": {"mode": "mixed"}});
-        assert_problem(&send(post(&app, &admin, "/api/v1/connectors", mixed)).await, 422, "invalid_input");
+        assert_problem(&send(post(&app, &admin, "/api/v1/connectors", mixed)).await, 422, "connection_failed");
         let command = json!({"name": "X", "command": {"argv": ["/bin/true"]}});
         assert_problem(&send(post(&app, &admin, "/api/v1/connectors", command)).await, 403, "connector_not_allowed");
         assert!(app.store.list_connectors().await.expect("listed").is_empty(), "nothing stored half-made");
