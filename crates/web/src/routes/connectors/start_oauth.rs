@@ -1,4 +1,4 @@
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::response::{IntoResponse, Response};
@@ -8,6 +8,7 @@ use utoipa::IntoParams;
 
 use crate::auth::{Actor, Via};
 use crate::error::ApiResult;
+use crate::query::Query;
 use crate::routes::parse_id;
 use crate::state::AppState;
 
