@@ -130,8 +130,7 @@ impl Agent {
             let id = conversation.id;
             let registered = agent.running.start(id);
             let offered = agent.host.offered(&conversation).await;
-            let result =
-                agent.drive_with(conversation, offered, None, &client_session, &tx, &registered.cancel).await;
+            let result = agent.drive_with(conversation, offered, None, &client_session, &tx, &registered.cancel).await;
             drop(registered);
             if let Err(e) = result {
                 tracing::error!(conversation = %id, error = %e, "turn failed");

@@ -38,9 +38,11 @@ async fn sampling_and_roots_are_answered_method_not_found() {
         .exchange
         .iter()
         .map(|m| {
-            let label = m.message.get("method").cloned().unwrap_or_else(|| {
-                if m.message.get("error").is_some() { json!("error") } else { json!("result") }
-            });
+            let label = m
+                .message
+                .get("method")
+                .cloned()
+                .unwrap_or_else(|| if m.message.get("error").is_some() { json!("error") } else { json!("result") });
             (m.direction, label)
         })
         .collect();
