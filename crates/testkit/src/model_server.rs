@@ -131,6 +131,13 @@ impl ScriptedModel {
     /// Providers `openai` and `anthropic`, both served by this server, with the
     /// default model `default_model` (`openai/scripted`, say).
     pub fn providers(&self, default_model: &str) -> switchboard_agent::Providers {
+        self.providers_waiting(default_model, std::time::Duration::from_secs(10))
+    }
+
+    /// [`ScriptedModel::providers`] that wait `timeout` for each part of an answer
+    /// (a test that stalls a reply on purpose, and acts on the page meanwhile, needs
+    /// longer than a slow machine takes to do so).
+    pub fn providers_waiting(&self, default_model: &str, timeout: std::time::Duration) -> switchboard_agent::Providers {
         use switchboard_agent::provider::build;
         use switchboard_agent::{ProviderConfig, ProviderKind};
         let config = |name: &str, kind, base_url| ProviderConfig {
@@ -138,7 +145,7 @@ impl ScriptedModel {
             kind,
             base_url,
             api_key: Some(switchboard_core::SecretString::from("sk-scripted-test-key".to_owned())),
-            timeout: std::time::Duration::from_secs(10),
+            timeout,
             max_retries: 1,
         };
         switchboard_agent::Providers::new(Some(default_model.into()))

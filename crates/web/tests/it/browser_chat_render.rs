@@ -23,7 +23,9 @@ const HOSTILE: &str = "<img src=x onerror=alert(1)> and <script>alert(2)</script
 Open invoice\u{202e}fdp.exe now";
 
 async fn app_with(model: &ScriptedModel) -> TestApp {
-    let providers = model.providers("openai/scripted");
+    // The stalled replies below wait for Stop longer than a loaded machine takes
+    // to scroll and click: the provider must not give up on them first.
+    let providers = model.providers_waiting("openai/scripted", std::time::Duration::from_secs(120));
     TestApp::start_with(DbKind::Sqlite, move |mut c| {
         c.providers = providers;
         c
