@@ -151,6 +151,15 @@ impl Browser {
         }
     }
 
+    /// Sign in on `/login` as `email` with `password`, and wait for the chat.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        self.goto("/login").await;
+        self.fill("#login-form input[name=email]", email).await;
+        self.fill("#login-form input[name=password]", password).await;
+        self.click("#login-form button[type=submit]").await;
+        self.wait_for_url("/chat").await;
+    }
+
     /// Wait until the page's path is `path`; a `path` with `?` must match the query too.
     pub async fn wait_for_url(&self, path: &str) {
         let with_query = path.contains('?');

@@ -22,11 +22,7 @@ async fn a_person_connects_to_an_oauth_app_and_disconnects() {
     let app = TestApp::start(DbKind::Sqlite).await;
     app.user("owner@example.com", Role::Owner).await;
     let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
-    browser.goto("/login").await;
-    browser.fill("#login-form input[name=email]", "owner@example.com").await;
-    browser.fill("#login-form input[name=password]", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_url("/chat").await;
+    browser.sign_in("owner@example.com", PASSWORD).await;
 
     // Create the app in the form, choosing OAuth: saved at once, without tools.
     browser.goto("/settings/apps#create").await;
@@ -99,11 +95,7 @@ async fn a_mixed_app_says_what_each_action_needs_and_offers_to_connect() {
     app.user("owner@example.com", Role::Owner).await;
     let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
     browser.client().set_window_size(1440, 900).await.expect("resize");
-    browser.goto("/login").await;
-    browser.fill("#login-form input[name=email]", "owner@example.com").await;
-    browser.fill("#login-form input[name=password]", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_url("/chat").await;
+    browser.sign_in("owner@example.com", PASSWORD).await;
 
     browser.goto("/settings/apps#create").await;
     browser.fill("#create-app-form input[name=name]", "Docs").await;

@@ -19,11 +19,7 @@ async fn a_person_connects_to_the_sdk_example_server_and_calls_a_tool() {
     let owner = app.user("owner@example.com", Role::Owner).await;
     let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
     browser.client().set_window_size(1440, 900).await.expect("resize");
-    browser.goto("/login").await;
-    browser.fill("#login-form input[name=email]", "owner@example.com").await;
-    browser.fill("#login-form input[name=password]", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_url("/chat").await;
+    browser.sign_in("owner@example.com", PASSWORD).await;
 
     // Create the app with OAuth: saved without tools, with the warning about refresh.
     browser.goto("/settings/apps#create").await;
