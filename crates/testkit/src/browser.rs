@@ -151,6 +151,22 @@ impl Browser {
         }
     }
 
+    /// Create an app in Settings → Apps with `name`, `url` and the auth mode `auth`
+    /// (`oauth`, `mixed`), saved at once without tools; waits for its page.
+    pub async fn create_app_with_auth(&self, name: &str, url: &str, auth: &str) {
+        self.goto("/settings/apps#create").await;
+        self.fill("#create-app-form input[name=name]", name).await;
+        self.fill("#create-app-form input[name=url]", url).await;
+        let choose = format!(
+            "const s = document.querySelector('#create-app-form select[name=auth]'); s.value = '{auth}'; \
+             s.dispatchEvent(new Event('change')); return null"
+        );
+        self.eval(&choose).await;
+        self.wait_for_text("#auth-oauth", "redirect URI").await;
+        self.click("#create-app-form button[type=submit]").await;
+        self.wait_for_text(".page-head h1", name).await;
+    }
+
     /// Sign in on `/login` as `email` with `password`, and wait for the chat.
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.goto("/login").await;

@@ -25,13 +25,7 @@ async fn a_person_connects_to_an_oauth_app_and_disconnects() {
     browser.sign_in("owner@example.com", PASSWORD).await;
 
     // Create the app in the form, choosing OAuth: saved at once, without tools.
-    browser.goto("/settings/apps#create").await;
-    browser.fill("#create-app-form input[name=name]", "Protected").await;
-    browser.fill("#create-app-form input[name=url]", &peer.url).await;
-    browser.eval("const s = document.querySelector('#create-app-form select[name=auth]'); s.value = 'oauth'; s.dispatchEvent(new Event('change')); return null").await;
-    browser.wait_for_text("#auth-oauth", "redirect URI").await;
-    browser.click("#create-app-form button[type=submit]").await;
-    browser.wait_for_text(".page-head h1", "Protected").await;
+    browser.create_app_with_auth("Protected", &peer.url, "oauth").await;
     let created = app.store.list_connectors().await.expect("connectors");
     assert_eq!((created.len(), created[0].auth_mode.as_str()), (1, "oauth"));
     let id = created[0].id.to_string();
@@ -97,13 +91,7 @@ async fn a_mixed_app_says_what_each_action_needs_and_offers_to_connect() {
     browser.client().set_window_size(1440, 900).await.expect("resize");
     browser.sign_in("owner@example.com", PASSWORD).await;
 
-    browser.goto("/settings/apps#create").await;
-    browser.fill("#create-app-form input[name=name]", "Docs").await;
-    browser.fill("#create-app-form input[name=url]", &peer.url).await;
-    browser.eval("const s = document.querySelector('#create-app-form select[name=auth]'); s.value = 'mixed'; s.dispatchEvent(new Event('change')); return null").await;
-    browser.wait_for_text("#auth-oauth", "redirect URI").await;
-    browser.click("#create-app-form button[type=submit]").await;
-    browser.wait_for_text(".page-head h1", "Docs").await;
+    browser.create_app_with_auth("Docs", &peer.url, "mixed").await;
     let created = app.store.list_connectors().await.expect("connectors");
     assert_eq!((created.len(), created[0].auth_mode.as_str()), (1, "mixed"));
     let id = created[0].id.to_string();

@@ -22,13 +22,7 @@ async fn a_person_connects_to_the_sdk_example_server_and_calls_a_tool() {
     browser.sign_in("owner@example.com", PASSWORD).await;
 
     // Create the app with OAuth: saved without tools, with the warning about refresh.
-    browser.goto("/settings/apps#create").await;
-    browser.fill("#create-app-form input[name=name]", "SDK example").await;
-    browser.fill("#create-app-form input[name=url]", &peer.url).await;
-    browser.eval("const s = document.querySelector('#create-app-form select[name=auth]'); s.value = 'oauth'; s.dispatchEvent(new Event('change')); return null").await;
-    browser.wait_for_text("#auth-oauth", "redirect URI").await;
-    browser.click("#create-app-form button[type=submit]").await;
-    browser.wait_for_text(".page-head h1", "SDK example").await;
+    browser.create_app_with_auth("SDK example", &peer.url, "oauth").await;
     let created = app.store.list_connectors().await.expect("connectors");
     let id = created[0].id.to_string();
     browser.wait_for_url(&format!("/settings/apps/{id}")).await;
