@@ -11,4 +11,4 @@ pub mod peers;
 pub use app::{Replica, Signed, TestApp};
 pub use browser::Browser;
 pub use db::{DbKind, TestDb};
-pub use model_server::{RecordedRequest, Reply, ScriptedModel, ToolCall};
+pub use model_server::{Gate, RecordedRequest, Reply, ScriptedModel, ToolCall};

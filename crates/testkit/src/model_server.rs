@@ -29,7 +29,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use reply::Kind;
-pub use reply::{Reply, ToolCall};
+pub use reply::{Gate, Reply, ToolCall};
 
 /// A request the server received.
 #[derive(Clone, Debug)]
@@ -279,12 +279,19 @@ fn status_response(status: StatusCode, retry_after: Option<u64>, body: String) -
 fn sse_response(frames: Vec<String>, reply: &Reply) -> Response {
     let shown = reply.cut_after.or(reply.stall_after).unwrap_or(frames.len());
     let pause = reply.pause;
-    let head = stream::iter(frames.into_iter().take(shown)).then(move |frame| async move {
-        // A pause between chunks, so they reach the client as separate reads.
-        if !pause.is_zero() {
-            tokio::time::sleep(pause).await;
+    let hold = reply.hold.clone();
+    let head = stream::iter(frames.into_iter().take(shown).enumerate()).then(move |(index, frame)| {
+        let hold = hold.clone();
+        async move {
+            if let Some((_, gate)) = hold.filter(|(held, _)| *held == index) {
+                gate.wait().await;
+            }
+            // A pause between chunks, so they reach the client as separate reads.
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
+            Ok::<_, std::io::Error>(Bytes::from(frame))
         }
-        Ok::<_, std::io::Error>(Bytes::from(frame))
     });
     let body: BoxStream<'static, Result<Bytes, std::io::Error>> = if reply.cut_after.is_some() {
         // The pause lets the frames already sent be flushed before the connection drops.

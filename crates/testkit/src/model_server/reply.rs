@@ -1,8 +1,30 @@
 //! What the scripted model answers to one request.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::Notify;
+
+/// Holds a reply's remaining frames back until the test opens it: content that
+/// arrives after a step the test takes, with no race against the stream.
+#[derive(Clone, Debug, Default)]
+pub struct Gate(Arc<Notify>);
+
+impl Gate {
+    pub fn new() -> Gate {
+        Gate::default()
+    }
+
+    /// Let the held frames go (the permit is kept if the stream is not waiting yet).
+    pub fn open(&self) {
+        self.0.notify_one();
+    }
+
+    pub(super) async fn wait(&self) {
+        self.0.notified().await;
+    }
+}
 
 /// A tool call the scripted model makes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +69,8 @@ pub struct Reply {
     pub(super) truncated: bool,
     /// Pause before each SSE frame.
     pub(super) pause: Duration,
+    /// Send this many SSE frames, then the rest only once the gate opens.
+    pub(super) hold: Option<(usize, Gate)>,
 }
 
 impl Reply {
@@ -58,6 +82,7 @@ impl Reply {
             usage: (21, 9),
             truncated: false,
             pause: Duration::from_millis(1),
+            hold: None,
         }
     }
 
@@ -125,6 +150,12 @@ impl Reply {
     /// Send `frames` SSE frames, then nothing more, keeping the connection open.
     pub fn stall_after(mut self, frames: usize) -> Reply {
         self.stall_after = Some(frames);
+        self
+    }
+
+    /// Send `frames` SSE frames, then the rest once `gate` opens.
+    pub fn hold_after(mut self, frames: usize, gate: &Gate) -> Reply {
+        self.hold = Some((frames, gate.clone()));
         self
     }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use switchboard_core::Role;
 use switchboard_testkit::app::PASSWORD;
-use switchboard_testkit::{Browser, DbKind, Reply, ScriptedModel, TestApp};
+use switchboard_testkit::{Browser, DbKind, Gate, Reply, ScriptedModel, TestApp};
 
 const TABLE_AND_CODE: &str = "## Release plan\n\nHere is the **plan**:\n\n\
 | Task | Owner | Days |\n|:-----|:------|-----:|\n| Notes | Grace | 2 |\n| Launch | Alan | 1 |\n\n\
@@ -316,10 +316,17 @@ async fn the_thread_follows_the_answer_unless_the_reader_scrolls_up() {
     assert_eq!(browser.count("#jump-latest[hidden]").await, 1);
 
     // Scrolled up, the next answer does not pull the reader down: a button offers it.
-    model.push(Reply::text(long).stall_after(40));
+    // The gate holds the answer's rest until the reader has scrolled up.
+    let gate = Gate::new();
+    model.push(Reply::text(long).hold_after(12, &gate).stall_after(40));
     ask(&browser, "And again").await;
+    browser.wait_for_text(".message[data-role=assistant].streaming", "Line 1").await;
     wait_eval(&browser, at_end, json!(true)).await;
-    browser.eval("document.getElementById('chat-log').scrollTop = 0; return null").await;
+    // Resolves once the page has seen the scroll (its listener runs before this one).
+    let scrolled_up = "new Promise(done => { const l = document.getElementById('chat-log'); \
+        l.addEventListener('scroll', () => done(l.scrollTop), { once: true }); l.scrollTop = 0; })";
+    assert_eq!(browser.eval_async(scrolled_up).await, json!(0));
+    gate.open();
     browser.wait_for_text(".message[data-role=assistant].streaming", "Line 3").await;
     wait_eval(&browser, "return document.getElementById('jump-latest').hidden", json!(false)).await;
     assert_eq!(
