@@ -42,6 +42,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    switchboard_mcp::install_crypto_provider();
     let result = match cli.command {
         Command::Startup(args) => startup::run(&args),
         Command::ToolCall(args) => tool_call::run(&args),

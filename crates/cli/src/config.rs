@@ -207,9 +207,21 @@ pub(crate) fn instance_id(
 pub(crate) fn providers(file: &FileConfig, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Providers> {
     let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
     let default_model = get("SWITCHBOARD_MODEL").or_else(|| file.default_model.clone().filter(|m| !m.is_empty()));
+    let http = model_client()?;
     Ok(provider_configs(file, get)?.into_iter().fold(Providers::new(default_model), |providers, config| {
-        providers.with(config.name.clone(), switchboard_agent::provider::build(config))
+        providers.with(config.name.clone(), switchboard_agent::provider::build(config, http.clone()))
     }))
+}
+
+/// The one HTTP client of the model providers. They reach only the base URLs the
+/// operator configured, so the workspace's address policy does not apply to them.
+fn model_client() -> anyhow::Result<reqwest::Client> {
+    switchboard_mcp::install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+        .tcp_nodelay(true)
+        .build()
+        .context("the model providers' HTTP client")
 }
 
 /// What [`providers`] builds from. A table named like an environment provider

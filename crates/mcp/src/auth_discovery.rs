@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use reqwest13 as reqwest;
 use serde_json::{Value, json};
 use switchboard_core::doctor::Check;
 use url::Url;

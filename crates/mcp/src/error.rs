@@ -3,7 +3,6 @@ use std::fmt;
 use std::io::ErrorKind;
 use std::time::Duration;
 
-use reqwest13 as reqwest;
 use rmcp::service::{ClientInitializeError, ServiceError};
 use rmcp::transport::DynamicTransportError;
 use rmcp::transport::streamable_http_client::StreamableHttpError;

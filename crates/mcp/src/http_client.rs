@@ -5,7 +5,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Once};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
-use reqwest13 as reqwest;
 use switchboard_core::network::{NetworkPolicy, check};
 use url::{Host, Url};
 
@@ -16,7 +15,9 @@ use crate::options::ClientOptions;
 const MAX_REDIRECTS: usize = 5;
 
 /// rustls needs one process-wide crypto provider; Switchboard uses ring throughout.
-pub(crate) fn ensure_crypto_provider() {
+/// Every reqwest client in the process (the model providers' too) needs it installed
+/// before it is built; installing it again is harmless.
+pub fn install_crypto_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -99,7 +100,7 @@ pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), M
 /// A client that follows no redirect at all: OAuth token, registration and
 /// revocation requests carry credentials, and an answer that moves is refused.
 pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
-    ensure_crypto_provider();
+    install_crypto_provider();
     reqwest::Client::builder()
         .dns_resolver(Arc::new(PolicyResolver { policy: options.network }))
         .redirect(reqwest::redirect::Policy::none())
@@ -110,7 +111,7 @@ pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest
 }
 
 pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
-    ensure_crypto_provider();
+    install_crypto_provider();
     let policy = options.network;
     let redirects = reqwest::redirect::Policy::custom(move |attempt| {
         let first = attempt.previous().first().map(|u| u.origin());

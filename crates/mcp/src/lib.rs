@@ -34,6 +34,7 @@ pub use diagnosis::{Step, diagnose};
 pub use doctor::{DoctorReport, ServerIdentity, examine};
 pub use endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
 pub use error::{Cause, McpError};
+pub use http_client::install_crypto_provider;
 pub use options::{ClientOptions, Elicitation, Handshake};
 pub use pool::{PoolLimits, SessionPool};
 pub use recording::{Direction, Exchanged, Progress, ProgressWatcher};

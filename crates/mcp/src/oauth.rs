@@ -13,7 +13,6 @@
 
 use std::time::Duration;
 
-use reqwest13 as reqwest;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use switchboard_core::SecretString;

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use reqwest13 as reqwest;
 use serde_json::{Value, json};
 use switchboard_core::network::check;
 use url::{Host, Url};

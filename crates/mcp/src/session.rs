@@ -245,7 +245,7 @@ fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
         ServiceError::Timeout { .. } => McpError::Timeout(session.options.call_timeout),
         ServiceError::TransportSend(e)
             if matches!(
-                e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>(),
+                e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>(),
                 Some(StreamableHttpError::SessionExpired)
             ) =>
         {
@@ -253,11 +253,11 @@ fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
         }
         ServiceError::TransportSend(e)
             if matches!(
-                e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>(),
+                e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>(),
                 Some(StreamableHttpError::AuthRequired(_))
             ) =>
         {
-            let challenge = match e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+            let challenge = match e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
                 Some(StreamableHttpError::AuthRequired(a)) => Some(a.www_authenticate_header.clone()),
                 _ => None,
             };
@@ -265,11 +265,11 @@ fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
         }
         ServiceError::TransportSend(e)
             if matches!(
-                e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>(),
+                e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>(),
                 Some(StreamableHttpError::InsufficientScope(_))
             ) =>
         {
-            let challenge = match e.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+            let challenge = match e.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
                 Some(StreamableHttpError::InsufficientScope(a)) => Some(a.www_authenticate_header.clone()),
                 _ => None,
             };
@@ -495,7 +495,7 @@ async fn serve_http(
 /// A handshake the server answered with HTTP 401 (or 403 `insufficient_scope`), with its challenge.
 fn auth_required(error: &ClientInitializeError) -> Option<McpError> {
     let ClientInitializeError::TransportError { error, .. } = initialize_failure(error) else { return None };
-    match error.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+    match error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
         Some(StreamableHttpError::AuthRequired(e)) => {
             Some(McpError::Unauthorized { challenge: Some(e.www_authenticate_header.clone()) })
         }
@@ -509,7 +509,7 @@ fn auth_required(error: &ClientInitializeError) -> Option<McpError> {
 /// The HTTP+SSE transport with the `initialize` handshake, asking for 2024-11-05:
 /// a server that speaks only this transport may know no later version.
 async fn serve_sse(
-    client: reqwest13::Client,
+    client: reqwest::Client,
     url: &Url,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
@@ -527,7 +527,7 @@ async fn serve_sse(
 /// `initialize` POST with HTTP 400, 404 or 405 predates Streamable HTTP.
 fn predates_streamable_http(error: &ClientInitializeError) -> bool {
     let ClientInitializeError::TransportError { error, .. } = initialize_failure(error) else { return false };
-    match error.error.downcast_ref::<StreamableHttpError<reqwest13::Error>>() {
+    match error.error.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
         // rmcp keeps the status of a 4xx answer only in the text of this error: `HTTP 405 Method Not Allowed: …`.
         Some(StreamableHttpError::UnexpectedServerResponse(text)) => {
             matches!(text.strip_prefix("HTTP ").and_then(|t| t.get(..3)), Some("400" | "404" | "405"))

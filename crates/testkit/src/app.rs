@@ -72,6 +72,7 @@ impl TestApp {
 
     /// Start with a config adjusted by `configure` (body limits, say).
     pub async fn start_with(kind: DbKind, configure: impl FnOnce(WebConfig) -> WebConfig) -> TestApp {
+        crate::install_tls();
         let db = TestDb::new(kind).await;
         let key = MasterKey::generate();
         let store = db.store_with_key(key.clone()).await;
@@ -111,6 +112,7 @@ impl TestApp {
 
     /// A client with a cookie jar and no credentials.
     pub fn client() -> reqwest::Client {
+        crate::install_tls();
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())

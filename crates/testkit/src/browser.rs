@@ -76,6 +76,7 @@ impl Browser {
     /// `/usr/bin/chromedriver`), the browser from `SWITCHBOARD_CHROMIUM` (default
     /// `/usr/bin/chromium`).
     pub async fn start(base_url: &str, screenshots_dir: impl Into<PathBuf>) -> Browser {
+        crate::install_tls();
         let chromedriver = program("SWITCHBOARD_CHROMEDRIVER", DEFAULT_CHROMEDRIVER, "chromedriver");
         let chromium = program("SWITCHBOARD_CHROMIUM", DEFAULT_CHROMIUM, "chromium");
         let profile = tempfile::tempdir().expect("create a temporary chromium profile");

@@ -98,6 +98,7 @@ struct AppState {
 impl ScriptedModel {
     /// Listen on `127.0.0.1:0` with an empty script.
     pub async fn start() -> ScriptedModel {
+        crate::install_tls();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let script = Arc::new(Script::default());
@@ -148,9 +149,10 @@ impl ScriptedModel {
             timeout,
             max_retries: 1,
         };
+        let http = crate::http_client();
         switchboard_agent::Providers::new(Some(default_model.into()))
-            .with("openai", build(config("openai", ProviderKind::OpenAi, self.openai_base_url())))
-            .with("anthropic", build(config("anthropic", ProviderKind::Anthropic, self.anthropic_base_url())))
+            .with("openai", build(config("openai", ProviderKind::OpenAi, self.openai_base_url()), http.clone()))
+            .with("anthropic", build(config("anthropic", ProviderKind::Anthropic, self.anthropic_base_url()), http))
     }
 
     /// The models `GET /v1/models` lists (both wire formats share its shape);

@@ -25,8 +25,8 @@ pub struct AnthropicProvider {
 }
 
 impl AnthropicProvider {
-    pub fn new(config: ProviderConfig) -> Self {
-        Self { config, client: reqwest::Client::new() }
+    pub fn new(config: ProviderConfig, client: reqwest::Client) -> Self {
+        Self { config, client }
     }
 }
 

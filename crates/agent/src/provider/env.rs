@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use switchboard_core::SecretString;
 
-use super::{ProviderConfig, ProviderKind, Providers, build};
+use super::{ProviderConfig, ProviderKind};
 
 pub const DEFAULT_OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 pub const DEFAULT_ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";
@@ -13,17 +13,7 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 
 /// `OPENAI_API_KEY` and/or `OPENAI_BASE_URL` make provider `openai` (a base URL
 /// alone is enough for a local server such as Ollama); `ANTHROPIC_API_KEY` and/or
-/// `ANTHROPIC_BASE_URL` make `anthropic`; `SWITCHBOARD_MODEL` is the default model.
-/// Empty values count as unset.
-pub fn providers_from_env(get: impl Fn(&str) -> Option<String>, timeout: Duration) -> Providers {
-    let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-    let default_model = get("SWITCHBOARD_MODEL");
-    configs_from_env(get, timeout)
-        .into_iter()
-        .fold(Providers::new(default_model), |providers, config| providers.with(config.name.clone(), build(config)))
-}
-
-/// The provider configurations [`providers_from_env`] builds from.
+/// `ANTHROPIC_BASE_URL` make `anthropic`. Empty values count as unset.
 pub fn configs_from_env(get: impl Fn(&str) -> Option<String>, timeout: Duration) -> Vec<ProviderConfig> {
     let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
     let known = [
@@ -59,34 +49,29 @@ pub fn trim_base_url(url: &str) -> String {
 mod tests {
     use super::*;
 
-    /// What `vars` configure: `(name, base_url, has_key)` per provider, and the default model.
-    fn check(vars: &[(&str, &str)], expect: &[(&str, &str, bool)], default_model: Option<&str>) {
+    /// What `vars` configure: `(name, base_url, has_key)` per provider.
+    fn check(vars: &[(&str, &str)], expect: &[(&str, &str, bool)]) {
         let get = |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v).to_owned());
         let configs = configs_from_env(get, Duration::from_secs(7));
         let got: Vec<(&str, &str, bool)> =
             configs.iter().map(|c| (c.name.as_str(), c.base_url.as_str(), c.api_key.is_some())).collect();
         assert_eq!(got, expect, "{vars:?}");
         assert!(configs.iter().all(|c| c.timeout == Duration::from_secs(7) && c.max_retries == DEFAULT_MAX_RETRIES));
-        let providers = providers_from_env(get, Duration::from_secs(7));
-        assert_eq!(providers.default_model(), default_model, "{vars:?}");
-        assert_eq!(providers.names().collect::<Vec<_>>(), expect.iter().map(|e| e.0).collect::<Vec<_>>());
     }
 
     #[test]
     fn environment_variables_make_providers() {
-        check(&[], &[], None);
-        check(&[("OPENAI_API_KEY", "sk-1")], &[("openai", "https://api.openai.com/v1", true)], None);
+        check(&[], &[]);
+        check(&[("OPENAI_API_KEY", "sk-1")], &[("openai", "https://api.openai.com/v1", true)]);
         check(
-            &[("OPENAI_BASE_URL", "http://localhost:11434/v1/"), ("SWITCHBOARD_MODEL", "llama3.1:8b")],
+            &[("OPENAI_BASE_URL", "http://localhost:11434/v1/")],
             &[("openai", "http://localhost:11434/v1", false)],
-            Some("llama3.1:8b"),
         );
-        check(&[("ANTHROPIC_API_KEY", "k")], &[("anthropic", "https://api.anthropic.com", true)], None);
+        check(&[("ANTHROPIC_API_KEY", "k")], &[("anthropic", "https://api.anthropic.com", true)]);
         check(
             &[("OPENAI_API_KEY", "a"), ("ANTHROPIC_API_KEY", "b"), ("ANTHROPIC_BASE_URL", "http://proxy:9/")],
             &[("openai", "https://api.openai.com/v1", true), ("anthropic", "http://proxy:9", true)],
-            None,
         );
-        check(&[("OPENAI_API_KEY", ""), ("ANTHROPIC_API_KEY", "  "), ("SWITCHBOARD_MODEL", "")], &[], None);
+        check(&[("OPENAI_API_KEY", ""), ("ANTHROPIC_API_KEY", "  ")], &[]);
     }
 }

@@ -92,15 +92,15 @@ mod sse;
 mod stream;
 
 pub use anthropic::AnthropicProvider;
-pub use env::providers_from_env;
 pub use openai::OpenAiProvider;
 pub use registry::{ModelChoiceError, Providers, ResolvedModel};
 pub use stream::decode_answer;
 
-/// The client for `config`'s wire format.
-pub fn build(config: ProviderConfig) -> Arc<dyn ModelProvider> {
+/// The client for `config`'s wire format, sending through `http` (built by the
+/// application, which owns TLS set-up; providers may share one).
+pub fn build(config: ProviderConfig, http: reqwest::Client) -> Arc<dyn ModelProvider> {
     match config.kind {
-        ProviderKind::OpenAi => Arc::new(OpenAiProvider::new(config)),
-        ProviderKind::Anthropic => Arc::new(AnthropicProvider::new(config)),
+        ProviderKind::OpenAi => Arc::new(OpenAiProvider::new(config, http)),
+        ProviderKind::Anthropic => Arc::new(AnthropicProvider::new(config, http)),
     }
 }

@@ -22,8 +22,8 @@ pub struct OpenAiProvider {
 }
 
 impl OpenAiProvider {
-    pub fn new(config: ProviderConfig) -> Self {
-        Self { config, client: reqwest::Client::new() }
+    pub fn new(config: ProviderConfig, client: reqwest::Client) -> Self {
+        Self { config, client }
     }
 }
 

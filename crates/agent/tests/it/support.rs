@@ -34,7 +34,7 @@ pub(crate) fn provider(
         api_key: key.map(SecretString::new),
         timeout,
         max_retries,
-    })
+    }, switchboard_testkit::http_client())
 }
 
 /// A provider with a key, a 10 s timeout and two retries.

@@ -27,7 +27,7 @@ async fn acknowledged_calls_survive_a_kill(kind: DbKind) {
 
     let board = PeerProcess::kanban();
     let mut server = Server::start(with_db(switchboard(dir.path())));
-    let client = reqwest::Client::new();
+    let client = switchboard_testkit::http_client();
     let created: Value = client
         .post(server.at("/api/v1/connectors"))
         .bearer_auth(&token)

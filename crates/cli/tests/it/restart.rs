@@ -56,7 +56,7 @@ async fn a_restart_while_awaiting_approval_loses_nothing() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let mut token = switchboard(dir.path());
     token.args(["token", "create", "ada@example.com"]);
-    let api = Api { client: reqwest::Client::new(), token: text(&run(token, "").stdout).trim().to_owned() };
+    let api = Api { client: switchboard_testkit::http_client(), token: text(&run(token, "").stdout).trim().to_owned() };
 
     let model = ScriptedModel::start().await;
     let board = PeerProcess::kanban();

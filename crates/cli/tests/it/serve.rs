@@ -15,7 +15,7 @@ async fn first_run_prints_a_setup_link_that_creates_the_owner() {
         .find_map(|l| l.trim().strip_prefix(&format!("{}/setup?token=", server.url)).map(str::to_owned))
         .unwrap_or_else(|| panic!("a setup link in {:?}", server.stdout));
 
-    let client = reqwest::Client::new();
+    let client = switchboard_testkit::http_client();
     assert_eq!(client.get(server.at("/healthz")).send().await.expect("healthz").status(), 200);
     assert_eq!(client.get(server.at("/readyz")).send().await.expect("readyz").status(), 200);
     let page = client.get(server.at(&format!("/setup?token={link}"))).send().await.expect("setup page");
@@ -73,7 +73,7 @@ async fn postgres_database_url_works_for_every_command() {
     serve.env("SWITCHBOARD_DATABASE_URL", &db.url);
     let server = Server::start(serve);
     assert!(!server.stdout.iter().any(|l| l.contains("/setup?token=")), "the owner exists: {:?}", server.stdout);
-    let client = reqwest::Client::new();
+    let client = switchboard_testkit::http_client();
     assert_eq!(client.get(server.at("/readyz")).send().await.expect("readyz").status(), 200);
     let me: serde_json::Value =
         client.get(server.at("/api/v1/me")).bearer_auth(&token).send().await.expect("me").json().await.expect("json");

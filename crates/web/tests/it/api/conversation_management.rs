@@ -141,7 +141,7 @@ async fn a_provider_that_cannot_list_its_models_is_named_and_asked_again() {
             api_key: None,
             timeout: std::time::Duration::from_secs(2),
             max_retries: 0,
-        })
+        }, switchboard_testkit::http_client())
     };
     let providers = good.with("gone", dead);
     let app = TestApp::start_with(DbKind::Sqlite, move |mut c| {
