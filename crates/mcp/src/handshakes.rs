@@ -14,6 +14,7 @@ use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::ClientOptions;
 use crate::session::client_info;
+use crate::tool_fields::ToolFields;
 
 /// The initialize-based versions the doctor asks for, newest first.
 pub(crate) const INITIALIZE_VERSIONS: [ProtocolVersion; 3] =
@@ -85,7 +86,7 @@ async fn run(
         }
         Over::Sse => {
             let transport =
-                LegacySseTransport::connect(client, url, options, deadline).await.map_err(|e| e.to_string())?;
+                LegacySseTransport::connect(client, url, options, deadline, ToolFields::default()).await.map_err(|e| e.to_string())?;
             info.serve_with_lifecycle(transport, mode).await
         }
     };

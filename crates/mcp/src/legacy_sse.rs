@@ -20,6 +20,7 @@ use url::Url;
 
 use crate::error::{Cause, McpError};
 use crate::options::ClientOptions;
+use crate::tool_fields::ToolFields;
 
 /// Largest single event accepted from a server.
 pub(crate) const MAX_EVENT_BYTES: usize = 4 * 1024 * 1024;
@@ -40,18 +41,20 @@ pub(crate) struct LegacySseTransport {
 }
 
 impl LegacySseTransport {
-    /// Open the event stream at `sse_url` and wait, until `deadline`, for its `endpoint` event.
+    /// Open the event stream at `sse_url` and wait, until `deadline`, for its `endpoint`
+    /// event. Messages are shown to `fields` raw, for tool listings.
     pub(crate) async fn connect(
         client: reqwest::Client,
         sse_url: &Url,
         options: &ClientOptions,
         deadline: Instant,
+        fields: ToolFields,
     ) -> Result<Self, McpError> {
         let (post_url, events) = tokio::time::timeout_at(deadline, open(&client, sse_url))
             .await
             .map_err(|_| McpError::NoEndpointEvent(options.connect_timeout))??;
         let (tx, incoming) = mpsc::channel(READ_AHEAD);
-        let reader = tokio::spawn(forward(events, tx));
+        let reader = tokio::spawn(forward(events, tx, fields));
         Ok(LegacySseTransport { client, post_url, post_timeout: options.call_timeout, incoming, reader })
     }
 }
@@ -155,7 +158,7 @@ pub fn legacy_sse_events(chunks: &[&[u8]], max_bytes: usize) -> Result<Vec<(Stri
 }
 
 /// Pass `message` events on as JSON-RPC messages until the stream or the client ends.
-async fn forward(mut events: EventReader, tx: mpsc::Sender<RxJsonRpcMessage<RoleClient>>) {
+async fn forward(mut events: EventReader, tx: mpsc::Sender<RxJsonRpcMessage<RoleClient>>, fields: ToolFields) {
     loop {
         let event = match events.next().await {
             Ok(Some(event)) => event,
@@ -165,6 +168,7 @@ async fn forward(mut events: EventReader, tx: mpsc::Sender<RxJsonRpcMessage<Role
         if event.name != "message" || event.data.trim().is_empty() {
             continue;
         }
+        fields.offer(event.data.as_bytes());
         match crate::wire::parse_server_message(event.data.as_bytes()) {
             Ok(message) => {
                 if tx.send(message).await.is_err() {
@@ -387,7 +391,7 @@ mod tests {
     async fn connect_to(url: &Url, wait: Duration) -> Result<LegacySseTransport, McpError> {
         let options = ClientOptions { connect_timeout: wait, ..ClientOptions::default() };
         let client = http_client::build(&options).expect("client");
-        LegacySseTransport::connect(client, url, &options, Instant::now() + wait).await
+        LegacySseTransport::connect(client, url, &options, Instant::now() + wait, ToolFields::default()).await
     }
 
     async fn connect(body: impl Into<Vec<u8>>, wait: Duration) -> Result<LegacySseTransport, McpError> {

@@ -27,7 +27,9 @@ mod probe;
 mod recording;
 mod session;
 mod stderr_tail;
+mod stdio;
 mod streamable;
+mod tool_fields;
 mod wire;
 
 pub use diagnosis::{Step, diagnose};

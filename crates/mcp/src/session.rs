@@ -1,9 +1,7 @@
 //! A live connection to one MCP server.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use process_wrap::tokio::{CommandWrap, KillOnDrop, ProcessGroup};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
     ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ErrorCode, ErrorData, Implementation,
@@ -17,19 +15,20 @@ use rmcp::service::{
     RunningService, ServiceError,
 };
 use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
-use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientHandler, RoleClient};
 use serde_json::{Map, Value};
 use switchboard_core::catalog::Tool;
 use url::Url;
 
-use crate::endpoint::{Endpoint, HttpTransport, INHERITED_ENV, StdioCommand};
+use crate::endpoint::{Endpoint, HttpTransport};
 use crate::error::{Cause, McpError};
 use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::{ClientOptions, Elicitation, Handshake};
 use crate::recording::{Direction, Exchanged, Journal, ProgressWatcher, Recording, json_len};
-use crate::stderr_tail::StderrTail;
+use crate::tool_fields::ToolFields;
+use crate::stdio;
 use crate::streamable::SessionAwareClient;
 
 /// Most times one call may be answered with a request for input and sent again.
@@ -80,6 +79,15 @@ pub struct UpstreamSession {
     transport: &'static str,
     options: ClientOptions,
     journal: Journal,
+    fields: ToolFields,
+}
+
+/// What a session watches on its transport: the messages of each call, and the
+/// raw tool listings (for the fields rmcp drops).
+#[derive(Clone, Debug)]
+struct Watched {
+    journal: Journal,
+    fields: ToolFields,
 }
 
 impl UpstreamSession {
@@ -89,15 +97,16 @@ impl UpstreamSession {
     pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<UpstreamSession, McpError> {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
-        let journal = Journal::new(options.max_result_bytes);
+        let watched = Watched { journal: Journal::new(options.max_result_bytes), fields: ToolFields::default() };
         let (service, transport) =
-            tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, journal.clone()))
+            tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, watched.clone()))
                 .await
                 .map_err(|_| McpError::Timeout(options.connect_timeout))??;
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
-        Ok(UpstreamSession { service, protocol_version, server_info, transport, options: options.clone(), journal })
+        let Watched { journal, fields } = watched;
+        Ok(UpstreamSession { service, protocol_version, server_info, transport, options: options.clone(), journal, fields })
     }
 
     /// The protocol version the handshake settled on, e.g. `2026-07-28` or `2025-06-18`.
@@ -119,6 +128,7 @@ impl UpstreamSession {
     pub async fn list_tools(&self) -> Result<Vec<Tool>, McpError> {
         let mut tools = vec![];
         let mut cursor: Option<String> = None;
+        let _listing = self.fields.listing();
         loop {
             let params = PaginatedRequestParams::default().with_cursor(cursor.take());
             let page = tokio::time::timeout(self.options.call_timeout, self.service.list_tools(Some(params)))
@@ -129,7 +139,8 @@ impl UpstreamSession {
                 if tools.len() >= self.options.max_tools {
                     return Err(McpError::TooManyTools(self.options.max_tools));
                 }
-                let raw = serde_json::to_value(&tool).map_err(|e| McpError::Protocol(e.to_string().into()))?;
+                let mut raw = serde_json::to_value(&tool).map_err(|e| McpError::Protocol(e.to_string().into()))?;
+                self.fields.restore(&mut raw);
                 tools.push(serde_json::from_value(raw).map_err(|e| McpError::Protocol(e.to_string().into()))?);
             }
             match page.next_cursor.filter(|c| !c.is_empty()) {
@@ -432,14 +443,14 @@ async fn handshake(
     endpoint: &Endpoint,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
-    journal: Journal,
+    watched: Watched,
 ) -> Result<(Service, &'static str), McpError> {
     match endpoint {
-        Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline, journal).await,
+        Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline, watched).await,
         Endpoint::Stdio(command) => {
             let (client, mode) = lifecycle(options)?;
-            let (child, stderr) = spawn(command)?;
-            let transport = Recording::new(child, journal);
+            let (child, stderr) = stdio::spawn(command, watched.fields)?;
+            let transport = Recording::new(child, watched.journal);
             match client.serve_with_lifecycle(transport, mode).await {
                 Ok(service) => Ok((service, "stdio")),
                 Err(e) => Err(McpError::Stopped {
@@ -456,12 +467,12 @@ async fn serve_http(
     transport: HttpTransport,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
-    journal: Journal,
+    watched: Watched,
 ) -> Result<(Service, &'static str), McpError> {
     http_client::preflight(url, &options.network).await?;
     let client = http_client::build(options)?;
     if transport == HttpTransport::Sse {
-        return Ok((serve_sse(client, url, options, deadline, journal).await?, "sse"));
+        return Ok((serve_sse(client, url, options, deadline, watched).await?, "sse"));
     }
     // A session the server forgot is replaced by the pool, which knows whether the
     // request may be sent again; rmcp would re-initialise and resend on its own.
@@ -469,15 +480,16 @@ async fn serve_http(
     if let Some(token) = &options.bearer {
         config = config.auth_header(token.expose());
     }
-    let http = SessionAwareClient(client.clone());
-    let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), journal.clone());
+    let http = SessionAwareClient::new(client.clone(), watched.fields.clone());
+    let streamable =
+        Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
     let (handler, mode) = lifecycle(options)?;
     match handler.serve_with_lifecycle(streamable, mode).await {
         Ok(service) => Ok((service, "streamable_http")),
         Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
             let refused = Cause::of(initialize_failure(&e));
             tracing::debug!(error = %refused.chain(), "the server refused Streamable HTTP; trying HTTP+SSE");
-            match serve_sse(client, url, options, deadline, journal).await {
+            match serve_sse(client, url, options, deadline, watched).await {
                 Ok(service) => Ok((service, "sse")),
                 Err(McpError::Connect(sse)) => Err(McpError::Connect(Cause::both(
                     "the server refused Streamable HTTP",
@@ -513,9 +525,10 @@ async fn serve_sse(
     url: &Url,
     options: &ClientOptions,
     deadline: tokio::time::Instant,
-    journal: Journal,
+    watched: Watched,
 ) -> Result<Service, McpError> {
-    let transport = Recording::new(LegacySseTransport::connect(client, url, options, deadline).await?, journal);
+    let legacy = LegacySseTransport::connect(client, url, options, deadline, watched.fields).await?;
+    let transport = Recording::new(legacy, watched.journal);
     let info = client_info().with_protocol_version(ProtocolVersion::V_2024_11_05);
     Client::new(info)
         .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
@@ -561,30 +574,6 @@ fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
         "_meta": {"switchboard/truncated": true, "switchboard/originalBytes": bytes},
     });
     (capped, true)
-}
-
-/// Start a local command in its own process group, with a clean environment.
-fn spawn(command: &StdioCommand) -> Result<(TokioChildProcess, StderrTail), McpError> {
-    let (program, args) = command.argv.split_first().ok_or(McpError::EmptyCommand)?;
-    let mut cmd = tokio::process::Command::new(program);
-    cmd.args(args).env_clear();
-    for key in INHERITED_ENV {
-        if let Ok(value) = std::env::var(key) {
-            cmd.env(key, value);
-        }
-    }
-    cmd.envs(&command.env);
-    if let Some(dir) = &command.cwd {
-        cmd.current_dir(dir);
-    }
-    let mut wrapped = CommandWrap::from(cmd);
-    wrapped.wrap(ProcessGroup::leader()).wrap(KillOnDrop);
-    let (transport, stderr) = TokioChildProcess::builder(wrapped)
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| McpError::Spawn { program: program.clone(), reason: e.to_string() })?;
-    let stderr = stderr.ok_or_else(|| McpError::Spawn { program: program.clone(), reason: "no stderr pipe".into() })?;
-    Ok((transport, StderrTail::drain(stderr, program.clone())))
 }
 
 #[cfg(test)]

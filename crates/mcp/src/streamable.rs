@@ -13,8 +13,12 @@
 //! - **A refused session DELETE is not an error.** Servers that do not support it
 //!   answer 405 (rmcp accepts that), 404 or 400 (rmcp would log an error).
 //!
-//! Everything else — `initialize`, `server/discover`, the stateless protocol
-//! (no session), GET streams — goes to rmcp's reqwest client unchanged.
+//! - **A tool listing is seen raw.** The bodies and events of `tools/list` answers
+//!   are shown to [`ToolFields`] before rmcp parses them, so the fields its `Tool`
+//!   drops are kept; listings without a session are sent here for that too.
+//!
+//! Everything else — `initialize`, `server/discover`, the rest of the stateless
+//! protocol (no session), GET streams — goes to rmcp's reqwest client unchanged.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -23,9 +27,11 @@ use std::sync::Arc;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue};
-use rmcp::model::{ClientJsonRpcMessage, JsonRpcMessage};
+use rmcp::model::{ClientJsonRpcMessage, ClientRequest, JsonRpcMessage};
 use rmcp::transport::streamable_http_client::{StreamableHttpClient, StreamableHttpError, StreamableHttpPostResponse};
 use sse_stream::{Error as SseError, Sse, SseStream};
+
+use crate::tool_fields::ToolFields;
 
 type HttpError = StreamableHttpError<reqwest::Error>;
 
@@ -39,7 +45,16 @@ const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 
 /// reqwest for rmcp's Streamable HTTP transport; see the module's documentation.
 #[derive(Clone, Debug)]
-pub(crate) struct SessionAwareClient(pub(crate) reqwest::Client);
+pub(crate) struct SessionAwareClient {
+    client: reqwest::Client,
+    fields: ToolFields,
+}
+
+impl SessionAwareClient {
+    pub(crate) fn new(client: reqwest::Client, fields: ToolFields) -> Self {
+        Self { client, fields }
+    }
+}
 
 impl StreamableHttpClient for SessionAwareClient {
     type Error = reqwest::Error;
@@ -64,20 +79,24 @@ impl StreamableHttpClient for SessionAwareClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        let Some(session_id) = session_id else {
-            return self
-                .0
-                .post_message_with_max_sse_event_size(
-                    uri,
-                    message,
-                    None,
-                    auth_header,
-                    custom_headers,
-                    max_sse_event_size,
-                )
-                .await;
-        };
-        post_in_session(&self.0, &uri, &message, &session_id, auth_header, custom_headers, max_sse_event_size).await
+        let post = Post { uri: &uri, message: &message, auth_header, custom_headers, max_sse_event_size };
+        match session_id {
+            Some(session_id) => self.post(post, Some(&session_id)).await,
+            None if is_listing(&message) => self.post(post, None).await,
+            None => {
+                let Post { auth_header, custom_headers, .. } = post;
+                self.client
+                    .post_message_with_max_sse_event_size(
+                        uri.clone(),
+                        message,
+                        None,
+                        auth_header,
+                        custom_headers,
+                        max_sse_event_size,
+                    )
+                    .await
+            }
+        }
     }
 
     async fn delete_session(
@@ -87,7 +106,7 @@ impl StreamableHttpClient for SessionAwareClient {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<(), HttpError> {
-        match self.0.delete_session(uri, session_id, auth_header, custom_headers).await {
+        match self.client.delete_session(uri, session_id, auth_header, custom_headers).await {
             Err(StreamableHttpError::Client(e))
                 if e.status().is_some_and(|s| matches!(s.as_u16(), 400 | 404 | 405)) =>
             {
@@ -106,7 +125,7 @@ impl StreamableHttpClient for SessionAwareClient {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
-        self.0.get_stream(uri, session_id, last_event_id, auth_header, custom_headers).await
+        self.client.get_stream(uri, session_id, last_event_id, auth_header, custom_headers).await
     }
 
     async fn get_stream_with_max_sse_event_size(
@@ -118,7 +137,7 @@ impl StreamableHttpClient for SessionAwareClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
-        self.0
+        self.client
             .get_stream_with_max_sse_event_size(
                 uri,
                 session_id,
@@ -131,88 +150,105 @@ impl StreamableHttpClient for SessionAwareClient {
     }
 }
 
-/// One POST within a session, read as the specification says.
-async fn post_in_session(
-    client: &reqwest::Client,
-    uri: &str,
-    message: &ClientJsonRpcMessage,
-    session_id: &str,
+/// A POST this client sends itself.
+struct Post<'a> {
+    uri: &'a str,
+    message: &'a ClientJsonRpcMessage,
     auth_header: Option<String>,
     custom_headers: HashMap<HeaderName, HeaderValue>,
     max_sse_event_size: usize,
-) -> Result<StreamableHttpPostResponse, HttpError> {
-    let mut request = client
-        .post(uri)
-        .header(ACCEPT, format!("{JSON}, {EVENT_STREAM}"))
-        .header(SESSION_HEADER, session_id)
-        .headers(custom_headers.into_iter().collect())
-        .json(message);
-    if let Some(token) = auth_header {
-        request = request.bearer_auth(token);
-    }
-    let response = request.send().await.map_err(StreamableHttpError::Client)?;
-    let status = response.status();
-    if matches!(status.as_u16(), 202 | 204) {
-        return Ok(StreamableHttpPostResponse::Accepted);
-    }
-    if status.as_u16() == 401 {
-        // The token was refused (expired, revoked): the caller may refresh it and try again.
-        let challenge = response
-            .headers()
-            .get(reqwest::header::WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("Bearer")
-            .to_owned();
-        return Err(StreamableHttpError::AuthRequired(
-            rmcp::transport::streamable_http_client::AuthRequiredError::new(challenge),
-        ));
-    }
-    if status.as_u16() == 403 {
-        // The token lacks a scope the request needs: the caller may authorize again with more.
-        let challenge = response
-            .headers()
-            .get(reqwest::header::WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("Bearer")
-            .to_owned();
-        return Err(StreamableHttpError::InsufficientScope(
-            rmcp::transport::streamable_http_client::InsufficientScopeError::new(challenge, None),
-        ));
-    }
-    if matches!(status.as_u16(), 400 | 404) {
-        // The server no longer knows the session; it did not run the request.
-        return Err(StreamableHttpError::SessionExpired);
-    }
-    let content_type =
-        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let expects_answer = matches!(message, JsonRpcMessage::Request(_));
-    if !status.is_success() {
-        let body = read_bounded(response, MAX_ERROR_BODY).await.unwrap_or_default();
-        let text = String::from_utf8_lossy(&body);
-        if content_type.starts_with(JSON)
-            && let Ok(error @ JsonRpcMessage::Error(_)) = crate::wire::parse_server_message(&body)
-        {
-            return Ok(StreamableHttpPostResponse::Json(error, None));
+}
+
+/// A `tools/list` request, whose answer rmcp would parse into its lossy `Tool`.
+fn is_listing(message: &ClientJsonRpcMessage) -> bool {
+    matches!(message, JsonRpcMessage::Request(r) if matches!(r.request, ClientRequest::ListToolsRequest(_)))
+}
+
+impl SessionAwareClient {
+    /// One POST (within a session when `session_id` is given), read as the specification says.
+    async fn post(&self, post: Post<'_>, session_id: Option<&str>) -> Result<StreamableHttpPostResponse, HttpError> {
+        let Post { uri, message, auth_header, custom_headers, max_sse_event_size } = post;
+        let mut request = self
+            .client
+            .post(uri)
+            .header(ACCEPT, format!("{JSON}, {EVENT_STREAM}"))
+            .headers(custom_headers.into_iter().collect())
+            .json(message);
+        if let Some(session_id) = session_id {
+            request = request.header(SESSION_HEADER, session_id);
         }
-        return Err(StreamableHttpError::UnexpectedServerResponse(Cow::Owned(format!("HTTP {status}: {text}"))));
+        if let Some(token) = auth_header {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.map_err(StreamableHttpError::Client)?;
+        let status = response.status();
+        if matches!(status.as_u16(), 202 | 204) {
+            return Ok(StreamableHttpPostResponse::Accepted);
+        }
+        if status.as_u16() == 401 {
+            // The token was refused (expired, revoked): the caller may refresh it and try again.
+            return Err(StreamableHttpError::AuthRequired(
+                rmcp::transport::streamable_http_client::AuthRequiredError::new(challenge(&response)),
+            ));
+        }
+        if status.as_u16() == 403 {
+            // The token lacks a scope the request needs: the caller may authorize again with more.
+            return Err(StreamableHttpError::InsufficientScope(
+                rmcp::transport::streamable_http_client::InsufficientScopeError::new(challenge(&response), None),
+            ));
+        }
+        if session_id.is_some() && matches!(status.as_u16(), 400 | 404) {
+            // The server no longer knows the session; it did not run the request.
+            return Err(StreamableHttpError::SessionExpired);
+        }
+        let content_type =
+            response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let expects_answer = matches!(message, JsonRpcMessage::Request(_));
+        if !status.is_success() {
+            let body = read_bounded(response, MAX_ERROR_BODY).await.unwrap_or_default();
+            let text = String::from_utf8_lossy(&body);
+            if content_type.starts_with(JSON)
+                && let Ok(error @ JsonRpcMessage::Error(_)) = crate::wire::parse_server_message(&body)
+            {
+                return Ok(StreamableHttpPostResponse::Json(error, None));
+            }
+            return Err(StreamableHttpError::UnexpectedServerResponse(Cow::Owned(format!("HTTP {status}: {text}"))));
+        }
+        if content_type.starts_with(EVENT_STREAM) {
+            let fields = self.fields.clone();
+            let events = SseStream::from_bytes_stream(bounded_events(response.bytes_stream(), max_sse_event_size))
+                .inspect(move |event| {
+                    if let Ok(Sse { data: Some(data), .. }) = event {
+                        fields.offer(data.as_bytes());
+                    }
+                });
+            return Ok(StreamableHttpPostResponse::Sse(events.boxed(), None));
+        }
+        if !expects_answer && response.content_length() == Some(0) {
+            return Ok(StreamableHttpPostResponse::Accepted);
+        }
+        if !content_type.starts_with(JSON) {
+            return Err(StreamableHttpError::UnexpectedContentType(Some(content_type)));
+        }
+        let body = read_bounded(response, MAX_JSON_BODY).await?;
+        self.fields.offer(&body);
+        match crate::wire::parse_server_message(&body) {
+            Ok(answer) => Ok(StreamableHttpPostResponse::Json(answer, None)),
+            // A notification or an answer needs no reply: an unreadable body is only an acknowledgement.
+            Err(_) if !expects_answer => Ok(StreamableHttpPostResponse::Accepted),
+            Err(e) => Err(StreamableHttpError::Deserialize(e)),
+        }
     }
-    if content_type.starts_with(EVENT_STREAM) {
-        let events = SseStream::from_bytes_stream(bounded_events(response.bytes_stream(), max_sse_event_size));
-        return Ok(StreamableHttpPostResponse::Sse(events.boxed(), None));
-    }
-    if !expects_answer && response.content_length() == Some(0) {
-        return Ok(StreamableHttpPostResponse::Accepted);
-    }
-    if !content_type.starts_with(JSON) {
-        return Err(StreamableHttpError::UnexpectedContentType(Some(content_type)));
-    }
-    let body = read_bounded(response, MAX_JSON_BODY).await?;
-    match crate::wire::parse_server_message(&body) {
-        Ok(answer) => Ok(StreamableHttpPostResponse::Json(answer, None)),
-        // A notification or an answer needs no reply: an unreadable body is only an acknowledgement.
-        Err(_) if !expects_answer => Ok(StreamableHttpPostResponse::Accepted),
-        Err(e) => Err(StreamableHttpError::Deserialize(e)),
-    }
+}
+
+/// The `WWW-Authenticate` challenge of a 401 or 403, or a bare `Bearer`.
+fn challenge(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("Bearer")
+        .to_owned()
 }
 
 /// The body, up to `max` bytes; a larger one is refused.

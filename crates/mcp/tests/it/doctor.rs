@@ -118,6 +118,7 @@ async fn server_everything_speaks_initialize_and_lacks_usage_guidance() {
         &["server/discover (2026-07-28): not supported", "initialize 2025-11-25: accepted"],
     );
     expect(&report, "annotations", Status::Pass, &[]);
+    expect(&report, "tasks", Status::Warn, &["1 tool runs only as a task", "simulate-research-query"]);
     expect(&report, "descriptions", Status::Warn, &["no \"Use this when…\" guidance: echo, ", " and 3 more"]);
     expect(&report, "parameters", Status::Warn, &["without a description: get-resource-reference.resourceType"]);
     let hint = check(&report, "descriptions").hint.clone().unwrap_or_default();

@@ -8,6 +8,7 @@ mod pool;
 mod server_requests;
 mod stdio;
 mod streamable_http;
+mod tool_fields;
 
 use std::path::Path;
 use std::time::Duration;
