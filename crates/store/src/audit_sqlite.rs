@@ -56,8 +56,18 @@ pub(crate) fn write_batches(mut conn: Connection, mut pending: mpsc::Receiver<(A
 
 /// Append `events` in one transaction: all are stored, or none.
 fn append(conn: &mut Connection, events: &[AuditEvent]) -> rusqlite::Result<()> {
-    let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    append_in(&tx, events)?;
+    tx.commit()
+}
+
+/// Append `events` inside `tx`, which holds the write lock: the chain's head
+/// advances in the same transaction (see `audit.rs`).
+pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, events: &[AuditEvent]) -> rusqlite::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let count = i64::try_from(events.len()).unwrap_or(i64::MAX);
     let (last, prev): (i64, String) =
         tx.query_row("UPDATE audit_head SET seq = seq + ?1 WHERE id = 1 RETURNING seq, hash", [count], |row| {
             Ok((row.get(0)?, row.get(1)?))
@@ -89,5 +99,5 @@ fn append(conn: &mut Connection, events: &[AuditEvent]) -> rusqlite::Result<()> 
     if let Some(last) = rows.last() {
         tx.execute("UPDATE audit_head SET hash = ?1 WHERE id = 1", [&last.hash])?;
     }
-    tx.commit()
+    Ok(())
 }

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::audit::append_in;
+use crate::turns::insert_message;
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
@@ -23,7 +24,7 @@ use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
 const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded, model, \
                        input_tokens, output_tokens, latency_ms, first_token_ms, turn_step";
-const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
+pub(crate) const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
                     client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at, \
                     definition_digest";
@@ -234,37 +235,8 @@ impl Store {
         rows.iter().map(conversation_from_row).collect()
     }
 
-    /// Move the turn from `from` to `to` (steps as given), recording `instance` as
-    /// the one that moved it; `Conflict` when the conversation is not in `from`, so
-    /// two turns never run at once.
-    pub async fn move_turn(&self, id: ConversationId, change: TurnMove<'_>) -> Result<()> {
-        let now = now();
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE conversations SET state = $3, steps = $4, updated_at = $5, instance_id = $6 \
-             WHERE id = $1 AND state = $2",
-        )
-        .bind(id.to_string())
-        .bind(change.from.as_str())
-        .bind(change.to.as_str())
-        .bind(i64::from(change.steps))
-        .bind(to_ms(now))
-        .bind(change.instance.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(self.not_in(id, change.from).await);
-        }
-        if let Some(note) = change.note {
-            insert_message(&mut tx, id, note.role(), note.text(), None, now, None).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// `Conflict` saying which state the conversation is in instead of `expected`.
-    async fn not_in(&self, id: ConversationId, expected: TurnState) -> StoreError {
+    pub(crate) async fn not_in(&self, id: ConversationId, expected: TurnState) -> StoreError {
         match self.conversation(id).await {
             Ok(current) => StoreError::Conflict(format!(
                 "the conversation is {}, not {}",
@@ -273,43 +245,6 @@ impl Store {
             )),
             Err(e) => e,
         }
-    }
-
-    /// Start a turn with the owner's message, in one transaction: `idle →
-    /// running` (steps 0, run by `instance`), the title when it is the first
-    /// message, and the message. `Conflict` when the conversation is not idle.
-    pub async fn start_turn(&self, start: TurnStart<'_>) -> Result<Message> {
-        let now = now();
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE conversations SET state = $2, steps = 0, updated_at = $3, instance_id = $4, \
-             title = CASE WHEN EXISTS (SELECT 1 FROM messages WHERE conversation_id = $1) THEN title ELSE $5 END \
-             WHERE id = $1 AND state = $6",
-        )
-        .bind(start.conversation.to_string())
-        .bind(TurnState::Running.as_str())
-        .bind(to_ms(now))
-        .bind(start.instance.as_str())
-        .bind(start.title)
-        .bind(TurnState::Idle.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(self.not_in(start.conversation, TurnState::Idle).await);
-        }
-        let message = insert_message(
-            &mut tx,
-            start.conversation,
-            MessageRole::User,
-            start.text,
-            Some(start.client_session),
-            now,
-            None,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(message)
     }
 
     /// Answer the owner's last message again, in one transaction: `idle →
@@ -356,74 +291,13 @@ impl Store {
             .await?;
         let answered = match restart.replacement {
             Some(text) => {
-                insert_message(
-                    &mut tx,
-                    restart.conversation,
-                    MessageRole::User,
-                    text,
-                    Some(restart.client_session),
-                    now,
-                    None,
-                )
-                .await?
+                insert_message(&mut tx, restart.conversation, MessageRole::User, text, Some(restart.client_session), now)
+                    .await?
             }
             None => last,
         };
         tx.commit().await?;
         Ok(answered)
-    }
-
-    /// A step of a running turn, in one transaction: the model's answer and the
-    /// calls it asks for, a note to the user, the step count and `running → to`.
-    /// Calls are audited with the entries `audit` makes for each (calls over
-    /// before they start: invalid, refused by a remembered choice). Returns what
-    /// was written. `Conflict` when the turn is not running.
-    pub async fn record_step(
-        &self,
-        step: StepRecord<'_>,
-        audit: impl Fn(&ToolCall) -> Vec<AuditEvent>,
-    ) -> Result<RecordedStep> {
-        let now = now();
-        let conversation = step.conversation;
-        let mut tx = self.pool.begin().await?;
-        // The update first: it takes the write lock before anything is read.
-        let done = sqlx::query(
-            "UPDATE conversations SET state = $3, steps = $4, updated_at = $5, instance_id = $6 \
-             WHERE id = $1 AND state = $2",
-        )
-        .bind(conversation.to_string())
-        .bind(TurnState::Running.as_str())
-        .bind(step.to.as_str())
-        .bind(i64::from(step.steps))
-        .bind(to_ms(now))
-        .bind(step.instance.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(self.not_in(conversation, TurnState::Running).await);
-        }
-        let mut recorded = RecordedStep::default();
-        let mut entries = vec![];
-        if let Some(answer) = step.answer {
-            let message =
-                insert_message(&mut tx, conversation, MessageRole::Assistant, answer.text, None, now, answer.usage)
-                    .await?;
-            for (position, call) in answer.calls.iter().enumerate() {
-                let call = insert_call(&mut tx, &message, position, call, step.instance, now).await?;
-                entries.extend(audit(&call));
-                recorded.calls.push(call);
-            }
-            recorded.answer = Some(message);
-        }
-        if let Some(note) = step.note {
-            recorded.note =
-                Some(insert_message(&mut tx, conversation, note.role(), note.text(), None, now, None).await?);
-        }
-        // Last: the chain's head stays locked only until the commit.
-        append_in(&mut tx, &entries).await?;
-        tx.commit().await?;
-        Ok(recorded)
     }
 
     pub async fn messages(&self, conversation: ConversationId) -> Result<Vec<Message>> {
@@ -512,55 +386,6 @@ impl Store {
         append_in(&mut tx, &audit(&decided)).await?;
         tx.commit().await?;
         Ok(decided)
-    }
-
-    /// Close `call` with its outcome (`completed`, `failed`, `cancelled`, …), once,
-    /// audited with the entries `audit` makes, in one transaction. Returns the call
-    /// as closed. A call already over is left alone and `Conflict` is returned.
-    pub async fn finish_call(
-        &self,
-        call: &ToolCall,
-        end: CallEnd<'_>,
-        audit: impl FnOnce(&ToolCall) -> Vec<AuditEvent>,
-    ) -> Result<ToolCall> {
-        let now = now();
-        let CallEnd { status, result, is_error, model_content, exchange, latency_us } = end;
-        let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
-            "UPDATE tool_calls SET status = $2, result = $3, is_error = $4, model_content = $5, exchange = $6, \
-             latency_us = $7, finished_at = $8 WHERE id = $1 AND status IN ($9, $10)",
-        )
-        .bind(call.id.to_string())
-        .bind(status.as_str())
-        .bind(result.to_string())
-        .bind(i64::from(is_error))
-        .bind(model_content)
-        .bind(exchange.map(Value::to_string))
-        .bind(latency_us)
-        .bind(to_ms(now))
-        .bind(CallStatus::Running.as_str())
-        .bind(CallStatus::AwaitingApproval.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Err(StoreError::Conflict("the tool call is already over".into()));
-        }
-        let finished = ToolCall {
-            status,
-            outcome: Some(CallOutcome {
-                result: result.clone(),
-                is_error,
-                model_content: model_content.to_owned(),
-                exchange: exchange.cloned(),
-                latency_us,
-                finished_at: now,
-            }),
-            ..call.clone()
-        };
-        append_in(&mut tx, &audit(&finished)).await?;
-        tx.commit().await?;
-        Ok(finished)
     }
 
     /// Remember the owner's choice for a tool, in a conversation, for one page
@@ -728,7 +553,7 @@ impl Store {
                 continue;
             }
             let id: ConversationId = parse("conversation id", id)?;
-            insert_message(&mut tx, id, MessageRole::Error, interruption.note, None, now, None).await?;
+            insert_message(&mut tx, id, MessageRole::Error, interruption.note, None, now).await?;
             touched.push(id);
         }
         tx.commit().await?;
@@ -743,128 +568,6 @@ impl Store {
         }
         Ok(())
     }
-}
-
-/// Append a message to the conversation, as written, with the usage of the
-/// step that wrote it (a model's answer).
-async fn insert_message(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    conversation: ConversationId,
-    role: MessageRole,
-    content: &str,
-    client_session: Option<&str>,
-    now: OffsetDateTime,
-    usage: Option<&StepUsage>,
-) -> Result<Message> {
-    let id = MessageId::new();
-    let row = sqlx::query(
-        "INSERT INTO messages (id, conversation_id, seq, role, content, client_session, created_at, model, \
-         input_tokens, output_tokens, latency_ms, first_token_ms, turn_step) \
-         SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM messages \
-         WHERE conversation_id = $2 RETURNING seq",
-    )
-    .bind(id.to_string())
-    .bind(conversation.to_string())
-    .bind(role.as_str())
-    .bind(content)
-    .bind(client_session)
-    .bind(to_ms(now))
-    .bind(usage.map(|u| u.model.as_str()))
-    .bind(usage.map(|u| u.input_tokens))
-    .bind(usage.map(|u| u.output_tokens))
-    .bind(usage.map(|u| u.latency_ms))
-    .bind(usage.and_then(|u| u.first_token_ms))
-    .bind(usage.map(|u| u.turn_step))
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(Message {
-        id,
-        conversation_id: conversation,
-        seq: row.try_get("seq")?,
-        role,
-        content: content.to_owned(),
-        client_session: client_session.map(str::to_owned),
-        created_at: now,
-        superseded: false,
-        usage: usage.cloned(),
-    })
-}
-
-/// Record a call the model asked for in `message`, as written.
-async fn insert_call(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    message: &Message,
-    position: usize,
-    call: &NewToolCall,
-    instance: &InstanceId,
-    now: OffsetDateTime,
-) -> Result<ToolCall> {
-    let id = ToolCallId::new();
-    let position = i64::try_from(position).map_err(|e| StoreError::corrupt("call position", e))?;
-    let (result, model_content) = match &call.outcome {
-        Some((result, content)) => (Some(result.to_string()), Some(content.as_str())),
-        None => (None, None),
-    };
-    let sql = format!(
-        "INSERT INTO tool_calls ({CALL}, instance_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-         $13, $14, $21, $22, $15, $16, $17, $18, NULL, NULL, $19, $20, $24, $23)"
-    );
-    sqlx::query(&sql)
-        .bind(id.to_string())
-        .bind(message.conversation_id.to_string())
-        .bind(message.id.to_string())
-        .bind(position)
-        .bind(&call.provider_call_id)
-        .bind(&call.name)
-        .bind(call.connector_id.map(|c| c.to_string()))
-        .bind(&call.connector_name)
-        .bind(&call.tool)
-        .bind(call.classification.map(classification_str))
-        .bind(&call.arguments)
-        .bind(&call.arguments_digest)
-        .bind(call.status.as_str())
-        .bind(call.decision.map(DecisionKind::as_str))
-        .bind(&call.client_session)
-        .bind(result)
-        .bind(i64::from(call.outcome.is_some()))
-        .bind(model_content)
-        .bind(to_ms(now))
-        .bind(call.outcome.as_ref().map(|_| to_ms(now)))
-        .bind(call.decided_by.map(|u| u.to_string()))
-        .bind(call.decided_by.map(|_| to_ms(now)))
-        .bind(instance.as_str())
-        .bind(&call.definition_digest)
-        .execute(&mut **tx)
-        .await?;
-    Ok(ToolCall {
-        id,
-        conversation_id: message.conversation_id,
-        message_id: message.id,
-        position,
-        provider_call_id: call.provider_call_id.clone(),
-        name: call.name.clone(),
-        connector_id: call.connector_id,
-        connector_name: call.connector_name.clone(),
-        tool: call.tool.clone(),
-        classification: call.classification,
-        arguments: call.arguments.clone(),
-        arguments_digest: call.arguments_digest.clone(),
-        definition_digest: call.definition_digest.clone(),
-        status: call.status,
-        decision: call.decision,
-        decided_by: call.decided_by,
-        decided_at: call.decided_by.map(|_| now),
-        client_session: call.client_session.clone(),
-        outcome: call.outcome.clone().map(|(result, model_content)| CallOutcome {
-            result,
-            is_error: true,
-            model_content,
-            exchange: None,
-            latency_us: None,
-            finished_at: now,
-        }),
-        created_at: now,
-    })
 }
 
 /// `text` with LIKE's wildcards and the escape character escaped (by `\`).

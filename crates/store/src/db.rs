@@ -66,6 +66,8 @@ pub struct Store {
     pub(crate) changes: Arc<AtomicU64>,
     /// The database file, for a SQLite database that is one.
     pub(crate) sqlite_file: Option<Arc<std::path::Path>>,
+    /// Runs turns' writes on a connection of its own, for a SQLite file.
+    pub(crate) turns: Option<crate::turn_writer::TurnWriter>,
 }
 
 impl Store {
@@ -106,7 +108,12 @@ impl Store {
             })
             .connect_lazy_with(connect_options);
         let sqlite_file = (backend == Backend::Sqlite).then(|| sqlite_file(url)).flatten();
-        Ok(Self { pool, backend, key: Arc::new(key), changes: Arc::default(), sqlite_file })
+        let turns = sqlite_file.as_deref().and_then(|file| {
+            crate::turn_writer::TurnWriter::start(file)
+                .map_err(|e| tracing::warn!(error = %e, "the turn writer could not start; turns are written through the pool"))
+                .ok()
+        });
+        Ok(Self { pool, backend, key: Arc::new(key), changes: Arc::default(), sqlite_file, turns })
     }
 
     pub fn backend(&self) -> Backend {

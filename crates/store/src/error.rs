@@ -27,6 +27,9 @@ pub enum StoreError {
     Decrypt,
     #[error("the audit trail could not be written: {0}")]
     AuditLog(String),
+    /// The turn writer's own connection failed (a SQLite file).
+    #[error("database error: {0}")]
+    Writer(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -38,6 +41,7 @@ impl StoreError {
             self,
             Self::Unreachable { .. }
                 | Self::AuditLog(_)
+                | Self::Writer(_)
                 | Self::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
         )
     }

@@ -8,6 +8,7 @@
 //! Architecture invariant: only this crate knows SQL. Secrets are sealed with
 //! AES-256-GCM before they reach a column ([`crypto`]).
 
+mod args;
 mod audit;
 mod audit_log;
 mod audit_sqlite;
@@ -29,6 +30,8 @@ mod settings;
 mod sign_in;
 mod time_ms;
 mod tokens;
+mod turn_writer;
+mod turns;
 mod usage;
 mod users;
 
