@@ -85,8 +85,9 @@ async fn run(
             info.serve_with_lifecycle(transport, mode).await
         }
         Over::Sse => {
-            let transport =
-                LegacySseTransport::connect(client, url, options, deadline, ToolFields::default()).await.map_err(|e| e.to_string())?;
+            let transport = LegacySseTransport::connect(client, url, options, deadline, ToolFields::default())
+                .await
+                .map_err(|e| e.to_string())?;
             info.serve_with_lifecycle(transport, mode).await
         }
     };

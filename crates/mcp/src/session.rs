@@ -14,8 +14,8 @@ use rmcp::service::{
     ClientInitializeError, ClientLifecycleMode, ClientServiceExt, Peer, PeerRequestOptions, RequestContext,
     RunningService, ServiceError,
 };
-use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
 use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfig, StreamableHttpError};
 use rmcp::{ClientHandler, RoleClient};
 use serde_json::{Map, Value};
 use switchboard_core::catalog::Tool;
@@ -27,9 +27,9 @@ use crate::http_client;
 use crate::legacy_sse::LegacySseTransport;
 use crate::options::{ClientOptions, Elicitation, Handshake};
 use crate::recording::{Direction, Exchanged, Journal, ProgressWatcher, Recording, json_len};
-use crate::tool_fields::ToolFields;
 use crate::stdio;
 use crate::streamable::SessionAwareClient;
+use crate::tool_fields::ToolFields;
 
 /// Most times one call may be answered with a request for input and sent again.
 const MAX_INPUT_ROUNDS: usize = 8;
@@ -106,7 +106,15 @@ impl UpstreamSession {
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
         let Watched { journal, fields } = watched;
-        Ok(UpstreamSession { service, protocol_version, server_info, transport, options: options.clone(), journal, fields })
+        Ok(UpstreamSession {
+            service,
+            protocol_version,
+            server_info,
+            transport,
+            options: options.clone(),
+            journal,
+            fields,
+        })
     }
 
     /// The protocol version the handshake settled on, e.g. `2026-07-28` or `2025-06-18`.
@@ -481,8 +489,7 @@ async fn serve_http(
         config = config.auth_header(token.expose());
     }
     let http = SessionAwareClient::new(client.clone(), watched.fields.clone());
-    let streamable =
-        Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
+    let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
     let (handler, mode) = lifecycle(options)?;
     match handler.serve_with_lifecycle(streamable, mode).await {
         Ok(service) => Ok((service, "streamable_http")),

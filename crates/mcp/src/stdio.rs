@@ -57,7 +57,8 @@ pub(crate) fn spawn(command: &StdioCommand, fields: ToolFields) -> Result<(Child
     wrapped.wrap(ProcessGroup::leader()).wrap(KillOnDrop);
     let mut child = wrapped.spawn().map_err(|e| failed(e.to_string()))?;
     let pipes = child.inner_mut();
-    let (Some(stdin), Some(stdout), Some(stderr)) = (pipes.stdin().take(), pipes.stdout().take(), pipes.stderr().take())
+    let (Some(stdin), Some(stdout), Some(stderr)) =
+        (pipes.stdin().take(), pipes.stdout().take(), pipes.stderr().take())
     else {
         return Err(failed("its standard streams could not be piped".into()));
     };

@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value};
 
 /// The fields rmcp's `Tool` keeps; everything else is put back from the raw listing.
-const KEPT_BY_RMCP: [&str; 8] = ["name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "_meta"];
+const KEPT_BY_RMCP: [&str; 8] =
+    ["name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "_meta"];
 
 /// What the raw `tools/list` results of one session held beyond rmcp's fields.
 #[derive(Clone, Debug, Default)]
@@ -157,7 +158,9 @@ mod tests {
     fn a_field_rmcp_kept_is_not_replaced() {
         let fields = ToolFields::default();
         let _listing = fields.listing();
-        fields.offer(br#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"t","execution":{"taskSupport":"optional"}}]}}"#);
+        fields.offer(
+            br#"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"t","execution":{"taskSupport":"optional"}}]}}"#,
+        );
         let mut tool = json!({"name": "t", "execution": "kept"});
         fields.restore(&mut tool);
         assert_eq!(tool["execution"], "kept");

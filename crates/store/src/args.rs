@@ -86,9 +86,10 @@ impl rusqlite::ToSql for Arg {
 fn bind(prepared: &mut rusqlite::Statement<'_>, stmt: &Stmt) -> rusqlite::Result<()> {
     for index in 1..=prepared.parameter_count() {
         let name = prepared.parameter_name(index).unwrap_or_default();
-        let position: usize = name.strip_prefix('$').and_then(|n| n.parse().ok()).ok_or_else(|| {
-            rusqlite::Error::InvalidParameterName(format!("{name:?} is not a $N placeholder"))
-        })?;
+        let position: usize = name
+            .strip_prefix('$')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| rusqlite::Error::InvalidParameterName(format!("{name:?} is not a $N placeholder")))?;
         let arg = stmt.args.get(position - 1).ok_or_else(|| {
             rusqlite::Error::InvalidParameterName(format!("{name} has no value ({} given)", stmt.args.len()))
         })?;
@@ -127,7 +128,8 @@ mod tests {
     fn values_bind_by_their_number_in_any_order() {
         let conn = rusqlite::Connection::open_in_memory().expect("open");
         conn.execute_batch("CREATE TABLE t (a TEXT, b BIGINT, c TEXT)").expect("table");
-        let insert = Stmt::new("INSERT INTO t (c, a, b) VALUES ($3, $1, $2)", vec!["x".into(), 7.into(), Arg::Text(None)]);
+        let insert =
+            Stmt::new("INSERT INTO t (c, a, b) VALUES ($3, $1, $2)", vec!["x".into(), 7.into(), Arg::Text(None)]);
         assert_eq!(run(&conn, &insert).expect("insert"), 1);
         let select = Stmt::new("SELECT a, b, c FROM t WHERE b = $2 AND a = $1", vec!["x".into(), 7.into()]);
         let row: (String, i64, Option<String>) =
@@ -144,6 +146,9 @@ mod tests {
         let short = Stmt::new("INSERT INTO t (a) VALUES ($2)", vec!["x".into()]);
         assert!(run(&conn, &short).is_err());
         let nothing = Stmt::new("SELECT a FROM t WHERE a = $1", vec!["y".into()]);
-        assert!(matches!(query_row(&conn, &nothing, |r| r.get::<_, String>(0)), Err(rusqlite::Error::QueryReturnedNoRows)));
+        assert!(matches!(
+            query_row(&conn, &nothing, |r| r.get::<_, String>(0)),
+            Err(rusqlite::Error::QueryReturnedNoRows)
+        ));
     }
 }

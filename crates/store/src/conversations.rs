@@ -6,20 +6,19 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
-use switchboard_core::{ConnectorId, ConversationId, MessageId, ToolCallId, UserId};
+use switchboard_core::{ConnectorId, ConversationId, ToolCallId, UserId};
 use time::OffsetDateTime;
 
 use crate::Store;
 use crate::audit::append_in;
-use crate::turns::insert_message;
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
-    AuditEvent, CallEnd, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation,
-    NewRememberedChoice, NewToolCall, RecordedStep, RememberedChoice, RememberedTool, StepRecord, StepUsage, ToolCall,
-    TurnMove, TurnRestart, TurnStart,
+    AuditEvent, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation, NewRememberedChoice,
+    RememberedChoice, RememberedTool, StepUsage, ToolCall, TurnRestart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
+use crate::turns::insert_message;
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
 const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded, model, \
@@ -291,8 +290,15 @@ impl Store {
             .await?;
         let answered = match restart.replacement {
             Some(text) => {
-                insert_message(&mut tx, restart.conversation, MessageRole::User, text, Some(restart.client_session), now)
-                    .await?
+                insert_message(
+                    &mut tx,
+                    restart.conversation,
+                    MessageRole::User,
+                    text,
+                    Some(restart.client_session),
+                    now,
+                )
+                .await?
             }
             None => last,
         };

@@ -136,7 +136,7 @@ fn new_call(
         call.tool.as_deref().into(),
         call.classification.map(classification_str).into(),
         call.arguments.as_str().into(),
-        call.arguments_digest.as_str().into(),
+        call.arguments_digest.as_deref().into(),
         call.status.as_str().into(),
         call.decision.map(DecisionKind::as_str).into(),
         call.client_session.as_deref().into(),
@@ -236,7 +236,8 @@ impl Store {
     /// two turns never run at once.
     pub async fn move_turn(&self, id: ConversationId, change: TurnMove<'_>) -> Result<()> {
         let now = now();
-        let mut write = TurnWrite::guarded(move_stmt(id, change.from, change.to, change.steps, change.instance, to_ms(now)));
+        let mut write =
+            TurnWrite::guarded(move_stmt(id, change.from, change.to, change.steps, change.instance, to_ms(now)));
         if let Some(note) = change.note {
             write.messages.push(new_message(id, note.role(), note.text(), None, now, None).1);
         }

@@ -63,10 +63,7 @@ mod tests {
     fn environment_variables_make_providers() {
         check(&[], &[]);
         check(&[("OPENAI_API_KEY", "sk-1")], &[("openai", "https://api.openai.com/v1", true)]);
-        check(
-            &[("OPENAI_BASE_URL", "http://localhost:11434/v1/")],
-            &[("openai", "http://localhost:11434/v1", false)],
-        );
+        check(&[("OPENAI_BASE_URL", "http://localhost:11434/v1/")], &[("openai", "http://localhost:11434/v1", false)]);
         check(&[("ANTHROPIC_API_KEY", "k")], &[("anthropic", "https://api.anthropic.com", true)]);
         check(
             &[("OPENAI_API_KEY", "a"), ("ANTHROPIC_API_KEY", "b"), ("ANTHROPIC_BASE_URL", "http://proxy:9/")],

@@ -204,7 +204,10 @@ async fn a_closed_port_is_unreachable() {
             timeout: Duration::from_secs(5),
             max_retries: 2,
         };
-        let error = run(switchboard_agent::provider::build(config, switchboard_testkit::http_client()).as_ref(), ask("hi")).await.expect_error();
+        let error =
+            run(switchboard_agent::provider::build(config, switchboard_testkit::http_client()).as_ref(), ask("hi"))
+                .await
+                .expect_error();
         match &error {
             ProviderError::Unreachable(message) => {
                 assert!(message.contains(&port.to_string()), "{kind:?}: {message}");

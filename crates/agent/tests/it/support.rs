@@ -27,14 +27,17 @@ pub(crate) fn provider(
         ProviderKind::OpenAi => server.openai_base_url(),
         ProviderKind::Anthropic => server.anthropic_base_url(),
     };
-    build(ProviderConfig {
-        name: "scripted".into(),
-        kind,
-        base_url,
-        api_key: key.map(SecretString::new),
-        timeout,
-        max_retries,
-    }, switchboard_testkit::http_client())
+    build(
+        ProviderConfig {
+            name: "scripted".into(),
+            kind,
+            base_url,
+            api_key: key.map(SecretString::new),
+            timeout,
+            max_retries,
+        },
+        switchboard_testkit::http_client(),
+    )
 }
 
 /// A provider with a key, a 10 s timeout and two retries.

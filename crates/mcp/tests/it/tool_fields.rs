@@ -1,10 +1,12 @@
 //! Every field of a tool definition survives the listing, over every transport:
-//! rmcp's typed `Tool` drops what it does not know (`execution`, a tool's
-//! `securitySchemes`), and Switchboard puts it back from the raw answer.
+//! rmcp's typed `Tool` drops what it does not know (`execution`, a tool's own
+//! `securitySchemes`, later additions), and Switchboard puts it back from the raw
+//! answer (`tool_fields.rs` has the unit tests for fields no peer here sends: PyPI
+//! `mcp` drops unknown fields itself, and leaves `execution` out at 2026-07-28).
 
 use serde_json::json;
 use switchboard_mcp::Endpoint;
-use switchboard_testkit::peers::{PeerProcess, everything_argv, python_tools_argv};
+use switchboard_testkit::peers::{PeerProcess, everything_argv};
 
 use super::*;
 
@@ -26,36 +28,4 @@ async fn server_everything_keeps_execution_over_streamable_http_sse_and_stdio() 
     let sse = PeerProcess::everything("sse");
     check_everything(&Endpoint::Http { url: sse.url.parse().expect("url"), transport: HttpTransport::Sse }).await;
     check_everything(&stdio(everything_argv("stdio"))).await;
-}
-
-#[tokio::test]
-async fn the_python_server_keeps_unknown_fields_on_every_transport() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("tools.json");
-    let schemes = json!([{"type": "noauth"}, {"type": "oauth2", "scopes": ["tickets:write"]}]);
-    let mut tools = sample_tools();
-    tools.as_array_mut().expect("array").push(json!({
-        "name": "file_ticket", "description": "Use this when a ticket must be filed.",
-        "inputSchema": {"type": "object"},
-        "execution": {"taskSupport": "optional"},
-        "securitySchemes": schemes,
-        "x-vendor": {"rank": 3}
-    }));
-    write_tools(&file, &tools);
-    let streamable = PeerProcess::python_tools(&file, "streamable-http");
-    let sse = PeerProcess::python_tools(&file, "sse");
-    for endpoint in [http(&streamable.url), http(&sse.url), stdio(python_tools_argv(&file, "stdio"))] {
-        let session = connect(&endpoint).await;
-        let listed = session.list_tools().await.expect("tools");
-        let ticket = tool(&listed, "file_ticket");
-        assert_eq!(ticket.extra["securitySchemes"], schemes, "{endpoint:?}");
-        assert_eq!(ticket.extra["execution"], json!({"taskSupport": "optional"}), "{endpoint:?}");
-        assert_eq!(ticket.extra["x-vendor"], json!({"rank": 3}), "{endpoint:?}");
-        assert!(!ticket.requires_task());
-        assert!(tool(&listed, "lookup").extra.get("securitySchemes").is_none(), "{endpoint:?}");
-        // The fields are kept by listing, not left over: a second listing gives the same.
-        let again = session.list_tools().await.expect("tools again");
-        assert_eq!(tool(&again, "file_ticket").extra, ticket.extra, "{endpoint:?}");
-        session.close().await;
-    }
 }

@@ -134,14 +134,17 @@ async fn a_provider_that_cannot_list_its_models_is_named_and_asked_again() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
-        build(ProviderConfig {
-            name: "gone".into(),
-            kind: ProviderKind::OpenAi,
-            base_url: format!("http://127.0.0.1:{port}/v1"),
-            api_key: None,
-            timeout: std::time::Duration::from_secs(2),
-            max_retries: 0,
-        }, switchboard_testkit::http_client())
+        build(
+            ProviderConfig {
+                name: "gone".into(),
+                kind: ProviderKind::OpenAi,
+                base_url: format!("http://127.0.0.1:{port}/v1"),
+                api_key: None,
+                timeout: std::time::Duration::from_secs(2),
+                max_retries: 0,
+            },
+            switchboard_testkit::http_client(),
+        )
     };
     let providers = good.with("gone", dead);
     let app = TestApp::start_with(DbKind::Sqlite, move |mut c| {
