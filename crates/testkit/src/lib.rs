@@ -3,6 +3,7 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod hostile;
 pub mod lines;
 pub mod model_server;
 pub mod not_mcp;
@@ -11,4 +12,5 @@ pub mod peers;
 pub use app::{Replica, Signed, TestApp};
 pub use browser::Browser;
 pub use db::{DbKind, TestDb};
+pub use hostile::HostileServer;
 pub use model_server::{Gate, RecordedRequest, Reply, ScriptedModel, ToolCall};
