@@ -67,10 +67,7 @@ const ADDRESSES_MODEL: &[&str] = &[
 ];
 
 fn hidden(c: char) -> bool {
-    matches!(c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}'
-        | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}' | '\u{00AD}')
-        || (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    crate::untrusted::is_invisible(c) || (c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
 }
 
 /// The warnings for `tool` before it is published, most serious first.

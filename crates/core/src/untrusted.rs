@@ -26,6 +26,17 @@ pub fn for_model(connector: &str, tool: &str, content: &str, cap: usize) -> Stri
     out
 }
 
+/// Characters that show nothing yet change how the text around them reads, or
+/// carry text a model reads and a person does not see: direction marks, overrides
+/// and isolates, zero-width and invisible operators, the soft hyphen, the byte
+/// order mark, and tag characters (U+E0000–E007F, which spell ASCII invisibly).
+/// Pages show them as `\u{…}`; the review before publishing counts them.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}')
+}
+
 /// Names are the server's: keep them to one line without quotes or brackets.
 fn one_line(s: &str) -> String {
     s.chars()

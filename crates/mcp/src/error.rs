@@ -225,24 +225,23 @@ fn streamable(e: &StreamableHttpError<reqwest::Error>) -> String {
 }
 
 fn http(e: &reqwest::Error) -> String {
-    let mut innermost: Option<&(dyn Error + 'static)> = None;
     let mut next = e.source();
     while let Some(inner) = next {
+        // Our own refusals (a redirect elsewhere, an address the policy refuses) are worded already.
+        if let Some(ours) = inner.downcast_ref::<crate::http_client::Refusal>() {
+            return ours.to_string();
+        }
         if let Some(io_error) = inner.downcast_ref::<std::io::Error>() {
+            // An I/O error carrying ours does not name it as its source.
+            if let Some(ours) = io_error.get_ref().and_then(|e| e.downcast_ref::<crate::http_client::Refusal>()) {
+                return ours.to_string();
+            }
             return io(io_error);
         }
-        innermost = Some(inner);
         next = inner.source();
     }
     if e.is_timeout() {
         return "no answer in time".into();
-    }
-    // Our own refusals (a redirect elsewhere, an address the policy refuses) are the
-    // innermost error: a message of ours, not a library's type.
-    if let Some(ours) = innermost.filter(|_| e.is_redirect() || e.is_connect()).map(ToString::to_string)
-        && !ours.contains("::")
-    {
-        return ours;
     }
     if e.is_connect() {
         return "could not connect to the server".into();

@@ -14,6 +14,20 @@ use crate::options::ClientOptions;
 /// At most this many redirects, each to the same origin.
 const MAX_REDIRECTS: usize = 5;
 
+/// A request this client refused to make (an address the policy refuses, a redirect
+/// elsewhere), in words for people. The HTTP client wraps it in errors of its own;
+/// `error::reason` finds it under them by its type, whatever its words contain.
+#[derive(Debug)]
+pub(crate) struct Refusal(pub(crate) String);
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
 /// rustls needs one process-wide crypto provider; Switchboard uses ring throughout.
 /// Every reqwest client in the process (the model providers' too) needs it installed
 /// before it is built; installing it again is harmless.
@@ -47,8 +61,8 @@ impl Resolve for PolicyResolver {
                 })
                 .collect();
             match (allowed.is_empty(), refused) {
-                (true, Some(refused)) => Err(format!("{host} resolves to {refused}").into()),
-                (true, None) => Err(format!("{host} does not resolve to any address").into()),
+                (true, Some(refused)) => Err(Refusal(format!("{host} resolves to {refused}")).into()),
+                (true, None) => Err(Refusal(format!("{host} does not resolve to any address")).into()),
                 (false, _) => Ok(Box::new(allowed.into_iter()) as Addrs),
             }
         })
@@ -116,15 +130,15 @@ pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError
     let redirects = reqwest::redirect::Policy::custom(move |attempt| {
         let first = attempt.previous().first().map(|u| u.origin());
         if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+            return attempt.error(Refusal(format!("more than {MAX_REDIRECTS} redirects")));
         }
         if first.as_ref() != Some(&attempt.url().origin()) {
             // Credentials and custom headers must never follow to another origin.
             let message = format!("refused a redirect to another origin ({})", attempt.url());
-            return attempt.error(message);
+            return attempt.error(Refusal(message));
         }
         if let Err(e) = check_url(attempt.url(), &policy) {
-            return attempt.error(e.to_string());
+            return attempt.error(Refusal(e.to_string()));
         }
         attempt.follow()
     });
@@ -135,4 +149,52 @@ pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| McpError::Connect(Cause::of(&e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// The lookup the policy checks is the one whose addresses are connected to, not
+    /// an earlier one: a name that resolved to a public address when it was first
+    /// looked up (the preflight) and to loopback now is refused by the connection
+    /// itself. There is no seam to make a name answer differently from one lookup to
+    /// the next, so this sends a request with no preflight at all, to a name that
+    /// resolves to loopback under a policy that refuses it.
+    #[tokio::test]
+    async fn the_address_connected_to_is_checked_whatever_an_earlier_lookup_said() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("address").port();
+        let strict = ClientOptions {
+            network: NetworkPolicy { allow_private: false, ..NetworkPolicy::default() },
+            ..ClientOptions::default()
+        };
+        for client in [build(&strict).expect("client"), build_without_redirects(&strict).expect("client")] {
+            let err = client.get(format!("http://localhost:{port}/mcp")).send().await.expect_err("refused");
+            let chain = crate::error::with_causes(&err);
+            assert!(chain.contains("resolves to") && chain.contains("loopback"), "{chain}");
+        }
+        // Nothing connected: a connection would wait in the backlog by now.
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a connection reached the listener: {accepted:?}"
+        );
+        // The same request under the default policy does connect, so the refusal above was the policy's.
+        let allowed = build(&ClientOptions::default()).expect("client");
+        let request = tokio::spawn(allowed.get(format!("http://localhost:{port}/mcp")).send());
+        let connected = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            loop {
+                match listener.accept() {
+                    Ok(connection) => return connection,
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+                }
+            }
+        });
+        drop(connected.await.expect("the allowed request connects"));
+        let _ = request.await;
+    }
 }

@@ -3,6 +3,7 @@
 pub mod app;
 pub mod browser;
 pub mod db;
+pub mod hostile;
 pub mod http;
 pub mod lines;
 pub mod model_server;
@@ -12,5 +13,6 @@ pub mod peers;
 pub use app::{Replica, Signed, TestApp};
 pub use browser::Browser;
 pub use db::{DbKind, TestDb};
+pub use hostile::HostileServer;
 pub use http::{http_client, install_tls};
 pub use model_server::{Gate, RecordedRequest, Reply, ScriptedModel, ToolCall};

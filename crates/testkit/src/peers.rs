@@ -5,7 +5,8 @@
 //! tokens of an independent one in `peers/resource_server.py`), npm `oidc-provider`
 //! as that independent authorization server (`peers/oidc_provider.mjs`), the npm MCP
 //! SDK's example server `simpleStreamableHttp --oauth`, which nobody here wrote, and
-//! our own example, `examples/kanban`.
+//! our own example, `examples/kanban`; and a server on PyPI `mcp` that misbehaves
+//! in every way it can (`peers/hostile_server.py`, see [`crate::hostile`]).
 //!
 //! `scripts/test` installs the npm and PyPI peers (and, in the PyPI venv, the pinned
 //! schemathesis that checks the API against its OpenAPI document) under `SWITCHBOARD_PEERS_DIR`
@@ -227,6 +228,18 @@ impl PeerProcess {
         wait_for_port(auth_port, Duration::from_secs(30));
         peer.url = format!("http://localhost:{mcp_port}/mcp");
         peer
+    }
+
+    /// The hostile MCP server (`peers/hostile_server.py`): it appends each request a
+    /// defence should have stopped to `record`, one JSON line each. See
+    /// [`crate::hostile::HostileServer`], which reads that file.
+    pub fn hostile(record: &Path) -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/hostile_server.py");
+        let argv = [python.display().to_string(), script.display().to_string(), "--record".into()];
+        let mut argv = argv.to_vec();
+        argv.push(record.display().to_string());
+        Self::started(&argv, &[], "ready ")
     }
 
     /// The origin of the peer's URL (`http://127.0.0.1:PORT`).

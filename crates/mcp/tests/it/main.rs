@@ -1,6 +1,7 @@
 //! The upstream client against real MCP servers over real sockets and pipes.
 
 mod doctor;
+mod hostile;
 mod legacy_sse;
 mod limits;
 mod policy;

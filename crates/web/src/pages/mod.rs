@@ -213,14 +213,13 @@ pub(crate) fn not_found_page() -> Response {
     page_error(AppError::not_found("there is no such page"))
 }
 
-/// Text from elsewhere (an MCP server, a person) as inert text: direction
-/// overrides and isolates, zero-width marks and control characters other than tab
-/// and newline are shown as `\u{…}`, so they cannot disguise what surrounds them.
+/// Text from elsewhere (an MCP server, a person) as inert text: invisible
+/// characters (`core::untrusted::is_invisible`: direction overrides and isolates,
+/// zero-width marks, tag characters…) and control characters other than tab and
+/// newline are shown as `\u{…}`, so they cannot disguise what surrounds them or
+/// hide text from the person reading it.
 pub(crate) fn visible(text: &str) -> String {
-    let hidden = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
-    };
+    let hidden = |c: char| (c.is_control() && c != '\n' && c != '\t') || switchboard_core::untrusted::is_invisible(c);
     text.chars().map(|c| if hidden(c) { format!("\\u{{{:04x}}}", u32::from(c)) } else { c.to_string() }).collect()
 }
 
@@ -240,5 +239,7 @@ mod tests {
         assert_eq!(visible("evil\u{202e}gnp.exe"), "evil\\u{202e}gnp.exe");
         assert_eq!(visible("a\u{0}b\u{200b}c"), "a\\u{0000}b\\u{200b}c");
         assert_eq!(visible("café ✓"), "café ✓");
+        // Tag characters spell text a model reads and a person does not see.
+        assert_eq!(visible("ok\u{e0049}\u{e0047}\u{2062}\u{ad}"), "ok\\u{e0049}\\u{e0047}\\u{2062}\\u{00ad}");
     }
 }

@@ -2,9 +2,11 @@
 // descriptions, results): text goes in as text nodes and attributes through
 // setAttribute, never as HTML, so nothing they send can become markup.
 
-// Direction overrides and isolates, zero-width marks, and C0/C1 controls other
-// than tab and newline: shown as \u{…} so they cannot disguise the text around them.
-const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// Direction overrides and isolates, zero-width marks, the soft hyphen, tag
+// characters (which spell ASCII a model reads and a person does not see), and C0/C1
+// controls other than tab and newline: shown as \u{…} so they cannot disguise the
+// text around them. The same set as core::untrusted::is_invisible.
+const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/gu;
 
 export function visible(text) {
   return String(text ?? "").replace(HIDDEN, (c) => `\\u{${c.codePointAt(0).toString(16).padStart(4, "0")}}`);

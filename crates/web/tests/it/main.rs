@@ -11,6 +11,7 @@ mod browser_chat_render;
 mod browser_connectors;
 mod browser_conversations;
 mod browser_governance;
+mod browser_hostile;
 mod browser_oauth;
 mod browser_oauth_sdk;
 mod browser_phone;

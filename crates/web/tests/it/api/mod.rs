@@ -13,6 +13,7 @@ mod freshness;
 mod governance;
 mod groups;
 mod health;
+mod hostile;
 mod kanban;
 mod me;
 mod oauth;
