@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::{Actor, Via};
 use crate::error::ApiResult;
-use crate::routes::session::clear_cookie;
+use crate::session_cookie::clear_cookie;
 use crate::state::AppState;
 
 /// Sign out: end this browser session and clear its cookie.

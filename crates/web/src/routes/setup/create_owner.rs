@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
-use crate::routes::session::start_session;
+use crate::session_cookie::start_session;
 use crate::state::AppState;
 use crate::views::SetupRequest;
 
