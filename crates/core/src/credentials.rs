@@ -105,6 +105,15 @@ pub fn token_lifetime(days: Option<u32>) -> Result<Option<std::time::Duration>, 
     }
 }
 
+/// When a token issued at `now` and asked to live `days` days expires: `None`
+/// for never. The API and the CLI both issue tokens through this.
+pub fn token_expiry(
+    days: Option<u32>,
+    now: time::OffsetDateTime,
+) -> Result<Option<time::OffsetDateTime>, InvalidTokenLifetime> {
+    Ok(token_lifetime(days)?.map(|lifetime| now + lifetime))
+}
+
 /// A new personal API token as it is handed out once and stored for ever after.
 #[derive(Debug)]
 pub struct IssuedToken {
@@ -190,6 +199,16 @@ mod tests {
         assert_eq!(token_lifetime(Some(MAX_TOKEN_DAYS)), Ok(Some(day * MAX_TOKEN_DAYS)));
         assert_eq!(token_lifetime(Some(0)), Err(InvalidTokenLifetime));
         assert_eq!(token_lifetime(Some(MAX_TOKEN_DAYS + 1)), Err(InvalidTokenLifetime));
+    }
+
+    #[test]
+    fn token_expiry_counts_days_from_issue() {
+        let now = time::macros::datetime!(2026-01-31 12:00 UTC);
+        assert_eq!(token_expiry(None, now), Ok(None));
+        assert_eq!(token_expiry(Some(1), now), Ok(Some(time::macros::datetime!(2026-02-01 12:00 UTC))));
+        assert_eq!(token_expiry(Some(30), now), Ok(Some(time::macros::datetime!(2026-03-02 12:00 UTC))));
+        assert_eq!(token_expiry(Some(0), now), Err(InvalidTokenLifetime));
+        assert_eq!(token_expiry(Some(MAX_TOKEN_DAYS + 1), now), Err(InvalidTokenLifetime));
     }
 
     #[test]

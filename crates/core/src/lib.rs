@@ -16,6 +16,7 @@ pub mod digest;
 pub mod doctor;
 pub mod email;
 pub mod ids;
+pub mod name;
 pub mod network;
 pub mod oauth;
 pub mod permission;

@@ -105,6 +105,18 @@ pub fn may_manage_user(actor: Role, change: UserChange, is_self: bool) -> Result
     Ok(())
 }
 
+/// Whether `actor` may change the account of a user who has `role`: rename them,
+/// set their password and, with `to`, give them another role. Each is a change
+/// "to a user with this role" ([`may_manage_user`]), except that someone who
+/// manages users may rename themselves and set their own password (but never
+/// change their own role).
+pub fn may_update_user(actor: Role, role: Role, to: Option<Role>, is_self: bool) -> Result<(), UserChangeDenied> {
+    if is_self && to.is_none() {
+        return if permits(actor, Action::ManageUsers) { Ok(()) } else { Err(UserChangeDenied::NotAnAdmin) };
+    }
+    may_manage_user(actor, UserChange::ChangeRole { from: role, to: to.unwrap_or(role) }, is_self)
+}
+
 /// The roles `actor` may give someone (create with, or change to): those
 /// [`may_manage_user`] would allow.
 pub fn assignable_roles(actor: Role) -> Vec<Role> {
@@ -175,6 +187,31 @@ mod tests {
         check(Admin, UserChange::Remove { role: Admin }, false, denied);
         check(Admin, UserChange::Remove { role: Owner }, false, denied);
         check(Admin, UserChange::Remove { role: Admin }, true, Err(UserChangeDenied::SelfChange));
+    }
+
+    #[test]
+    fn updating_a_user_is_a_change_to_their_role() {
+        let check = |actor, role, to, is_self, expect: Result<(), UserChangeDenied>| {
+            assert_eq!(may_update_user(actor, role, to, is_self), expect, "{actor} {role} to={to:?} self={is_self}");
+        };
+        // Renaming or setting a password: a change to someone with that role.
+        check(Owner, Admin, None, false, Ok(()));
+        check(Admin, Member, None, false, Ok(()));
+        check(Admin, Admin, None, false, Err(UserChangeDenied::OwnersAndAdminsNeedAnOwner));
+        check(Admin, Owner, None, false, Err(UserChangeDenied::OwnersAndAdminsNeedAnOwner));
+        // One's own name and password, but never one's own role, even unchanged.
+        check(Admin, Admin, None, true, Ok(()));
+        check(Owner, Owner, None, true, Ok(()));
+        check(Owner, Owner, Some(Owner), true, Err(UserChangeDenied::SelfChange));
+        check(Admin, Admin, Some(Member), true, Err(UserChangeDenied::SelfChange));
+        // Role changes follow who may manage whom.
+        check(Admin, Member, Some(Auditor), false, Ok(()));
+        check(Admin, Member, Some(Admin), false, Err(UserChangeDenied::OwnersAndAdminsNeedAnOwner));
+        check(Owner, Member, Some(Admin), false, Ok(()));
+        for actor in [Member, Auditor] {
+            check(actor, Member, None, false, Err(UserChangeDenied::NotAnAdmin));
+            check(actor, actor, None, true, Err(UserChangeDenied::NotAnAdmin));
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! The audit trail as owners, admins and auditors read it, and the admin changes
-//! recorded by callers that change accounts and settings through the store.
+//! The audit trail as owners, admins and auditors read it. Entries are written
+//! by the services that make the changes, through the group-committing
+//! [`AuditLog`](switchboard_store::AuditLog).
 //!
 //! Who may read it is the caller's check (`core::permission`, `Action::ReadAudit`).
 
 use std::collections::HashMap;
 
 use switchboard_core::{ConnectorId, UserId};
-use switchboard_store::{AuditEntry, AuditEvent, AuditFilter, AuditLog, Store, StoreError, User};
+use switchboard_store::{AuditEntry, AuditFilter, Store, StoreError, User};
 
 use crate::error::Result;
 
@@ -35,19 +36,11 @@ pub struct AuditPage {
 #[derive(Clone, Debug)]
 pub struct Audit {
     store: Store,
-    log: AuditLog,
 }
 
 impl Audit {
-    pub(crate) fn new(store: Store, log: AuditLog) -> Self {
-        Self { store, log }
-    }
-
-    /// Append `event` through the shared writer, returning once it is committed.
-    /// For changes the store makes without an audit entry of its own (accounts,
-    /// groups, tokens, settings): the caller records the change right after it.
-    pub async fn record(&self, event: AuditEvent) -> Result<()> {
-        Ok(self.log.append(event).await?)
+    pub(crate) fn new(store: Store) -> Self {
+        Self { store }
     }
 
     /// Up to `limit` entries matching `filter`, newest first, before sequence

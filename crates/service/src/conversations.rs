@@ -1,11 +1,27 @@
 //! Conversations as their owners and auditors reach them: whose they are, and
 //! what was said and called in them. Running turns is the agent's.
 
-use switchboard_core::{ConversationId, UserId};
-use switchboard_store::{Conversation, Message, Store, StoreError, ToolCall, User};
+use switchboard_agent::Providers;
+use switchboard_core::conversation::{Mode, TurnState};
+use switchboard_core::permission::Action;
+use switchboard_core::{ConnectorId, ConversationId, UserId};
+use switchboard_store::{Conversation, Message, NewConversation, Store, StoreError, ToolCall, User};
 use time::OffsetDateTime;
 
+use crate::connectors::Connectors;
 use crate::error::{Result, ServiceError};
+use crate::policy::require;
+
+/// A conversation to start.
+#[derive(Debug)]
+pub struct NewChat {
+    /// The model asked for; `None`: the workspace's default, else the server's.
+    pub model: Option<String>,
+    pub mode: Mode,
+    /// The connectors it may use (none in knowledge mode: it uses every one
+    /// that offers `search` and `fetch`).
+    pub connectors: Vec<ConnectorId>,
+}
 
 /// Everything a conversation holds, in order.
 #[derive(Clone, Debug)]
@@ -18,11 +34,55 @@ pub struct Transcript {
 #[derive(Clone, Debug)]
 pub struct Conversations {
     store: Store,
+    connectors: Connectors,
+    providers: Providers,
 }
 
 impl Conversations {
-    pub(crate) fn new(store: Store) -> Self {
-        Self { store }
+    pub(crate) fn new(store: Store, connectors: Connectors, providers: Providers) -> Self {
+        Self { store, connectors, providers }
+    }
+
+    /// Start a conversation of `user`'s with connectors they may use and a model
+    /// a provider resolves.
+    pub async fn start(&self, user: &User, new: NewChat) -> Result<Conversation> {
+        require(user, Action::Converse)?;
+        let requested = match new.model {
+            Some(m) => Some(m),
+            None => self.store.default_model().await?,
+        };
+        let model = self.providers.resolve(requested.as_deref()).map_err(ServiceError::invalid)?;
+        let mut connectors: Vec<ConnectorId> = vec![];
+        if new.mode != Mode::Knowledge {
+            for id in new.connectors {
+                match self.connectors.usable(user, id).await {
+                    Err(ServiceError::NotFound(_)) => {
+                        return Err(ServiceError::NotFound(format!("connector {id} not found")));
+                    }
+                    found => found?,
+                };
+                if !connectors.contains(&id) {
+                    connectors.push(id);
+                }
+            }
+        }
+        let new = NewConversation {
+            owner_id: user.id,
+            title: "New conversation".into(),
+            model: model.qualified(),
+            mode: new.mode,
+            connectors,
+        };
+        Ok(self.store.create_conversation(new).await?)
+    }
+
+    /// Delete one of `user`'s conversations (its audit trail stays); not while a turn runs.
+    pub async fn delete(&self, user: &User, id: ConversationId) -> Result<()> {
+        let c = self.owned(user, id).await?;
+        if c.state == TurnState::Running {
+            return Err(ServiceError::conflict("conversation_busy", "a turn is running; cancel it first"));
+        }
+        Ok(self.store.delete_conversation(c.id).await?)
     }
 
     /// The conversation if it is `user`'s; "not found" otherwise, so the ids of

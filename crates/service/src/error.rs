@@ -45,6 +45,9 @@ pub enum ServiceError {
         message: String,
         scope: Option<String>,
     },
+    /// Too many attempts of a kind (failed sign-ins); try again after `retry_after`.
+    #[error("{message}")]
+    Limited { code: &'static str, message: String, retry_after: std::time::Duration },
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A fault of ours; logged, never shown.
@@ -60,6 +63,11 @@ impl ServiceError {
 
     pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::Conflict { code, message: message.into() }
+    }
+
+    /// Input that breaks a rule: the rule's own words.
+    pub(crate) fn invalid(rule: impl std::fmt::Display) -> Self {
+        Self::Invalid(rule.to_string())
     }
 
     pub(crate) fn forbidden(code: &'static str, message: impl Into<String>) -> Self {

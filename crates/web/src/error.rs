@@ -150,6 +150,9 @@ impl From<ServiceError> for AppError {
                     "scopes": scope.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>()),
                 }),
             },
+            ServiceError::Limited { code, message, retry_after } => {
+                Self::Limited { code, detail: message, retry_after }
+            }
             ServiceError::Store(e) => e.into(),
             ServiceError::Internal(detail) => Self::Internal(detail),
         }

@@ -22,6 +22,7 @@ mod pages;
 mod query;
 mod router;
 mod routes;
+mod session_cookie;
 mod state;
 mod views;
 mod views_audit;

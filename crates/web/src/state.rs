@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use switchboard_core::SecretString;
-use switchboard_service::{ServiceConfig, Services, UpstreamConfig};
+use switchboard_service::{ServiceConfig, Services, SignInConfig, UpstreamConfig};
 use switchboard_store::Store;
 
 use crate::config::WebConfig;
@@ -14,11 +14,8 @@ pub struct AppState(Arc<Inner>);
 
 #[derive(Debug)]
 pub struct Inner {
-    /// What handlers call: access, connectors, the agent.
+    /// What handlers and pages call; they never reach the store.
     pub services: Services,
-    /// The store, for the account routes no service covers yet (users, groups,
-    /// tokens) and conversations' rows.
-    pub store: Store,
     pub config: WebConfig,
     pub setup: SetupToken,
     pub(crate) metrics: Metrics,
@@ -28,7 +25,7 @@ impl AppState {
     /// The state over `store`; starts the services on the current Tokio runtime.
     pub fn new(store: Store, config: WebConfig, setup: SetupToken) -> Self {
         let services = Services::start(
-            store.clone(),
+            store,
             ServiceConfig {
                 upstream: UpstreamConfig {
                     options: config.upstream.clone(),
@@ -41,9 +38,10 @@ impl AppState {
                 },
                 providers: config.providers.clone(),
                 agent: config.agent.clone(),
+                sign_in: SignInConfig { limits: config.sign_in, session_ttl: config.session_ttl },
             },
         );
-        Self(Arc::new(Inner { services, store, config, setup, metrics: Metrics::default() }))
+        Self(Arc::new(Inner { services, config, setup, metrics: Metrics::default() }))
     }
 }
 

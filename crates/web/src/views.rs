@@ -416,21 +416,8 @@ pub(crate) struct UpdateWorkspaceSettingsRequest {
     pub(crate) conversations: Option<ConversationSettings>,
 }
 
-/// A display name: trimmed, 1 to `max` characters, no control characters.
-pub(crate) fn parse_name(raw: &str, what: &str, max: usize) -> Result<String, crate::error::AppError> {
-    let name = raw.trim();
-    if name.is_empty() {
-        return Err(crate::error::AppError::invalid(format!("{what} must not be empty")));
-    }
-    if name.chars().count() > max {
-        return Err(crate::error::AppError::invalid(format!("{what} must be at most {max} characters")));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(crate::error::AppError::invalid(format!("{what} must not contain control characters")));
-    }
-    Ok(name.to_owned())
-}
-
-pub(crate) fn parse_email(raw: &str) -> Result<switchboard_core::Email, crate::error::AppError> {
-    switchboard_core::Email::parse(raw).map_err(|e| crate::error::AppError::invalid(e.to_string()))
+/// A display name called `what`: trimmed, 1 to `max` characters, no control
+/// characters (`core::name`'s rule); a 422 saying which part is broken.
+pub(crate) fn parse_name(raw: &str, what: &'static str, max: usize) -> Result<String, crate::error::AppError> {
+    switchboard_core::name::display_name(raw, what, max).map_err(|e| crate::error::AppError::invalid(e.to_string()))
 }

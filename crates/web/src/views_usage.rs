@@ -1,9 +1,9 @@
-//! The JSON shape of a usage report, and how it is built from the store's
-//! groups: the route and the Workspace → Usage page show the same report.
+//! The JSON shape of a usage report, and how it is built from the usage
+//! service's groups: the route and the Workspace → Usage page show the same report.
 
 use serde::Serialize;
 use switchboard_core::usage::{Dimension, Window, day_from_index, format_day};
-use switchboard_store::{UsageFigures, UsageGroup};
+use switchboard_store::{UsageFigures, UsageGroup, User};
 use utoipa::ToSchema;
 
 use crate::error::AppError;
@@ -75,13 +75,17 @@ pub(crate) struct UsageView {
     pub(crate) by_model: Option<Vec<UsageGroupView>>,
 }
 
-/// The report over `window`, grouped by `dims`. The totals are read whatever
-/// the grouping.
-pub(crate) async fn usage_report(state: &AppState, window: Window, dims: &[Dimension]) -> Result<UsageView, AppError> {
-    let (start, end) = (window.start(), window.end());
-    let days = state.store.usage(start, end, Dimension::Day).await?;
+/// The view of `actor`'s report over `window`, grouped by `dims`. The totals are
+/// read whatever the grouping.
+pub(crate) async fn usage_report(
+    state: &AppState,
+    actor: &User,
+    window: Window,
+    dims: &[Dimension],
+) -> Result<UsageView, AppError> {
+    let report = state.services.usage().report(actor, window, dims).await?;
     let mut totals = UsageFigures::default();
-    for day in &days {
+    for day in &report.days {
         totals.add(&day.figures);
     }
     let mut view = UsageView {
@@ -93,46 +97,38 @@ pub(crate) async fn usage_report(state: &AppState, window: Window, dims: &[Dimen
         by_app: None,
         by_model: None,
     };
-    for dim in dims {
-        match dim {
-            Dimension::Day => {
-                let label = |g: &UsageGroup| {
-                    g.key.as_deref().and_then(|k| k.parse().ok()).and_then(day_from_index).map(format_day)
-                };
-                view.by_day = Some(
-                    days.iter()
-                        .map(|g| {
-                            let day = label(g).unwrap_or_default();
-                            UsageGroupView { key: Some(day.clone()), label: day, figures: (&g.figures).into() }
-                        })
-                        .collect(),
-                );
-            }
-            Dimension::User => {
-                let users = state.store.list_users().await?;
-                let groups = state.store.usage(start, end, Dimension::User).await?;
-                view.by_user = Some(ranked(groups, |g| {
-                    let user = users.iter().find(|u| Some(u.id.to_string()) == g.key);
-                    user.map(|u| format!("{} <{}>", u.name, u.email)).unwrap_or_else(|| "a removed user".into())
-                }));
-            }
-            Dimension::App => {
-                let groups = state.store.usage(start, end, Dimension::App).await?;
-                let mut apps = ranked(groups, |g| match (&g.key, &g.name) {
-                    (None, _) => "no app (names the model invented)".into(),
-                    (Some(_), Some(name)) => name.clone(),
-                    (Some(id), None) => id.clone(),
-                });
-                apps.sort_by_key(|g| std::cmp::Reverse(g.figures.tool_calls));
-                view.by_app = Some(apps);
-            }
-            Dimension::Model => {
-                let groups = state.store.usage(start, end, Dimension::Model).await?;
-                view.by_model = Some(ranked(groups, |g| {
-                    g.key.clone().unwrap_or_else(|| "unknown (recorded before models were)".into())
-                }));
-            }
-        }
+    if dims.contains(&Dimension::Day) {
+        let label =
+            |g: &UsageGroup| g.key.as_deref().and_then(|k| k.parse().ok()).and_then(day_from_index).map(format_day);
+        view.by_day = Some(
+            report
+                .days
+                .iter()
+                .map(|g| {
+                    let day = label(g).unwrap_or_default();
+                    UsageGroupView { key: Some(day.clone()), label: day, figures: (&g.figures).into() }
+                })
+                .collect(),
+        );
+    }
+    if let Some((groups, users)) = report.by_user {
+        view.by_user = Some(ranked(groups, |g| {
+            let user = users.iter().find(|u| Some(u.id.to_string()) == g.key);
+            user.map(|u| format!("{} <{}>", u.name, u.email)).unwrap_or_else(|| "a removed user".into())
+        }));
+    }
+    if let Some(groups) = report.by_app {
+        let mut apps = ranked(groups, |g| match (&g.key, &g.name) {
+            (None, _) => "no app (names the model invented)".into(),
+            (Some(_), Some(name)) => name.clone(),
+            (Some(id), None) => id.clone(),
+        });
+        apps.sort_by_key(|g| std::cmp::Reverse(g.figures.tool_calls));
+        view.by_app = Some(apps);
+    }
+    if let Some(groups) = report.by_model {
+        view.by_model =
+            Some(ranked(groups, |g| g.key.clone().unwrap_or_else(|| "unknown (recorded before models were)".into())));
     }
     Ok(view)
 }

@@ -1,5 +1,6 @@
 use switchboard_core::Email;
-use switchboard_core::credentials::{issue_api_token, token_lifetime};
+use switchboard_core::credentials::{issue_api_token, token_expiry};
+use switchboard_core::name::token_name;
 use switchboard_store::NewApiToken;
 use time::OffsetDateTime;
 
@@ -13,7 +14,10 @@ pub(super) async fn create(
     expires_in_days: Option<u32>,
 ) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
-    let lifetime = token_lifetime(expires_in_days).map_err(|e| anyhow::anyhow!("--expires-in-days: {e}"))?;
+    // The API's rules: the same name and lifetime limits.
+    let name = token_name(name)?;
+    let expires_at = token_expiry(expires_in_days, OffsetDateTime::now_utc())
+        .map_err(|e| anyhow::anyhow!("--expires-in-days: {e}"))?;
     let store = super::open_store(common).await?;
     let result = async {
         let user = store.user_by_email(&email).await?.ok_or_else(|| anyhow::anyhow!("no user with email {email}"))?;
@@ -21,10 +25,10 @@ pub(super) async fn create(
         store
             .create_api_token(NewApiToken {
                 user_id: user.id,
-                name: name.to_owned(),
+                name,
                 digest: issued.digest,
                 hint: issued.hint,
-                expires_at: lifetime.map(|l| OffsetDateTime::now_utc() + l),
+                expires_at,
             })
             .await?;
         anyhow::Ok(issued.secret)

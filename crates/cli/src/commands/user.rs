@@ -2,6 +2,7 @@ use std::io::BufRead as _;
 
 use anyhow::Context as _;
 use switchboard_core::credentials::hash_password;
+use switchboard_core::name::person_name;
 use switchboard_core::{Email, Role, SecretString};
 use switchboard_store::NewUser;
 
@@ -17,11 +18,11 @@ pub(super) async fn add(
 ) -> anyhow::Result<()> {
     let email = Email::parse(email)?;
     let role: Role = role.parse()?;
-    let name = name
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned)
-        .unwrap_or_else(|| email.as_str().split('@').next().unwrap_or_default().to_owned());
+    // The API's rule for a given name; without one, the email's local part.
+    let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(given) => person_name(given)?,
+        None => email.as_str().split('@').next().unwrap_or_default().to_owned(),
+    };
     let password_hash = if password_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line).context("cannot read the password from stdin")?;

@@ -3,7 +3,6 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::Value;
-use switchboard_store::StoreError;
 
 use super::settings::transport_label;
 use super::{Shell, human_time, page_error, render, visible, visitor};
@@ -77,9 +76,9 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
         Err(e) => return page_error(e),
     };
     let c = &found.connector;
-    let created_by = match state.store.user(c.owner_id).await {
-        Ok(owner) => format!("{} ({})", owner.name, owner.email),
-        Err(StoreError::NotFound(_)) => "a removed user".to_owned(),
+    let created_by = match state.services.accounts().user_if_any(c.owner_id).await {
+        Ok(Some(owner)) => format!("{} ({})", owner.name, owner.email),
+        Ok(None) => "a removed user".to_owned(),
         Err(e) => return page_error(e.into()),
     };
     let shared_with = if c.access.everyone {
@@ -87,13 +86,8 @@ pub(crate) async fn page(State(state): State<AppState>, Path(id): Path<String>, 
     } else if c.access.groups.is_empty() {
         "Nobody yet (owners and admins only)".to_owned()
     } else {
-        match state.store.list_groups().await {
-            Ok(groups) => groups
-                .iter()
-                .filter(|g| c.access.groups.contains(&g.id))
-                .map(|g| visible(&g.name))
-                .collect::<Vec<_>>()
-                .join(", "),
+        match state.services.accounts().group_names(&c.access.groups).await {
+            Ok(names) => names.iter().map(|n| visible(n)).collect::<Vec<_>>().join(", "),
             Err(e) => return page_error(e.into()),
         }
     };

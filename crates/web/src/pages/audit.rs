@@ -192,8 +192,9 @@ async fn build(state: &AppState, visitor: &super::Visitor, form: FormValues) -> 
     let filter = query.parse()?;
     let page = state.services.audit().page(&filter, None, PAGE).await?;
     let users = state
-        .store
-        .list_users()
+        .services
+        .accounts()
+        .users(&visitor.session.user)
         .await?
         .into_iter()
         .map(|u| Choice {

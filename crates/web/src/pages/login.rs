@@ -15,7 +15,7 @@ struct LoginPage {
 
 /// The sign-in page; a signed-in visitor goes straight to chat.
 pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match state.store.is_set_up().await {
+    match state.services.accounts().is_set_up().await {
         Ok(false) => return Redirect::to("/setup").into_response(),
         Err(e) => return page_error(e.into()),
         Ok(true) => {}

@@ -178,7 +178,7 @@ pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap, here: &str) -
 }
 
 async fn to_sign_in(state: &AppState, here: &str) -> Response {
-    match state.store.is_set_up().await {
+    match state.services.accounts().is_set_up().await {
         Ok(false) => Redirect::to("/setup").into_response(),
         Ok(true) => Redirect::to(&format!("/login?next={}", urlencode(here))).into_response(),
         Err(e) => page_error(e.into()),

@@ -76,7 +76,7 @@ pub(crate) async fn page(State(state): State<AppState>, Path(tab): Path<String>,
         Err(redirect) => return redirect,
     };
     let tokens = if tab == "tokens" {
-        match state.store.list_api_tokens(visitor.session.user.id).await {
+        match state.services.accounts().tokens(&visitor.session.user).await {
             Ok(tokens) => tokens
                 .iter()
                 .map(|t| TokenRow {

@@ -20,7 +20,7 @@ pub(crate) struct SetupQuery {
 
 /// The first-run page that creates the owner; gone once there is one.
 pub(crate) async fn page(State(state): State<AppState>, Query(query): Query<SetupQuery>) -> Response {
-    match state.store.is_set_up().await {
+    match state.services.accounts().is_set_up().await {
         Ok(true) => Redirect::to("/login").into_response(),
         Ok(false) => {
             render(&SetupPage { shell: Shell::public("Set up", "setup.js"), token: query.token.unwrap_or_default() })

@@ -111,7 +111,7 @@ pub(crate) async fn page(
 async fn build(state: &AppState, visitor: &super::Visitor, form: FormValues) -> Result<UsagePage, AppError> {
     let query = UsageQuery { from: Some(form.from.clone()), to: Some(form.to.clone()), group_by: None };
     let (window, _) = query.parse(OffsetDateTime::now_utc().date())?;
-    let report = usage_report(state, window, &Dimension::ALL).await?;
+    let report = usage_report(state, &visitor.session.user, window, &Dimension::ALL).await?;
     // Every day of the range, with or without usage, for the chart and its table.
     let by_day = report.by_day.unwrap_or_default();
     let days: Vec<(String, UsageFiguresView)> = window

@@ -126,11 +126,11 @@ async fn build(
     role: Role,
     visitor: &super::Visitor,
 ) -> Result<WorkspacePage, AppError> {
-    let me = visitor.session.user.id;
+    let me = &visitor.session.user;
+    let accounts = state.services.accounts();
     let users = if tab == "members" {
-        state
-            .store
-            .list_users()
+        accounts
+            .users(me)
             .await?
             .iter()
             .map(|u| UserRow {
@@ -139,21 +139,20 @@ async fn build(
                 email: u.email.to_string(),
                 role: u.role.to_string(),
                 developer_mode: u.developer_mode,
-                editable: may_manage_user(role, UserChange::Remove { role: u.role }, u.id == me).is_ok(),
+                editable: may_manage_user(role, UserChange::Remove { role: u.role }, u.id == me.id).is_ok(),
             })
             .collect()
     } else {
         vec![]
     };
-    let settings = state.store.workspace_settings().await?;
+    let (settings, network) = state.services.workspace().settings(me).await?;
     let mut groups = vec![];
     if tab == "groups" || tab == "permissions" {
-        for summary in state.store.list_groups().await? {
-            let group = state.store.group(summary.id).await?;
+        for group in accounts.groups_with_members(me).await? {
             groups.push(GroupRow {
                 id: group.id.to_string(),
+                granted: settings.developer_mode_groups.iter().any(|g| g.id == group.id),
                 name: group.name,
-                granted: settings.developer_mode_groups.iter().any(|g| g.id == summary.id),
                 members: group
                     .members
                     .iter()
@@ -181,8 +180,7 @@ async fn build(
         _ => "Permissions & roles",
     };
     let apps = if tab == "apps" { apps_tab(state, &visitor.session.user).await? } else { AppsTab::default() };
-    let network =
-        if tab == "network" { network_switches(state.services.connectors().network_policy().await?) } else { vec![] };
+    let network = if tab == "network" { network_switches(network) } else { vec![] };
     // Whom the visitor may remove is whom they may reset a password for (never themselves).
     let can_reset_passwords = users.iter().any(|u| u.editable);
     Ok(WorkspacePage {
@@ -208,8 +206,8 @@ async fn build(
 async fn apps_tab(state: &AppState, user: &switchboard_store::User) -> Result<AppsTab, AppError> {
     let connectors = state.services.connectors();
     let pending = connectors.pending_changes(user).await?;
-    let users = state.store.list_users().await?;
-    let groups = state.store.list_groups().await?;
+    let users = state.services.accounts().users(user).await?;
+    let groups = state.services.accounts().groups(user).await?;
     let mut tab = AppsTab::default();
     let mut names = std::collections::HashMap::new();
     for (c, _) in connectors.visible(user).await? {

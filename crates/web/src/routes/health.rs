@@ -21,7 +21,7 @@ pub(crate) async fn healthz() -> Json<StatusView> {
     (status = 503, description = "the database is not reachable"),
 ))]
 pub(crate) async fn readyz(State(state): State<AppState>) -> ApiResult<Json<StatusView>> {
-    state.store.ping().await?;
+    state.services.ready().await?;
     Ok(Json(StatusView { status: "ready" }))
 }
 

@@ -19,24 +19,10 @@ pub(crate) mod workspace;
 
 use std::str::FromStr;
 
-use serde_json::Value;
-use switchboard_core::{AuditKind, SecretString};
-use switchboard_store::AuditEvent;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::auth::Actor;
 use crate::error::AppError;
-use crate::state::AppState;
-
-/// Hash a new password on the blocking pool (Argon2 takes tens of milliseconds);
-/// a password that breaks the length rules is a 422 saying which rule.
-pub(crate) async fn hash_new_password(password: SecretString) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || switchboard_core::credentials::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(|e| AppError::invalid(e.to_string()))
-}
 
 /// An id from the URL; a malformed one names nothing, so it is a 404 like an unknown one.
 pub(crate) fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, AppError> {
@@ -51,16 +37,4 @@ pub(crate) fn instant(raw: Option<&str>, name: &str, default: OffsetDateTime) ->
         Some(s) => OffsetDateTime::parse(s, &Rfc3339)
             .map_err(|_| AppError::invalid(format!("{name} must be an RFC 3339 time such as 2026-01-31T00:00:00Z"))),
     }
-}
-
-/// Record in the audit trail a change `actor` just made through the store (which
-/// writes accounts, groups, tokens and settings without an entry of its own).
-pub(crate) async fn audit_change(
-    state: &AppState,
-    actor: &Actor,
-    kind: AuditKind,
-    detail: Value,
-) -> Result<(), AppError> {
-    let event = AuditEvent::admin_change(actor.user.id, kind, None, detail);
-    Ok(state.services.audit().record(event).await?)
 }

@@ -1,10 +1,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use switchboard_core::conversation::TurnState;
 
-use super::owned_conversation;
 use crate::auth::Actor;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
+use crate::routes::parse_id;
 use crate::state::AppState;
 
 /// Delete one of the user's conversations (its audit trail stays).
@@ -19,10 +18,6 @@ pub(crate) async fn delete_conversation(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let c = owned_conversation(&state, &actor, &id).await?;
-    if c.state == TurnState::Running {
-        return Err(AppError::conflict("conversation_busy", "a turn is running; cancel it first"));
-    }
-    state.store.delete_conversation(c.id).await?;
+    state.services.conversations().delete(&actor.user, parse_id(&id, "conversation")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

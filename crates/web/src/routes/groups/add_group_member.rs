@@ -1,14 +1,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde_json::json;
-use switchboard_core::{Action, AuditKind, GroupId};
 
 use crate::auth::Actor;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::json::Json;
-use crate::routes::{audit_change, parse_id};
 use crate::state::AppState;
-use crate::views::{AddMemberRequest, GroupDetailView, parse_email};
+use crate::views::{AddMemberRequest, GroupDetailView};
 
 /// Add a user, by email, to a group.
 #[utoipa::path(post, path = "/api/v1/groups/{id}/members", tag = "groups", params(("id" = Uuid, Path)),
@@ -23,19 +20,6 @@ pub(crate) async fn add_group_member(
     Path(id): Path<String>,
     Json(body): Json<AddMemberRequest>,
 ) -> ApiResult<(StatusCode, Json<GroupDetailView>)> {
-    actor.require(Action::ManageGroups)?;
-    let id: GroupId = parse_id(&id, "group")?;
-    let email = parse_email(&body.email)?;
-    let user = state
-        .store
-        .user_by_email(&email)
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no user with email {email}; add the user first")))?;
-    state.store.add_group_member(id, user.id).await?;
-    tracing::info!(actor = %actor.user.id, group = %id, user = %user.id, "group member added");
-    let group = state.store.group(id).await?;
-    let detail =
-        json!({"group": {"id": id, "name": group.name}, "user": {"id": user.id, "email": user.email.as_str()}});
-    audit_change(&state, &actor, AuditKind::GroupMemberAdded, detail).await?;
+    let group = state.services.accounts().add_group_member(&actor.user, &id, &body.email).await?;
     Ok((StatusCode::CREATED, Json(GroupDetailView::from(&group))))
 }

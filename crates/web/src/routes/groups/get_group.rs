@@ -1,10 +1,8 @@
 use axum::extract::{Path, State};
-use switchboard_core::{Action, GroupId};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
-use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views::GroupDetailView;
 
@@ -19,7 +17,5 @@ pub(crate) async fn get_group(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<GroupDetailView>> {
-    actor.require(Action::ViewGroups)?;
-    let id: GroupId = parse_id(&id, "group")?;
-    Ok(Json(GroupDetailView::from(&state.store.group(id).await?)))
+    Ok(Json(GroupDetailView::from(&state.services.accounts().group(&actor.user, &id).await?)))
 }

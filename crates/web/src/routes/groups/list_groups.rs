@@ -1,5 +1,4 @@
 use axum::extract::State;
-use switchboard_core::Action;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
@@ -13,6 +12,5 @@ use crate::views::GroupView;
     (status = 403),
 ))]
 pub(crate) async fn list_groups(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<GroupView>>> {
-    actor.require(Action::ViewGroups)?;
-    Ok(Json(state.store.list_groups().await?.iter().map(GroupView::from).collect()))
+    Ok(Json(state.services.accounts().groups(&actor.user).await?.iter().map(GroupView::from).collect()))
 }

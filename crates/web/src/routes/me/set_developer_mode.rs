@@ -1,8 +1,7 @@
 use axum::extract::State;
-use switchboard_core::developer_mode;
 
 use crate::auth::Actor;
-use crate::error::{ApiResult, AppError};
+use crate::error::ApiResult;
 use crate::json::Json;
 use crate::routes::me::me_view;
 use crate::state::AppState;
@@ -21,14 +20,6 @@ pub(crate) async fn set_developer_mode(
     actor: Actor,
     Json(body): Json<DeveloperModeRequest>,
 ) -> ApiResult<Json<MeView>> {
-    let current = me_view(&state, &actor.user).await?;
-    if !developer_mode::may_toggle(current.developer_mode.allowed, body.enabled) {
-        return Err(AppError::forbidden(
-            "developer_mode_not_allowed",
-            "the workspace's developer-mode policy does not include you; ask an admin to grant it",
-        ));
-    }
-    let user = state.store.set_developer_mode(actor.user.id, body.enabled).await?;
-    tracing::info!(user = %user.id, enabled = body.enabled, "developer mode toggled");
+    let user = state.services.accounts().set_developer_mode(&actor.user, body.enabled).await?;
     Ok(Json(me_view(&state, &user).await?))
 }

@@ -1,14 +1,11 @@
 use axum::extract::State;
-use serde_json::json;
-use switchboard_core::AuditKind;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
-use crate::routes::audit_change;
 use crate::routes::me::me_view;
 use crate::state::AppState;
-use crate::views::{MeView, UpdateMeRequest, parse_name};
+use crate::views::{MeView, UpdateMeRequest};
 
 /// Change one's own display name (Settings → Account). Any signed-in person may.
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", request_body = UpdateMeRequest,
@@ -22,15 +19,6 @@ pub(crate) async fn update_me(
     actor: Actor,
     Json(body): Json<UpdateMeRequest>,
 ) -> ApiResult<Json<MeView>> {
-    let name = parse_name(&body.name, "name", 100)?;
-    let mut user = actor.user.clone();
-    if name != user.name {
-        let before = std::mem::take(&mut user.name);
-        user = state.store.set_user_name(user.id, &name).await?;
-        let who = json!({"id": user.id, "email": user.email.as_str()});
-        audit_change(&state, &actor, AuditKind::UserRenamed, json!({"user": who, "from": before, "to": user.name}))
-            .await?;
-        tracing::info!(user = %user.id, "renamed themselves");
-    }
+    let user = state.services.accounts().rename_self(&actor.user, &body.name).await?;
     Ok(Json(me_view(&state, &user).await?))
 }

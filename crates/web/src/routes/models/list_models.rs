@@ -22,7 +22,7 @@ pub(crate) async fn list_models(State(state): State<AppState>, _actor: Actor) ->
             .iter()
             .map(|(provider, message)| UnavailableProvider { provider: provider.clone(), message: message.clone() })
             .collect(),
-        default_model: match state.store.default_model().await? {
+        default_model: match state.services.workspace().default_model().await? {
             Some(model) => Some(model),
             None => providers.default_model().map(str::to_owned),
         },

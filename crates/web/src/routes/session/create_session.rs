@@ -1,11 +1,10 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use switchboard_core::credentials::verify_password;
 
 use crate::client_address::ClientAddress;
 use crate::error::{ApiResult, AppError};
 use crate::json::Json;
-use crate::routes::session::{password_attempt, start_session};
+use crate::session_cookie::start_session;
 use crate::state::AppState;
 use crate::views::SignInRequest;
 
@@ -27,29 +26,12 @@ pub(crate) async fn create_session(
     ClientAddress(address): ClientAddress,
     Json(body): Json<SignInRequest>,
 ) -> ApiResult<Response> {
-    let attempt = password_attempt(&state, &body.email, address).await?;
-
-    let found = match switchboard_core::Email::parse(&body.email) {
-        Ok(email) => state.store.credentials_by_email(&email).await?,
-        Err(_) => None,
-    };
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, None),
-    };
-    let password = body.password;
-    // Without an account (or a password) this still checks against a fixed hash:
-    // the same work, so the time taken does not tell whether the account exists.
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let user = match (ok, user) {
-        (true, Some(user)) => user,
+    let sign_ins = state.services.sign_ins();
+    let attempt = sign_ins.attempt(&body.email, address).await?;
+    let Some(user) = sign_ins.sign_in(&attempt, &body.email, body.password).await? else {
         // The attempt stays recorded: it counts as a failure.
-        _ => return Err(AppError::unauthorized("invalid_credentials", "wrong email or password")),
+        return Err(AppError::unauthorized("invalid_credentials", "wrong email or password"));
     };
-    state.store.sign_in_succeeded(&attempt).await?;
     let (session, headers) = start_session(&state, &user).await?;
-    tracing::info!(user = %user.id, "signed in");
     Ok((headers, Json(session)).into_response())
 }

@@ -4,7 +4,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::auth::{Actor, Via};
 use crate::error::ApiResult;
-use crate::routes::session::clear_cookie;
+use crate::session_cookie::clear_cookie;
 use crate::state::AppState;
 
 /// Sign out: end this browser session and clear its cookie.
@@ -15,7 +15,7 @@ use crate::state::AppState;
 ))]
 pub(crate) async fn delete_session(State(state): State<AppState>, actor: Actor) -> ApiResult<Response> {
     if let Via::Session { digest } = &actor.via {
-        state.store.delete_session(digest).await?;
+        state.services.sign_ins().end_session(digest).await?;
     }
     Ok((StatusCode::NO_CONTENT, clear_cookie(&state)).into_response())
 }

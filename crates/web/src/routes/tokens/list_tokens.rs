@@ -1,5 +1,4 @@
 use axum::extract::State;
-use switchboard_core::Action;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
@@ -11,7 +10,6 @@ use crate::views::TokenView;
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", security(("session" = []), ("token" = [])),
     responses((status = 200, body = Vec<TokenView>)))]
 pub(crate) async fn list_tokens(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<TokenView>>> {
-    actor.require(Action::ManageOwnTokens)?;
-    let tokens = state.store.list_api_tokens(actor.user.id).await?;
+    let tokens = state.services.accounts().tokens(&actor.user).await?;
     Ok(Json(tokens.iter().map(TokenView::from).collect()))
 }

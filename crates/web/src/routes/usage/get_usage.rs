@@ -58,5 +58,5 @@ pub(crate) async fn get_usage(
 ) -> ApiResult<Json<UsageView>> {
     actor.require(Action::ReadUsage)?;
     let (window, dims) = query.parse(OffsetDateTime::now_utc().date())?;
-    Ok(Json(usage_report(&state, window, &dims).await?))
+    Ok(Json(usage_report(&state, &actor.user, window, &dims).await?))
 }

@@ -1,10 +1,8 @@
 use axum::extract::{Path, State};
-use switchboard_core::{Action, UserId};
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
 use crate::json::Json;
-use crate::routes::parse_id;
 use crate::state::AppState;
 use crate::views::UserView;
 
@@ -19,7 +17,5 @@ pub(crate) async fn get_user(
     actor: Actor,
     Path(id): Path<String>,
 ) -> ApiResult<Json<UserView>> {
-    actor.require(Action::ViewUsers)?;
-    let id: UserId = parse_id(&id, "user")?;
-    Ok(Json(UserView::from(&state.store.user(id).await?)))
+    Ok(Json(UserView::from(&state.services.accounts().user(&actor.user, &id).await?)))
 }

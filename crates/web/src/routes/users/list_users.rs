@@ -1,5 +1,4 @@
 use axum::extract::State;
-use switchboard_core::Action;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
@@ -13,7 +12,6 @@ use crate::views::UserView;
     (status = 403, description = "members may not list users"),
 ))]
 pub(crate) async fn list_users(State(state): State<AppState>, actor: Actor) -> ApiResult<Json<Vec<UserView>>> {
-    actor.require(Action::ViewUsers)?;
-    let users = state.store.list_users().await?;
+    let users = state.services.accounts().users(&actor.user).await?;
     Ok(Json(users.iter().map(UserView::from).collect()))
 }

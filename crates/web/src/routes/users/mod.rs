@@ -5,13 +5,3 @@ pub(crate) mod delete_user;
 pub(crate) mod get_user;
 pub(crate) mod list_users;
 pub(crate) mod update_user;
-
-use switchboard_core::permission::UserChangeDenied;
-
-use crate::error::AppError;
-
-impl From<UserChangeDenied> for AppError {
-    fn from(denied: UserChangeDenied) -> Self {
-        AppError::role(denied.to_string())
-    }
-}

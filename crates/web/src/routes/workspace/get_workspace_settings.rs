@@ -1,5 +1,4 @@
 use axum::extract::State;
-use switchboard_core::Action;
 
 use crate::auth::Actor;
 use crate::error::ApiResult;
@@ -16,8 +15,6 @@ pub(crate) async fn get_workspace_settings(
     State(state): State<AppState>,
     actor: Actor,
 ) -> ApiResult<Json<WorkspaceSettingsView>> {
-    actor.require(Action::ViewWorkspaceSettings)?;
-    let settings = state.store.workspace_settings().await?;
-    let network = state.services.connectors().network_policy().await?;
+    let (settings, network) = state.services.workspace().settings(&actor.user).await?;
     Ok(Json(WorkspaceSettingsView::new(&settings, network)))
 }
