@@ -215,9 +215,45 @@ pub fn expiry(now: OffsetDateTime, expires_in: Option<u64>) -> Option<OffsetDate
     expires_in.map(|s| now + Duration::from_secs(s.min(10 * 365 * 86_400)))
 }
 
+/// Where the callback may send a person back to: a path of this site's own chat or
+/// app pages, never another origin (`//host`, `https:`), a backslash trick or a
+/// control character. `None` when `raw` is not one.
+pub fn return_path(raw: &str) -> Option<&str> {
+    const PAGES: [&str; 3] = ["/chat/", "/chat?", "/settings/apps/"];
+    let ok = raw.len() <= 512
+        && (raw == "/chat" || PAGES.iter().any(|p| raw.starts_with(p)))
+        && !raw.contains("//")
+        && !raw.contains('\\')
+        && !raw.chars().any(char::is_control);
+    ok.then_some(raw)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_paths_of_chat_and_app_pages_are_returned_to() {
+        for good in ["/chat", "/chat/0190c3e5-1b2c-7def-8123-456789abcdef", "/settings/apps/abc?tab=1"] {
+            assert_eq!(return_path(good), Some(good), "{good}");
+        }
+        for bad in [
+            "",
+            "https://evil.example/chat",
+            "//evil.example/chat",
+            "/chat//evil.example",
+            "/\\evil.example",
+            "/chat\\@evil.example",
+            "javascript:alert(1)",
+            "/settings/users",
+            "/chatroom",
+            "/chat\nLocation: https://evil.example",
+            "chat",
+        ] {
+            assert_eq!(return_path(bad), None, "{bad:?}");
+        }
+        assert_eq!(return_path(&format!("/chat/{}", "a".repeat(600))), None);
+    }
 
     #[test]
     fn pkce_matches_rfc_7636_appendix_b() {

@@ -29,7 +29,7 @@ pub use calls::HandCall;
 pub use catalog::{Catalog, CatalogTool};
 pub use endpoint::endpoint_of;
 pub use governance::{PublishRequest, PublishReview, ReviewedAction};
-pub use oauth::{FlowFailure, FlowOwner, OAuthCallback, OAuthConnection};
+pub use oauth::{FlowFailure, FlowFinished, FlowOwner, OAuthCallback, OAuthConnection};
 
 use crate::access::Access;
 use crate::error::{Result, ServiceError};

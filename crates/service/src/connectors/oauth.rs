@@ -71,12 +71,21 @@ pub struct OAuthCallback {
     pub error_description: Option<String>,
 }
 
-/// A callback that connected nothing: why, and the connector it was for when
-/// the state named one.
+/// A callback that connected nothing: why, and the connector it was for and the
+/// page the person started from, when the state named them.
 #[derive(Debug)]
 pub struct FlowFailure {
     pub connector: Option<ConnectorId>,
     pub error: ServiceError,
+    pub return_to: Option<String>,
+}
+
+/// A callback that connected the person: to which connector, and the page they
+/// started from when they named one (`core::oauth::return_path`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlowFinished {
+    pub connector: ConnectorId,
+    pub return_to: Option<String>,
 }
 
 /// Why a claimed refresh made no tokens.
@@ -114,6 +123,9 @@ struct FlowPayload {
     /// Started because the server wanted more scopes.
     #[serde(default)]
     step_up: bool,
+    /// The page to send the person back to (a path checked when the flow started).
+    #[serde(default)]
+    return_to: Option<String>,
 }
 
 fn oauth_failed(e: OAuthError) -> ServiceError {
@@ -224,25 +236,45 @@ impl Connectors {
 
     /// Start connecting `owner` to an OAuth connector: discovery, a client, PKCE
     /// and a single-use state bound to the person (and browser session). Returns
-    /// the authorization URL to send the browser to.
-    pub async fn oauth_start(&self, owner: FlowOwner<'_>, id: ConnectorId) -> Result<Url> {
-        self.start_flow(owner, id, None).await
+    /// the authorization URL to send the browser to. The callback sends the person
+    /// back to `return_to` when given (a path of the chat or app pages), else to the
+    /// app's page.
+    pub async fn oauth_start(&self, owner: FlowOwner<'_>, id: ConnectorId, return_to: Option<&str>) -> Result<Url> {
+        self.start_flow(owner, id, None, return_to).await
     }
 
     /// Start connecting again because the server refused a call for want of
     /// scopes (403 `insufficient_scope`): the person is asked for the scopes they
     /// granted before plus `challenged`, and the authorization counts as a step-up
     /// (see `core::oauth::may_step_up`).
-    pub async fn oauth_step_up(&self, owner: FlowOwner<'_>, id: ConnectorId, challenged: &str) -> Result<Url> {
+    pub async fn oauth_step_up(
+        &self,
+        owner: FlowOwner<'_>,
+        id: ConnectorId,
+        challenged: &str,
+        return_to: Option<&str>,
+    ) -> Result<Url> {
         if !switchboard_core::oauth::valid_scope(challenged) {
             return Err(ServiceError::Invalid(
                 "scope must be scope names separated by spaces (printable ASCII, no quotes or backslashes)".into(),
             ));
         }
-        self.start_flow(owner, id, Some(challenged)).await
+        self.start_flow(owner, id, Some(challenged), return_to).await
     }
 
-    async fn start_flow(&self, owner: FlowOwner<'_>, id: ConnectorId, step_up: Option<&str>) -> Result<Url> {
+    async fn start_flow(
+        &self,
+        owner: FlowOwner<'_>,
+        id: ConnectorId,
+        step_up: Option<&str>,
+        return_to: Option<&str>,
+    ) -> Result<Url> {
+        let return_to = match return_to {
+            Some(raw) => Some(switchboard_core::oauth::return_path(raw).ok_or_else(|| {
+                ServiceError::Invalid("return_to must be a path of this site's chat or app pages".into())
+            })?),
+            None => None,
+        };
         let found = self.usable(owner.user, id).await?;
         let c = &found.connector;
         Self::require_oauth(c)?;
@@ -294,6 +326,7 @@ impl Connectors {
             redirect_uri,
             scope: scope.clone(),
             step_up: step_up.is_some(),
+            return_to: return_to.map(str::to_owned),
         };
         let payload = serde_json::to_string(&payload).map_err(|e| ServiceError::Internal(e.to_string()))?;
         self.0
@@ -319,24 +352,24 @@ impl Connectors {
         &self,
         owner: FlowOwner<'_>,
         callback: OAuthCallback,
-    ) -> std::result::Result<ConnectorId, FlowFailure> {
+    ) -> std::result::Result<FlowFinished, FlowFailure> {
         let digest = token_digest(&callback.state);
-        let taken = self
-            .0
-            .store
-            .take_oauth_flow(&digest, owner.user.id)
-            .await
-            .map_err(|e| FlowFailure { connector: None, error: e.into() })?;
+        let failed = |connector, error, return_to| FlowFailure { connector, error, return_to };
+        let taken =
+            self.0.store.take_oauth_flow(&digest, owner.user.id).await.map_err(|e| failed(None, e.into(), None))?;
         let Some(taken) = taken else {
-            return Err(FlowFailure {
-                connector: None,
-                error: state_invalid(
-                    "this sign-in is unknown, was already used, or was started by someone else; start connecting again",
-                ),
-            });
+            let why =
+                "this sign-in is unknown, was already used, or was started by someone else; start connecting again";
+            return Err(failed(None, state_invalid(why), None));
         };
         let id = taken.connector_id;
-        self.finish_taken(owner, callback, taken).await.map_err(|error| FlowFailure { connector: Some(id), error })
+        let payload: FlowPayload = serde_json::from_str(taken.payload.expose())
+            .map_err(|e| failed(Some(id), ServiceError::Internal(e.to_string()), None))?;
+        let return_to = payload.return_to.clone();
+        match self.finish_taken(owner, callback, taken, payload).await {
+            Ok(()) => Ok(FlowFinished { connector: id, return_to }),
+            Err(error) => Err(failed(Some(id), error, return_to)),
+        }
     }
 
     async fn finish_taken(
@@ -344,7 +377,8 @@ impl Connectors {
         owner: FlowOwner<'_>,
         callback: OAuthCallback,
         taken: switchboard_store::OAuthFlow,
-    ) -> Result<ConnectorId> {
+        payload: FlowPayload,
+    ) -> Result<()> {
         if taken.session_digest.is_some() && taken.session_digest.as_deref() != owner.session_digest {
             return Err(state_invalid("this sign-in was started in another browser session; start connecting again"));
         }
@@ -352,8 +386,6 @@ impl Connectors {
             return Err(state_invalid("this sign-in took longer than 10 minutes; start connecting again"));
         }
         let id = taken.connector_id;
-        let payload: FlowPayload =
-            serde_json::from_str(taken.payload.expose()).map_err(|e| ServiceError::Internal(e.to_string()))?;
         let server = &payload.server;
         if let Some(message) =
             iss_refusal(callback.iss.as_deref(), &server.issuer, server.authorization_response_iss_parameter_supported)
@@ -408,7 +440,7 @@ impl Connectors {
             ))
             .await?;
         self.list_after_connect(owner.user, &found.connector).await;
-        Ok(id)
+        Ok(())
     }
 
     /// A draft listed nothing yet when it was created without a token: its owner's

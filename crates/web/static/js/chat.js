@@ -396,8 +396,18 @@ function renderCard(card, call) {
 function authNeeded(result) {
   const auth = result && typeof result === "object" ? result.auth_required : null;
   if (!auth || typeof auth !== "object") return null;
-  const link = connectButton(auth.connector_id, auth.state, auth.scope);
+  const here = page.conversation ? `/chat?c=${encodeURIComponent(page.conversation.id)}` : "/chat";
+  const link = connectButton(auth.connector_id, auth.state, auth.scope, here);
   return link ? el("p", { class: "call-connect" }, link, " then ask again.") : null;
+}
+
+/** What the OAuth callback put in the address after a Connect from this page. */
+function connectOutcome(params) {
+  if (params.get("oauth") === "connected") return "Connected. Ask again, or use Regenerate.";
+  if (params.has("oauth_error")) {
+    return `Connecting failed: ${visible(params.get("oauth_message") ?? params.get("oauth_error"))}`;
+  }
+  return "";
 }
 
 /** The tool's own status text, and its progress, while this page watches it. */
@@ -1226,9 +1236,16 @@ dialog.addEventListener("cancel", (event) => event.preventDefault());
 async function start() {
   await Promise.all([loadModels(), loadApps()]);
   await loadConversations();
-  const wanted = new URLSearchParams(window.location.search).get("c");
+  const params = new URLSearchParams(window.location.search);
+  const wanted = params.get("c");
   if (wanted) await openConversation(wanted);
   else showHead();
+  // Shown once: the address keeps only the conversation.
+  const outcome = connectOutcome(params);
+  if (outcome) {
+    status.textContent = outcome;
+    history.replaceState(null, "", wanted ? `/chat?c=${encodeURIComponent(wanted)}` : "/chat");
+  }
 }
 
 start().catch(showError);

@@ -93,10 +93,15 @@ export function stepItems(steps) {
 // answer, or a chat call's `result.auth_required`): a Connect / Reconnect link to
 // the app's OAuth start, with the scopes a server asked for when it wants more.
 // Only a connector id and scopes come from the answer; the URL is built here.
-export function connectButton(connectorId, state, scope) {
+// `returnTo`, a path of this site, is where the callback brings the person back
+// (the app's page when absent).
+export function connectButton(connectorId, state, scope, returnTo) {
   const id = String(connectorId ?? "");
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const query = scope ? `?${new URLSearchParams({ scope: String(scope) })}` : "";
+  const params = new URLSearchParams();
+  if (scope) params.set("scope", String(scope));
+  if (returnTo) params.set("return_to", returnTo);
+  const query = params.toString() ? `?${params}` : "";
   const label = state === "needs_connect" ? "Connect" : state === "needs_scope" ? "Connect again to grant more access" : "Reconnect";
   return el("a", { class: "button primary connect-app", href: `/api/v1/connectors/${id}/oauth/start${query}` }, label);
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use switchboard_core::Role;
 use switchboard_testkit::app::PASSWORD;
 use switchboard_testkit::peers::PeerProcess;
-use switchboard_testkit::{Browser, DbKind, TestApp};
+use switchboard_testkit::{Browser, DbKind, Reply, ScriptedModel, TestApp, ToolCall};
 
 #[tokio::test]
 async fn a_person_connects_to_an_oauth_app_and_disconnects() {
@@ -138,5 +138,63 @@ async fn a_mixed_app_says_what_each_action_needs_and_offers_to_connect() {
     browser.click("#playground-call").await;
     browser.wait_for_text("#playground-result", "person-").await;
     browser.assert_page_is_clean().await;
+    browser.close().await;
+}
+
+/// A call in a conversation that needs the person's connection: the Connect link
+/// in the thread goes through the authorization server and back to the same
+/// conversation, which says so once and keeps only the conversation in its address.
+#[tokio::test]
+async fn connecting_from_a_conversation_comes_back_to_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tools = dir.path().join("tools.json");
+    let catalog = json!([{"name": "private_echo", "description": "Use this to echo as yourself.",
+        "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}},
+        "annotations": {"readOnlyHint": true},
+        "_meta": {"securitySchemes": [{"type": "oauth2", "scopes": ["mcp:tools"]}]}}]);
+    std::fs::write(&tools, serde_json::to_vec(&catalog).expect("json")).expect("write tools");
+    let peer = PeerProcess::python_oauth(&tools, &["--mixed"]);
+    let model = ScriptedModel::start().await;
+    let providers = model.providers("openai/scripted");
+    let app = TestApp::start_with(DbKind::Sqlite, |mut c| {
+        c.providers = providers;
+        c
+    })
+    .await;
+    app.user("owner@example.com", Role::Owner).await;
+    let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
+    browser.client().set_window_size(1440, 900).await.expect("resize");
+    browser.sign_in("owner@example.com", PASSWORD).await;
+    browser.create_app_with_auth("Docs", &peer.url, "mixed").await;
+    let id = app.store.list_connectors().await.expect("connectors")[0].id.to_string();
+
+    browser.goto("/chat").await;
+    browser.wait_for_text("#model-status", "openai/scripted").await;
+    browser.click("#composer-plus").await;
+    browser.click("#menu-apps").await;
+    browser.wait_for_text("#app-choices label", "Docs").await;
+    browser.click(&format!("#app-choices input[value='{id}']")).await;
+    browser.click("#composer-plus").await;
+    model.push(Reply::tool_calls(vec![ToolCall::new("call_1", "docs__private_echo", json!({"text": "me"}))]));
+    model.push(Reply::text("You need to connect to Docs first."));
+    browser.fill("#composer-text", "Echo me").await;
+    browser.click("#send").await;
+    browser.wait_for_text(".call-connect a.connect-app", "Connect").await;
+    let conversation = app.store.list_conversations(app.store.list_users().await.expect("users")[0].id, None).await;
+    let conversation = conversation.expect("conversations")[0].id.to_string();
+    let href = browser.eval("return document.querySelector('.call-connect a.connect-app').getAttribute('href')").await;
+    let wanted = format!("return_to=%2Fchat%3Fc%3D{conversation}");
+    assert!(href.as_str().is_some_and(|h| h.contains(&wanted)), "{href}");
+
+    browser.click(".call-connect a.connect-app").await;
+    browser.wait_for_text("#composer-status", "Connected. Ask again").await;
+    assert_eq!(
+        browser.current_url().await,
+        app.at(&format!("/chat?c={conversation}")),
+        "only the conversation is left"
+    );
+    browser.wait_for_text(".message[data-role=user]", "Echo me").await;
+    browser.assert_page_is_clean().await;
+    browser.screenshot("chat-connected-back").await;
     browser.close().await;
 }

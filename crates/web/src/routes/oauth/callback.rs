@@ -4,7 +4,7 @@ use axum::http::header::{CACHE_CONTROL, LOCATION};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use switchboard_core::SecretString;
-use switchboard_service::{FlowFailure, FlowOwner, OAuthCallback};
+use switchboard_service::{FlowFailure, FlowFinished, FlowOwner, OAuthCallback};
 use utoipa::IntoParams;
 
 use crate::auth::{Actor, Via};
@@ -26,12 +26,13 @@ pub(crate) struct CallbackQuery {
 /// The end of an authorization: the state must be one you started in this
 /// browser session, unused and less than 10 minutes old; `iss` must name the
 /// issuer (RFC 9207). The code is exchanged (with the PKCE verifier and the
-/// resource indicator) and the tokens stored encrypted. Answers 302 to the app's
-/// page with `oauth=connected`, or with `oauth_error` (a code) and
+/// resource indicator) and the tokens stored encrypted. Answers 302 to the page
+/// the connection started from (the `return_to` of the start, else the app's
+/// page) with `oauth=connected` and `app`, or with `oauth_error` (a code) and
 /// `oauth_message`; a state that names nothing of yours is a 400.
 #[utoipa::path(get, path = "/oauth/callback", tag = "connectors", params(CallbackQuery),
     security(("session" = []), ("token" = [])), responses(
-    (status = 302, description = "back to the app's page, with the outcome in the query"),
+    (status = 302, description = "back to where the connection started, with the outcome in the query"),
     (status = 400, description = "the state is unknown, used, expired or someone else's"),
 ))]
 pub(crate) async fn oauth_callback(
@@ -55,23 +56,40 @@ pub(crate) async fn oauth_callback(
     };
     let owner = FlowOwner { user: &actor.user, session_digest };
     match state.services.connectors().oauth_finish(owner, callback).await {
-        Ok(id) => Ok(back_to(&format!("/settings/apps/{id}?oauth=connected"))),
-        Err(FlowFailure { connector: Some(id), error }) => {
+        Ok(FlowFinished { connector, return_to }) => {
+            Ok(back_to(&page(connector, return_to.as_deref(), vec![("oauth", "connected".to_owned())])))
+        }
+        Err(FlowFailure { connector: Some(id), error, return_to }) => {
             let problem = AppError::from(error);
             let (code, message) = problem.code_and_detail();
             tracing::info!(connector = %id, code, "oauth callback refused");
-            let query: String = url::form_urlencoded::Serializer::new(String::new())
-                .append_pair("oauth_error", code)
-                .append_pair("oauth_message", &message)
-                .finish();
-            Ok(back_to(&format!("/settings/apps/{id}?{query}")))
+            let outcome = vec![("oauth_error", code.to_owned()), ("oauth_message", message)];
+            Ok(back_to(&page(id, return_to.as_deref(), outcome)))
         }
-        Err(FlowFailure { connector: None, error }) => {
+        Err(FlowFailure { connector: None, error, .. }) => {
             let problem = AppError::from(error);
             let (code, message) = problem.code_and_detail();
             Err(AppError::new(StatusCode::BAD_REQUEST, code, message))
         }
     }
+}
+
+/// `return_to` (checked when the flow started) with `outcome` and the app named in
+/// its query, else the app's page with `outcome`.
+fn page(connector: switchboard_core::ConnectorId, return_to: Option<&str>, mut outcome: Vec<(&str, String)>) -> String {
+    let base = match return_to {
+        Some(path) => {
+            outcome.push(("app", connector.to_string()));
+            path.to_owned()
+        }
+        None => format!("/settings/apps/{connector}"),
+    };
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in &outcome {
+        query.append_pair(name, value);
+    }
+    let joiner = if base.contains('?') { '&' } else { '?' };
+    format!("{base}{joiner}{}", query.finish())
 }
 
 fn back_to(location: &str) -> Response {

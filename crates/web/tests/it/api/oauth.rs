@@ -322,6 +322,36 @@ async fn callbacks_with_a_wrong_issuer_or_garbage_tokens_are_refused() {
     assert!(location.ends_with("?oauth=connected"), "{location}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_callback_returns_to_the_page_that_started_the_connection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &[]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let id = create(&app, &dev, &peer).await;
+    let start = |return_to: &str| {
+        let query = url::form_urlencoded::Serializer::new(String::new()).append_pair("return_to", return_to).finish();
+        dev.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth/start?{query}")))
+    };
+
+    // Only pages of this site's chat and apps: nothing is started for anywhere else.
+    for elsewhere in ["https://evil.example/chat", "//evil.example/chat", "/\\evil.example", "/settings/users", ""] {
+        let refused = send(start(elsewhere)).await;
+        assert_problem(&refused, 422, "invalid_input");
+        assert!(refused.1["detail"].as_str().is_some_and(|d| d.contains("return_to")), "{elsewhere:?}: {}", refused.1);
+    }
+
+    // From a conversation: back to it, with the outcome and the app named.
+    let started = start("/chat?c=0190c3e5-1b2c-7def-8123-456789abcdef").send().await.expect("start");
+    assert_eq!(started.status(), 302);
+    let to_as = started.headers()["location"].to_str().expect("location").to_owned();
+    let answer = TestApp::client().get(&to_as).send().await.expect("authorization server");
+    let back = answer.headers()["location"].to_str().expect("location").to_owned();
+    let (status, location, _) = callback(&dev, &back).await;
+    assert_eq!(status, 302);
+    assert_eq!(location, format!("/chat?c=0190c3e5-1b2c-7def-8123-456789abcdef&oauth=connected&app={id}"));
+}
+
 /// Writes every log line into a shared buffer.
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
