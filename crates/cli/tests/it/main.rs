@@ -9,3 +9,4 @@ mod process;
 mod records;
 mod restart;
 mod serve;
+mod soak;
