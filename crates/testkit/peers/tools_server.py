@@ -19,6 +19,11 @@ arguments it received (text and structuredContent), except:
     result or the error's code and message.
 Prints "ready http://127.0.0.1:PORT/PATH" on stdout once it accepts connections.
 
+With --executed FILE every call is appended to FILE before it is answered, one JSON
+line each ({"tool", "arguments", "at_ms"}, the wall clock in milliseconds): the
+server's own record of what it was asked to do, which a test compares with what
+Switchboard says it approved and sent.
+
 With --unchecked-schemas, inputSchema and outputSchema go out exactly as the file
 has them: the SDK refuses to send a schema that is not `"type": "object"`, and this
 lets the server behave like one built without that check (everything else is still
@@ -42,8 +47,10 @@ the SDK depends on), for this server's URL (`aud`), unexpired, with the scopes.
 import argparse
 import asyncio
 import json
+import os
 import socket
 import sys
+import time
 
 import uvicorn
 from mcp import types
@@ -52,6 +59,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.shared.message import ServerMessageMetadata
 
 TOOLS_FILE = None
+EXECUTED_FILE = None
 
 
 def load_tools():
@@ -71,8 +79,20 @@ async def list_tools(ctx, params):
     return types.ListToolsResult(tools=tools[start:end], next_cursor=next_cursor)
 
 
+def record_executed(name, args):
+    """One line per call, written with a single append so concurrent calls never interleave."""
+    line = json.dumps({"tool": name, "arguments": args, "at_ms": int(time.time() * 1000)}) + "\n"
+    fd = os.open(EXECUTED_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
+
+
 async def call_tool(ctx, params: types.CallToolRequestParams):
     args = params.arguments or {}
+    if EXECUTED_FILE is not None:
+        record_executed(params.name, args)
     if params.name == "fail":
         return types.CallToolResult(content=[types.TextContent(type="text", text="this tool always fails")], is_error=True)
     if params.name == "big":
@@ -245,7 +265,7 @@ def sse_app(server):
 
 
 def main():
-    global TOOLS_FILE
+    global TOOLS_FILE, EXECUTED_FILE
     parser = argparse.ArgumentParser()
     parser.add_argument("--tools", required=True)
     parser.add_argument("--transport", choices=["streamable-http", "sse", "stdio"], default="streamable-http")
@@ -258,8 +278,10 @@ def main():
     parser.add_argument("--as-discovery", choices=["oauth", "openid"], default="oauth")
     parser.add_argument("--as-no-pkce", action="store_true")
     parser.add_argument("--as-issuer", default=None)
+    parser.add_argument("--executed", default=None)
     args = parser.parse_args()
     TOOLS_FILE = args.tools
+    EXECUTED_FILE = args.executed
     if args.unchecked_schemas:
         send_schemas_unchecked()
     server = build_server()

@@ -1,5 +1,6 @@
 //! The `switchboard` binary, run as a person would run it.
 
+mod api;
 mod audit;
 mod commands;
 mod conformance;
@@ -8,3 +9,4 @@ mod process;
 mod records;
 mod restart;
 mod serve;
+mod soak;

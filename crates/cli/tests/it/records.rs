@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{DbKind, TestDb};
 
+use crate::api::Api;
 use crate::process::{Server, run, switchboard, text};
 
 /// Calls in flight together.
@@ -17,13 +18,7 @@ async fn acknowledged_calls_survive_a_kill(kind: DbKind) {
         cmd.env("SWITCHBOARD_DATABASE_URL", &db.url);
         cmd
     };
-    let mut add = with_db(switchboard(dir.path()));
-    add.args(["user", "add", "ada@example.com", "--role", "owner", "--password-stdin"]);
-    let out = run(add, "correct horse battery\n");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut create_token = with_db(switchboard(dir.path()));
-    create_token.args(["token", "create", "ada@example.com"]);
-    let token = text(&run(create_token, "").stdout).trim().to_owned();
+    let token = Api::owner(dir.path(), with_db).token;
 
     let board = PeerProcess::kanban();
     let mut server = Server::start(with_db(switchboard(dir.path())));

@@ -4,40 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{Reply, ScriptedModel, ToolCall};
 
-use crate::process::{Server, run, switchboard, text};
-
-struct Api {
-    client: reqwest::Client,
-    token: String,
-}
-
-impl Api {
-    async fn post(&self, server: &Server, path: &str, body: Value) -> reqwest::Response {
-        self.client.post(server.at(path)).bearer_auth(&self.token).json(&body).send().await.expect("request")
-    }
-
-    async fn json(&self, server: &Server, path: &str, body: Value) -> Value {
-        let response = self.post(server, path, body).await;
-        assert!(response.status().is_success(), "{path}: {}", response.status());
-        response.json().await.expect("json")
-    }
-
-    async fn get(&self, server: &Server, path: &str) -> Value {
-        self.client
-            .get(server.at(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json")
-    }
-}
+use crate::api::Api;
+use crate::process::{Server, switchboard};
 
 fn serve(dir: &std::path::Path, model: &ScriptedModel) -> Server {
     let mut cmd = switchboard(dir);
@@ -50,13 +22,7 @@ fn serve(dir: &std::path::Path, model: &ScriptedModel) -> Server {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_while_awaiting_approval_loses_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut add = switchboard(dir.path());
-    add.args(["user", "add", "ada@example.com", "--role", "owner", "--password-stdin"]);
-    let out = run(add, "correct horse battery\n");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut token = switchboard(dir.path());
-    token.args(["token", "create", "ada@example.com"]);
-    let api = Api { client: switchboard_testkit::http_client(), token: text(&run(token, "").stdout).trim().to_owned() };
+    let api = Api::owner(dir.path(), |cmd| cmd);
 
     let model = ScriptedModel::start().await;
     let board = PeerProcess::kanban();
