@@ -5,6 +5,8 @@ mod audit;
 mod commands;
 mod conformance;
 mod doctor;
+mod pg_cluster;
+mod postgres_restart;
 mod process;
 mod records;
 mod restart;
