@@ -30,8 +30,27 @@ pub enum StoreError {
     /// The turn writer's own connection failed (a SQLite file).
     #[error("database error: {0}")]
     Writer(String),
+    /// The database's disk is full (SQLite's `SQLITE_FULL`, PostgreSQL's `53100`): the
+    /// transaction did not commit, and nothing of it was written.
+    #[error("the database has no space left: {0}")]
+    StorageFull(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let full = matches!(&err, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("13" | "53100")));
+        if full { Self::StorageFull(err.to_string()) } else { Self::Database(err) }
+    }
+}
+
+/// A failure of a writer thread's own connection (a SQLite file), as its caller sees it.
+pub(crate) fn writer_error(err: &rusqlite::Error) -> StoreError {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::StorageFull(err.to_string()),
+        _ => StoreError::Writer(err.to_string()),
+    }
 }
 
 impl StoreError {
@@ -55,7 +74,7 @@ impl StoreError {
     pub(crate) fn unique(err: sqlx::Error, message: impl Into<String>) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message.into()),
-            _ => Self::Database(err),
+            _ => err.into(),
         }
     }
 }
