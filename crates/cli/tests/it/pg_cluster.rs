@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sqlx::{Connection as _, PgConnection};
+use switchboard_testkit::peers::free_port;
 
 pub(crate) struct PgCluster {
     dir: tempfile::TempDir,
@@ -55,10 +56,6 @@ fn unprivileged_account() -> String {
         .find(|name| Command::new("id").arg(name).output().is_ok_and(|o| o.status.success()))
         .expect("an unprivileged account (postgres or nobody) to own the cluster")
         .to_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
 impl PgCluster {
