@@ -134,14 +134,24 @@ impl PgCluster {
     /// Stop it as a crash would: SIGQUIT, PostgreSQL's immediate shutdown, which ends
     /// every connection at once without a checkpoint; the next start recovers from the WAL.
     pub(crate) fn crash(&mut self) {
+        self.stop("QUIT");
+    }
+
+    /// Stop it as an operator's restart does: SIGINT, the fast shutdown, which ends
+    /// each session with an error (`57P01`) and checkpoints.
+    pub(crate) fn shut_down(&mut self) {
+        self.stop("INT");
+    }
+
+    fn stop(&mut self, name: &str) {
         let mut child = self.postmaster.take().expect("the cluster is running");
-        assert!(signal(&child, "QUIT"), "kill -QUIT {}", child.id());
+        assert!(signal(&child, name), "kill -{name} {}", child.id());
         let deadline = Instant::now() + Duration::from_secs(15);
         while child.try_wait().expect("try_wait").is_none() {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("postgres did not stop within 15 s of SIGQUIT");
+                panic!("postgres did not stop within 15 s of SIG{name}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }

@@ -1,4 +1,4 @@
-//! PostgreSQL crashes and comes back while `switchboard serve` is busy: requests in
+//! PostgreSQL crashes, or is restarted, while `switchboard serve` is busy: requests in
 //! the outage are told plainly that the database is unreachable (503 problem+json, in
 //! bounded time), the server serves again once the database is back without being
 //! restarted itself, nothing it acknowledged is lost and the audit trail verifies.
@@ -10,6 +10,9 @@ use serde_json::{Value, json};
 
 use crate::pg_cluster::PgCluster;
 use crate::process::{Server, run, switchboard, text};
+
+/// One way of taking the database away.
+type StopDatabase = fn(&mut PgCluster);
 
 /// What one request of the workload got: its status, content type and body.
 #[derive(Debug, Clone)]
@@ -51,7 +54,7 @@ fn assert_acknowledged_or_unavailable(name: &str, answer: &Answer) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_database_crash_mid_workload_is_told_survived_and_loses_nothing() {
+async fn a_database_crash_or_restart_mid_workload_is_told_survived_and_loses_nothing() {
     let mut pg = PgCluster::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = pg.url();
@@ -94,25 +97,29 @@ async fn a_database_crash_mid_workload_is_told_survived_and_loses_nothing() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    pg.crash();
-    // While the database is down, a request is answered, and plainly.
-    let outage = create_group(&client, &server.url, &token, "in the outage").await;
-    assert_eq!(outage.status, 503, "{outage:?}");
-    assert_acknowledged_or_unavailable("in the outage", &outage);
-    let health = client.get(format!("{}/readyz", server.url)).send().await.expect("readyz");
-    assert_eq!(health.status().as_u16(), 503, "not ready without its database");
+    // A crash, then an operator's restart, each in the middle of the workload.
+    let stops: [(&str, StopDatabase); 2] = [("a crash", PgCluster::crash), ("a fast shutdown", PgCluster::shut_down)];
+    for (how, stop_database) in stops {
+        stop_database(&mut pg);
+        // While the database is down, a request is answered, and plainly.
+        let outage = create_group(&client, &server.url, &token, &format!("in the outage after {how}")).await;
+        assert_eq!(outage.status, 503, "{how}: {outage:?}");
+        assert_acknowledged_or_unavailable(how, &outage);
+        let health = client.get(format!("{}/readyz", server.url)).send().await.expect("readyz");
+        assert_eq!(health.status().as_u16(), 503, "{how}: not ready without its database");
 
-    pg.run().await;
-    // Back without restarting the server: the workload is acknowledged again.
-    let resumed = answers.lock().expect("answers").len();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let recent = answers.lock().expect("answers")[resumed..].iter().filter(|(_, a)| a.status == 201).count();
-        if recent >= 3 {
-            break;
+        pg.run().await;
+        // Back without restarting the server: the workload is acknowledged again.
+        let resumed = answers.lock().expect("answers").len();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let recent = answers.lock().expect("answers")[resumed..].iter().filter(|(_, a)| a.status == 201).count();
+            if recent >= 3 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{how}: the server did not recover: {:?}", answers.lock());
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        assert!(Instant::now() < deadline, "the server did not recover: {:?}", answers.lock());
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     workload.await.expect("the workload ends");
