@@ -20,7 +20,31 @@ pub(crate) const MAX_BATCH: usize = 256;
 /// Entries waiting for the writer before callers wait to hand theirs over.
 const QUEUE: usize = 4096;
 
-pub(crate) type Ack = oneshot::Sender<std::result::Result<(), String>>;
+pub(crate) type Ack = oneshot::Sender<std::result::Result<(), BatchFailure>>;
+
+/// Why a batch did not commit, told to each of its callers: a full disk, which a
+/// person can have fixed, or anything else, which is in the log.
+#[derive(Clone, Debug)]
+pub(crate) enum BatchFailure {
+    StorageFull(String),
+    Other(String),
+}
+
+impl BatchFailure {
+    pub(crate) fn of(err: StoreError) -> Self {
+        match err {
+            StoreError::StorageFull(detail) => Self::StorageFull(detail),
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    fn into_error(self) -> StoreError {
+        match self {
+            Self::StorageFull(detail) => StoreError::StorageFull(detail),
+            Self::Other(reason) => StoreError::AuditLog(reason),
+        }
+    }
+}
 
 /// A handle to the writer task. Cheap to clone; the task ends when every handle is gone.
 #[derive(Clone, Debug)]
@@ -61,7 +85,7 @@ impl AuditLog {
         self.queue.send((event, ack)).await.map_err(|_| stopped())?;
         match committed.await {
             Ok(Ok(())) => Ok(()),
-            Ok(Err(reason)) => Err(StoreError::AuditLog(reason)),
+            Ok(Err(failure)) => Err(failure.into_error()),
             Err(_) => Err(stopped()),
         }
     }
@@ -73,7 +97,7 @@ async fn write_batches(store: Store, mut pending: mpsc::Receiver<(AuditEvent, Ac
         let (events, acks): (Vec<AuditEvent>, Vec<Ack>) = batch.drain(..).unzip();
         let outcome = store.append_audit_batch(&events).await.map_err(|e| {
             tracing::error!(error = %e, entries = events.len(), "could not write to the audit trail");
-            e.to_string()
+            BatchFailure::of(e)
         });
         for ack in acks {
             // A caller that went away no longer waits; its entry is stored all the same.

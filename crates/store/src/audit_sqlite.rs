@@ -14,7 +14,8 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use tokio::sync::mpsc;
 
 use crate::audit::{chain, insert_sql};
-use crate::audit_log::{Ack, MAX_BATCH};
+use crate::audit_log::{Ack, BatchFailure, MAX_BATCH};
+use crate::error::writer_error;
 use crate::records::AuditEvent;
 use crate::time_ms::now;
 
@@ -45,7 +46,7 @@ pub(crate) fn write_batches(mut conn: Connection, mut pending: mpsc::Receiver<(A
         let (events, acks): (Vec<AuditEvent>, Vec<Ack>) = batch.drain(..).unzip();
         let outcome = append(&mut conn, &events).map_err(|e| {
             tracing::error!(error = %e, entries = events.len(), "could not write to the audit trail");
-            e.to_string()
+            BatchFailure::of(writer_error(&e))
         });
         for ack in acks {
             // A caller that went away no longer waits; its entry is stored all the same.

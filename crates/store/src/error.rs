@@ -30,20 +30,45 @@ pub enum StoreError {
     /// The turn writer's own connection failed (a SQLite file).
     #[error("database error: {0}")]
     Writer(String),
+    /// The database's disk is full (SQLite's `SQLITE_FULL`, PostgreSQL's `53100`): the
+    /// transaction did not commit, and nothing of it was written.
+    #[error("the database has no space left: {0}")]
+    StorageFull(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        let full = matches!(&err, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("13" | "53100")));
+        if full { Self::StorageFull(err.to_string()) } else { Self::Database(err) }
+    }
+}
+
+/// PostgreSQL's codes for a session it ends because it is going away: a connection
+/// exception (class `08`), an administrator's or a crash's shutdown, a start not yet done.
+fn is_going_away(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+/// A failure of a writer thread's own connection (a SQLite file), as its caller sees it.
+pub(crate) fn writer_error(err: &rusqlite::Error) -> StoreError {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => StoreError::StorageFull(err.to_string()),
+        _ => StoreError::Writer(err.to_string()),
+    }
 }
 
 impl StoreError {
-    /// The database could not be reached right now (down, or no free connection).
+    /// The database could not be reached right now (down, or no free connection), or
+    /// ended the session as it shut down or restarted.
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            Self::Unreachable { .. }
-                | Self::AuditLog(_)
-                | Self::Writer(_)
-                | Self::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
-        )
+        match self {
+            Self::Unreachable { .. } | Self::AuditLog(_) | Self::Writer(_) => true,
+            Self::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            Self::Database(sqlx::Error::Database(db)) => db.code().is_some_and(|code| is_going_away(&code)),
+            _ => false,
+        }
     }
 
     /// A stored value that does not parse: what it is, and why.
@@ -55,9 +80,25 @@ impl StoreError {
     pub(crate) fn unique(err: sqlx::Error, message: impl Into<String>) -> Self {
         match &err {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict(message.into()),
-            _ => Self::Database(err),
+            _ => err.into(),
         }
     }
 }
 
 pub(crate) type Result<T> = std::result::Result<T, StoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::is_going_away;
+
+    #[test]
+    fn sessions_ended_by_a_server_going_away_are_told_apart() {
+        for code in ["57P01", "57P02", "57P03", "08006", "08003"] {
+            assert!(is_going_away(code), "{code}");
+        }
+        // A constraint, a syntax error, a full disk: not the server going away.
+        for code in ["23505", "42601", "53100", "13"] {
+            assert!(!is_going_away(code), "{code}");
+        }
+    }
+}

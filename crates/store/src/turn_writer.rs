@@ -12,10 +12,10 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::args::{query_row, run};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, writer_error};
 use crate::turns::{TurnWrite, Written};
 
-type Reply = oneshot::Sender<std::result::Result<Written, String>>;
+type Reply = oneshot::Sender<Result<Written>>;
 
 /// Writes waiting for the thread before callers wait to hand theirs over.
 const QUEUE: usize = 1024;
@@ -47,7 +47,7 @@ impl TurnWriter {
         self.queue.send((write, reply)).await.map_err(|_| stopped())?;
         match done.await {
             Ok(Ok(written)) => Ok(written),
-            Ok(Err(reason)) => Err(StoreError::Writer(reason)),
+            Ok(Err(e)) => Err(e),
             Err(_) => Err(stopped()),
         }
     }
@@ -58,7 +58,7 @@ fn write_each(mut conn: Connection, mut pending: mpsc::Receiver<(TurnWrite, Repl
     while let Some((write, reply)) = pending.blocking_recv() {
         let outcome = apply(&mut conn, &write).map_err(|e| {
             tracing::error!(error = %e, "could not write a turn's step");
-            e.to_string()
+            writer_error(&e)
         });
         // A caller that went away no longer waits; what committed stays committed.
         let _ = reply.send(outcome);

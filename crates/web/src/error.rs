@@ -24,6 +24,9 @@ pub(crate) enum AppError {
     /// The database or another dependency is not available right now.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The database's disk is full: nothing was saved until someone frees space.
+    #[error("storage full: {0}")]
+    StorageFull(String),
     /// A fault of ours; the detail is logged, never returned.
     #[error("internal: {0}")]
     Internal(String),
@@ -65,7 +68,7 @@ impl AppError {
             Self::Client { code, detail, .. }
             | Self::Detailed { code, detail, .. }
             | Self::Limited { code, detail, .. } => (code, detail.clone()),
-            Self::Unavailable(detail) | Self::Internal(detail) => {
+            Self::Unavailable(detail) | Self::StorageFull(detail) | Self::Internal(detail) => {
                 tracing::error!(error = %detail, "oauth callback failed");
                 ("internal", "something went wrong on our side; try again".to_owned())
             }
@@ -167,11 +170,17 @@ impl From<StoreError> for AppError {
             StoreError::AlreadySetUp => {
                 Self::conflict("already_set_up", "the workspace already has an owner; sign in instead")
             }
+            StoreError::StorageFull(detail) => Self::StorageFull(detail),
             err if err.is_unavailable() => Self::Unavailable(err.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }
 }
+
+/// What a person is told when the database's disk is full: a 503, since freeing space
+/// ends it, with its own code, since waiting alone does not.
+pub(crate) const STORAGE_FULL: &str =
+    "the database has no space left on its disk, so nothing was saved: free some space, then try again";
 
 /// An RFC 9457 problem document with a stable `code`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -235,6 +244,10 @@ impl IntoResponse for AppError {
                     "unavailable",
                     "the database is not reachable right now; try again shortly",
                 )
+            }
+            Self::StorageFull(detail) => {
+                tracing::error!(%detail, "the database's disk is full");
+                problem_response(StatusCode::SERVICE_UNAVAILABLE, "storage_full", STORAGE_FULL)
             }
             Self::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

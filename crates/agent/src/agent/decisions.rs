@@ -5,7 +5,8 @@ use switchboard_core::approval;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, TurnState};
 use switchboard_core::{ConnectorId, ToolCallId, UserId};
 use switchboard_store::{
-    Conversation, DecisionRecord, NewRememberedChoice, Note, RememberedTool, StoreError, ToolCall, TurnMove,
+    Conversation, DecisionRecord, Interruption, NewRememberedChoice, Note, RememberedTool, StoreError, ToolCall,
+    TurnMove,
 };
 
 use super::execution::failed;
@@ -25,6 +26,10 @@ pub struct DecideCall<'a> {
     /// The page session the decision comes from.
     pub client_session: &'a str,
 }
+
+/// What a call of a turn whose driver stopped on a failed write is left with once cancelled.
+const ABANDONED_CALL: &str = "this call was cut off when its turn could not be saved; it may or may not have \
+                              taken effect, and it was not sent again";
 
 impl Agent {
     /// Record the owner's decision on a waiting write action, run it if approved,
@@ -139,6 +144,17 @@ impl Agent {
         Ok(self.store.forget_decision(conversation.id, connector, tool, client_session).await?)
     }
 
+    /// End the turn this server started and no longer drives; false when it is not such a turn.
+    async fn end_abandoned(&self, conversation: &Conversation) -> Result<bool, AgentError> {
+        let result = json!({"error": ABANDONED_CALL});
+        let interruption = Interruption {
+            result: &result,
+            model_content: ABANDONED_CALL,
+            note: "This turn stopped because it could not be saved; what was saved before is kept.",
+        };
+        Ok(self.store.end_abandoned_turn(conversation.id, &self.config.instance, interruption).await?)
+    }
+
     /// Stop the turn: a running one stops before its next step (a call already
     /// sent is left to finish); waiting calls are cancelled.
     pub async fn cancel(&self, conversation: &Conversation) -> Result<TurnState, AgentError> {
@@ -148,6 +164,10 @@ impl Agent {
             TurnState::Running => {
                 if self.running.cancel(conversation.id) {
                     Ok(TurnState::Running)
+                } else if self.end_abandoned(conversation).await? {
+                    // This server started the turn and no longer drives it: its driver
+                    // stopped on a failed write and could not record its end.
+                    Ok(TurnState::Idle)
                 } else {
                     Err(AgentError::Conflict("the turn is running on another server; try again there".into()))
                 }

@@ -25,9 +25,10 @@ mod turn;
 use std::sync::Arc;
 
 use switchboard_core::conversation::TurnState;
-use switchboard_store::{InstanceId, Store};
+use switchboard_store::{InstanceId, Store, StoreError};
 use tokio::sync::mpsc;
 
+use crate::error::AgentError;
 use crate::events::{DoneReason, TurnEvent};
 use crate::host::ToolHost;
 use crate::provider::Providers;
@@ -77,8 +78,18 @@ async fn emit(tx: &Tx, event: TurnEvent) {
 }
 
 /// The last events of a part of a turn that failed for a reason of ours.
-async fn emit_internal_failure(tx: &Tx) {
-    emit(tx, TurnEvent::Error { code: "internal", message: "the turn failed; see the server log".into() }).await;
+/// End the stream of a turn that failed on `error`: a full disk is said as such, since
+/// the person can have it fixed; anything else is in the server log.
+async fn emit_failure(tx: &Tx, error: &AgentError) {
+    let (code, message) = match error {
+        AgentError::Store(StoreError::StorageFull(_)) => (
+            "storage_full",
+            "the turn could not be saved: the database has no space left on its disk; \
+             send the message again once space is freed",
+        ),
+        _ => ("internal", "the turn failed; see the server log"),
+    };
+    emit(tx, TurnEvent::Error { code, message: message.into() }).await;
     emit(tx, TurnEvent::Done { state: TurnState::Idle, reason: DoneReason::Failed, citations: vec![] }).await;
 }
 

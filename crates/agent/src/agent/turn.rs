@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::meter::Meter;
 use super::records::call_entry;
-use super::{Agent, TurnEvents, Tx, emit, emit_internal_failure};
+use super::{Agent, TurnEvents, Tx, emit, emit_failure};
 use crate::error::AgentError;
 use crate::events::{Citation, DoneReason, StatusText, TurnEvent};
 use crate::history::{model_messages, system_prompt};
@@ -134,7 +134,7 @@ impl Agent {
             drop(registered);
             if let Err(e) = result {
                 tracing::error!(conversation = %id, error = %e, "turn failed");
-                emit_internal_failure(&tx).await;
+                emit_failure(&tx, &e).await;
             }
         });
         rx
@@ -153,7 +153,7 @@ impl Agent {
         tokio::spawn(async move {
             if let Err(e) = agent.resume(id, decided, &client_session, &tx).await {
                 tracing::error!(conversation = %id, error = %e, "turn failed");
-                emit_internal_failure(&tx).await;
+                emit_failure(&tx, &e).await;
             }
         });
         rx

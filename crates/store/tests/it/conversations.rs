@@ -290,7 +290,7 @@ mod recovery_touches_only_its_own_instance {
 
     /// A conversation whose turn `instance` started and whose first step asks for
     /// one call in `status`.
-    async fn turn_with_a_call(
+    pub(super) async fn turn_with_a_call(
         store: &switchboard_store::Store,
         owner: UserId,
         instance: &InstanceId,
@@ -392,4 +392,35 @@ mod recovery_touches_only_its_own_instance {
     }
 }
 
-on_both_backends!(a_turn_is_recorded_as_it_happens, recovery_touches_only_its_own_instance);
+/// A turn whose driver stopped on a failed write is ended by the instance that ran it,
+/// and by no other.
+mod an_abandoned_turn_ends_on_its_own_instance {
+    use super::recovery_touches_only_its_own_instance::turn_with_a_call;
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let store = db.store().await;
+        let owner = store.create_user(new_user("dev@example.com", Role::Member)).await.expect("user").id;
+        let (a, b) = (InstanceId::parse("replica-a").expect("id"), InstanceId::parse("replica-b").expect("id"));
+        let (id, read) = turn_with_a_call(&store, owner, &a, CallStatus::Running).await;
+
+        assert!(!store.end_abandoned_turn(id, &b, interruption()).await.expect("b asks"), "not B's turn");
+        assert_eq!(store.conversation(id).await.expect("conversation").state, TurnState::Running);
+
+        assert!(store.end_abandoned_turn(id, &a, interruption()).await.expect("a ends it"));
+        assert_eq!(store.conversation(id).await.expect("conversation").state, TurnState::Idle);
+        assert_eq!(store.tool_call(read.id).await.expect("call").status, CallStatus::Interrupted);
+        let messages = store.messages(id).await.expect("messages");
+        let last = messages.last().expect("a note");
+        assert_eq!((last.role, last.content.as_str()), (MessageRole::Error, interruption().note), "{messages:?}");
+        assert_eq!(messages.iter().filter(|m| m.role == MessageRole::Error).count(), 1, "one note: {messages:?}");
+
+        assert!(!store.end_abandoned_turn(id, &a, interruption()).await.expect("again"), "an idle turn stays");
+    }
+}
+
+on_both_backends!(
+    a_turn_is_recorded_as_it_happens,
+    recovery_touches_only_its_own_instance,
+    an_abandoned_turn_ends_on_its_own_instance
+);

@@ -101,6 +101,10 @@ pub(crate) fn page_error(err: AppError) -> Response {
             tracing::warn!(%detail, "dependency unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, "the database is not reachable right now; try again shortly".to_owned())
         }
+        AppError::StorageFull(detail) => {
+            tracing::error!(%detail, "the database's disk is full");
+            (StatusCode::SERVICE_UNAVAILABLE, crate::error::STORAGE_FULL.to_owned())
+        }
         AppError::Internal(detail) => {
             tracing::error!(%detail, "internal error");
             (

@@ -92,6 +92,14 @@ async fn an_upstream_that_dies_mid_call_is_a_failed_result() {
     let sent = chat.tool_results_sent();
     assert!(sent[0].starts_with("Error: the MCP server PyPI notes failed"), "{sent:?}");
     assert_eq!(turn.text(), "The server went away.");
+
+    // Read back: the call is closed as failed, the turn over, the audit chain whole.
+    let detail = chat.detail(&id).await;
+    assert_eq!(detail["state"], "idle", "{detail}");
+    assert_eq!(detail["tool_calls"][0]["status"], "failed", "{detail}");
+    let last = detail["messages"].as_array().and_then(|m| m.last()).cloned().unwrap_or_default();
+    assert_eq!(last["content"], "The server went away.", "{detail}");
+    chat.app.store.verify_audit_trail().await.expect("read the trail").expect("an intact audit chain");
 }
 
 /// A server that went away is told in plain words, in the thread and to the model:
@@ -160,6 +168,8 @@ async fn provider_failures_reach_the_user_and_lose_nothing() {
     assert_eq!(turn.text(), "Four tasks.");
     let users = chat.last_messages().iter().filter(|m| m["role"] == "user").count();
     assert_eq!(users, 4, "every message was kept");
+    assert_eq!(chat.detail(&id).await["state"], "idle");
+    chat.app.store.verify_audit_trail().await.expect("read the trail").expect("an intact audit chain");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
