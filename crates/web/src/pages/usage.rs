@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::usage_chart::{Chart, DayTokens, HEIGHT, WIDTH, chart, grouped};
 use super::{Shell, page_error, render, visible, visitor};
 use crate::error::AppError;
-use crate::routes::usage::get_usage::UsageQuery;
+use crate::routes::usage::query::UsageQuery;
 use crate::state::AppState;
 use crate::views_usage::{UsageFiguresView, UsageGroupView, usage_report};
 
