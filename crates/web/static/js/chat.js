@@ -44,6 +44,7 @@ const page = {
   connectors: [], // the apps that can be chosen
   following: true, // the thread keeps the newest message in view (false once the reader scrolls up)
   frame: 0, // the animation frame that renders the streaming answer, when one is due
+  connected: new Set(), // apps the person has just connected to from this page (no Connect offered again)
 };
 
 // Shown at the end of the thread while a turn works and no text streams.
@@ -396,6 +397,9 @@ function renderCard(card, call) {
 function authNeeded(result) {
   const auth = result && typeof result === "object" ? result.auth_required : null;
   if (!auth || typeof auth !== "object") return null;
+  if (page.connected.has(String(auth.connector_id))) {
+    return el("p", { class: "call-connect" }, "Now connected: ask again to run it with your account.");
+  }
   const here = page.conversation ? `/chat?c=${encodeURIComponent(page.conversation.id)}` : "/chat";
   const link = connectButton(auth.connector_id, auth.state, auth.scope, here);
   return link ? el("p", { class: "call-connect" }, link, " then ask again.") : null;
@@ -1237,6 +1241,7 @@ async function start() {
   await Promise.all([loadModels(), loadApps()]);
   await loadConversations();
   const params = new URLSearchParams(window.location.search);
+  if (params.get("oauth") === "connected" && params.get("app")) page.connected.add(params.get("app"));
   const wanted = params.get("c");
   if (wanted) await openConversation(wanted);
   else showHead();

@@ -188,6 +188,9 @@ async fn connecting_from_a_conversation_comes_back_to_it() {
 
     browser.click(".call-connect a.connect-app").await;
     browser.wait_for_text("#composer-status", "Connected. Ask again").await;
+    // The card that asked no longer offers to connect.
+    browser.wait_for_text(".call-connect", "Now connected").await;
+    assert_eq!(browser.count(".call-connect a.connect-app").await, 0);
     assert_eq!(
         browser.current_url().await,
         app.at(&format!("/chat?c={conversation}")),
