@@ -70,6 +70,9 @@ pub struct UpstreamOutcome {
     pub exchange: Vec<Exchanged>,
 }
 
+/// Longest wait, after the handshake, for the session's stream of server requests to open.
+const LISTEN_WAIT: Duration = Duration::from_secs(2);
+
 /// A connected, handshaken MCP client session.
 #[derive(Debug)]
 pub struct UpstreamSession {
@@ -489,10 +492,15 @@ async fn serve_http(
         config = config.auth_header(token.expose());
     }
     let http = SessionAwareClient::new(client.clone(), watched.fields.clone());
+    let listening = http.listening();
     let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
     let (handler, mode) = lifecycle(options)?;
     match handler.serve_with_lifecycle(streamable, mode).await {
-        Ok(service) => Ok((service, "streamable_http")),
+        Ok(service) => {
+            // A request of the server's about the first call must have somewhere to go.
+            listening.settled(LISTEN_WAIT).await;
+            Ok((service, "streamable_http"))
+        }
         Err(e) if transport == HttpTransport::Auto && predates_streamable_http(&e) => {
             let refused = Cause::of(initialize_failure(&e));
             tracing::debug!(error = %refused.chain(), "the server refused Streamable HTTP; trying HTTP+SSE");

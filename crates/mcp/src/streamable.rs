@@ -48,11 +48,50 @@ const MAX_JSON_BODY: usize = 16 * 1024 * 1024;
 pub(crate) struct SessionAwareClient {
     client: reqwest::Client,
     fields: ToolFields,
+    listening: Listening,
 }
 
 impl SessionAwareClient {
     pub(crate) fn new(client: reqwest::Client, fields: ToolFields) -> Self {
-        Self { client, fields }
+        Self { client, fields, listening: Listening::default() }
+    }
+
+    /// Whether the session's stream for the server's own requests is open yet.
+    pub(crate) fn listening(&self) -> Listening {
+        self.listening.clone()
+    }
+}
+
+/// The stream a session opens (GET) for what the server sends on its own, such as
+/// an elicitation about a call. A server that sends such a request before the
+/// stream is open has nowhere to put it, so a new session waits until rmcp's
+/// attempt to open it has been answered, one way or the other.
+#[derive(Clone, Debug)]
+pub(crate) struct Listening {
+    /// A request carried a session id: the server keeps a session, and rmcp opens the stream.
+    in_session: Arc<std::sync::atomic::AtomicBool>,
+    answered: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for Listening {
+    fn default() -> Self {
+        Self { in_session: Arc::default(), answered: Arc::new(tokio::sync::watch::channel(false).0) }
+    }
+}
+
+impl Listening {
+    /// Wait, at most `within`, until the stream has been opened or refused; at once
+    /// without a session (the stateless protocol opens none).
+    pub(crate) async fn settled(&self, within: std::time::Duration) {
+        if !self.in_session.load(std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
+        let mut answered = self.answered.subscribe();
+        let _ = tokio::time::timeout(within, answered.wait_for(|done| *done)).await;
+    }
+
+    fn answered(&self) {
+        self.answered.send_replace(true);
     }
 }
 
@@ -79,6 +118,9 @@ impl StreamableHttpClient for SessionAwareClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
+        if session_id.is_some() {
+            self.listening.in_session.store(true, std::sync::atomic::Ordering::Release);
+        }
         let post = Post { uri: &uri, message: &message, auth_header, custom_headers, max_sse_event_size };
         match session_id {
             Some(session_id) => self.post(post, Some(&session_id)).await,
@@ -125,7 +167,9 @@ impl StreamableHttpClient for SessionAwareClient {
         auth_header: Option<String>,
         custom_headers: HashMap<HeaderName, HeaderValue>,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
-        self.client.get_stream(uri, session_id, last_event_id, auth_header, custom_headers).await
+        let opened = self.client.get_stream(uri, session_id, last_event_id, auth_header, custom_headers).await;
+        self.listening.answered();
+        opened
     }
 
     async fn get_stream_with_max_sse_event_size(
@@ -137,7 +181,8 @@ impl StreamableHttpClient for SessionAwareClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<BoxStream<'static, Result<Sse, SseError>>, HttpError> {
-        self.client
+        let opened = self
+            .client
             .get_stream_with_max_sse_event_size(
                 uri,
                 session_id,
@@ -146,7 +191,9 @@ impl StreamableHttpClient for SessionAwareClient {
                 custom_headers,
                 max_sse_event_size,
             )
-            .await
+            .await;
+        self.listening.answered();
+        opened
     }
 }
 
