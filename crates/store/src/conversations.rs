@@ -536,14 +536,7 @@ impl Store {
         ids.dedup();
         let mut touched = vec![];
         for id in &ids {
-            let waiting: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM tool_calls WHERE conversation_id = $1 AND status = $2")
-                    .bind(id)
-                    .bind(CallStatus::AwaitingApproval.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("n")?;
-            let state = if waiting > 0 { TurnState::AwaitingApproval } else { TurnState::Idle };
+            let state = state_after_interruption(&mut tx, id).await?;
             // Only turns still in progress: a call of an idle conversation (cancelled
             // while it ran) does not wake it.
             let moved =
@@ -605,14 +598,7 @@ impl Store {
         .bind(CallStatus::Running.as_str())
         .execute(&mut *tx)
         .await?;
-        let waiting: i64 =
-            sqlx::query("SELECT COUNT(*) AS n FROM tool_calls WHERE conversation_id = $1 AND status = $2")
-                .bind(id.to_string())
-                .bind(CallStatus::AwaitingApproval.as_str())
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-        let state = if waiting > 0 { TurnState::AwaitingApproval } else { TurnState::Idle };
+        let state = state_after_interruption(&mut tx, &id.to_string()).await?;
         sqlx::query("UPDATE conversations SET state = $2 WHERE id = $1")
             .bind(id.to_string())
             .bind(state.as_str())
@@ -631,6 +617,18 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Where a turn whose running calls were just interrupted goes: it keeps waiting
+/// when a call of it still waits for a decision, else it ends.
+async fn state_after_interruption(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<TurnState> {
+    let waiting: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tool_calls WHERE conversation_id = $1 AND status = $2")
+        .bind(id)
+        .bind(CallStatus::AwaitingApproval.as_str())
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")?;
+    Ok(if waiting > 0 { TurnState::AwaitingApproval } else { TurnState::Idle })
 }
 
 /// `text` with LIKE's wildcards and the escape character escaped (by `\`).
