@@ -240,14 +240,20 @@ function bubble(role, content, id = null) {
 // model and the time to the first token in its tooltip.
 function usageLine(usage) {
   const count = (n) => Number(n ?? 0).toLocaleString("en-US");
-  const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
-  const tip = [usage.model, `${seconds(usage.latency_ms)} in all`];
-  if (typeof usage.first_token_ms === "number") tip.push(`first token after ${seconds(usage.first_token_ms)}`);
+  const tip = [usage.model, `${duration(usage.latency_ms)} in all`];
+  if (typeof usage.first_token_ms === "number") tip.push(`first token after ${duration(usage.first_token_ms)}`);
   return el(
     "p",
     { class: "step-usage", title: tip.map(visible).join(" · ") },
-    `${count(usage.input_tokens)} in · ${count(usage.output_tokens)} out · ${seconds(usage.latency_ms)}`,
+    `${count(usage.input_tokens)} in · ${count(usage.output_tokens)} out · ${duration(usage.latency_ms)}`,
   );
+}
+
+// A step's time as people read it: "840 ms" under a second, then "2.1 s"
+// (a fast step is not "0.0 s").
+function duration(ms) {
+  const n = Number(ms ?? 0);
+  return n < 1000 ? `${formatMs(n)} ms` : `${(n / 1000).toFixed(1)} s`;
 }
 
 // Usage under its answer's bubble, or on its own line when the step only called tools.

@@ -19,7 +19,17 @@ const FITS: &str = "if (document.documentElement.scrollWidth <= window.innerWidt
      return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5) \
        .slice(-5).map(e => `${e.tagName}.${e.className}#${e.id} ${Math.round(e.getBoundingClientRect().right)}`)";
 
-const USAGE_LINES: &str = "return [...document.querySelectorAll('#chat-log .step-usage')].map(p => p.textContent.replace(/ · [0-9.]+ s$/, ''))";
+const USAGE_LINES: &str = "return [...document.querySelectorAll('#chat-log .step-usage')].map(p => p.textContent.replace(/ · [0-9.]+ m?s$/, ''))";
+
+/// "840 ms", "3.0 ms" or "2.1 s" (at least a second).
+fn is_step_time(text: &str) -> bool {
+    let figure = |f: &str| !f.is_empty() && f.chars().all(|c| c.is_ascii_digit() || c == '.');
+    match (text.strip_suffix(" ms"), text.strip_suffix(" s")) {
+        (Some(ms), _) => figure(ms),
+        (None, Some(s)) => figure(s) && s.parse::<f64>().is_ok_and(|s| s >= 1.0),
+        (None, None) => false,
+    }
+}
 
 async fn wait_eval(browser: &Browser, script: &str, want: Value) {
     for _ in 0..100 {
@@ -86,7 +96,8 @@ async fn the_thread_shows_each_answers_usage_and_the_usage_page_sums_it() {
     let want = json!(["1,234 in · 56 out", "2,345 in · 67 out"]);
     wait_eval(&browser, USAGE_LINES, want.clone()).await;
     let line = browser.eval("return document.querySelector('#chat-log .step-usage').textContent").await;
-    assert!(line.as_str().is_some_and(|l| l.ends_with(" s")), "the step's time in seconds: {line}");
+    let time = line.as_str().and_then(|l| l.rsplit(" · ").next()).unwrap_or_default();
+    assert!(is_step_time(time), "the step's time, in ms under a second and never \"0.0 s\": {line}");
     let tip = browser.eval("return document.querySelector('#chat-log .step-usage').title").await;
     assert!(
         tip.as_str().is_some_and(|t| t.starts_with("openai/scripted · ") && t.contains("first token after")),
