@@ -120,6 +120,23 @@ pub(crate) fn query_row<T>(
     }
 }
 
+/// Every row of `stmt`, each turned into a record by `read`.
+pub(crate) fn query_map<T>(
+    conn: &rusqlite::Connection,
+    stmt: &Stmt,
+    read: impl Fn(&rusqlite::Row<'_>) -> crate::error::Result<T>,
+) -> crate::error::Result<Vec<T>> {
+    let failed = |e: rusqlite::Error| crate::error::writer_error(&e);
+    let mut prepared = conn.prepare_cached(&stmt.sql).map_err(failed)?;
+    bind(&mut prepared, stmt).map_err(failed)?;
+    let mut rows = prepared.raw_query();
+    let mut read_all = Vec::new();
+    while let Some(row) = rows.next().map_err(failed)? {
+        read_all.push(read(row)?);
+    }
+    Ok(read_all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

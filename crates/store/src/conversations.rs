@@ -1,9 +1,10 @@
 //! Conversations, their messages and tool calls, and remembered choices. Every
 //! change is written as it happens, so a restart loses nothing.
 
+use std::sync::LazyLock;
+
 use serde_json::Value;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{ConnectorId, ConversationId, ToolCallId, UserId};
@@ -11,17 +12,18 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::audit::append_in;
+use crate::columns::Columns;
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
-    AuditEvent, CallOutcome, Conversation, DecisionRecord, Interruption, Message, NewConversation, NewRememberedChoice,
-    RememberedChoice, RememberedTool, StepUsage, ToolCall, TurnRestart,
+    AuditEvent, CallOutcome, Conversation, DecisionRecord, History, Interruption, Message, NewConversation,
+    NewRememberedChoice, RememberedChoice, RememberedTool, StartedTurn, StepUsage, ToolCall, TurnRestart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 use crate::turns::insert_message;
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
-const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded, model, \
+pub(crate) const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded, model, \
                        input_tokens, output_tokens, latency_ms, first_token_ms, turn_step";
 pub(crate) const CALL: &str = "id, conversation_id, message_id, position, provider_call_id, name, connector_id, connector_name, \
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
@@ -35,95 +37,118 @@ where
     s.parse().map_err(|e| StoreError::corrupt(what, e))
 }
 
-fn conversation_from_row(row: &AnyRow) -> Result<Conversation> {
-    let connectors: String = row.try_get("connectors")?;
-    let mode: String = row.try_get("mode")?;
-    let state: String = row.try_get("state")?;
+/// A conversation's messages in order (`$1`: its id).
+pub(crate) static MESSAGES_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {MESSAGE} FROM messages WHERE conversation_id = $1 ORDER BY seq"));
+
+/// A conversation's tool calls in the order they were asked for (`$1`: its id).
+pub(crate) static CALLS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {CALL} FROM tool_calls WHERE conversation_id = $1 ORDER BY created_at, message_id, position")
+});
+
+fn conversation_from_row(row: &impl Columns) -> Result<Conversation> {
+    let connectors = row.text("connectors")?;
+    let mode = row.text("mode")?;
+    let state = row.text("state")?;
     Ok(Conversation {
-        id: parse("conversation id", &row.try_get::<String, _>("id")?)?,
-        owner_id: parse("owner id", &row.try_get::<String, _>("owner_id")?)?,
-        title: row.try_get("title")?,
-        model: row.try_get("model")?,
+        id: parse("conversation id", &row.text("id")?)?,
+        owner_id: parse("owner id", &row.text("owner_id")?)?,
+        title: row.text("title")?,
+        model: row.text("model")?,
         mode: Mode::parse(&mode).ok_or_else(|| StoreError::corrupt("mode", &mode))?,
         connectors: serde_json::from_str(&connectors).map_err(|e| StoreError::corrupt("connectors", e))?,
         state: TurnState::parse(&state).ok_or_else(|| StoreError::corrupt("state", &state))?,
-        steps: u32::try_from(row.try_get::<i64, _>("steps")?).map_err(|e| StoreError::corrupt("steps", e))?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        updated_at: from_ms(row.try_get("updated_at")?)?,
-        pinned: row.try_get::<i64, _>("pinned")? != 0,
+        steps: u32::try_from(row.int("steps")?).map_err(|e| StoreError::corrupt("steps", e))?,
+        created_at: from_ms(row.int("created_at")?)?,
+        updated_at: from_ms(row.int("updated_at")?)?,
+        pinned: row.int("pinned")? != 0,
     })
 }
 
-fn message_from_row(row: &AnyRow) -> Result<Message> {
-    let role: String = row.try_get("role")?;
+pub(crate) fn message_from_row(row: &impl Columns) -> Result<Message> {
+    let role = row.text("role")?;
     Ok(Message {
-        id: parse("message id", &row.try_get::<String, _>("id")?)?,
-        conversation_id: parse("conversation id", &row.try_get::<String, _>("conversation_id")?)?,
-        seq: row.try_get("seq")?,
+        id: parse("message id", &row.text("id")?)?,
+        conversation_id: parse("conversation id", &row.text("conversation_id")?)?,
+        seq: row.int("seq")?,
         role: MessageRole::parse(&role).ok_or_else(|| StoreError::corrupt("role", &role))?,
-        content: row.try_get("content")?,
-        client_session: row.try_get("client_session")?,
-        created_at: from_ms(row.try_get("created_at")?)?,
-        superseded: row.try_get::<i64, _>("superseded")? != 0,
-        usage: match row.try_get::<Option<String>, _>("model")? {
+        content: row.text("content")?,
+        client_session: row.opt_text("client_session")?,
+        created_at: from_ms(row.int("created_at")?)?,
+        superseded: row.int("superseded")? != 0,
+        usage: match row.opt_text("model")? {
             Some(model) => Some(StepUsage {
                 model,
-                input_tokens: row.try_get::<Option<i64>, _>("input_tokens")?.unwrap_or_default(),
-                output_tokens: row.try_get::<Option<i64>, _>("output_tokens")?.unwrap_or_default(),
-                latency_ms: row.try_get::<Option<i64>, _>("latency_ms")?.unwrap_or_default(),
-                first_token_ms: row.try_get("first_token_ms")?,
-                turn_step: row.try_get::<Option<i64>, _>("turn_step")?.unwrap_or(1),
+                input_tokens: row.opt_int("input_tokens")?.unwrap_or_default(),
+                output_tokens: row.opt_int("output_tokens")?.unwrap_or_default(),
+                latency_ms: row.opt_int("latency_ms")?.unwrap_or_default(),
+                first_token_ms: row.opt_int("first_token_ms")?,
+                turn_step: row.opt_int("turn_step")?.unwrap_or(1),
             }),
             None => None,
         },
     })
 }
 
-fn json_column(row: &AnyRow, name: &str) -> Result<Option<Value>> {
-    let text: Option<String> = row.try_get(name)?;
+fn json_column(row: &impl Columns, name: &str) -> Result<Option<Value>> {
+    let text = row.opt_text(name)?;
     text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt(name, e))).transpose()
 }
 
-fn call_from_row(row: &AnyRow) -> Result<ToolCall> {
-    let status: String = row.try_get("status")?;
-    let classification: Option<String> = row.try_get("classification")?;
-    let decision: Option<String> = row.try_get("decision")?;
-    let connector_id: Option<String> = row.try_get("connector_id")?;
-    let decided_by: Option<String> = row.try_get("decided_by")?;
-    let outcome = match (json_column(row, "result")?, row.try_get::<Option<i64>, _>("finished_at")?) {
+/// The conversation's history, read in the transaction `tx`.
+pub(crate) async fn read_history(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conversation: ConversationId,
+) -> Result<History> {
+    let id = conversation.to_string();
+    let messages = sqlx::query(&MESSAGES_SQL).bind(&id).fetch_all(&mut **tx).await?;
+    let calls = sqlx::query(&CALLS_SQL).bind(&id).fetch_all(&mut **tx).await?;
+    Ok(History {
+        messages: messages.iter().map(message_from_row).collect::<Result<_>>()?,
+        calls: calls.iter().map(call_from_row).collect::<Result<_>>()?,
+    })
+}
+
+pub(crate) fn call_from_row(row: &impl Columns) -> Result<ToolCall> {
+    let status = row.text("status")?;
+    let classification = row.opt_text("classification")?;
+    let decision = row.opt_text("decision")?;
+    let connector_id = row.opt_text("connector_id")?;
+    let decided_by = row.opt_text("decided_by")?;
+    let outcome = match (json_column(row, "result")?, row.opt_int("finished_at")?) {
         (Some(result), Some(finished_at)) => Some(CallOutcome {
             result,
-            is_error: row.try_get::<i64, _>("is_error")? != 0,
-            model_content: row.try_get::<Option<String>, _>("model_content")?.unwrap_or_default(),
+            is_error: row.int("is_error")? != 0,
+            model_content: row.opt_text("model_content")?.unwrap_or_default(),
             exchange: json_column(row, "exchange")?,
-            latency_us: row.try_get("latency_us")?,
+            latency_us: row.opt_int("latency_us")?,
             finished_at: from_ms(finished_at)?,
         }),
         _ => None,
     };
     Ok(ToolCall {
-        id: parse("tool call id", &row.try_get::<String, _>("id")?)?,
-        conversation_id: parse("conversation id", &row.try_get::<String, _>("conversation_id")?)?,
-        message_id: parse("message id", &row.try_get::<String, _>("message_id")?)?,
-        position: row.try_get("position")?,
-        provider_call_id: row.try_get("provider_call_id")?,
-        name: row.try_get("name")?,
+        id: parse("tool call id", &row.text("id")?)?,
+        conversation_id: parse("conversation id", &row.text("conversation_id")?)?,
+        message_id: parse("message id", &row.text("message_id")?)?,
+        position: row.int("position")?,
+        provider_call_id: row.text("provider_call_id")?,
+        name: row.text("name")?,
         connector_id: connector_id.map(|c| parse("connector id", &c)).transpose()?,
-        connector_name: row.try_get("connector_name")?,
-        tool: row.try_get("tool")?,
+        connector_name: row.opt_text("connector_name")?,
+        tool: row.opt_text("tool")?,
         classification: classification.map(|c| classification_from_str(&c)).transpose()?,
-        arguments: row.try_get("arguments")?,
-        arguments_digest: row.try_get("arguments_digest")?,
-        definition_digest: row.try_get("definition_digest")?,
+        arguments: row.text("arguments")?,
+        arguments_digest: row.opt_text("arguments_digest")?,
+        definition_digest: row.opt_text("definition_digest")?,
         status: CallStatus::parse(&status).ok_or_else(|| StoreError::corrupt("call status", &status))?,
         decision: decision
             .map(|d| DecisionKind::parse(&d).ok_or_else(|| StoreError::corrupt("decision", &d)))
             .transpose()?,
         decided_by: decided_by.map(|u| parse("decided by", &u)).transpose()?,
-        decided_at: opt_from_ms(row.try_get("decided_at")?)?,
-        client_session: row.try_get("client_session")?,
+        decided_at: opt_from_ms(row.opt_int("decided_at")?)?,
+        client_session: row.opt_text("client_session")?,
         outcome,
-        created_at: from_ms(row.try_get("created_at")?)?,
+        created_at: from_ms(row.int("created_at")?)?,
     })
 }
 
@@ -252,7 +277,7 @@ impl Store {
     /// appended in its place. Returns the message the turn answers. `Conflict`
     /// when the conversation is not idle; `NotFound` when it has no message of
     /// its owner to answer.
-    pub async fn restart_turn(&self, restart: TurnRestart<'_>) -> Result<Message> {
+    pub async fn restart_turn(&self, restart: TurnRestart<'_>) -> Result<StartedTurn> {
         let now = now();
         let id = restart.conversation.to_string();
         let mut tx = self.pool.begin().await?;
@@ -302,14 +327,19 @@ impl Store {
             }
             None => last,
         };
+        let history = read_history(&mut tx, restart.conversation).await?;
         tx.commit().await?;
-        Ok(answered)
+        Ok(StartedTurn { message: answered, history })
     }
 
     pub async fn messages(&self, conversation: ConversationId) -> Result<Vec<Message>> {
-        let sql = format!("SELECT {MESSAGE} FROM messages WHERE conversation_id = $1 ORDER BY seq");
-        let rows = sqlx::query(&sql).bind(conversation.to_string()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&MESSAGES_SQL).bind(conversation.to_string()).fetch_all(&self.pool).await?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    /// The conversation's messages and tool calls, in order.
+    pub async fn history(&self, conversation: ConversationId) -> Result<History> {
+        Ok(History { messages: self.messages(conversation).await?, calls: self.tool_calls(conversation).await? })
     }
 
     pub async fn tool_call(&self, id: ToolCallId) -> Result<ToolCall> {
@@ -320,10 +350,7 @@ impl Store {
 
     /// Every tool call of the conversation, in the order they were asked for.
     pub async fn tool_calls(&self, conversation: ConversationId) -> Result<Vec<ToolCall>> {
-        let sql = format!(
-            "SELECT {CALL} FROM tool_calls WHERE conversation_id = $1 ORDER BY created_at, message_id, position"
-        );
-        let rows = sqlx::query(&sql).bind(conversation.to_string()).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&CALLS_SQL).bind(conversation.to_string()).fetch_all(&self.pool).await?;
         rows.iter().map(call_from_row).collect()
     }
 

@@ -14,6 +14,7 @@ mod audit_log;
 mod audit_sqlite;
 mod audit_verify;
 mod changes;
+mod columns;
 mod connectors;
 mod conversations;
 pub mod crypto;
@@ -46,9 +47,10 @@ pub use oauth::{ConnectorOAuth, GrantState, IssuedTokens, NewOAuthFlow, OAuthCli
 pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
     ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,
-    GroupSummary, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation, NewRememberedChoice,
-    NewToolCall, NewUser, Note, PasswordReset, RecordedStep, RememberedChoice, RememberedTool, StepRecord, StepUsage,
-    TokenHolder, ToolCall, TurnMove, TurnRestart, TurnStart, User, VerifiedTrail, WorkspaceSettings,
+    GroupSummary, History, Interruption, LoginSession, Message, NewApiToken, NewConnector, NewConversation,
+    NewRememberedChoice, NewToolCall, NewUser, Note, PasswordReset, RecordedStep, RememberedChoice, RememberedTool,
+    StartedTurn, StepRecord, StepUsage, TokenHolder, ToolCall, TurnMove, TurnRestart, TurnStart, User, VerifiedTrail,
+    WorkspaceSettings,
 };
 pub use sign_in::SignInAttempt;
 pub use tokens::TOKEN_USE_RESOLUTION_MS;

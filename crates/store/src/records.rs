@@ -615,6 +615,22 @@ pub struct Answer<'a> {
     pub usage: Option<&'a StepUsage>,
 }
 
+/// A conversation's messages and tool calls, in order: what a turn sends the
+/// model, read in the same transaction that starts the turn.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    pub messages: Vec<Message>,
+    pub calls: Vec<ToolCall>,
+}
+
+/// A turn just started: the owner's message it answers, and the conversation
+/// with that message, as it stood when the turn began.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartedTurn {
+    pub message: Message,
+    pub history: History,
+}
+
 /// What [`StepRecord`] wrote, as it is stored.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordedStep {

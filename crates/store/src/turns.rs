@@ -5,7 +5,8 @@
 //! that writes nothing unless its first, conditional update changes a row. On a
 //! SQLite file they run on the turn writer's thread (`turn_writer.rs`), one
 //! hand-over per transaction; otherwise through sqlx. What was written is built
-//! in memory, never read back.
+//! in memory, never read back; a turn's start reads the conversation's history
+//! in its own transaction, so the turn needs no second trip to the database.
 
 use switchboard_core::conversation::{CallStatus, DecisionKind, MessageRole, TurnState};
 use switchboard_core::{ConversationId, MessageId, ToolCallId};
@@ -14,33 +15,40 @@ use time::OffsetDateTime;
 use crate::Store;
 use crate::args::{Arg, Stmt};
 use crate::audit::append_in;
-use crate::conversations::{CALL, classification_str};
+use crate::conversations::{CALL, classification_str, read_history};
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
-    AuditEvent, CallEnd, CallOutcome, Message, NewToolCall, RecordedStep, StepRecord, StepUsage, ToolCall, TurnMove,
-    TurnStart,
+    AuditEvent, CallEnd, CallOutcome, History, Message, NewToolCall, RecordedStep, StartedTurn, StepRecord, StepUsage,
+    ToolCall, TurnMove, TurnStart,
 };
 use crate::time_ms::{now, to_ms};
 
 /// One transaction of a turn. `guard` is a conditional update: when it changes no
 /// row nothing is written. Then `messages` (inserts that return their `seq`), the
 /// other `inserts`, and last the `audit` entries (the chain's head stays locked
-/// only until the commit).
+/// only until the commit); then, when asked, the `history` of that conversation
+/// as the transaction leaves it.
 #[derive(Debug)]
 pub(crate) struct TurnWrite {
     pub(crate) guard: Stmt,
     pub(crate) messages: Vec<Stmt>,
     pub(crate) inserts: Vec<Stmt>,
     pub(crate) audit: Vec<AuditEvent>,
+    pub(crate) history: Option<ConversationId>,
 }
 
-/// The `seq` of each message inserted, in order; `None` when the guard changed nothing.
-pub(crate) type Written = Option<Vec<i64>>;
+/// What a [`TurnWrite`] whose guard changed a row wrote and read.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    /// The `seq` of each message inserted, in order.
+    pub(crate) seqs: Vec<i64>,
+    pub(crate) history: Option<History>,
+}
 
 impl TurnWrite {
     fn guarded(guard: Stmt) -> Self {
-        Self { guard, messages: vec![], inserts: vec![], audit: vec![] }
+        Self { guard, messages: vec![], inserts: vec![], audit: vec![], history: None }
     }
 }
 
@@ -204,15 +212,15 @@ pub(crate) async fn insert_message(
 
 impl Store {
     /// Run `write` in one transaction: on the turn writer's thread when this store
-    /// has one, else through sqlx.
-    async fn apply(&self, write: TurnWrite) -> Result<Written> {
+    /// has one, else through sqlx. `None` when its guard changed nothing.
+    async fn apply(&self, write: TurnWrite) -> Result<Option<Written>> {
         match &self.turns {
             Some(writer) => writer.apply(write).await,
             None => self.apply_with_sqlx(write).await,
         }
     }
 
-    async fn apply_with_sqlx(&self, write: TurnWrite) -> Result<Written> {
+    async fn apply_with_sqlx(&self, write: TurnWrite) -> Result<Option<Written>> {
         use sqlx::Row as _;
         let mut tx = self.pool.begin().await?;
         if write.guard.sqlx().execute(&mut *tx).await?.rows_affected() == 0 {
@@ -227,8 +235,12 @@ impl Store {
             insert.sqlx().execute(&mut *tx).await?;
         }
         append_in(&mut tx, &write.audit).await?;
+        let history = match write.history {
+            Some(conversation) => Some(read_history(&mut tx, conversation).await?),
+            None => None,
+        };
         tx.commit().await?;
-        Ok(Some(seqs))
+        Ok(Some(Written { seqs, history }))
     }
 
     /// Move the turn from `from` to `to` (steps as given), recording `instance` as
@@ -249,8 +261,9 @@ impl Store {
 
     /// Start a turn with the owner's message, in one transaction: `idle →
     /// running` (steps 0, run by `instance`), the title when it is the first
-    /// message, and the message. `Conflict` when the conversation is not idle.
-    pub async fn start_turn(&self, start: TurnStart<'_>) -> Result<Message> {
+    /// message, the message, and the conversation's history with it.
+    /// `Conflict` when the conversation is not idle.
+    pub async fn start_turn(&self, start: TurnStart<'_>) -> Result<StartedTurn> {
         let now = now();
         let guard = Stmt::new(
             START,
@@ -267,10 +280,11 @@ impl Store {
             new_message(start.conversation, MessageRole::User, start.text, Some(start.client_session), now, None);
         let mut write = TurnWrite::guarded(guard);
         write.messages.push(insert);
+        write.history = Some(start.conversation);
         match self.apply(write).await? {
-            Some(seqs) => {
-                message.seq = seqs.first().copied().unwrap_or_default();
-                Ok(message)
+            Some(written) => {
+                message.seq = written.seqs.first().copied().unwrap_or_default();
+                Ok(StartedTurn { message, history: written.history.unwrap_or_default() })
             }
             None => Err(self.not_in(start.conversation, TurnState::Idle).await),
         }
@@ -308,10 +322,10 @@ impl Store {
             write.messages.push(insert);
             recorded.note = Some(message);
         }
-        let Some(seqs) = self.apply(write).await? else {
+        let Some(written) = self.apply(write).await? else {
             return Err(self.not_in(conversation, TurnState::Running).await);
         };
-        let mut seqs = seqs.into_iter();
+        let mut seqs = written.seqs.into_iter();
         for message in [recorded.answer.as_mut(), recorded.note.as_mut()].into_iter().flatten() {
             message.seq = seqs.next().unwrap_or_default();
         }

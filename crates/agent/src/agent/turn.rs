@@ -1,7 +1,7 @@
 //! A turn: the owner's message, the steps of a drive, and its end.
 //!
-//! A drive reads what it needs once — the offered actions and the history — and
-//! then keeps them: each step appends the answer and its finished calls to the
+//! A drive reads what it needs once — the offered actions, and the history, which
+//! the turn's start reads in its own transaction — and then keeps them: each step appends the answer and its finished calls to the
 //! history exactly as they were stored, so the model is sent what it would be
 //! sent from a fresh read, without reading it again. A resume after a decision
 //! is a new drive, so it reads the offered actions again.
@@ -11,7 +11,7 @@ use serde_json::Value;
 use switchboard_core::ConversationId;
 use switchboard_core::conversation::{CallStatus, Mode, TurnState};
 use switchboard_store::{
-    Answer, Conversation, Note, StepRecord, StepUsage, StoreError, ToolCall, TurnMove, TurnRestart, TurnStart,
+    Answer, Conversation, History, Note, StepRecord, StepUsage, StoreError, ToolCall, TurnMove, TurnRestart, TurnStart,
 };
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -74,12 +74,12 @@ impl Agent {
             title: &title_from(text),
             instance: &self.config.instance,
         };
-        self.store.start_turn(start).await.map_err(|e| match e {
+        let started = self.store.start_turn(start).await.map_err(|e| match e {
             StoreError::Conflict(_) => AgentError::Conflict(BUSY.into()),
             other => other.into(),
         })?;
         let running = Conversation { state: TurnState::Running, steps: 0, ..conversation.clone() };
-        Ok(self.spawn_turn(running, client_session.to_owned()))
+        Ok(self.spawn_turn(running, started.history, client_session.to_owned()))
     }
 
     /// Answer the owner's last message again (Retry after a failure or a stop,
@@ -112,25 +112,27 @@ impl Agent {
     ) -> Result<TurnEvents, AgentError> {
         let restart =
             TurnRestart { conversation: conversation.id, replacement, client_session, instance: &self.config.instance };
-        self.store.restart_turn(restart).await.map_err(|e| match e {
+        let started = self.store.restart_turn(restart).await.map_err(|e| match e {
             StoreError::Conflict(_) => AgentError::Conflict(BUSY.into()),
             StoreError::NotFound(_) => AgentError::NoMessage("there is no message to answer again: send one".into()),
             other => other.into(),
         })?;
         let running = Conversation { state: TurnState::Running, steps: 0, ..conversation.clone() };
-        Ok(self.spawn_turn(running, client_session.to_owned()))
+        Ok(self.spawn_turn(running, started.history, client_session.to_owned()))
     }
 
-    /// Run a new turn of `conversation` (running, as it was started) in the
-    /// background; its events come out of the receiver.
-    fn spawn_turn(&self, conversation: Conversation, client_session: String) -> TurnEvents {
+    /// Run a new turn of `conversation` (running, as it was started, with the
+    /// history its start read) in the background; its events come out of the receiver.
+    fn spawn_turn(&self, conversation: Conversation, history: History, client_session: String) -> TurnEvents {
         let (tx, rx) = mpsc::channel(256);
         let agent = self.clone();
         tokio::spawn(async move {
             let id = conversation.id;
             let registered = agent.running.start(id);
             let offered = agent.host.offered(&conversation).await;
-            let result = agent.drive_with(conversation, offered, None, &client_session, &tx, &registered.cancel).await;
+            let history = model_messages(&history.messages, &history.calls);
+            let result =
+                agent.drive_with(conversation, offered, history, &client_session, &tx, &registered.cancel).await;
             drop(registered);
             if let Err(e) = result {
                 tracing::error!(conversation = %id, error = %e, "turn failed");
@@ -218,16 +220,16 @@ impl Agent {
         let history = model_messages(&messages, &calls);
         let running = Conversation { state: TurnState::Running, ..conversation };
         let registered = self.running.start(id);
-        self.drive_with(running, offered, Some(history), client_session, tx, &registered.cancel).await
+        self.drive_with(running, offered, history, client_session, tx, &registered.cancel).await
     }
 
     /// Drive the running turn with the actions offered (or end it when they could
-    /// not be listed) and its history (read when not given).
+    /// not be listed) and its history.
     async fn drive_with(
         &self,
         conversation: Conversation,
         offered: Result<Vec<OfferedTool>, HostError>,
-        history: Option<Vec<ModelMessage>>,
+        history: Vec<ModelMessage>,
         client_session: &str,
         tx: &Tx,
         cancel: &CancellationToken,
@@ -250,13 +252,7 @@ impl Agent {
                 return self.end(drive, Ending { reason: DoneReason::Failed, answer: None, error, usage: None }).await;
             }
         };
-        drive.history = match history {
-            Some(history) => history,
-            None => {
-                let id = drive.conversation.id;
-                model_messages(&self.store.messages(id).await?, &self.store.tool_calls(id).await?)
-            }
-        };
+        drive.history = history;
         drive.tools = offered
             .iter()
             .map(|t| ToolSpec {

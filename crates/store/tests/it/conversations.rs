@@ -3,8 +3,8 @@ use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
 use switchboard_core::{AuditKind, ConnectorId, ConversationId, Role, UserId};
 use switchboard_store::{
-    Answer, AuditEvent, CallEnd, DecisionRecord, InstanceId, Interruption, NewConversation, NewRememberedChoice,
-    NewToolCall, RememberedChoice, StepRecord, StoreError, ToolCall, TurnMove, TurnStart,
+    Answer, AuditEvent, CallEnd, DecisionRecord, History, InstanceId, Interruption, NewConversation,
+    NewRememberedChoice, NewToolCall, RememberedChoice, StepRecord, StoreError, ToolCall, TurnMove, TurnStart,
 };
 use time::OffsetDateTime;
 
@@ -84,7 +84,9 @@ mod a_turn_is_recorded_as_it_happens {
         assert_eq!((c.state, c.mode, c.connectors.clone()), (TurnState::Idle, Mode::ReadOnly, vec![connector]));
 
         let me = InstanceId::random();
-        let user = store.start_turn(start(c.id, "hello", &me)).await.expect("starts");
+        let started = store.start_turn(start(c.id, "hello", &me)).await.expect("starts");
+        let user = started.message.clone();
+        assert_eq!(started.history, History { messages: vec![user.clone()], calls: vec![] });
         assert_eq!((user.seq, user.role, user.client_session.as_deref()), (1, MessageRole::User, Some("page-1")));
         let again = store.start_turn(start(c.id, "hello again", &me)).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "two turns never run at once: {again:?}");
@@ -232,6 +234,18 @@ mod a_turn_is_recorded_as_it_happens {
             messages.iter().map(|m| (m.role, m.content.as_str())).collect::<Vec<_>>(),
             [(MessageRole::User, "hello"), (MessageRole::Assistant, "Let me look"), (MessageRole::Error, "stopped")]
         );
+
+        // The next turn starts with the conversation as its own transaction left it:
+        // every message, the new one last, and every call with its outcome.
+        let next = store.start_turn(start(c.id, "and now?", &me)).await.expect("starts");
+        assert_eq!(next.history, store.history(c.id).await.expect("history"));
+        assert_eq!(next.history.messages.len(), 4);
+        assert_eq!(next.history.messages.last(), Some(&next.message));
+        assert_eq!(
+            next.history.calls.iter().map(|c| c.status).collect::<Vec<_>>(),
+            [CallStatus::Completed, CallStatus::Interrupted, CallStatus::Invalid]
+        );
+        assert_eq!(next.history.calls[0].outcome, read.outcome);
 
         let now = OffsetDateTime::now_utc();
         let found = store
