@@ -199,6 +199,12 @@ pub(crate) fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
     Ok(Duration::from_nanos(nanos))
 }
 
+/// CPU time the calling thread has run so far (`/proc/thread-self/schedstat`).
+pub(crate) fn thread_cpu_time() -> anyhow::Result<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").context("cannot read this thread's schedstat")?;
+    Ok(Duration::from_nanos(parse_schedstat(&text).context("no run time in this thread's schedstat")?))
+}
+
 /// The first field of `schedstat`: nanoseconds on a CPU.
 fn parse_schedstat(text: &str) -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()

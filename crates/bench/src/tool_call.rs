@@ -22,6 +22,14 @@
 //! time. The table gives medians over rounds; the added latency and the
 //! throughput ratio are taken within each round, then their median.
 //!
+//! Each batch also takes the CPU time per call of the client's threads, of the
+//! rest of this process (the upstream) and of the Switchboard process, and the
+//! throughput ratio those allow when the cores are the limit. At one
+//! connection a third batch calls the upstream directly again, pausing after
+//! each call as long as a call through Switchboard took: the upstream then
+//! idles between calls (its threads park and wake) as it does behind
+//! Switchboard, which a back-to-back baseline never lets it do.
+//!
 //! With `--scale`, the database is first filled with [`scale::CONNECTORS`]
 //! connectors, [`scale::TOOLS`] tools and [`scale::AUDIT_EVENTS`] audit records.
 
@@ -102,6 +110,24 @@ struct Batch {
     p50_ms: f64,
     p99_ms: f64,
     calls_per_s: f64,
+    /// CPU time per call (warm-up included) of the client's worker threads,
+    /// of the rest of this process (the echo server's runtime) and of the
+    /// Switchboard process, in microseconds.
+    cpu: CpuPerCall,
+}
+
+/// Where a batch's CPU time went, per call, in microseconds.
+#[derive(Clone, Copy, Debug)]
+struct CpuPerCall {
+    client_us: f64,
+    upstream_us: f64,
+    switchboard_us: f64,
+}
+
+impl CpuPerCall {
+    fn total(&self) -> f64 {
+        self.client_us + self.upstream_us + self.switchboard_us
+    }
 }
 
 /// The batches of one answer and connection count, a pair per round.
@@ -111,6 +137,10 @@ struct Series {
     connections: usize,
     direct: Vec<Batch>,
     switchboard: Vec<Batch>,
+    /// At one connection: direct again, pausing between calls as long as a call
+    /// through Switchboard took, so the upstream idles between calls as it does
+    /// behind Switchboard.
+    paced: Vec<Batch>,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
@@ -174,6 +204,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
                 connections,
                 direct: Vec::new(),
                 switchboard: Vec::new(),
+                paced: Vec::new(),
             })
         })
         .collect();
@@ -189,11 +220,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
             let calls = args.calls as usize;
             // Alternate which way goes first, so neither always follows the other.
             if round % 2 == 0 {
-                s.direct.push(batch(&direct, calls, s.connections)?);
-                s.switchboard.push(batch(&through, calls, s.connections)?);
+                s.direct.push(batch(&direct, calls, s.connections, server.pid(), Duration::ZERO)?);
+                s.switchboard.push(batch(&through, calls, s.connections, server.pid(), Duration::ZERO)?);
             } else {
-                s.switchboard.push(batch(&through, calls, s.connections)?);
-                s.direct.push(batch(&direct, calls, s.connections)?);
+                s.switchboard.push(batch(&through, calls, s.connections, server.pid(), Duration::ZERO)?);
+                s.direct.push(batch(&direct, calls, s.connections, server.pid(), Duration::ZERO)?);
+            }
+            if s.connections == 1 {
+                let pause = s.switchboard.last().map_or(Duration::ZERO, |b| Duration::from_secs_f64(b.p50_ms / 1000.0));
+                s.paced.push(batch(&direct, calls, 1, server.pid(), pause)?);
             }
         }
         alive(&mut server)?;
@@ -203,6 +238,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     }
     print!("{}", table(&series).render());
     println!("{}", ranges(&series));
+    println!(
+        "\nCPU per call in µs (warm-up included), medians over rounds; \"CPU-bound ratio\" is the \
+         throughput ratio the cores allow if both ways keep them busy: direct CPU per call over Switchboard's"
+    );
+    print!("{}", cpu_table(&series).render());
+    println!(
+        "\nAt one connection, direct calls paced as slowly as Switchboard's (a pause of its p50 between \
+         calls), so the upstream idles between calls as it does behind Switchboard; medians over rounds"
+    );
+    print!("{}", paced_table(&series).render());
 
     std::thread::sleep(IDLE);
     let memory = process::memory(server.pid())?;
@@ -341,9 +386,21 @@ impl Caller {
 
 /// `calls` calls over `connections` connections, one worker thread each making
 /// one call after another, after [`WARM_UP`] calls on the same connections.
-fn batch(target: &Target<'_>, calls: usize, connections: usize) -> anyhow::Result<Batch> {
+/// The CPU time of the workers, of the rest of this process and of the
+/// Switchboard process (`switchboard_pid`) is taken over the whole batch. Each
+/// worker waits `pause` after each call (not counted in its latency).
+fn batch(
+    target: &Target<'_>,
+    calls: usize,
+    connections: usize,
+    switchboard_pid: u32,
+    pause: Duration,
+) -> anyhow::Result<Batch> {
     // Connect (and shake hands) before any worker starts.
     let callers = (0..connections).map(|_| target.connect()).collect::<anyhow::Result<Vec<_>>>()?;
+    // Workers end before the second reading, so this process's figure is the rest of it.
+    let process_before = process::cpu_time(std::process::id())?;
+    let switchboard_before = process::cpu_time(switchboard_pid)?;
     let warmed = Barrier::new(connections);
     let results: Vec<anyhow::Result<Worker>> = std::thread::scope(|scope| {
         let workers: Vec<_> = callers
@@ -354,6 +411,7 @@ fn batch(target: &Target<'_>, calls: usize, connections: usize) -> anyhow::Resul
                 let share = move |n: usize| n / connections + usize::from(i < n % connections);
                 let warmed = &warmed;
                 scope.spawn(move || {
+                    let cpu_before = process::thread_cpu_time()?;
                     let warm = (0..share(WARM_UP)).try_for_each(|_| caller.call());
                     // Every worker reaches the barrier exactly once, failed or not.
                     warmed.wait();
@@ -364,14 +422,28 @@ fn batch(target: &Target<'_>, calls: usize, connections: usize) -> anyhow::Resul
                         let one = Instant::now();
                         caller.call()?;
                         latencies.push(one.elapsed());
+                        if !pause.is_zero() {
+                            std::thread::sleep(pause);
+                        }
                     }
-                    Ok(Worker { latencies, started, ended: Instant::now() })
+                    let ended = Instant::now();
+                    let cpu = process::thread_cpu_time()? - cpu_before;
+                    Ok(Worker { latencies, started, ended, cpu })
                 })
             })
             .collect();
         workers.into_iter().map(|w| w.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker panicked")))).collect()
     });
     let workers = results.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+    let process_cpu = process::cpu_time(std::process::id())?.saturating_sub(process_before);
+    let switchboard_cpu = process::cpu_time(switchboard_pid)?.saturating_sub(switchboard_before);
+    let made = (calls + WARM_UP) as f64;
+    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / made;
+    let cpu = CpuPerCall {
+        client_us: per_call(workers.iter().map(|w| w.cpu).sum()),
+        upstream_us: per_call(process_cpu),
+        switchboard_us: per_call(switchboard_cpu),
+    };
     let started = workers.iter().map(|w| w.started).min().context("no workers")?;
     let ended = workers.iter().map(|w| w.ended).max().context("no workers")?;
     let mut ms: Vec<f64> = workers.iter().flat_map(|w| &w.latencies).map(|d| d.as_secs_f64() * 1000.0).collect();
@@ -380,6 +452,7 @@ fn batch(target: &Target<'_>, calls: usize, connections: usize) -> anyhow::Resul
         p50_ms: percentile(&ms, 0.50),
         p99_ms: percentile(&ms, 0.99),
         calls_per_s: ms.len() as f64 / (ended - started).as_secs_f64(),
+        cpu,
     })
 }
 
@@ -389,6 +462,8 @@ struct Worker {
     latencies: Vec<Duration>,
     started: Instant,
     ended: Instant,
+    /// The worker thread's own CPU time, warm-up included.
+    cpu: Duration,
 }
 
 /// Medians over rounds; added latency and throughput ratio paired by round.
@@ -420,6 +495,65 @@ fn table(series: &[Series]) -> Table {
             format!("{:.0}", over_rounds(&s.direct, |b| b.calls_per_s)),
             format!("{:.0}", over_rounds(&s.switchboard, |b| b.calls_per_s)),
             format!("{:.2}", paired(|d, t| t.calls_per_s / d.calls_per_s)),
+        ]);
+    }
+    table
+}
+
+/// CPU per call of each side, medians over rounds, and the throughput ratio
+/// the cores would allow if both ways kept them busy, next to the one measured.
+fn cpu_table(series: &[Series]) -> Table {
+    let mut table = Table::new(&[
+        "upstream answer",
+        "connections",
+        "direct: client µs",
+        "direct: upstream µs",
+        "switchboard: client µs",
+        "switchboard: upstream µs",
+        "switchboard: switchboard µs",
+        "CPU-bound ratio",
+        "measured ratio",
+    ]);
+    for s in series {
+        let over_rounds =
+            |batches: &[Batch], f: fn(&CpuPerCall) -> f64| median(batches.iter().map(|b| f(&b.cpu)).collect());
+        let paired =
+            |f: fn(&Batch, &Batch) -> f64| median(s.direct.iter().zip(&s.switchboard).map(|(d, t)| f(d, t)).collect());
+        table.row(vec![
+            s.answer.label().to_owned(),
+            s.connections.to_string(),
+            format!("{:.1}", over_rounds(&s.direct, |c| c.client_us)),
+            format!("{:.1}", over_rounds(&s.direct, |c| c.upstream_us)),
+            format!("{:.1}", over_rounds(&s.switchboard, |c| c.client_us)),
+            format!("{:.1}", over_rounds(&s.switchboard, |c| c.upstream_us)),
+            format!("{:.1}", over_rounds(&s.switchboard, |c| c.switchboard_us)),
+            format!("{:.2}", paired(|d, t| (d.cpu.total() - d.cpu.switchboard_us) / t.cpu.total())),
+            format!("{:.2}", paired(|d, t| t.calls_per_s / d.calls_per_s)),
+        ]);
+    }
+    table
+}
+
+/// The one-connection series: direct back to back, direct paced, Switchboard.
+fn paced_table(series: &[Series]) -> Table {
+    let mut table = Table::new(&[
+        "upstream answer",
+        "direct p50 ms",
+        "direct paced p50 ms",
+        "switchboard p50 ms",
+        "added to paced p50 ms",
+        "paced: upstream CPU µs",
+    ]);
+    for s in series.iter().filter(|s| !s.paced.is_empty()) {
+        let over_rounds = |batches: &[Batch], f: fn(&Batch) -> f64| median(batches.iter().map(f).collect());
+        let added = median(s.paced.iter().zip(&s.switchboard).map(|(p, t)| t.p50_ms - p.p50_ms).collect());
+        table.row(vec![
+            s.answer.label().to_owned(),
+            format!("{:.3}", over_rounds(&s.direct, |b| b.p50_ms)),
+            format!("{:.3}", over_rounds(&s.paced, |b| b.p50_ms)),
+            format!("{:.3}", over_rounds(&s.switchboard, |b| b.p50_ms)),
+            format!("{added:+.3}"),
+            format!("{:.1}", over_rounds(&s.paced, |b| b.cpu.upstream_us)),
         ]);
     }
     table
