@@ -11,6 +11,7 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use switchboard_core::oauth::LegacyEndpoints;
 use switchboard_core::{ConnectorId, SecretString, UserId};
 use time::OffsetDateTime;
 
@@ -20,12 +21,15 @@ use crate::records::{AuditEvent, Connector, NewConnector};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 /// A connector's OAuth client settings: a pre-registered (static) client, if any,
-/// and the scopes to ask for (space-separated; empty: what the server names).
+/// the scopes to ask for (space-separated; empty: what the server names), and
+/// whether a server without any metadata may be used at the 2025-03-26 default
+/// endpoints.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectorOAuth {
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
     pub scopes: String,
+    pub legacy_endpoints: LegacyEndpoints,
 }
 
 /// A client registered with an authorization server for one redirect URI.
@@ -171,12 +175,14 @@ impl Store {
             .map(|s| self.seal_text(&aad("connector_oauth", &id.to_string(), "client_secret"), s))
             .transpose()?;
         let stored = sqlx::query(
-            "INSERT INTO connector_oauth (connector_id, client_id, client_secret, scopes) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO connector_oauth (connector_id, client_id, client_secret, scopes, legacy_endpoints) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(&oauth.client_id)
         .bind(secret)
         .bind(&oauth.scopes)
+        .bind(i64::from(oauth.legacy_endpoints.allowed()))
         .execute(&self.pool)
         .await;
         if let Err(e) = stored {
@@ -208,16 +214,24 @@ impl Store {
 
     /// A connector's OAuth settings (`None` for a connector without OAuth).
     pub async fn connector_oauth(&self, connector: ConnectorId) -> Result<Option<ConnectorOAuth>> {
-        let row = sqlx::query("SELECT client_id, client_secret, scopes FROM connector_oauth WHERE connector_id = $1")
-            .bind(connector.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT client_id, client_secret, scopes, legacy_endpoints FROM connector_oauth WHERE connector_id = $1",
+        )
+        .bind(connector.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let sealed: Option<Vec<u8>> = row.try_get("client_secret")?;
         let client_secret = sealed
             .map(|s| self.open_text(&aad("connector_oauth", &connector.to_string(), "client_secret"), &s))
             .transpose()?;
-        Ok(Some(ConnectorOAuth { client_id: row.try_get("client_id")?, client_secret, scopes: row.try_get("scopes")? }))
+        let legacy: i64 = row.try_get("legacy_endpoints")?;
+        Ok(Some(ConnectorOAuth {
+            client_id: row.try_get("client_id")?,
+            client_secret,
+            scopes: row.try_get("scopes")?,
+            legacy_endpoints: if legacy == 1 { LegacyEndpoints::Allowed } else { LegacyEndpoints::Refused },
+        }))
     }
 
     /// The client registered with `issuer` for `redirect_uri`, if any.

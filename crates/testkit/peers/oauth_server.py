@@ -24,6 +24,9 @@ Switches that make the authorization server misbehave, each for one test:
                       and the authorization response carries the right issuer, another, or none
   --registration refused   dynamic client registration answers an error
   --registration off       no registration endpoint at all
+  --no-metadata       a 2025-03-26 server: no protected resource metadata, no authorization
+                      server metadata (every well-known URL answers 404) and a challenge that
+                      names none; its /authorize, /token and /register are the default endpoints
   --token-garbage     the token endpoint answers an HTML page with status 200
   --step-up SCOPE     tools/call needs SCOPE besides the others: a token without it gets
                       403 insufficient_scope with `scope="SCOPE"` in its challenge (RFC 6750
@@ -39,9 +42,9 @@ any other tool answers a token-less call with an error result carrying
 _meta["mcp/www_authenticate"], the challenge a sign-in would start from.
 
 For the tests to look inside: GET /test/stats answers the counts of code
-exchanges and refreshes, every access and refresh token issued, and the tokens
-revoked; POST /test/expire-access makes every access token issued so far invalid
-(the server then answers 401 to them); POST /test/forget-grants makes every access
+exchanges and refreshes, every client registered (its id), every access and
+refresh token issued, and the tokens revoked; POST /test/expire-access makes every
+access token issued so far invalid (the server then answers 401 to them); POST /test/forget-grants makes every access
 and refresh token invalid (a refresh then answers invalid_grant); POST
 /test/token-failure/MODE makes the token endpoint answer, from then on, an HTML page
 with status 200 (`garbage`), or 503 `temporarily_unavailable` (`unavailable`), or
@@ -78,6 +81,7 @@ STATS = {
     "access_tokens": [],
     "refresh_tokens": [],
     "revoked": [],
+    "clients": [],
     "insufficient_scope": 0,
     "authorized_scopes": [],
 }
@@ -103,6 +107,7 @@ class MemoryProvider:
         if ARGS.step_up:
             client_info.scope = " ".join(dict.fromkeys([*(client_info.scope or "").split(), ARGS.step_up]))
         self.clients[client_info.client_id] = client_info
+        STATS["clients"].append(client_info.client_id)
 
     async def authorize(self, client, params):
         STATS["authorized_scopes"].append(" ".join(params.scopes or []))
@@ -294,6 +299,8 @@ def misbehave(app, metadata):
             PROVIDER.access.clear()
             PROVIDER.refresh.clear()
             return await json_response(200, {"forgotten": True})(send)
+        if ARGS.no_metadata and path.startswith("/.well-known/"):
+            return await json_response(404, {"error": "not_found"})(send)
         if method == "GET" and path == "/.well-known/oauth-authorization-server":
             return await json_response(200, metadata)(send)
         if method == "POST" and path.startswith("/test/token-failure/"):
@@ -322,6 +329,7 @@ def main():
     parser.add_argument("--token-lifetime", type=int, default=3600)
     parser.add_argument("--no-rotation", action="store_true")
     parser.add_argument("--no-pkce", action="store_true")
+    parser.add_argument("--no-metadata", action="store_true")
     parser.add_argument("--iss", choices=["right", "wrong", "missing"], default=None)
     parser.add_argument("--registration", choices=["open", "refused", "off"], default="open")
     parser.add_argument("--token-garbage", action="store_true")
@@ -348,11 +356,13 @@ def main():
     revocation = RevocationOptions(enabled=ARGS.revocation)
     settings = AuthSettings(
         issuer_url=origin,
-        resource_server_url=f"{origin}/mcp",
-        required_scopes=scopes,
+        # Without a resource URL the SDK publishes no protected resource metadata and names none.
+        resource_server_url=None if ARGS.no_metadata else f"{origin}/mcp",
+        # A client that finds no metadata knows no scope to ask for: a 2025-03-26 server needs none.
+        required_scopes=[] if ARGS.no_metadata else scopes,
         client_registration_options=registration,
         revocation_options=revocation,
-        validate_token_resource=True,
+        validate_token_resource=not ARGS.no_metadata,
     )
     document = build_metadata(settings.issuer_url, None, registration, revocation)
     document.scopes_supported = scopes if ARGS.no_offline_access else scopes + ["offline_access"]

@@ -176,7 +176,8 @@ impl Connectors {
         {
             return Ok(kept.clone());
         }
-        let discovered = flow::discover(&Self::http_url(c)?, options).await.map_err(oauth_failed)?;
+        let legacy = self.settings_of(c).await?.legacy_endpoints;
+        let discovered = flow::discover(&Self::http_url(c)?, legacy, options).await.map_err(oauth_failed)?;
         let found = Metadata { server: discovered.server };
         self.0.oauth_metadata.0.lock().unwrap_or_else(|e| e.into_inner()).insert(c.id, (Instant::now(), found.clone()));
         Ok(found)
@@ -279,9 +280,11 @@ impl Connectors {
         let c = &found.connector;
         Self::require_oauth(c)?;
         let options = self.client_options().await?;
-        let discovered = flow::discover(&Self::http_url(c)?, &options).await.map_err(oauth_failed)?;
+        let settings = self.settings_of(c).await?;
+        let discovered =
+            flow::discover(&Self::http_url(c)?, settings.legacy_endpoints, &options).await.map_err(oauth_failed)?;
         let server = &discovered.server;
-        if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref()) {
+        if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref(), server.default_endpoints) {
             return Err(ServiceError::OAuth { code: "oauth_unsupported", message: why.to_owned() });
         }
         self.0
@@ -290,7 +293,6 @@ impl Connectors {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(c.id, (Instant::now(), Metadata { server: server.clone() }));
-        let settings = self.settings_of(c).await?;
         let mut scope = scopes_to_request(
             &settings.scopes,
             discovered.challenge_scope.as_deref(),

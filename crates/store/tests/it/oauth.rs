@@ -29,6 +29,8 @@ async fn oauth_connector(store: &Store) -> (switchboard_core::UserId, switchboar
         client_id: Some("static-client".into()),
         client_secret: Some(SecretString::new("static-secret-value")),
         scopes: "read write".into(),
+        // Read back as written: an app that allows the 2025-03-26 default endpoints.
+        legacy_endpoints: switchboard_core::oauth::LegacyEndpoints::Allowed,
     };
     let owner_id = owner.id;
     let created = |id| {

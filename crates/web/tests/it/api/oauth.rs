@@ -300,6 +300,57 @@ async fn authorization_servers_that_cannot_be_used_are_explained() {
     assert!(none.1["detail"].as_str().is_some_and(|d| d.contains("client_id")), "{}", none.1);
 }
 
+/// A 2025-03-26 server that publishes no metadata at all (`--no-metadata`: every
+/// well-known URL answers 404, the challenge names none) is refused, saying why and
+/// how to allow it, unless the app allows legacy OAuth endpoints; then people connect
+/// at its own `/authorize`, `/token` and `/register`, with PKCE S256 and `resource`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_metadata_is_used_only_where_the_app_allows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--no-metadata"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let make = |name: &str, auth: Value| {
+        send(post(&app, &dev, "/api/v1/connectors", json!({"name": name, "url": peer.url, "auth": auth})))
+    };
+
+    // By default (DESIGN S3): the app is made, and connecting is refused with the reason and the way out.
+    let (status, created) = make("Strict", json!({"mode": "oauth"})).await;
+    assert_eq!(status, 201, "{created}");
+    assert!(created["warnings"].to_string().contains("legacy OAuth endpoints"), "{created}");
+    let strict = created["connector"]["id"].as_str().expect("id").to_owned();
+    let start = |id: &str| dev.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth/start")));
+    let refused = send(start(&strict)).await;
+    assert_problem(&refused, 422, "oauth_failed");
+    let detail = refused.1["detail"].as_str().unwrap_or_default();
+    for words in ["publishes no protected resource metadata", "PKCE with S256", "allow legacy OAuth endpoints"] {
+        assert!(detail.contains(words), "{words:?} in {detail}");
+    }
+    assert_eq!(stats(&peer).await["clients"], json!([]), "nothing was registered");
+
+    // Allowed for one app: its people connect at the server's own default endpoints.
+    let (status, created) = make("Legacy", json!({"mode": "oauth", "legacy_endpoints": true})).await;
+    assert_eq!(status, 201, "{created}");
+    let legacy = created["connector"]["id"].as_str().expect("id").to_owned();
+    let started = start(&legacy).send().await.expect("start");
+    assert_eq!(started.status(), 302);
+    let to_as = started.headers()["location"].to_str().expect("location").to_owned();
+    assert!(to_as.starts_with(&format!("{}/authorize?", peer.origin())), "{to_as}");
+    let query: std::collections::HashMap<String, String> =
+        url::Url::parse(&to_as).expect("url").query_pairs().into_owned().collect();
+    assert_eq!(query.get("code_challenge_method").map(String::as_str), Some("S256"), "{to_as}");
+    assert_eq!(query.get("resource"), Some(&peer.url), "{to_as}");
+    connect(&app, &dev, &legacy).await;
+    assert_eq!(stats(&peer).await["clients"].as_array().map(Vec::len), Some(1), "registered at /register");
+    let (status, body) = echo(&app, &dev, &legacy, "old server").await;
+    assert_eq!(status, 200, "{body}");
+
+    // The other app still refuses; and the setting goes only with OAuth.
+    assert_problem(&send(start(&strict)).await, 422, "oauth_failed");
+    let (status, body) = make("None", json!({"mode": "none", "legacy_endpoints": true})).await;
+    assert_eq!(status, 422, "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbacks_with_a_wrong_issuer_or_garbage_tokens_are_refused() {
     let error_of = |location: &str| {
