@@ -197,6 +197,21 @@ pub enum Registration {
     Dynamic,
 }
 
+impl Registration {
+    /// The name stored with a grant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Static => "static",
+            Self::MetadataDocument => "metadata_document",
+            Self::Dynamic => "dynamic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Static, Self::MetadataDocument, Self::Dynamic].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 /// Which client to use: a pre-registered one when the connector has it; else the
 /// Client ID Metadata Document, when Switchboard has one the specification allows
 /// (see [`metadata_document_allowed`]) and the authorization server advertises
@@ -436,6 +451,14 @@ mod tests {
                 "{static_client} {document} {accepted}"
             );
         }
+    }
+
+    #[test]
+    fn registrations_are_named_for_the_store() {
+        for r in [Registration::Static, Registration::MetadataDocument, Registration::Dynamic] {
+            assert_eq!(Registration::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Registration::parse("cimd"), None);
     }
 
     #[test]

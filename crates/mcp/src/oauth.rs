@@ -65,6 +65,12 @@ impl OAuthError {
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, Self::Refused { error, .. } if error == "invalid_grant")
     }
+
+    /// The authorization server does not know or accept the client (RFC 6749 §5.2
+    /// `invalid_client`): a registration it forgot, or credentials it no longer takes.
+    pub fn is_invalid_client(&self) -> bool {
+        matches!(self, Self::Refused { error, .. } if error == "invalid_client")
+    }
 }
 
 /// What an authorization server's metadata says, as far as a client needs it.

@@ -44,8 +44,11 @@ _meta["mcp/www_authenticate"], the challenge a sign-in would start from.
 For the tests to look inside: GET /test/stats answers the counts of code
 exchanges and refreshes, every client registered (its id), every access and
 refresh token issued, and the tokens revoked; POST /test/expire-access makes every
-access token issued so far invalid (the server then answers 401 to them); POST /test/forget-grants makes every access
-and refresh token invalid (a refresh then answers invalid_grant); POST
+access token issued so far invalid (the server then answers 401 to them); POST
+/test/forget-grants makes every access and refresh token invalid (a refresh then
+answers invalid_grant); POST /test/forget-clients makes the server forget every
+registered client, as a server that lost or expired its registrations does (its
+token endpoint then answers invalid_client to them); POST
 /test/token-failure/MODE makes the token endpoint answer, from then on, an HTML page
 with status 200 (`garbage`), or 503 `temporarily_unavailable` (`unavailable`), or
 normally again (`off`).
@@ -295,6 +298,9 @@ def misbehave(app, metadata):
         if method == "POST" and path == "/test/expire-access":
             PROVIDER.access.clear()
             return await json_response(200, {"expired": True})(send)
+        if method == "POST" and path == "/test/forget-clients":
+            PROVIDER.clients.clear()
+            return await json_response(200, {"forgotten": True})(send)
         if method == "POST" and path == "/test/forget-grants":
             PROVIDER.access.clear()
             PROVIDER.refresh.clear()

@@ -237,7 +237,120 @@ mod refreshes_once_and_rotates {
     }
 }
 
-on_both_backends!(connects_calls_and_disconnects_per_person, refreshes_once_and_rotates);
+/// A refresh token is bound to the client it was issued to: each grant keeps the
+/// client that obtained it, and renews and revokes with that one, even after the
+/// app's registration was made anew (here: forgotten, as after an `invalid_client`,
+/// and registered again by the next person to connect).
+mod each_grant_renews_with_the_client_that_obtained_it {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--revocation"]);
+        let app = TestApp::start(kind).await;
+        let dev = developer(&app, "dev@example.com").await;
+        let admin = app.signed_in("admin@example.com", Role::Admin).await;
+        let id = create(&app, &dev, &peer).await;
+        connect(&app, &dev, &id).await;
+        let connector = id.parse().expect("connector id");
+        let grant = app.store.oauth_grant(dev.user.id, connector).await.expect("read").expect("grant");
+        let first = grant.client.clone().expect("the client is recorded");
+        assert_eq!(first.registration, switchboard_core::oauth::Registration::Dynamic);
+        assert_eq!(stats(&peer).await["clients"], json!([first.client_id]));
+
+        // The registration is made anew: the next person to connect registers another client.
+        let redirect_uri = app.at("/oauth/callback");
+        let forgotten = app.store.forget_oauth_client(&grant.issuer, &redirect_uri, &first.client_id).await;
+        assert!(forgotten.expect("forget"), "the registration was kept for {} {redirect_uri}", grant.issuer);
+        connect(&app, &admin, &id).await;
+        let theirs = app.store.oauth_grant(admin.user.id, connector).await.expect("read").expect("grant");
+        let second = theirs.client.expect("recorded").client_id;
+        assert_ne!(second, first.client_id);
+        assert_eq!(stats(&peer).await["clients"], json!([first.client_id, second]));
+
+        // The first person's token is renewed with the client that obtained it (the
+        // authorization server refuses a refresh token from another client: invalid_grant).
+        poke(&peer, "expire-access").await;
+        let (status, body) = echo(&app, &dev, &id, "after 401").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(stats(&peer).await["refreshes"], 1);
+        let renewed = app.store.oauth_grant(dev.user.id, connector).await.expect("read").expect("grant");
+        assert_eq!(renewed.client.as_ref(), Some(&first), "a refresh keeps the client");
+
+        // Disconnecting revokes with that client too (the server revokes only a token of the client asking).
+        let kept_refresh = renewed.refresh_token.as_ref().expect("refresh token").expose().to_owned();
+        let path = format!("/api/v1/connectors/{id}/oauth");
+        let (status, _) = send(dev.client.delete(app.at(&path)).headers(dev.csrf_headers())).await;
+        assert_eq!(status, 204);
+        let revoked = stats(&peer).await["revoked"].clone();
+        assert!(revoked.as_array().expect("list").contains(&json!(kept_refresh)), "revoked by its client: {revoked}");
+    }
+}
+
+/// An authorization server that forgot the client Switchboard registered there
+/// answers `invalid_client` (RFC 6749 §5.2): on a refresh, the registration is
+/// forgotten and the person told to reconnect, which registers a new client; on a
+/// code exchange, the same, and connecting again works.
+mod a_forgotten_registration_is_made_anew {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &[]);
+        let app = TestApp::start(kind).await;
+        let dev = developer(&app, "dev@example.com").await;
+        let id = create(&app, &dev, &peer).await;
+        connect(&app, &dev, &id).await;
+        assert_eq!(echo(&app, &dev, &id, "works").await.0, 200);
+        let path = format!("/api/v1/connectors/{id}/oauth");
+        let clients = |s: &Value| s["clients"].as_array().map_or(0, Vec::len);
+
+        // On a refresh: needs_reconnect, saying why, and nothing more is sent to the token endpoint.
+        poke(&peer, "forget-clients").await;
+        poke(&peer, "expire-access").await;
+        let refused = echo(&app, &dev, &id, "forgotten").await;
+        assert_problem(&refused, 409, "auth_required");
+        assert_eq!(refused.1["details"]["state"], "needs_reconnect", "{}", refused.1);
+        let (_, now) = send(dev.client.get(app.at(&path))).await;
+        assert_eq!(now["state"], "needs_reconnect", "{now}");
+        let reason = now["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("invalid_client") && reason.contains("registers a new client"), "{now}");
+        let refused = echo(&app, &dev, &id, "again").await;
+        assert_eq!(refused.1["details"]["state"], "needs_reconnect", "no second refresh: {}", refused.1);
+        assert_eq!(stats(&peer).await["refreshes"], 0, "the refused refresh counts nothing");
+
+        // Reconnecting registers a new client, and calls work.
+        connect(&app, &dev, &id).await;
+        assert_eq!(clients(&stats(&peer).await), 2);
+        let (status, body) = echo(&app, &dev, &id, "reconnected").await;
+        assert_eq!(status, 200, "{body}");
+
+        // On a code exchange: the server forgets the client between the authorization and the callback.
+        let url = authorize(&app, &dev, &id).await;
+        poke(&peer, "forget-clients").await;
+        let (status, location, _) = callback(&dev, &url).await;
+        assert_eq!(status, 302);
+        assert!(location.contains("oauth_error=oauth_failed"), "{location}");
+        let message: String = url::form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
+            .find(|(k, _)| k == "oauth_message")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        assert!(message.contains("no longer knows") && message.contains("registers a new one"), "{message}");
+        let (_, now) = send(dev.client.get(app.at(&path))).await;
+        assert_eq!(now["state"], "needs_reconnect", "the grant from the forgotten client cannot be renewed: {now}");
+        connect(&app, &dev, &id).await;
+        assert_eq!(clients(&stats(&peer).await), 3, "registered anew");
+        let (status, body) = echo(&app, &dev, &id, "after the exchange").await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+on_both_backends!(
+    connects_calls_and_disconnects_per_person,
+    refreshes_once_and_rotates,
+    each_grant_renews_with_the_client_that_obtained_it,
+    a_forgotten_registration_is_made_anew
+);
 
 /// The callback's outcome for a flow against a peer started with `flags`.
 async fn callback_outcome(flags: &[&str]) -> (u16, String, Value) {
