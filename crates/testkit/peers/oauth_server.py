@@ -1,6 +1,7 @@
 """An OAuth-protected MCP server with its own authorization server, for Switchboard's tests.
 
-    python oauth_server.py --tools tools.json [--token-lifetime S] [--no-rotation] [--no-pkce]
+    python oauth_server.py --tools tools.json [--transport streamable-http|sse] [--token-lifetime S]
+                           [--no-rotation] [--no-pkce] [--no-metadata]
                            [--iss right|wrong|missing] [--registration open|refused|off]
                            [--token-garbage] [--revocation] [--step-up SCOPE [--step-up-never]] [--mixed]
 
@@ -34,6 +35,11 @@ Switches that make the authorization server misbehave, each for one test:
                       registered clients may ask for SCOPE
   --step-up-never     ...and answers so even to a token that has SCOPE: a server that always
                       wants more
+
+--transport sse serves the MCP server over the legacy HTTP+SSE transport instead
+(GET /sse, POST /messages/), both behind the same bearer middleware, with the
+protected resource metadata for http://127.0.0.1:PORT/sse; the switches that act
+on /mcp (--mixed, --step-up) do not apply to it.
 
 --mixed makes it a server with mixed authentication, as the Apps SDK describes it:
 requests without a token are let through (as a subject "anonymous"), and a tool
@@ -326,10 +332,60 @@ def misbehave(app, metadata):
     return wrapped
 
 
+def legacy_sse_app(server, settings, registration, revocation):
+    """The server over HTTP+SSE, GET /sse and POST /messages/ both behind the SDK's bearer middleware."""
+    from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+    from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+    from mcp.server.auth.provider import ProviderTokenVerifier
+    from mcp.server.auth.routes import (
+        build_resource_metadata_url,
+        create_auth_routes,
+        create_protected_resource_routes,
+    )
+    from mcp.server.sse import SseServerTransport
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.authentication import AuthenticationMiddleware
+    from starlette.routing import Mount, Route
+
+    sse = SseServerTransport("/messages/")
+
+    async def handle_sse(scope, receive, send):
+        if scope["method"] != "GET":
+            return await json_response(405, {"error": "this is an HTTP+SSE server: GET /sse"})(send)
+        async with sse.connect_sse(scope, receive, send) as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+
+    scopes = settings.required_scopes
+    metadata_url = build_resource_metadata_url(settings.resource_server_url)
+    routes = [
+        *create_auth_routes(
+            provider=PROVIDER,
+            issuer_url=settings.issuer_url,
+            client_registration_options=registration,
+            revocation_options=revocation,
+        ),
+        *create_protected_resource_routes(
+            resource_url=settings.resource_server_url,
+            authorization_servers=[settings.issuer_url],
+            scopes_supported=scopes,
+        ),
+        Route("/sse", endpoint=RequireAuthMiddleware(handle_sse, scopes, metadata_url)),
+        Mount("/messages/", app=RequireAuthMiddleware(sse.handle_post_message, scopes, metadata_url)),
+    ]
+    verifier = ProviderTokenVerifier(PROVIDER)
+    middleware = [
+        Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(verifier, resource_server_url=settings.resource_server_url)),
+        Middleware(AuthContextMiddleware),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
 def main():
     global ARGS, PROVIDER
     parser = argparse.ArgumentParser()
     parser.add_argument("--tools", required=True)
+    parser.add_argument("--transport", choices=["streamable-http", "sse"], default="streamable-http")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--scopes", default="mcp:tools")
     parser.add_argument("--token-lifetime", type=int, default=3600)
@@ -360,10 +416,11 @@ def main():
         enabled=ARGS.registration != "off", valid_scopes=valid_scopes, default_scopes=scopes
     )
     revocation = RevocationOptions(enabled=ARGS.revocation)
+    path = "/sse" if ARGS.transport == "sse" else "/mcp"
     settings = AuthSettings(
         issuer_url=origin,
         # Without a resource URL the SDK publishes no protected resource metadata and names none.
-        resource_server_url=None if ARGS.no_metadata else f"{origin}/mcp",
+        resource_server_url=None if ARGS.no_metadata else f"{origin}{path}",
         # A client that finds no metadata knows no scope to ask for: a 2025-03-26 server needs none.
         required_scopes=[] if ARGS.no_metadata else scopes,
         client_registration_options=registration,
@@ -379,6 +436,9 @@ def main():
         metadata["authorization_response_iss_parameter_supported"] = True
 
     server = Server("switchboard-test-oauth", version="1.0.0", on_list_tools=tools_server.list_tools, on_call_tool=call_tool)
+    if ARGS.transport == "sse":
+        app = legacy_sse_app(server, settings, registration, revocation)
+        return tools_server.serve_http(misbehave(app, metadata), sock, path)
     app = server.streamable_http_app(
         host="127.0.0.1",
         auth=settings,

@@ -516,6 +516,43 @@ async fn the_callback_returns_to_the_page_that_started_the_connection() {
     assert_eq!(location, format!("/chat?c=0190c3e5-1b2c-7def-8123-456789abcdef&oauth=connected&app={id}"));
 }
 
+/// OAuth over the legacy HTTP+SSE transport (`peers/oauth_server.py --transport sse`:
+/// the GET of the event stream and every POST to its endpoint behind the PyPI `mcp`
+/// SDK's bearer middleware). The GET answered 401 leads through discovery to Connect;
+/// then the token goes on the GET and on every POST (or neither would be answered),
+/// and a token the server refuses is renewed and the call sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_works_over_the_legacy_sse_transport() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--transport", "sse"]);
+    assert!(peer.url.ends_with("/sse"), "{}", peer.url);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let body = json!({"name": "Legacy", "url": peer.url, "transport": "sse", "auth": {"mode": "oauth"}});
+    let (status, created) = send(post(&app, &dev, "/api/v1/connectors", body)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+
+    // Without a token the event stream is refused: connect first.
+    let refused = send(post(&app, &dev, &format!("/api/v1/connectors/{id}/refresh"), json!({}))).await;
+    assert_problem(&refused, 409, "auth_required");
+    assert_eq!(refused.1["details"]["state"], "needs_connect");
+
+    connect(&app, &dev, &id).await;
+    let (_, got) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}")))).await;
+    assert_eq!(got["tool_count"], 1, "the tools are listed over the event stream with the token: {got}");
+    let (status, body) = echo(&app, &dev, &id, "over sse").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["structuredContent"]["arguments"]["text"], "over sse", "{body}");
+
+    // The server forgets the access token: the POST is refused (401), renewed once, sent again.
+    poke(&peer, "expire-access").await;
+    let (status, body) = echo(&app, &dev, &id, "after 401").await;
+    assert_eq!(status, 200, "{body}");
+    let s = stats(&peer).await;
+    assert_eq!((s["refreshes"].as_u64(), s["code_exchanges"].as_u64()), (Some(1), Some(1)), "{s}");
+}
+
 /// Writes every log line into a shared buffer.
 #[derive(Clone, Default)]
 struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
