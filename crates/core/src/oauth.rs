@@ -210,6 +210,14 @@ impl Registration {
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Static, Self::MetadataDocument, Self::Dynamic].into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Whether a token endpoint's `invalid_client` (RFC 6749 §5.2) means this client
+    /// is to be forgotten so the next connection registers anew: only a client
+    /// Switchboard registered itself. A pre-registered client or the metadata
+    /// document cannot be made anew by Switchboard; forgetting them changes nothing.
+    pub fn registers_anew_on_invalid_client(self) -> bool {
+        self == Self::Dynamic
+    }
 }
 
 /// Which client to use: a pre-registered one when the connector has it; else the
@@ -459,6 +467,15 @@ mod tests {
             assert_eq!(Registration::parse(r.as_str()), Some(r));
         }
         assert_eq!(Registration::parse("cimd"), None);
+    }
+
+    #[test]
+    fn only_a_client_switchboard_registered_is_registered_anew() {
+        for (registration, anew) in
+            [(Registration::Static, false), (Registration::MetadataDocument, false), (Registration::Dynamic, true)]
+        {
+            assert_eq!(registration.registers_anew_on_invalid_client(), anew, "{registration:?}");
+        }
     }
 
     #[test]

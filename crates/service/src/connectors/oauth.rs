@@ -260,7 +260,7 @@ impl Connectors {
     /// one Switchboard registered (RFC 7591), forget that registration so the next
     /// connection registers anew. True when it was one.
     async fn forget_if_registered(&self, issuer: &str, client: &GrantClient) -> Result<bool> {
-        if client.registration != Registration::Dynamic {
+        if !client.registration.registers_anew_on_invalid_client() {
             return Ok(false);
         }
         let redirect_uri = &self.0.config.oauth_redirect_uri;
