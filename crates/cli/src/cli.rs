@@ -86,6 +86,12 @@ pub(crate) struct McpClientArgs {
     /// Scopes to ask for (space-separated) instead of those the server suggests.
     #[arg(long, default_value = "")]
     pub(crate) scope: String,
+    /// Where a server publishes no OAuth metadata at all (every discovery URL answers 404),
+    /// authorize at the 2025-03-26 specification's default endpoints at its origin
+    /// (/authorize, /token, /register). Off by default: without metadata nothing says the
+    /// server checks PKCE with S256 (S256 and the resource indicator are sent all the same).
+    #[arg(long)]
+    pub(crate) legacy_oauth_endpoints: bool,
     /// The redirect URI to register and send; nothing needs to listen there.
     #[arg(long, default_value = "http://127.0.0.1/oauth/callback")]
     pub(crate) redirect_uri: String,

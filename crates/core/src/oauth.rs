@@ -26,8 +26,12 @@ pub fn pkce_challenge(verifier: &SecretString) -> String {
 }
 
 /// Why an authorization server cannot be used with PKCE S256, if it cannot.
-pub fn pkce_refusal(methods: Option<&[String]>) -> Option<&'static str> {
+/// `default_endpoints`: the server publishes no metadata at all and the app allows
+/// the 2025-03-26 default endpoints (see [`default_endpoints_refusal`]); nothing can
+/// advertise S256 then, and the admin accepted that (S256 is sent all the same).
+pub fn pkce_refusal(methods: Option<&[String]>, default_endpoints: bool) -> Option<&'static str> {
     match methods {
+        None if default_endpoints => None,
         None => Some(
             "the authorization server does not advertise code_challenge_methods_supported, so Switchboard cannot \
              know that it checks PKCE; ask its operator to support PKCE with S256 and list it in its metadata",
@@ -38,6 +42,60 @@ pub fn pkce_refusal(methods: Option<&[String]>) -> Option<&'static str> {
         ),
         Some(_) => None,
     }
+}
+
+/// Whether an app may use the default endpoints of the 2025-03-26 MCP authorization
+/// specification (`/authorize`, `/token`, `/register` at the server's origin) when
+/// its server publishes no metadata. Refused unless an admin allowed it for the app
+/// (or `switchboard mcp-client --legacy-oauth-endpoints`): without metadata nothing
+/// says the server checks PKCE with S256 (DESIGN S3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LegacyEndpoints {
+    #[default]
+    Refused,
+    /// Allowed, and only where [`default_endpoints_refusal`] finds no metadata at all.
+    Allowed,
+}
+
+impl LegacyEndpoints {
+    pub fn allowed(self) -> bool {
+        self == Self::Allowed
+    }
+}
+
+/// Why the 2025-03-26 default endpoints must not be used, if they must not. They may
+/// be only when the app allows them and no metadata exists at all: the server's
+/// challenge names no `resource_metadata`, and every discovery URL tried (protected
+/// resource metadata, then authorization server metadata at the server's origin)
+/// answered HTTP 404. `answers` holds each URL's status, `None` when it gave no HTTP
+/// answer (unreachable, refused by the address policy, timed out). Anything else —
+/// a 200 that is not metadata, a 401, a 500, a timeout — means metadata may exist and
+/// be unreadable, and guessing endpoints then would hide the real fault.
+pub fn default_endpoints_refusal(
+    legacy: LegacyEndpoints,
+    challenge_names_metadata: bool,
+    answers: &[Option<u16>],
+) -> Option<String> {
+    const ENDPOINTS: &str = "the 2025-03-26 default endpoints (/authorize, /token, /register at the server's origin)";
+    if !legacy.allowed() {
+        return Some(format!(
+            "without metadata nothing says the server checks PKCE with S256, so Switchboard does not use {ENDPOINTS}; \
+             ask the server's operator to publish metadata, or, if you trust this server, allow legacy OAuth \
+             endpoints in the app's OAuth settings (switchboard mcp-client --legacy-oauth-endpoints)"
+        ));
+    }
+    if challenge_names_metadata {
+        return Some(format!(
+            "the server's challenge names protected resource metadata, so Switchboard does not fall back to {ENDPOINTS}"
+        ));
+    }
+    if answers.is_empty() || answers.iter().any(|a| *a != Some(404)) {
+        return Some(format!(
+            "not every metadata URL answered HTTP 404, so metadata may exist but be unreadable; Switchboard falls \
+             back to {ENDPOINTS} only when none exists"
+        ));
+    }
+    None
 }
 
 /// The scopes to ask for, in the specification's order: those the connector is
@@ -137,6 +195,29 @@ pub enum Registration {
     MetadataDocument,
     /// Dynamic client registration (RFC 7591), once per authorization server.
     Dynamic,
+}
+
+impl Registration {
+    /// The name stored with a grant.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Static => "static",
+            Self::MetadataDocument => "metadata_document",
+            Self::Dynamic => "dynamic",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Static, Self::MetadataDocument, Self::Dynamic].into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Whether a token endpoint's `invalid_client` (RFC 6749 §5.2) means this client
+    /// is to be forgotten so the next connection registers anew: only a client
+    /// Switchboard registered itself. A pre-registered client or the metadata
+    /// document cannot be made anew by Switchboard; forgetting them changes nothing.
+    pub fn registers_anew_on_invalid_client(self) -> bool {
+        self == Self::Dynamic
+    }
 }
 
 /// Which client to use: a pre-registered one when the connector has it; else the
@@ -264,11 +345,46 @@ mod tests {
     #[test]
     fn pkce_needs_s256_advertised() {
         let s = |v: &[&str]| v.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
-        for (methods, refused) in
-            [(None, true), (Some(s(&["plain"])), true), (Some(s(&[])), true), (Some(s(&["plain", "S256"])), false)]
-        {
-            assert_eq!(pkce_refusal(methods.as_deref()).is_some(), refused, "{methods:?}");
+        for (methods, default_endpoints, refused) in [
+            (None, false, true),
+            (Some(s(&["plain"])), false, true),
+            (Some(s(&[])), false, true),
+            (Some(s(&["plain", "S256"])), false, false),
+            // No metadata, and the app allows the 2025-03-26 default endpoints.
+            (None, true, false),
+            // Metadata that lists methods without S256 is a refusal whatever the app allows.
+            (Some(s(&["plain"])), true, true),
+        ] {
+            assert_eq!(
+                pkce_refusal(methods.as_deref(), default_endpoints).is_some(),
+                refused,
+                "{methods:?} {default_endpoints}"
+            );
         }
+    }
+
+    #[test]
+    fn default_endpoints_only_when_allowed_and_no_metadata_exists_at_all() {
+        use LegacyEndpoints::*;
+        let all_404 = [Some(404), Some(404), Some(404), Some(404)];
+        for (legacy, named, answers, allowed) in [
+            (Allowed, false, &all_404[..], true),
+            (Refused, false, &all_404[..], false),
+            (Allowed, true, &all_404[..], false),
+            (Allowed, false, &[Some(404), Some(500), Some(404)][..], false),
+            (Allowed, false, &[Some(404), None][..], false),
+            (Allowed, false, &[Some(200), Some(404)][..], false),
+            (Allowed, false, &[Some(401)][..], false),
+            (Allowed, false, &[][..], false),
+        ] {
+            assert_eq!(
+                default_endpoints_refusal(legacy, named, answers).is_none(),
+                allowed,
+                "{legacy:?} {named} {answers:?}"
+            );
+        }
+        let refused = default_endpoints_refusal(Refused, false, &all_404).expect("refused");
+        assert!(refused.contains("legacy-oauth-endpoints") && refused.contains("S256"), "{refused}");
     }
 
     #[test]
@@ -342,6 +458,23 @@ mod tests {
                 expect,
                 "{static_client} {document} {accepted}"
             );
+        }
+    }
+
+    #[test]
+    fn registrations_are_named_for_the_store() {
+        for r in [Registration::Static, Registration::MetadataDocument, Registration::Dynamic] {
+            assert_eq!(Registration::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(Registration::parse("cimd"), None);
+    }
+
+    #[test]
+    fn only_a_client_switchboard_registered_is_registered_anew() {
+        for (registration, anew) in
+            [(Registration::Static, false), (Registration::MetadataDocument, false), (Registration::Dynamic, true)]
+        {
+            assert_eq!(registration.registers_anew_on_invalid_client(), anew, "{registration:?}");
         }
     }
 

@@ -240,30 +240,64 @@ pub(crate) async fn challenge_of(
     Ok((response.status().as_u16(), headers))
 }
 
+/// Why a metadata document could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FetchFailure {
+    /// The server answered, with this status, and it was not a success.
+    Status(reqwest::StatusCode),
+    /// A success that is not a JSON object (`Some(status)`), or no HTTP answer at all.
+    Other(Option<u16>, String),
+}
+
+impl FetchFailure {
+    /// The HTTP status answered, if any.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status(s) => Some(s.as_u16()),
+            Self::Other(status, _) => *status,
+        }
+    }
+}
+
+impl std::fmt::Display for FetchFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Status(status) => write!(f, "HTTP {status}"),
+            Self::Other(_, why) => f.write_str(why),
+        }
+    }
+}
+
 /// GET a metadata document: a JSON object, or why not (`HTTP 404`, `not JSON`, …).
-pub(crate) async fn fetch_json(client: &reqwest::Client, url: &Url, options: &ClientOptions) -> Result<Value, String> {
-    http_client::preflight(url, &options.network).await.map_err(|e| e.to_string())?;
+pub(crate) async fn fetch_json(
+    client: &reqwest::Client,
+    url: &Url,
+    options: &ClientOptions,
+) -> Result<Value, FetchFailure> {
+    let other = |why: String| FetchFailure::Other(None, why);
+    http_client::preflight(url, &options.network).await.map_err(|e| other(e.to_string()))?;
     let mut response = client
         .get(url.clone())
         .header("accept", "application/json")
         .timeout(options.connect_timeout.max(Duration::from_secs(1)))
         .send()
         .await
-        .map_err(|e| Cause::of(&e).to_string())?;
+        .map_err(|e| other(Cause::of(&e).to_string()))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("HTTP {status}"));
+        return Err(FetchFailure::Status(status));
     }
+    let answered = |why: String| FetchFailure::Other(Some(status.as_u16()), why);
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| Cause::of(&e).to_string())? {
+    while let Some(chunk) = response.chunk().await.map_err(|e| answered(Cause::of(&e).to_string()))? {
         body.extend_from_slice(&chunk);
         if body.len() > MAX_METADATA_BYTES {
-            return Err(format!("larger than {MAX_METADATA_BYTES} bytes"));
+            return Err(answered(format!("larger than {MAX_METADATA_BYTES} bytes")));
         }
     }
     match serde_json::from_slice::<Value>(&body) {
         Ok(v @ Value::Object(_)) => Ok(v),
-        _ => Err("not a JSON object".to_owned()),
+        _ => Err(answered("not a JSON object".to_owned())),
     }
 }
 

@@ -18,7 +18,7 @@ use switchboard_core::SecretString;
 use switchboard_core::catalog::Tool;
 use switchboard_core::credentials::random_token;
 use switchboard_core::oauth::{
-    MAX_AUTHORIZATIONS, iss_refusal, pkce_challenge, pkce_refusal, scopes_to_request, union_scopes,
+    LegacyEndpoints, MAX_AUTHORIZATIONS, iss_refusal, pkce_challenge, pkce_refusal, scopes_to_request, union_scopes,
 };
 use url::Url;
 
@@ -42,6 +42,9 @@ pub struct HeadlessOAuth {
     pub client_metadata_url: Option<String>,
     /// Scopes to ask for instead of those the server suggests (empty: follow the server).
     pub scope: String,
+    /// Whether a server without any metadata may be used at the 2025-03-26 default
+    /// endpoints (`core::oauth::default_endpoints_refusal`).
+    pub legacy_endpoints: LegacyEndpoints,
 }
 
 /// A tool call to make, by name, with its arguments.
@@ -227,9 +230,9 @@ pub async fn authorize(
     options: &ClientOptions,
 ) -> Result<Token, OAuthError> {
     let options = &ClientOptions { bearer: None, ..options.clone() };
-    let discovery = oauth::discover_from_challenge(server_url, challenge, options).await?;
+    let discovery = oauth::discover_from_challenge(server_url, challenge, config.legacy_endpoints, options).await?;
     let server = &discovery.server;
-    if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref()) {
+    if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref(), server.default_endpoints) {
         return Err(OAuthError::Unsupported(why.to_owned()));
     }
     let asked = scopes_to_request(

@@ -5,14 +5,20 @@
 //!
 //! The endpoint must have the origin of the SSE URL, every event is bounded in
 //! size, and both the GET and the POSTs go through the policy-checked client.
+//! With an OAuth token (`ClientOptions::bearer`), both the GET and every POST carry
+//! it (the endpoint has the SSE URL's origin, so the token goes nowhere else); a
+//! 401 to either is `McpError::Unauthorized` with the server's challenge, and a 403
+//! `insufficient_scope` `McpError::InsufficientScope`, as over Streamable HTTP.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, WWW_AUTHENTICATE};
 use rmcp::RoleClient;
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
+use switchboard_core::SecretString;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -36,6 +42,7 @@ pub(crate) struct LegacySseTransport {
     client: reqwest::Client,
     post_url: Url,
     post_timeout: Duration,
+    bearer: Option<SecretString>,
     incoming: mpsc::Receiver<RxJsonRpcMessage<RoleClient>>,
     reader: JoinHandle<()>,
 }
@@ -50,12 +57,13 @@ impl LegacySseTransport {
         deadline: Instant,
         fields: ToolFields,
     ) -> Result<Self, McpError> {
-        let (post_url, events) = tokio::time::timeout_at(deadline, open(&client, sse_url))
+        let bearer = options.bearer.clone();
+        let (post_url, events) = tokio::time::timeout_at(deadline, open(&client, sse_url, bearer.as_ref()))
             .await
             .map_err(|_| McpError::NoEndpointEvent(options.connect_timeout))??;
         let (tx, incoming) = mpsc::channel(READ_AHEAD);
         let reader = tokio::spawn(forward(events, tx, fields));
-        Ok(LegacySseTransport { client, post_url, post_timeout: options.call_timeout, incoming, reader })
+        Ok(LegacySseTransport { client, post_url, post_timeout: options.call_timeout, bearer, incoming, reader })
     }
 }
 
@@ -73,10 +81,15 @@ impl Transport<RoleClient> for LegacySseTransport {
         &mut self,
         item: TxJsonRpcMessage<RoleClient>,
     ) -> impl Future<Output = Result<(), McpError>> + Send + 'static {
-        let request = self.client.post(self.post_url.clone()).timeout(self.post_timeout).json(&item);
+        let request = with_bearer(self.client.post(self.post_url.clone()), self.bearer.as_ref())
+            .timeout(self.post_timeout)
+            .json(&item);
         async move {
             let response = request.send().await.map_err(|e| McpError::Connect(Cause::of(&e)))?;
             let status = response.status();
+            if let Some(refused) = authorization_refused(status, response.headers()) {
+                return Err(refused);
+            }
             if !status.is_success() {
                 return Err(McpError::Protocol(
                     format!("the server answered a posted message with HTTP {status}").into(),
@@ -97,15 +110,42 @@ impl Transport<RoleClient> for LegacySseTransport {
     }
 }
 
-/// GET the event stream and read up to the `endpoint` event.
-async fn open(client: &reqwest::Client, sse_url: &Url) -> Result<(Url, EventReader), McpError> {
-    let response = client
-        .get(sse_url.clone())
+fn with_bearer(request: reqwest::RequestBuilder, bearer: Option<&SecretString>) -> reqwest::RequestBuilder {
+    match bearer {
+        Some(token) => request.bearer_auth(token.expose()),
+        None => request,
+    }
+}
+
+/// A 401, or a 403 whose Bearer challenge says `insufficient_scope`, as the error
+/// that starts (or steps up) an authorization, with the server's challenge.
+fn authorization_refused(status: StatusCode, headers: &HeaderMap) -> Option<McpError> {
+    let challenges: Vec<&str> = headers.get_all(WWW_AUTHENTICATE).iter().filter_map(|v| v.to_str().ok()).collect();
+    let challenge = (!challenges.is_empty()).then(|| challenges.join(", "));
+    match status {
+        StatusCode::UNAUTHORIZED => Some(McpError::Unauthorized { challenge }),
+        StatusCode::FORBIDDEN if challenge.as_deref().is_some_and(|c| c.contains("insufficient_scope")) => {
+            Some(McpError::InsufficientScope { challenge })
+        }
+        _ => None,
+    }
+}
+
+/// GET the event stream (with the token, if any) and read up to the `endpoint` event.
+async fn open(
+    client: &reqwest::Client,
+    sse_url: &Url,
+    bearer: Option<&SecretString>,
+) -> Result<(Url, EventReader), McpError> {
+    let response = with_bearer(client.get(sse_url.clone()), bearer)
         .header(ACCEPT, EVENT_STREAM)
         .send()
         .await
         .map_err(|e| McpError::Connect(Cause::of(&e)))?;
     let status = response.status();
+    if let Some(refused) = authorization_refused(status, response.headers()) {
+        return Err(refused);
+    }
     if !status.is_success() {
         return Err(McpError::Connect(format!("the SSE URL answered HTTP {status} instead of an event stream").into()));
     }

@@ -16,11 +16,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use switchboard_core::SecretString;
-use switchboard_core::oauth::{prompt_for, registration_grant_types};
+use switchboard_core::oauth::{LegacyEndpoints, default_endpoints_refusal, prompt_for, registration_grant_types};
 use url::Url;
 
 use crate::auth_discovery::{
-    authorization_server_candidates, challenge_of, covers_resource, fetch_json, parse_challenges,
+    FetchFailure, authorization_server_candidates, challenge_of, covers_resource, fetch_json, parse_challenges,
     protected_resource_candidates, same_resource,
 };
 use crate::error::with_causes;
@@ -65,6 +65,12 @@ impl OAuthError {
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, Self::Refused { error, .. } if error == "invalid_grant")
     }
+
+    /// The authorization server does not know or accept the client (RFC 6749 §5.2
+    /// `invalid_client`): a registration it forgot, or credentials it no longer takes.
+    pub fn is_invalid_client(&self) -> bool {
+        matches!(self, Self::Refused { error, .. } if error == "invalid_client")
+    }
 }
 
 /// What an authorization server's metadata says, as far as a client needs it.
@@ -87,6 +93,11 @@ pub struct AuthorizationServer {
     /// `grant_types_supported`, when the metadata says.
     #[serde(default)]
     pub grant_types_supported: Option<Vec<String>>,
+    /// There is no metadata: these are the 2025-03-26 specification's default
+    /// endpoints at the server's origin, used because the app allows them
+    /// (`core::oauth::default_endpoints_refusal`).
+    #[serde(default)]
+    pub default_endpoints: bool,
 }
 
 /// Where discovery led, from a server URL.
@@ -137,12 +148,14 @@ fn strings(document: &Value, key: &str) -> Option<Vec<String>> {
 /// Walk discovery from the server's URL: the challenge of a request without a
 /// token, the protected resource metadata (which must be about this server), then
 /// the metadata of its first authorization server (whose `issuer` must match).
-pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery, OAuthError> {
+/// `legacy` says whether a server without any metadata may be used at the
+/// 2025-03-26 default endpoints (see `core::oauth::default_endpoints_refusal`).
+pub async fn discover(server: &Url, legacy: LegacyEndpoints, options: &ClientOptions) -> Result<Discovery, OAuthError> {
     let client = http_client::build(options).map_err(|e| OAuthError::Unreachable(e.to_string()))?;
     let (_status, headers) = challenge_of(&client, server, options)
         .await
         .map_err(|e| OAuthError::Unreachable(format!("the request without a token failed: {e}")))?;
-    discover_after(&client, server, &headers, options).await
+    discover_after(&client, server, &headers, legacy, options).await
 }
 
 /// [`discover`] from a challenge the server already sent (the `WWW-Authenticate`
@@ -150,11 +163,12 @@ pub async fn discover(server: &Url, options: &ClientOptions) -> Result<Discovery
 pub async fn discover_from_challenge(
     server: &Url,
     challenge: Option<&str>,
+    legacy: LegacyEndpoints,
     options: &ClientOptions,
 ) -> Result<Discovery, OAuthError> {
     let client = http_client::build(options).map_err(|e| OAuthError::Unreachable(e.to_string()))?;
     let headers: Vec<String> = challenge.map(str::to_owned).into_iter().collect();
-    discover_after(&client, server, &headers, options).await
+    discover_after(&client, server, &headers, legacy, options).await
 }
 
 /// The `scope` of a `WWW-Authenticate` header's Bearer challenge (a 401, or a 403
@@ -188,13 +202,15 @@ async fn discover_after(
     client: &reqwest::Client,
     server: &Url,
     headers: &[String],
+    legacy: LegacyEndpoints,
     options: &ClientOptions,
 ) -> Result<Discovery, OAuthError> {
     let challenges: Vec<_> = headers.iter().flat_map(|h| parse_challenges(h)).collect();
     let bearer = challenges.iter().find(|c| c.scheme.eq_ignore_ascii_case("bearer"));
     let challenge_scope = bearer.and_then(|c| c.params.get("scope")).cloned();
+    let named = bearer.and_then(|c| c.params.get("resource_metadata"));
     let mut candidates = vec![];
-    if let Some(raw) = bearer.and_then(|c| c.params.get("resource_metadata")) {
+    if let Some(raw) = named {
         match Url::parse(raw) {
             Ok(u) if matches!(u.scheme(), "http" | "https") => candidates.push(u),
             _ => {
@@ -209,7 +225,7 @@ async fn discover_after(
             candidates.push(u);
         }
     }
-    let mut tried = vec![];
+    let mut tried = Tried::default();
     let mut found = None;
     for candidate in candidates {
         match fetch_json(client, &candidate, options).await {
@@ -217,11 +233,12 @@ async fn discover_after(
                 found = Some((candidate, document));
                 break;
             }
-            Err(why) => tried.push(format!("{candidate} ({why})")),
+            Err(why) => tried.push(&candidate, &why),
         }
     }
     let Some((at, prm)) = found else {
-        return legacy_discovery(client, server, challenge_scope, &tried, options).await;
+        let legacy = Legacy { endpoints: legacy, challenge_names_metadata: named.is_some(), tried_prm: tried };
+        return legacy_discovery(client, server, challenge_scope, legacy, options).await;
     };
     let resource = prm.get("resource").and_then(Value::as_str).unwrap_or_default().to_owned();
     if !covers_resource(&resource, server.as_str()) {
@@ -245,7 +262,8 @@ async fn discover_after(
         Err(tried) => {
             return Err(OAuthError::Discovery(format!(
                 "the authorization server {issuer} publishes no metadata (RFC 8414 or OpenID Connect discovery); \
-                 tried {tried}"
+                 tried {}",
+                tried.described()
             )));
         }
     };
@@ -257,30 +275,100 @@ async fn discover_after(
     })
 }
 
+/// The discovery URLs tried without finding metadata: what each answered.
+#[derive(Debug, Default)]
+struct Tried {
+    described: Vec<String>,
+    /// Each URL's HTTP status, `None` where it gave no HTTP answer.
+    answers: Vec<Option<u16>>,
+}
+
+impl Tried {
+    fn push(&mut self, url: &Url, why: &FetchFailure) {
+        self.described.push(format!("{url} ({why})"));
+        self.answers.push(why.status());
+    }
+
+    fn described(&self) -> String {
+        self.described.join(", ")
+    }
+}
+
+/// What the 2025-03-26 discovery needs from the steps before it.
+struct Legacy {
+    endpoints: LegacyEndpoints,
+    challenge_names_metadata: bool,
+    tried_prm: Tried,
+}
+
 /// The 2025-03-26 specification's discovery, for a server without protected
 /// resource metadata: it is its own authorization server, whose metadata is at
-/// its origin (RFC 8414). The resource indicator is the server's URL.
+/// its origin (RFC 8414). The resource indicator is the server's URL. Where that
+/// origin publishes no metadata either, the specification's default endpoints are
+/// used if `core::oauth::default_endpoints_refusal` allows it.
 async fn legacy_discovery(
     client: &reqwest::Client,
     server: &Url,
     challenge_scope: Option<String>,
-    tried_prm: &[String],
+    legacy: Legacy,
     options: &ClientOptions,
 ) -> Result<Discovery, OAuthError> {
     let issuer = server.origin().ascii_serialization();
     let issuer_url = Url::parse(&issuer).map_err(|e| OAuthError::Discovery(format!("{issuer:?}: {e}")))?;
-    match authorization_server(client, &issuer_url, &issuer, options).await? {
-        Ok(found) => Ok(Discovery {
-            resource: server.as_str().to_owned(),
-            challenge_scope,
-            resource_scopes: vec![],
-            server: found,
-        }),
-        Err(tried) => Err(OAuthError::Discovery(format!(
+    let tried = match authorization_server(client, &issuer_url, &issuer, options).await? {
+        Ok(found) => {
+            return Ok(Discovery {
+                resource: server.as_str().to_owned(),
+                challenge_scope,
+                resource_scopes: vec![],
+                server: found,
+            });
+        }
+        Err(tried) => tried,
+    };
+    let answers: Vec<Option<u16>> = legacy.tried_prm.answers.iter().chain(&tried.answers).copied().collect();
+    if let Some(why) = default_endpoints_refusal(legacy.endpoints, legacy.challenge_names_metadata, &answers) {
+        return Err(OAuthError::Discovery(format!(
             "the server publishes no protected resource metadata (RFC 9728; tried {}), nor does its origin publish \
-             authorization server metadata as the 2025-03-26 specification had it (tried {tried})",
-            tried_prm.join(", ")
-        ))),
+             authorization server metadata as the 2025-03-26 specification had it (tried {}); {why}",
+            legacy.tried_prm.described(),
+            tried.described()
+        )));
+    }
+    Ok(Discovery {
+        resource: server.as_str().to_owned(),
+        challenge_scope,
+        resource_scopes: vec![],
+        server: default_endpoints(&issuer_url, &issuer),
+    })
+}
+
+/// The 2025-03-26 specification's default endpoints, at the server's origin and
+/// nowhere else: `/authorize`, `/token`, `/register`. Nothing is advertised, so
+/// nothing is assumed beyond what the specification says: no revocation, no
+/// RFC 9207 `iss` (an `iss` that comes anyway must still be the origin), no
+/// Client ID Metadata Documents.
+fn default_endpoints(origin: &Url, issuer: &str) -> AuthorizationServer {
+    let at = |path: &str| {
+        let mut u = origin.clone();
+        u.set_path(path);
+        u.set_query(None);
+        u.set_fragment(None);
+        u.to_string()
+    };
+    AuthorizationServer {
+        issuer: issuer.to_owned(),
+        authorization_endpoint: at("/authorize"),
+        token_endpoint: at("/token"),
+        registration_endpoint: Some(at("/register")),
+        revocation_endpoint: None,
+        code_challenge_methods_supported: None,
+        scopes_supported: vec![],
+        token_endpoint_auth_methods_supported: None,
+        authorization_response_iss_parameter_supported: false,
+        client_id_metadata_document_supported: false,
+        grant_types_supported: None,
+        default_endpoints: true,
     }
 }
 
@@ -292,8 +380,8 @@ async fn authorization_server(
     issuer_url: &Url,
     issuer: &str,
     options: &ClientOptions,
-) -> Result<Result<AuthorizationServer, String>, OAuthError> {
-    let mut tried = vec![];
+) -> Result<Result<AuthorizationServer, Tried>, OAuthError> {
+    let mut tried = Tried::default();
     let mut metadata = None;
     for (candidate, _kind) in authorization_server_candidates(issuer_url) {
         match fetch_json(client, &candidate, options).await {
@@ -301,10 +389,10 @@ async fn authorization_server(
                 metadata = Some((candidate, document));
                 break;
             }
-            Err(why) => tried.push(format!("{candidate} ({why})")),
+            Err(why) => tried.push(&candidate, &why),
         }
     }
-    let Some((at, document)) = metadata else { return Ok(Err(tried.join(", "))) };
+    let Some((at, document)) = metadata else { return Ok(Err(tried)) };
     let announced = document.get("issuer").and_then(Value::as_str).unwrap_or_default();
     if !same_resource(announced, issuer) {
         return Err(OAuthError::Discovery(format!(
@@ -333,6 +421,7 @@ async fn authorization_server(
             .and_then(Value::as_bool)
             .unwrap_or(false),
         grant_types_supported: strings(&document, "grant_types_supported"),
+        default_endpoints: false,
     }))
 }
 
@@ -652,6 +741,7 @@ mod tests {
             authorization_response_iss_parameter_supported: false,
             client_id_metadata_document_supported: false,
             grant_types_supported: None,
+            default_endpoints: false,
         }
     }
 

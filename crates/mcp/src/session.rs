@@ -263,6 +263,11 @@ impl UpstreamSession {
 type Service = RunningService<RoleClient, Client>;
 
 fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
+    if let ServiceError::TransportSend(e) = &error
+        && let Some(refused) = legacy_refusal(e.error.as_ref())
+    {
+        return refused;
+    }
     match error {
         ServiceError::Timeout { .. } => McpError::Timeout(session.options.call_timeout),
         ServiceError::TransportSend(e)
@@ -533,6 +538,16 @@ fn auth_required(error: &ClientInitializeError) -> Option<McpError> {
     }
 }
 
+/// The HTTP+SSE transport's refusal of a POST for want of authorization (its own
+/// `McpError`, which rmcp carries as the transport's error), made anew.
+fn legacy_refusal(error: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<McpError> {
+    match error.downcast_ref::<McpError>()? {
+        McpError::Unauthorized { challenge } => Some(McpError::Unauthorized { challenge: challenge.clone() }),
+        McpError::InsufficientScope { challenge } => Some(McpError::InsufficientScope { challenge: challenge.clone() }),
+        _ => None,
+    }
+}
+
 /// The HTTP+SSE transport with the `initialize` handshake, asking for 2024-11-05:
 /// a server that speaks only this transport may know no later version.
 async fn serve_sse(
@@ -545,10 +560,14 @@ async fn serve_sse(
     let legacy = LegacySseTransport::connect(client, url, options, deadline, watched.fields).await?;
     let transport = Recording::new(legacy, watched.journal);
     let info = client_info().with_protocol_version(ProtocolVersion::V_2024_11_05);
-    Client::new(info)
-        .serve_with_lifecycle(transport, ClientLifecycleMode::Initialize)
-        .await
-        .map_err(|e| McpError::Connect(Cause::of(&e)))
+    Client::new(info).serve_with_lifecycle(transport, ClientLifecycleMode::Initialize).await.map_err(|e| {
+        match &e {
+            // The `initialize` POST refused for want of a token (or of scopes).
+            ClientInitializeError::TransportError { error, .. } => legacy_refusal(error.error.as_ref()),
+            _ => None,
+        }
+        .unwrap_or_else(|| McpError::Connect(Cause::of(&e)))
+    })
 }
 
 /// The specification's compatibility procedure: a server that answers the

@@ -43,7 +43,9 @@ pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
 pub use error::StoreError;
 pub use instance::InstanceId;
-pub use oauth::{ConnectorOAuth, GrantState, IssuedTokens, NewOAuthFlow, OAuthClient, OAuthFlow, OAuthGrant};
+pub use oauth::{
+    ConnectorOAuth, GrantClient, GrantState, IssuedTokens, NewGrant, NewOAuthFlow, OAuthClient, OAuthFlow, OAuthGrant,
+};
 pub use records::{
     Answer, ApiToken, AuditEntry, AuditEvent, AuditFilter, BrokenRecord, CallEnd, CallOutcome, CatalogChange,
     ChainProblem, ChangeState, Connector, ConnectorTool, Conversation, DecisionRecord, Group, GroupMember,

@@ -11,6 +11,7 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use switchboard_core::oauth::{LegacyEndpoints, Registration};
 use switchboard_core::{ConnectorId, SecretString, UserId};
 use time::OffsetDateTime;
 
@@ -20,12 +21,15 @@ use crate::records::{AuditEvent, Connector, NewConnector};
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
 
 /// A connector's OAuth client settings: a pre-registered (static) client, if any,
-/// and the scopes to ask for (space-separated; empty: what the server names).
+/// the scopes to ask for (space-separated; empty: what the server names), and
+/// whether a server without any metadata may be used at the 2025-03-26 default
+/// endpoints.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectorOAuth {
     pub client_id: Option<String>,
     pub client_secret: Option<SecretString>,
     pub scopes: String,
+    pub legacy_endpoints: LegacyEndpoints,
 }
 
 /// A client registered with an authorization server for one redirect URI.
@@ -97,6 +101,26 @@ pub struct IssuedTokens {
     pub scopes: String,
 }
 
+/// The client that obtained a grant: refreshing and revoking use it, whatever the
+/// connector would choose now (a refresh token is bound to its client).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GrantClient {
+    pub client_id: String,
+    pub registration: Registration,
+    pub client_secret: Option<SecretString>,
+}
+
+/// What a completed authorization stores: whose issuer and resource, by which
+/// client, and the tokens.
+#[derive(Clone, Copy, Debug)]
+pub struct NewGrant<'a> {
+    pub issuer: &'a str,
+    /// The resource (RFC 8707) the tokens were issued for.
+    pub resource: &'a str,
+    pub client: &'a GrantClient,
+    pub tokens: &'a IssuedTokens,
+}
+
 /// One person's tokens for one connector.
 #[derive(Clone, Debug)]
 pub struct OAuthGrant {
@@ -119,14 +143,19 @@ pub struct OAuthGrant {
     pub step_ups: i64,
     /// Why the connection needs reconnecting, in words (with `NeedsReconnect`).
     pub reconnect_reason: Option<String>,
+    /// The client that obtained the tokens; `None` for grants stored before it was
+    /// recorded (migration `0017`).
+    pub client: Option<GrantClient>,
 }
 
 const GRANT_COLUMNS: &str = "user_id, connector_id, issuer, resource, scopes, access_token, refresh_token, \
-                             expires_at, state, version, refreshing_until, updated_at";
+                             expires_at, state, version, refreshing_until, updated_at, client_id, registration, \
+                             client_secret";
 
 /// [`GRANT_COLUMNS`] and those of step-up and reconnecting, which a new grant starts without.
 const GRANT_READ_COLUMNS: &str = "user_id, connector_id, issuer, resource, scopes, access_token, refresh_token, \
-                                  expires_at, state, version, refreshing_until, updated_at, step_ups, reconnect_reason";
+                                  expires_at, state, version, refreshing_until, updated_at, client_id, registration, \
+                                  client_secret, step_ups, reconnect_reason";
 
 fn aad(table: &str, row: &str, column: &str) -> Vec<u8> {
     format!("{table}/{row}/{column}").into_bytes()
@@ -171,12 +200,14 @@ impl Store {
             .map(|s| self.seal_text(&aad("connector_oauth", &id.to_string(), "client_secret"), s))
             .transpose()?;
         let stored = sqlx::query(
-            "INSERT INTO connector_oauth (connector_id, client_id, client_secret, scopes) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO connector_oauth (connector_id, client_id, client_secret, scopes, legacy_endpoints) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(&oauth.client_id)
         .bind(secret)
         .bind(&oauth.scopes)
+        .bind(i64::from(oauth.legacy_endpoints.allowed()))
         .execute(&self.pool)
         .await;
         if let Err(e) = stored {
@@ -208,16 +239,24 @@ impl Store {
 
     /// A connector's OAuth settings (`None` for a connector without OAuth).
     pub async fn connector_oauth(&self, connector: ConnectorId) -> Result<Option<ConnectorOAuth>> {
-        let row = sqlx::query("SELECT client_id, client_secret, scopes FROM connector_oauth WHERE connector_id = $1")
-            .bind(connector.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT client_id, client_secret, scopes, legacy_endpoints FROM connector_oauth WHERE connector_id = $1",
+        )
+        .bind(connector.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let sealed: Option<Vec<u8>> = row.try_get("client_secret")?;
         let client_secret = sealed
             .map(|s| self.open_text(&aad("connector_oauth", &connector.to_string(), "client_secret"), &s))
             .transpose()?;
-        Ok(Some(ConnectorOAuth { client_id: row.try_get("client_id")?, client_secret, scopes: row.try_get("scopes")? }))
+        let legacy: i64 = row.try_get("legacy_endpoints")?;
+        Ok(Some(ConnectorOAuth {
+            client_id: row.try_get("client_id")?,
+            client_secret,
+            scopes: row.try_get("scopes")?,
+            legacy_endpoints: if legacy == 1 { LegacyEndpoints::Allowed } else { LegacyEndpoints::Refused },
+        }))
     }
 
     /// The client registered with `issuer` for `redirect_uri`, if any.
@@ -264,14 +303,17 @@ impl Store {
         self.oauth_client(&client.issuer, &client.redirect_uri).await?.ok_or(StoreError::NotFound("oauth client"))
     }
 
-    /// Forget the client registered with `issuer` (it no longer knows it).
-    pub async fn delete_oauth_client(&self, issuer: &str, redirect_uri: &str) -> Result<()> {
-        sqlx::query("DELETE FROM oauth_clients WHERE issuer = $1 AND redirect_uri = $2")
+    /// Forget the client `client_id` registered with `issuer` (it no longer knows
+    /// it), so the next connection registers anew. A client registered meanwhile
+    /// under another id (by another replica) is kept. True when one was forgotten.
+    pub async fn forget_oauth_client(&self, issuer: &str, redirect_uri: &str, client_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM oauth_clients WHERE issuer = $1 AND redirect_uri = $2 AND client_id = $3")
             .bind(issuer)
             .bind(redirect_uri)
+            .bind(client_id)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     /// Store a flow that has just started; expired flows go at the same time.
@@ -329,6 +371,20 @@ impl Store {
         let access: Vec<u8> = row.try_get("access_token")?;
         let refresh: Option<Vec<u8>> = row.try_get("refresh_token")?;
         let state: String = row.try_get("state")?;
+        let client_id: Option<String> = row.try_get("client_id")?;
+        let registration: Option<String> = row.try_get("registration")?;
+        let client_secret: Option<Vec<u8>> = row.try_get("client_secret")?;
+        let client = match (client_id, registration) {
+            (Some(client_id), Some(registration)) => Some(GrantClient {
+                client_id,
+                registration: Registration::parse(&registration)
+                    .ok_or_else(|| StoreError::corrupt("grant registration", &registration))?,
+                client_secret: client_secret
+                    .map(|s| self.open_text(&aad("oauth_tokens", &name, "client_secret"), &s))
+                    .transpose()?,
+            }),
+            _ => None,
+        };
         Ok(OAuthGrant {
             user_id,
             connector_id,
@@ -346,6 +402,7 @@ impl Store {
             updated_at: from_ms(row.try_get("updated_at")?)?,
             step_ups: row.try_get("step_ups")?,
             reconnect_reason: row.try_get("reconnect_reason")?,
+            client,
         })
     }
 
@@ -357,17 +414,16 @@ impl Store {
         row.map(|r| self.grant_from_row(&r)).transpose()
     }
 
-    /// Store the tokens of a completed authorization, replacing whatever the person
-    /// had for this connector (another issuer's included).
+    /// Store the tokens of a completed authorization, with the client that obtained
+    /// them, replacing whatever the person had for this connector (another issuer's
+    /// included).
     pub async fn save_oauth_grant(
         &self,
         user: UserId,
         connector: ConnectorId,
-        issuer: &str,
-        resource: &str,
-        tokens: &IssuedTokens,
+        grant: &NewGrant<'_>,
     ) -> Result<OAuthGrant> {
-        self.put_oauth_grant(user, connector, issuer, resource, tokens, false).await
+        self.put_oauth_grant(user, connector, grant, false).await
     }
 
     /// [`Store::save_oauth_grant`] for an authorization made because the server
@@ -376,22 +432,19 @@ impl Store {
         &self,
         user: UserId,
         connector: ConnectorId,
-        issuer: &str,
-        resource: &str,
-        tokens: &IssuedTokens,
+        grant: &NewGrant<'_>,
     ) -> Result<OAuthGrant> {
-        self.put_oauth_grant(user, connector, issuer, resource, tokens, true).await
+        self.put_oauth_grant(user, connector, grant, true).await
     }
 
     async fn put_oauth_grant(
         &self,
         user: UserId,
         connector: ConnectorId,
-        issuer: &str,
-        resource: &str,
-        tokens: &IssuedTokens,
+        grant: &NewGrant<'_>,
         step_up: bool,
     ) -> Result<OAuthGrant> {
+        let (tokens, client) = (grant.tokens, grant.client);
         let name = grant_row(user, connector);
         let access = self.seal_text(&aad("oauth_tokens", &name, "access_token"), &tokens.access_token)?;
         let refresh = tokens
@@ -399,26 +452,36 @@ impl Store {
             .as_ref()
             .map(|r| self.seal_text(&aad("oauth_tokens", &name, "refresh_token"), r))
             .transpose()?;
+        let client_secret = client
+            .client_secret
+            .as_ref()
+            .map(|s| self.seal_text(&aad("oauth_tokens", &name, "client_secret"), s))
+            .transpose()?;
         let sql = format!(
             "INSERT INTO oauth_tokens ({GRANT_COLUMNS}, step_ups) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, NULL, $10, $11) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, NULL, $10, $11, $12, $13, $14) \
              ON CONFLICT (user_id, connector_id) DO UPDATE SET issuer = excluded.issuer, \
              resource = excluded.resource, scopes = excluded.scopes, access_token = excluded.access_token, \
              refresh_token = excluded.refresh_token, expires_at = excluded.expires_at, state = excluded.state, \
              version = oauth_tokens.version + 1, refreshing_until = NULL, updated_at = excluded.updated_at, \
-             step_ups = CASE WHEN $11 = 1 THEN oauth_tokens.step_ups + 1 ELSE 0 END, reconnect_reason = NULL"
+             client_id = excluded.client_id, registration = excluded.registration, \
+             client_secret = excluded.client_secret, \
+             step_ups = CASE WHEN $14 = 1 THEN oauth_tokens.step_ups + 1 ELSE 0 END, reconnect_reason = NULL"
         );
         sqlx::query(&sql)
             .bind(user.to_string())
             .bind(connector.to_string())
-            .bind(issuer)
-            .bind(resource)
+            .bind(grant.issuer)
+            .bind(grant.resource)
             .bind(&tokens.scopes)
             .bind(access)
             .bind(refresh)
             .bind(tokens.expires_at.map(to_ms))
             .bind(GrantState::Connected.as_str())
             .bind(to_ms(now()))
+            .bind(&client.client_id)
+            .bind(client.registration.as_str())
+            .bind(client_secret)
             .bind(i64::from(step_up))
             .execute(&self.pool)
             .await?;

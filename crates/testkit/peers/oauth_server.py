@@ -1,6 +1,7 @@
 """An OAuth-protected MCP server with its own authorization server, for Switchboard's tests.
 
-    python oauth_server.py --tools tools.json [--token-lifetime S] [--no-rotation] [--no-pkce]
+    python oauth_server.py --tools tools.json [--transport streamable-http|sse] [--token-lifetime S]
+                           [--no-rotation] [--no-pkce] [--no-metadata]
                            [--iss right|wrong|missing] [--registration open|refused|off]
                            [--token-garbage] [--revocation] [--step-up SCOPE [--step-up-never]] [--mixed]
 
@@ -24,6 +25,9 @@ Switches that make the authorization server misbehave, each for one test:
                       and the authorization response carries the right issuer, another, or none
   --registration refused   dynamic client registration answers an error
   --registration off       no registration endpoint at all
+  --no-metadata       a 2025-03-26 server: no protected resource metadata, no authorization
+                      server metadata (every well-known URL answers 404) and a challenge that
+                      names none; its /authorize, /token and /register are the default endpoints
   --token-garbage     the token endpoint answers an HTML page with status 200
   --step-up SCOPE     tools/call needs SCOPE besides the others: a token without it gets
                       403 insufficient_scope with `scope="SCOPE"` in its challenge (RFC 6750
@@ -32,6 +36,11 @@ Switches that make the authorization server misbehave, each for one test:
   --step-up-never     ...and answers so even to a token that has SCOPE: a server that always
                       wants more
 
+--transport sse serves the MCP server over the legacy HTTP+SSE transport instead
+(GET /sse, POST /messages/), both behind the same bearer middleware, with the
+protected resource metadata for http://127.0.0.1:PORT/sse; the switches that act
+on /mcp (--mixed, --step-up) do not apply to it.
+
 --mixed makes it a server with mixed authentication, as the Apps SDK describes it:
 requests without a token are let through (as a subject "anonymous"), and a tool
 answers one only when its securitySchemes (its own, or in _meta) are `noauth` alone;
@@ -39,10 +48,13 @@ any other tool answers a token-less call with an error result carrying
 _meta["mcp/www_authenticate"], the challenge a sign-in would start from.
 
 For the tests to look inside: GET /test/stats answers the counts of code
-exchanges and refreshes, every access and refresh token issued, and the tokens
-revoked; POST /test/expire-access makes every access token issued so far invalid
-(the server then answers 401 to them); POST /test/forget-grants makes every access
-and refresh token invalid (a refresh then answers invalid_grant); POST
+exchanges and refreshes, every client registered (its id), every access and
+refresh token issued, and the tokens revoked; POST /test/expire-access makes every
+access token issued so far invalid (the server then answers 401 to them); POST
+/test/forget-grants makes every access and refresh token invalid (a refresh then
+answers invalid_grant); POST /test/forget-clients makes the server forget every
+registered client, as a server that lost or expired its registrations does (its
+token endpoint then answers invalid_client to them); POST
 /test/token-failure/MODE makes the token endpoint answer, from then on, an HTML page
 with status 200 (`garbage`), or 503 `temporarily_unavailable` (`unavailable`), or
 normally again (`off`).
@@ -78,6 +90,7 @@ STATS = {
     "access_tokens": [],
     "refresh_tokens": [],
     "revoked": [],
+    "clients": [],
     "insufficient_scope": 0,
     "authorized_scopes": [],
 }
@@ -103,6 +116,7 @@ class MemoryProvider:
         if ARGS.step_up:
             client_info.scope = " ".join(dict.fromkeys([*(client_info.scope or "").split(), ARGS.step_up]))
         self.clients[client_info.client_id] = client_info
+        STATS["clients"].append(client_info.client_id)
 
     async def authorize(self, client, params):
         STATS["authorized_scopes"].append(" ".join(params.scopes or []))
@@ -290,10 +304,15 @@ def misbehave(app, metadata):
         if method == "POST" and path == "/test/expire-access":
             PROVIDER.access.clear()
             return await json_response(200, {"expired": True})(send)
+        if method == "POST" and path == "/test/forget-clients":
+            PROVIDER.clients.clear()
+            return await json_response(200, {"forgotten": True})(send)
         if method == "POST" and path == "/test/forget-grants":
             PROVIDER.access.clear()
             PROVIDER.refresh.clear()
             return await json_response(200, {"forgotten": True})(send)
+        if ARGS.no_metadata and path.startswith("/.well-known/"):
+            return await json_response(404, {"error": "not_found"})(send)
         if method == "GET" and path == "/.well-known/oauth-authorization-server":
             return await json_response(200, metadata)(send)
         if method == "POST" and path.startswith("/test/token-failure/"):
@@ -313,15 +332,66 @@ def misbehave(app, metadata):
     return wrapped
 
 
+def legacy_sse_app(server, settings, registration, revocation):
+    """The server over HTTP+SSE, GET /sse and POST /messages/ both behind the SDK's bearer middleware."""
+    from mcp.server.auth.middleware.auth_context import AuthContextMiddleware
+    from mcp.server.auth.middleware.bearer_auth import BearerAuthBackend, RequireAuthMiddleware
+    from mcp.server.auth.provider import ProviderTokenVerifier
+    from mcp.server.auth.routes import (
+        build_resource_metadata_url,
+        create_auth_routes,
+        create_protected_resource_routes,
+    )
+    from mcp.server.sse import SseServerTransport
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.authentication import AuthenticationMiddleware
+    from starlette.routing import Mount, Route
+
+    sse = SseServerTransport("/messages/")
+
+    async def handle_sse(scope, receive, send):
+        if scope["method"] != "GET":
+            return await json_response(405, {"error": "this is an HTTP+SSE server: GET /sse"})(send)
+        async with sse.connect_sse(scope, receive, send) as (read, write):
+            await server.run(read, write, server.create_initialization_options())
+
+    scopes = settings.required_scopes
+    metadata_url = build_resource_metadata_url(settings.resource_server_url)
+    routes = [
+        *create_auth_routes(
+            provider=PROVIDER,
+            issuer_url=settings.issuer_url,
+            client_registration_options=registration,
+            revocation_options=revocation,
+        ),
+        *create_protected_resource_routes(
+            resource_url=settings.resource_server_url,
+            authorization_servers=[settings.issuer_url],
+            scopes_supported=scopes,
+        ),
+        Route("/sse", endpoint=RequireAuthMiddleware(handle_sse, scopes, metadata_url)),
+        Mount("/messages/", app=RequireAuthMiddleware(sse.handle_post_message, scopes, metadata_url)),
+    ]
+    verifier = ProviderTokenVerifier(PROVIDER)
+    middleware = [
+        Middleware(AuthenticationMiddleware, backend=BearerAuthBackend(verifier, resource_server_url=settings.resource_server_url)),
+        Middleware(AuthContextMiddleware),
+    ]
+    return Starlette(routes=routes, middleware=middleware)
+
+
 def main():
     global ARGS, PROVIDER
     parser = argparse.ArgumentParser()
     parser.add_argument("--tools", required=True)
+    parser.add_argument("--transport", choices=["streamable-http", "sse"], default="streamable-http")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--scopes", default="mcp:tools")
     parser.add_argument("--token-lifetime", type=int, default=3600)
     parser.add_argument("--no-rotation", action="store_true")
     parser.add_argument("--no-pkce", action="store_true")
+    parser.add_argument("--no-metadata", action="store_true")
     parser.add_argument("--iss", choices=["right", "wrong", "missing"], default=None)
     parser.add_argument("--registration", choices=["open", "refused", "off"], default="open")
     parser.add_argument("--token-garbage", action="store_true")
@@ -346,13 +416,16 @@ def main():
         enabled=ARGS.registration != "off", valid_scopes=valid_scopes, default_scopes=scopes
     )
     revocation = RevocationOptions(enabled=ARGS.revocation)
+    path = "/sse" if ARGS.transport == "sse" else "/mcp"
     settings = AuthSettings(
         issuer_url=origin,
-        resource_server_url=f"{origin}/mcp",
-        required_scopes=scopes,
+        # Without a resource URL the SDK publishes no protected resource metadata and names none.
+        resource_server_url=None if ARGS.no_metadata else f"{origin}{path}",
+        # A client that finds no metadata knows no scope to ask for: a 2025-03-26 server needs none.
+        required_scopes=[] if ARGS.no_metadata else scopes,
         client_registration_options=registration,
         revocation_options=revocation,
-        validate_token_resource=True,
+        validate_token_resource=not ARGS.no_metadata,
     )
     document = build_metadata(settings.issuer_url, None, registration, revocation)
     document.scopes_supported = scopes if ARGS.no_offline_access else scopes + ["offline_access"]
@@ -363,6 +436,9 @@ def main():
         metadata["authorization_response_iss_parameter_supported"] = True
 
     server = Server("switchboard-test-oauth", version="1.0.0", on_list_tools=tools_server.list_tools, on_call_tool=call_tool)
+    if ARGS.transport == "sse":
+        app = legacy_sse_app(server, settings, registration, revocation)
+        return tools_server.serve_http(misbehave(app, metadata), sock, path)
     app = server.streamable_http_app(
         host="127.0.0.1",
         auth=settings,

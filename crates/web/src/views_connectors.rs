@@ -239,6 +239,12 @@ pub(crate) struct AuthRequest {
     pub(crate) client_secret: Option<switchboard_core::SecretString>,
     /// OAuth: the scopes to ask for, space-separated (default: what the server names).
     pub(crate) scopes: Option<String>,
+    /// OAuth: for a server that publishes no OAuth metadata at all (every discovery URL
+    /// answers 404), authorize at the 2025-03-26 specification's default endpoints at its
+    /// origin (`/authorize`, `/token`, `/register`). Default `false`: without metadata
+    /// nothing says the server checks PKCE with S256, so such a server is refused.
+    /// PKCE S256 and the resource indicator are sent all the same.
+    pub(crate) legacy_endpoints: Option<bool>,
 }
 
 /// A person's connection to an OAuth app. Never a token.

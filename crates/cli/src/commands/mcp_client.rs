@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use serde_json::{Map, Value, json};
 use switchboard_core::SecretString;
+use switchboard_core::oauth::LegacyEndpoints;
 use switchboard_mcp::headless::{self, HeadlessOAuth, HeadlessReport, PlannedCall};
 use switchboard_mcp::oauth::ClientCredentials;
 use switchboard_mcp::{Elicitation, Handshake};
@@ -21,6 +22,7 @@ pub(super) async fn run(common: &Common, args: &McpClientArgs) -> anyhow::Result
         static_client: static_client(args).or(context.client),
         client_metadata_url: args.client_metadata_url.clone(),
         scope: args.scope.clone(),
+        legacy_endpoints: if args.legacy_oauth_endpoints { LegacyEndpoints::Allowed } else { LegacyEndpoints::Refused },
     };
     let mut options = config::upstream(&common.file);
     options.elicitation = match args.elicitation {

@@ -104,6 +104,11 @@ fn client_args(scenario: &str) -> String {
         "json-schema-2020-12-preservation" => {
             r#"--call 'json_schema_echo={"schema":{"$inputSchemaOf":"json_schema_2020_12_tool"}}'"#.to_owned()
         }
+        // A server without any metadata: the 2025-03-26 default endpoints, which need the opt-in
+        // (without it the server is refused: `without_the_opt_in_a_server_without_metadata_is_refused`).
+        "auth/2025-03-26-oauth-endpoint-fallback" => {
+            format!("--legacy-oauth-endpoints --client-metadata-url {CIMD_URL} --call test-tool")
+        }
         s if s.starts_with("auth/") => format!("--client-metadata-url {CIMD_URL} --call test-tool"),
         _ => String::new(),
     }
@@ -126,8 +131,13 @@ impl Outcome {
 }
 
 fn run_scenario(node: &Path, cli: &Path, set: &str, scenario: &str, out: &Path) -> Outcome {
+    run_client(node, cli, set, scenario, &client_args(scenario), out)
+}
+
+/// Run `switchboard mcp-client ARGS` through the harness in `scenario`.
+fn run_client(node: &Path, cli: &Path, set: &str, scenario: &str, args: &str, out: &Path) -> Outcome {
     let started = Instant::now();
-    let command = format!("{BIN} mcp-client {}", client_args(scenario));
+    let command = format!("{BIN} mcp-client {args}");
     let output = Command::new(node)
         .arg(cli)
         .args(["client", "--command", &command, "--scenario", scenario, "--spec-version", set])
@@ -257,6 +267,30 @@ fn every_non_extension_client_scenario_passes_through_switchboard_mcp_client() {
     }
     println!("{table}");
     assert!(problems.is_empty(), "{table}\n{}", problems.join("\n\n"));
+}
+
+/// DESIGN S3 stays the default: a server that publishes no metadata at all is refused
+/// unless the client is told `--legacy-oauth-endpoints`, and the error says why and how.
+/// The harness sees no registration, authorization or token request.
+#[test]
+fn without_the_opt_in_a_server_without_metadata_is_refused() {
+    let (node, cli) = suite();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scenario = "auth/2025-03-26-oauth-endpoint-fallback";
+    let args = format!("--client-metadata-url {CIMD_URL} --call test-tool");
+    let outcome = run_client(&node, &cli, "2025-03-26", scenario, &args, dir.path());
+    assert!(!outcome.ok(), "{}", outcome.log);
+    for check in ["client-registration", "authorization-request", "token-request"] {
+        assert!(
+            outcome.failed.iter().any(|f| f.starts_with(&format!("{check}: Expected Check Missing"))),
+            "{check} never reached: {:?}\n{}",
+            outcome.failed,
+            outcome.log
+        );
+    }
+    for words in ["publishes no protected resource metadata", "PKCE with S256", "--legacy-oauth-endpoints"] {
+        assert!(outcome.log.contains(words), "the client's error says {words:?}:\n{}", outcome.log);
+    }
 }
 
 #[test]

@@ -171,7 +171,12 @@ async fn redirects_to_metadata_or_another_origin_are_not_followed() {
     assert_eq!(server.recorded_with("elsewhere"), Vec::<serde_json::Value>::new(), "nothing followed one");
 
     // OAuth discovery does not fetch metadata the server's challenge points at the metadata address.
-    let discovery = oauth::discover(&server.at("/protected").parse().expect("url"), &tight()).await;
+    let discovery = oauth::discover(
+        &server.at("/protected").parse().expect("url"),
+        switchboard_core::oauth::LegacyEndpoints::Allowed,
+        &tight(),
+    )
+    .await;
     let err = discovery.expect_err("refused");
     assert!(err.to_string().contains(&AddressClass::CloudMetadata.to_string()), "{err}");
 }

@@ -23,7 +23,8 @@ use switchboard_core::{ConnectorId, SecretString, UserId};
 use switchboard_mcp::oauth::{self as flow, AuthorizationServer, ClientCredentials, OAuthError, TokenResponse};
 use switchboard_mcp::{ClientOptions, Endpoint};
 use switchboard_store::{
-    AuditEvent, Connector, ConnectorOAuth, GrantState, IssuedTokens, NewOAuthFlow, OAuthClient, OAuthGrant, User,
+    AuditEvent, Connector, ConnectorOAuth, GrantClient, GrantState, IssuedTokens, NewGrant, NewOAuthFlow, OAuthClient,
+    OAuthGrant, User,
 };
 use time::OffsetDateTime;
 use url::Url;
@@ -90,8 +91,8 @@ pub struct FlowFinished {
 
 /// Why a claimed refresh made no tokens.
 enum Refreshed {
-    /// The authorization server refused it.
-    Refused(OAuthError),
+    /// The authorization server refused it, for this client.
+    Refused(OAuthError, GrantClient),
     /// The server names another authorization server (this issuer) now.
     Moved(String),
 }
@@ -117,6 +118,10 @@ struct FlowPayload {
     verifier: String,
     server: AuthorizationServer,
     client_id: String,
+    /// How that client came to be (`core::oauth::Registration::as_str`); absent in
+    /// flows started before it was recorded.
+    #[serde(default)]
+    registration: Option<String>,
     resource: String,
     redirect_uri: String,
     scope: String,
@@ -130,6 +135,16 @@ struct FlowPayload {
 
 fn oauth_failed(e: OAuthError) -> ServiceError {
     ServiceError::OAuth { code: "oauth_failed", message: e.to_string() }
+}
+
+/// Why a person must connect again after the authorization server answered
+/// `invalid_client` for the client Switchboard registered there.
+const CLIENT_FORGOTTEN: &str = "the authorization server no longer knows the client Switchboard registered there \
+                                (invalid_client), so your connection cannot be renewed; connecting again registers \
+                                a new client";
+
+fn credentials(client: &GrantClient) -> ClientCredentials {
+    ClientCredentials { client_id: client.client_id.clone(), client_secret: client.client_secret.clone() }
 }
 
 fn state_invalid(message: &str) -> ServiceError {
@@ -176,7 +191,8 @@ impl Connectors {
         {
             return Ok(kept.clone());
         }
-        let discovered = flow::discover(&Self::http_url(c)?, options).await.map_err(oauth_failed)?;
+        let legacy = self.settings_of(c).await?.legacy_endpoints;
+        let discovered = flow::discover(&Self::http_url(c)?, legacy, options).await.map_err(oauth_failed)?;
         let found = Metadata { server: discovered.server };
         self.0.oauth_metadata.0.lock().unwrap_or_else(|e| e.into_inner()).insert(c.id, (Instant::now(), found.clone()));
         Ok(found)
@@ -192,7 +208,7 @@ impl Connectors {
         server: &AuthorizationServer,
         scope: &str,
         options: &ClientOptions,
-    ) -> Result<ClientCredentials> {
+    ) -> Result<GrantClient> {
         let document = self.0.config.oauth_client_metadata_url.as_ref();
         let choice = registration(
             settings.client_id.is_some(),
@@ -201,19 +217,29 @@ impl Connectors {
         );
         match (choice, &settings.client_id, document) {
             (Registration::Static, Some(client_id), _) => {
-                return Ok(ClientCredentials {
+                return Ok(GrantClient {
                     client_id: client_id.clone(),
+                    registration: Registration::Static,
                     client_secret: settings.client_secret.clone(),
                 });
             }
             (Registration::MetadataDocument, _, Some(url)) => {
-                return Ok(ClientCredentials { client_id: url.clone(), client_secret: None });
+                return Ok(GrantClient {
+                    client_id: url.clone(),
+                    registration: Registration::MetadataDocument,
+                    client_secret: None,
+                });
             }
             _ => {}
         }
+        let dynamic = |kept: OAuthClient| GrantClient {
+            client_id: kept.client_id,
+            registration: Registration::Dynamic,
+            client_secret: kept.client_secret,
+        };
         let redirect_uri = &self.0.config.oauth_redirect_uri;
         if let Some(kept) = self.0.store.oauth_client(&server.issuer, redirect_uri).await? {
-            return Ok(ClientCredentials { client_id: kept.client_id, client_secret: kept.client_secret });
+            return Ok(dynamic(kept));
         }
         let registered = flow::register(server, redirect_uri, scope, "web", options).await.map_err(oauth_failed)?;
         let kept = self
@@ -227,7 +253,21 @@ impl Connectors {
             })
             .await?;
         tracing::info!(issuer = %server.issuer, "registered a client with an authorization server");
-        Ok(ClientCredentials { client_id: kept.client_id, client_secret: kept.client_secret })
+        Ok(dynamic(kept))
+    }
+
+    /// The authorization server answered `invalid_client` for `client`: when it is
+    /// one Switchboard registered (RFC 7591), forget that registration so the next
+    /// connection registers anew. True when it was one.
+    async fn forget_if_registered(&self, issuer: &str, client: &GrantClient) -> Result<bool> {
+        if !client.registration.registers_anew_on_invalid_client() {
+            return Ok(false);
+        }
+        let redirect_uri = &self.0.config.oauth_redirect_uri;
+        if self.0.store.forget_oauth_client(issuer, redirect_uri, &client.client_id).await? {
+            tracing::info!(issuer = %issuer, "the authorization server forgot our registered client; forgotten here too");
+        }
+        Ok(true)
     }
 
     async fn settings_of(&self, c: &Connector) -> Result<ConnectorOAuth> {
@@ -279,9 +319,11 @@ impl Connectors {
         let c = &found.connector;
         Self::require_oauth(c)?;
         let options = self.client_options().await?;
-        let discovered = flow::discover(&Self::http_url(c)?, &options).await.map_err(oauth_failed)?;
+        let settings = self.settings_of(c).await?;
+        let discovered =
+            flow::discover(&Self::http_url(c)?, settings.legacy_endpoints, &options).await.map_err(oauth_failed)?;
         let server = &discovered.server;
-        if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref()) {
+        if let Some(why) = pkce_refusal(server.code_challenge_methods_supported.as_deref(), server.default_endpoints) {
             return Err(ServiceError::OAuth { code: "oauth_unsupported", message: why.to_owned() });
         }
         self.0
@@ -290,7 +332,6 @@ impl Connectors {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(c.id, (Instant::now(), Metadata { server: server.clone() }));
-        let settings = self.settings_of(c).await?;
         let mut scope = scopes_to_request(
             &settings.scopes,
             discovered.challenge_scope.as_deref(),
@@ -308,7 +349,7 @@ impl Connectors {
         let redirect_uri = self.0.config.oauth_redirect_uri.clone();
         let url = flow::authorization_url(
             server,
-            &client,
+            &credentials(&client),
             &flow::AuthorizationRequest {
                 redirect_uri: &redirect_uri,
                 state: &state,
@@ -322,6 +363,7 @@ impl Connectors {
             verifier: verifier.expose().to_owned(),
             server: server.clone(),
             client_id: client.client_id.clone(),
+            registration: Some(client.registration.as_str().to_owned()),
             resource: discovered.resource.clone(),
             redirect_uri,
             scope: scope.clone(),
@@ -403,28 +445,47 @@ impl Connectors {
         let found = self.usable(owner.user, id).await?;
         let settings = self.settings_of(&found.connector).await?;
         let options = self.client_options().await?;
-        let client = match &settings.client_id {
-            Some(static_id) if *static_id == payload.client_id => {
-                ClientCredentials { client_id: static_id.clone(), client_secret: settings.client_secret.clone() }
-            }
-            _ => {
-                let kept = self.0.store.oauth_client(&server.issuer, &payload.redirect_uri).await?;
-                let secret = kept.filter(|k| k.client_id == payload.client_id).and_then(|k| k.client_secret);
-                ClientCredentials { client_id: payload.client_id.clone(), client_secret: secret }
-            }
-        };
+        let client = self.flow_client(&settings, &payload).await?;
         let verifier = SecretString::new(payload.verifier);
         let now = OffsetDateTime::now_utc();
-        let tokens =
-            flow::exchange_code(server, &client, &code, &verifier, &payload.redirect_uri, &payload.resource, &options)
-                .await
-                .map_err(oauth_failed)?;
+        let exchanged = flow::exchange_code(
+            server,
+            &credentials(&client),
+            &code,
+            &verifier,
+            &payload.redirect_uri,
+            &payload.resource,
+            &options,
+        )
+        .await;
+        let tokens = match exchanged {
+            Ok(tokens) => tokens,
+            Err(e) if e.is_invalid_client() && self.forget_if_registered(&server.issuer, &client).await? => {
+                // Whatever the person holds from that client cannot be renewed either.
+                if let Some(held) = self.0.store.oauth_grant(owner.user.id, id).await?
+                    && held.client.as_ref().is_some_and(|c| c.client_id == client.client_id)
+                {
+                    self.0.store.mark_oauth_needs_reconnect(owner.user.id, id, held.version, CLIENT_FORGOTTEN).await?;
+                }
+                tracing::info!(actor = %owner.user.id, connector = %id, issuer = %server.issuer,
+                    "the code exchange answered invalid_client; the registration is forgotten");
+                return Err(ServiceError::OAuth {
+                    code: "oauth_failed",
+                    message: format!(
+                        "the authorization server no longer knows the client Switchboard registered there ({e}); \
+                         it is forgotten: connect again, and Switchboard registers a new one"
+                    ),
+                });
+            }
+            Err(e) => return Err(oauth_failed(e)),
+        };
         let tokens = issued(now, tokens, &payload.scope);
         let store = &self.0.store;
+        let new = NewGrant { issuer: &server.issuer, resource: &payload.resource, client: &client, tokens: &tokens };
         let grant = if payload.step_up {
-            store.save_oauth_step_up(owner.user.id, id, &server.issuer, &payload.resource, &tokens).await?
+            store.save_oauth_step_up(owner.user.id, id, &new).await?
         } else {
-            store.save_oauth_grant(owner.user.id, id, &server.issuer, &payload.resource, &tokens).await?
+            store.save_oauth_grant(owner.user.id, id, &new).await?
         };
         self.0.sessions.evict(&(owner.user.id, id)).await;
         tracing::info!(actor = %owner.user.id, connector = %id, issuer = %server.issuer, scopes = %grant.scopes,
@@ -441,6 +502,31 @@ impl Connectors {
             .await?;
         self.list_after_connect(owner.user, &found.connector).await;
         Ok(())
+    }
+
+    /// The client a flow was started with, as the callback exchanges its code: its
+    /// id from the flow, its secret from where that client is kept (the app's
+    /// settings for its static client, the registration for a registered one).
+    async fn flow_client(&self, settings: &ConnectorOAuth, payload: &FlowPayload) -> Result<GrantClient> {
+        let recorded = payload.registration.as_deref().and_then(Registration::parse);
+        let static_match = settings.client_id.as_deref() == Some(payload.client_id.as_str());
+        let registration = match recorded {
+            Some(r) => r,
+            None if static_match => Registration::Static,
+            None if self.0.config.oauth_client_metadata_url.as_deref() == Some(payload.client_id.as_str()) => {
+                Registration::MetadataDocument
+            }
+            None => Registration::Dynamic,
+        };
+        let client_secret = match registration {
+            Registration::Static if static_match => settings.client_secret.clone(),
+            Registration::Static | Registration::MetadataDocument => None,
+            Registration::Dynamic => {
+                let kept = self.0.store.oauth_client(&payload.server.issuer, &payload.redirect_uri).await?;
+                kept.filter(|k| k.client_id == payload.client_id).and_then(|k| k.client_secret)
+            }
+        };
+        Ok(GrantClient { client_id: payload.client_id.clone(), registration, client_secret })
     }
 
     /// A draft listed nothing yet when it was created without a token: its owner's
@@ -515,9 +601,9 @@ impl Connectors {
         let options = self.client_options().await?;
         let revoked = match self.metadata(c, &options, false).await {
             Ok(meta) if meta.server.issuer == grant.issuer => {
-                let settings = self.settings_of(c).await?;
-                match self.client_for(&settings, &meta.server, "", &options).await {
+                match self.grant_client(c, &grant, &meta.server, &options).await {
                     Ok(client) => {
+                        let client = credentials(&client);
                         let (token, hint) = match &grant.refresh_token {
                             Some(r) => (r, "refresh_token"),
                             None => (&grant.access_token, "access_token"),
@@ -546,6 +632,21 @@ impl Connectors {
             ))
             .await?;
         Ok(())
+    }
+
+    /// The client that obtained `grant`, which its refresh token is bound to; for a
+    /// grant stored before that was recorded, the one the app would use now.
+    async fn grant_client(
+        &self,
+        c: &Connector,
+        grant: &OAuthGrant,
+        server: &AuthorizationServer,
+        options: &ClientOptions,
+    ) -> Result<GrantClient> {
+        match &grant.client {
+            Some(client) => Ok(client.clone()),
+            None => self.client_for(&self.settings_of(c).await?, server, "", options).await,
+        }
     }
 
     pub(super) fn auth_required(c: &Connector, state: &'static str, message: &str) -> ServiceError {
@@ -677,11 +778,13 @@ impl Connectors {
             if meta.server.issuer != grant.issuer {
                 return Ok(Err(Refreshed::Moved(meta.server.issuer)));
             }
-            let settings = self.settings_of(c).await?;
-            let client = self.client_for(&settings, &meta.server, "", &options).await?;
+            let client = self.grant_client(c, grant, &meta.server, &options).await?;
             let now = OffsetDateTime::now_utc();
-            let answer = flow::refresh(&meta.server, &client, refresh_token, &grant.resource, &options).await;
-            Ok::<_, ServiceError>(answer.map(|t| issued(now, t, &grant.scopes)).map_err(Refreshed::Refused))
+            let answer =
+                flow::refresh(&meta.server, &credentials(&client), refresh_token, &grant.resource, &options).await;
+            Ok::<_, ServiceError>(
+                answer.map(|t| issued(now, t, &grant.scopes)).map_err(|e| Refreshed::Refused(e, client)),
+            )
         };
         match attempt.await {
             Ok(Err(Refreshed::Moved(issuer))) => {
@@ -709,13 +812,22 @@ impl Connectors {
                 self.0.sessions.evict(&(user, id)).await;
                 Ok(tokens.access_token)
             }
-            Ok(Err(Refreshed::Refused(e))) if e.is_invalid_grant() => {
+            Ok(Err(Refreshed::Refused(e, client)))
+                if e.is_invalid_client() && self.forget_if_registered(&grant.issuer, &client).await? =>
+            {
+                self.0.store.mark_oauth_needs_reconnect(user, id, grant.version, CLIENT_FORGOTTEN).await?;
+                self.0.sessions.evict(&(user, id)).await;
+                tracing::info!(actor = %user, connector = %id, issuer = %grant.issuer,
+                    "the refresh answered invalid_client; the registration is forgotten, reconnect needed");
+                Err(Self::auth_required(c, "needs_reconnect", &format!("{CLIENT_FORGOTTEN}; reconnect")))
+            }
+            Ok(Err(Refreshed::Refused(e, _))) if e.is_invalid_grant() => {
                 let reason = format!("the authorization server no longer accepts your connection ({e})");
                 self.0.store.mark_oauth_needs_reconnect(user, id, grant.version, &reason).await?;
                 tracing::info!(actor = %user, connector = %id, error = %e, "oauth refresh refused; reconnect needed");
                 Err(Self::auth_required(c, "needs_reconnect", &format!("{reason}; reconnect")))
             }
-            Ok(Err(Refreshed::Refused(e))) => {
+            Ok(Err(Refreshed::Refused(e, _))) => {
                 self.0.store.release_oauth_refresh(user, id, grant.version).await?;
                 tracing::warn!(actor = %user, connector = %id, error = %e, "oauth refresh failed");
                 Err(oauth_failed(e))

@@ -2,9 +2,11 @@
 //! started them, tokens sealed, and the compare-and-set that lets one refresh run.
 
 use serde_json::json;
+use switchboard_core::oauth::Registration;
 use switchboard_core::{Role, SecretString};
 use switchboard_store::{
-    ConnectorOAuth, GrantState, IssuedTokens, MasterKey, NewConnector, NewOAuthFlow, OAuthClient, Store,
+    ConnectorOAuth, GrantClient, GrantState, IssuedTokens, MasterKey, NewConnector, NewGrant, NewOAuthFlow,
+    OAuthClient, Store,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -29,6 +31,8 @@ async fn oauth_connector(store: &Store) -> (switchboard_core::UserId, switchboar
         client_id: Some("static-client".into()),
         client_secret: Some(SecretString::new("static-secret-value")),
         scopes: "read write".into(),
+        // Read back as written: an app that allows the 2025-03-26 default endpoints.
+        legacy_endpoints: switchboard_core::oauth::LegacyEndpoints::Allowed,
     };
     let owner_id = owner.id;
     let created = |id| {
@@ -51,6 +55,19 @@ fn tokens(access: &str, refresh: Option<&str>) -> IssuedTokens {
         expires_at: Some(OffsetDateTime::now_utc() + Duration::hours(1)),
         scopes: "read".into(),
     }
+}
+
+fn dynamic_client(id: &str) -> GrantClient {
+    GrantClient {
+        client_id: id.into(),
+        registration: Registration::Dynamic,
+        client_secret: Some(SecretString::new(format!("{id}-secret"))),
+    }
+}
+
+/// A grant from `http://as` for the connector's resource, obtained by `client`.
+fn grant<'a>(client: &'a GrantClient, tokens: &'a IssuedTokens) -> NewGrant<'a> {
+    NewGrant { issuer: "http://as", resource: "http://127.0.0.1:3333/mcp", client, tokens }
 }
 
 mod flows_are_taken_once_by_their_owner {
@@ -86,6 +103,58 @@ mod flows_are_taken_once_by_their_owner {
         let second = OAuthClient { client_id: "two".into(), ..first.clone() };
         assert_eq!(store.save_oauth_client(&second).await.expect("saved"), kept);
         assert_eq!(kept.client_secret.as_ref().map(|s| s.expose()), Some("s1"));
+
+        // Forgotten only under its own id: a client registered meanwhile (by another replica) stays.
+        assert!(!store.forget_oauth_client("http://as", "http://sb/oauth/callback", "two").await.expect("forget"));
+        assert_eq!(store.oauth_client("http://as", "http://sb/oauth/callback").await.expect("read"), Some(kept));
+        assert!(store.forget_oauth_client("http://as", "http://sb/oauth/callback", "one").await.expect("forget"));
+        assert_eq!(store.oauth_client("http://as", "http://sb/oauth/callback").await.expect("read"), None);
+        let anew = OAuthClient { client_id: "three".into(), ..first };
+        assert_eq!(store.save_oauth_client(&anew).await.expect("saved"), anew, "the next connection registers anew");
+    }
+}
+
+mod each_grant_keeps_the_client_that_obtained_it {
+    use super::*;
+
+    pub(super) async fn run(db: TestDb) {
+        let store = db.store().await;
+        let (user, connector) = oauth_connector(&store).await;
+        let first = dynamic_client("dcr-1");
+        let saved =
+            store.save_oauth_grant(user, connector, &grant(&first, &tokens("a1", Some("r1")))).await.expect("saved");
+        assert_eq!(saved.client.as_ref(), Some(&first));
+
+        // A refresh changes the tokens, not the client they are bound to.
+        assert!(
+            store
+                .finish_oauth_refresh(user, connector, saved.version, &tokens("a2", Some("r2")))
+                .await
+                .expect("finish")
+        );
+        let refreshed = store.oauth_grant(user, connector).await.expect("read").expect("grant");
+        assert_eq!(refreshed.client.as_ref(), Some(&first));
+
+        // Connecting again through another client (the app's static one now) records that one, secretless or not.
+        let static_client =
+            GrantClient { client_id: "static-client".into(), registration: Registration::Static, client_secret: None };
+        let step_up = store.save_oauth_step_up(user, connector, &grant(&static_client, &tokens("b", None))).await;
+        assert_eq!(step_up.expect("saved").client, Some(static_client));
+        let document = GrantClient {
+            client_id: "https://sb.example/oauth/client-metadata.json".into(),
+            registration: Registration::MetadataDocument,
+            client_secret: None,
+        };
+        let again =
+            store.save_oauth_grant(user, connector, &grant(&document, &tokens("c", None))).await.expect("saved");
+        assert_eq!(again.client, Some(document));
+
+        // A registered client's secret is kept with the grant (sealed like its tokens) and read back whole.
+        let second = dynamic_client("dcr-2");
+        store.save_oauth_grant(user, connector, &grant(&second, &tokens("d", None))).await.expect("saved");
+        let read = store.oauth_grant(user, connector).await.expect("read").expect("grant");
+        let secret = read.client.as_ref().and_then(|c| c.client_secret.as_ref()).map(|s| s.expose().to_owned());
+        assert_eq!(secret.as_deref(), Some("dcr-2-secret"));
     }
 }
 
@@ -98,10 +167,9 @@ mod one_refresh_claims_each_version {
         let other = db.store_with_key(MasterKey::from_base64(&key.to_base64()).expect("key")).await;
         let store = db.store_with_key(key).await;
         let (user, connector) = oauth_connector(&store).await;
-        let grant = store
-            .save_oauth_grant(user, connector, "http://as", "http://127.0.0.1:3333/mcp", &tokens("a1", Some("r1")))
-            .await
-            .expect("saved");
+        let client = dynamic_client("dcr");
+        let grant =
+            store.save_oauth_grant(user, connector, &grant(&client, &tokens("a1", Some("r1")))).await.expect("saved");
         assert_eq!((grant.state, grant.access_token.expose()), (GrantState::Connected, "a1"));
         let until = OffsetDateTime::now_utc() + Duration::seconds(30);
 
@@ -152,13 +220,12 @@ mod step_ups_count_in_a_row_and_start_again {
     pub(super) async fn run(db: TestDb) {
         let store = db.store().await;
         let (user, connector) = oauth_connector(&store).await;
-        let (issuer, resource) = ("http://as", "http://127.0.0.1:3333/mcp");
-        let first =
-            store.save_oauth_grant(user, connector, issuer, resource, &tokens("a1", None)).await.expect("saved");
+        let client = dynamic_client("dcr");
+        let first = store.save_oauth_grant(user, connector, &grant(&client, &tokens("a1", None))).await.expect("saved");
         assert_eq!((first.step_ups, first.reconnect_reason.as_deref()), (0, None));
         // Each authorization made for more scopes counts one more.
         for expect in 1..=3 {
-            let g = store.save_oauth_step_up(user, connector, issuer, resource, &tokens("a", None)).await.expect("up");
+            let g = store.save_oauth_step_up(user, connector, &grant(&client, &tokens("a", None))).await.expect("up");
             assert_eq!(g.step_ups, expect);
         }
         // A call that went through starts the count again.
@@ -166,12 +233,12 @@ mod step_ups_count_in_a_row_and_start_again {
         let reset = store.oauth_grant(user, connector).await.expect("read").expect("grant");
         assert_eq!(reset.step_ups, 0);
         assert_eq!(reset.version, first.version + 3, "resetting is no change a refresh must notice");
-        let up = store.save_oauth_step_up(user, connector, issuer, resource, &tokens("b", None)).await.expect("up");
+        let up = store.save_oauth_step_up(user, connector, &grant(&client, &tokens("b", None))).await.expect("up");
         assert_eq!(up.step_ups, 1);
         // A plain connection does too, and clears why a reconnect was needed.
         let why = "the server moved to another authorization server";
         assert!(store.mark_oauth_needs_reconnect(user, connector, up.version, why).await.expect("marked"));
-        let plain = store.save_oauth_grant(user, connector, issuer, resource, &tokens("c", None)).await.expect("saved");
+        let plain = store.save_oauth_grant(user, connector, &grant(&client, &tokens("c", None))).await.expect("saved");
         assert_eq!((plain.step_ups, plain.reconnect_reason.as_deref(), plain.state), (0, None, GrantState::Connected));
     }
 }
@@ -179,5 +246,6 @@ mod step_ups_count_in_a_row_and_start_again {
 on_both_backends!(
     flows_are_taken_once_by_their_owner,
     one_refresh_claims_each_version,
-    step_ups_count_in_a_row_and_start_again
+    step_ups_count_in_a_row_and_start_again,
+    each_grant_keeps_the_client_that_obtained_it
 );

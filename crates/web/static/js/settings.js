@@ -76,6 +76,7 @@ createForm?.addEventListener("submit", async (event) => {
       const value = String(data.get(name) ?? "").trim();
       if (value) body.auth[field] = value;
     }
+    if (data.get("oauth_legacy_endpoints") === "on") body.auth.legacy_endpoints = true;
   }
   if (data.get("target") === "command") {
     body.command = { argv: argv(data.get("command")) };

@@ -7,6 +7,7 @@ use crate::views_connectors::{ConnectorView, CreateConnectorRequest, CreatedConn
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_core::catalog::Classification;
+use switchboard_core::oauth::LegacyEndpoints;
 use switchboard_mcp::{Endpoint, HttpTransport, StdioCommand};
 use switchboard_service::{DraftAuth, NewDraft};
 use switchboard_store::ConnectorOAuth;
@@ -74,9 +75,13 @@ fn auth_from(auth: Option<&crate::views_connectors::AuthRequest>) -> Result<Draf
     let Some(auth) = auth else { return Ok(DraftAuth::None) };
     match auth.mode.as_str() {
         "none" => {
-            if auth.client_id.is_some() || auth.client_secret.is_some() || auth.scopes.is_some() {
+            if auth.client_id.is_some()
+                || auth.client_secret.is_some()
+                || auth.scopes.is_some()
+                || auth.legacy_endpoints == Some(true)
+            {
                 return Err(AppError::invalid(
-                    "client_id, client_secret and scopes go with auth mode \"oauth\" or \"mixed\"",
+                    "client_id, client_secret, scopes and legacy_endpoints go with auth mode \"oauth\" or \"mixed\"",
                 ));
             }
             Ok(DraftAuth::None)
@@ -91,7 +96,9 @@ fn auth_from(auth: Option<&crate::views_connectors::AuthRequest>) -> Result<Draf
             if scopes.len() > 1000 || client_id.as_ref().is_some_and(|c| c.len() > 500) {
                 return Err(AppError::invalid("client_id and scopes must be shorter"));
             }
-            let settings = ConnectorOAuth { client_id, client_secret, scopes };
+            let legacy_endpoints =
+                if auth.legacy_endpoints == Some(true) { LegacyEndpoints::Allowed } else { LegacyEndpoints::Refused };
+            let settings = ConnectorOAuth { client_id, client_secret, scopes, legacy_endpoints };
             Ok(if mode == "mixed" { DraftAuth::Mixed(settings) } else { DraftAuth::OAuth(settings) })
         }
         other => Err(AppError::invalid(format!(

@@ -237,7 +237,120 @@ mod refreshes_once_and_rotates {
     }
 }
 
-on_both_backends!(connects_calls_and_disconnects_per_person, refreshes_once_and_rotates);
+/// A refresh token is bound to the client it was issued to: each grant keeps the
+/// client that obtained it, and renews and revokes with that one, even after the
+/// app's registration was made anew (here: forgotten, as after an `invalid_client`,
+/// and registered again by the next person to connect).
+mod each_grant_renews_with_the_client_that_obtained_it {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--revocation"]);
+        let app = TestApp::start(kind).await;
+        let dev = developer(&app, "dev@example.com").await;
+        let admin = app.signed_in("admin@example.com", Role::Admin).await;
+        let id = create(&app, &dev, &peer).await;
+        connect(&app, &dev, &id).await;
+        let connector = id.parse().expect("connector id");
+        let grant = app.store.oauth_grant(dev.user.id, connector).await.expect("read").expect("grant");
+        let first = grant.client.clone().expect("the client is recorded");
+        assert_eq!(first.registration, switchboard_core::oauth::Registration::Dynamic);
+        assert_eq!(stats(&peer).await["clients"], json!([first.client_id]));
+
+        // The registration is made anew: the next person to connect registers another client.
+        let redirect_uri = app.at("/oauth/callback");
+        let forgotten = app.store.forget_oauth_client(&grant.issuer, &redirect_uri, &first.client_id).await;
+        assert!(forgotten.expect("forget"), "the registration was kept for {} {redirect_uri}", grant.issuer);
+        connect(&app, &admin, &id).await;
+        let theirs = app.store.oauth_grant(admin.user.id, connector).await.expect("read").expect("grant");
+        let second = theirs.client.expect("recorded").client_id;
+        assert_ne!(second, first.client_id);
+        assert_eq!(stats(&peer).await["clients"], json!([first.client_id, second]));
+
+        // The first person's token is renewed with the client that obtained it (the
+        // authorization server refuses a refresh token from another client: invalid_grant).
+        poke(&peer, "expire-access").await;
+        let (status, body) = echo(&app, &dev, &id, "after 401").await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(stats(&peer).await["refreshes"], 1);
+        let renewed = app.store.oauth_grant(dev.user.id, connector).await.expect("read").expect("grant");
+        assert_eq!(renewed.client.as_ref(), Some(&first), "a refresh keeps the client");
+
+        // Disconnecting revokes with that client too (the server revokes only a token of the client asking).
+        let kept_refresh = renewed.refresh_token.as_ref().expect("refresh token").expose().to_owned();
+        let path = format!("/api/v1/connectors/{id}/oauth");
+        let (status, _) = send(dev.client.delete(app.at(&path)).headers(dev.csrf_headers())).await;
+        assert_eq!(status, 204);
+        let revoked = stats(&peer).await["revoked"].clone();
+        assert!(revoked.as_array().expect("list").contains(&json!(kept_refresh)), "revoked by its client: {revoked}");
+    }
+}
+
+/// An authorization server that forgot the client Switchboard registered there
+/// answers `invalid_client` (RFC 6749 §5.2): on a refresh, the registration is
+/// forgotten and the person told to reconnect, which registers a new client; on a
+/// code exchange, the same, and connecting again works.
+mod a_forgotten_registration_is_made_anew {
+    use super::*;
+
+    pub(crate) async fn run(kind: DbKind) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &[]);
+        let app = TestApp::start(kind).await;
+        let dev = developer(&app, "dev@example.com").await;
+        let id = create(&app, &dev, &peer).await;
+        connect(&app, &dev, &id).await;
+        assert_eq!(echo(&app, &dev, &id, "works").await.0, 200);
+        let path = format!("/api/v1/connectors/{id}/oauth");
+        let clients = |s: &Value| s["clients"].as_array().map_or(0, Vec::len);
+
+        // On a refresh: needs_reconnect, saying why, and nothing more is sent to the token endpoint.
+        poke(&peer, "forget-clients").await;
+        poke(&peer, "expire-access").await;
+        let refused = echo(&app, &dev, &id, "forgotten").await;
+        assert_problem(&refused, 409, "auth_required");
+        assert_eq!(refused.1["details"]["state"], "needs_reconnect", "{}", refused.1);
+        let (_, now) = send(dev.client.get(app.at(&path))).await;
+        assert_eq!(now["state"], "needs_reconnect", "{now}");
+        let reason = now["reason"].as_str().unwrap_or_default();
+        assert!(reason.contains("invalid_client") && reason.contains("registers a new client"), "{now}");
+        let refused = echo(&app, &dev, &id, "again").await;
+        assert_eq!(refused.1["details"]["state"], "needs_reconnect", "no second refresh: {}", refused.1);
+        assert_eq!(stats(&peer).await["refreshes"], 0, "the refused refresh counts nothing");
+
+        // Reconnecting registers a new client, and calls work.
+        connect(&app, &dev, &id).await;
+        assert_eq!(clients(&stats(&peer).await), 2);
+        let (status, body) = echo(&app, &dev, &id, "reconnected").await;
+        assert_eq!(status, 200, "{body}");
+
+        // On a code exchange: the server forgets the client between the authorization and the callback.
+        let url = authorize(&app, &dev, &id).await;
+        poke(&peer, "forget-clients").await;
+        let (status, location, _) = callback(&dev, &url).await;
+        assert_eq!(status, 302);
+        assert!(location.contains("oauth_error=oauth_failed"), "{location}");
+        let message: String = url::form_urlencoded::parse(location.split_once('?').expect("query").1.as_bytes())
+            .find(|(k, _)| k == "oauth_message")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        assert!(message.contains("no longer knows") && message.contains("registers a new one"), "{message}");
+        let (_, now) = send(dev.client.get(app.at(&path))).await;
+        assert_eq!(now["state"], "needs_reconnect", "the grant from the forgotten client cannot be renewed: {now}");
+        connect(&app, &dev, &id).await;
+        assert_eq!(clients(&stats(&peer).await), 3, "registered anew");
+        let (status, body) = echo(&app, &dev, &id, "after the exchange").await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+on_both_backends!(
+    connects_calls_and_disconnects_per_person,
+    refreshes_once_and_rotates,
+    each_grant_renews_with_the_client_that_obtained_it,
+    a_forgotten_registration_is_made_anew
+);
 
 /// The callback's outcome for a flow against a peer started with `flags`.
 async fn callback_outcome(flags: &[&str]) -> (u16, String, Value) {
@@ -300,6 +413,57 @@ async fn authorization_servers_that_cannot_be_used_are_explained() {
     assert!(none.1["detail"].as_str().is_some_and(|d| d.contains("client_id")), "{}", none.1);
 }
 
+/// A 2025-03-26 server that publishes no metadata at all (`--no-metadata`: every
+/// well-known URL answers 404, the challenge names none) is refused, saying why and
+/// how to allow it, unless the app allows legacy OAuth endpoints; then people connect
+/// at its own `/authorize`, `/token` and `/register`, with PKCE S256 and `resource`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_metadata_is_used_only_where_the_app_allows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--no-metadata"]);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let make = |name: &str, auth: Value| {
+        send(post(&app, &dev, "/api/v1/connectors", json!({"name": name, "url": peer.url, "auth": auth})))
+    };
+
+    // By default (DESIGN S3): the app is made, and connecting is refused with the reason and the way out.
+    let (status, created) = make("Strict", json!({"mode": "oauth"})).await;
+    assert_eq!(status, 201, "{created}");
+    assert!(created["warnings"].to_string().contains("legacy OAuth endpoints"), "{created}");
+    let strict = created["connector"]["id"].as_str().expect("id").to_owned();
+    let start = |id: &str| dev.client.get(app.at(&format!("/api/v1/connectors/{id}/oauth/start")));
+    let refused = send(start(&strict)).await;
+    assert_problem(&refused, 422, "oauth_failed");
+    let detail = refused.1["detail"].as_str().unwrap_or_default();
+    for words in ["publishes no protected resource metadata", "PKCE with S256", "allow legacy OAuth endpoints"] {
+        assert!(detail.contains(words), "{words:?} in {detail}");
+    }
+    assert_eq!(stats(&peer).await["clients"], json!([]), "nothing was registered");
+
+    // Allowed for one app: its people connect at the server's own default endpoints.
+    let (status, created) = make("Legacy", json!({"mode": "oauth", "legacy_endpoints": true})).await;
+    assert_eq!(status, 201, "{created}");
+    let legacy = created["connector"]["id"].as_str().expect("id").to_owned();
+    let started = start(&legacy).send().await.expect("start");
+    assert_eq!(started.status(), 302);
+    let to_as = started.headers()["location"].to_str().expect("location").to_owned();
+    assert!(to_as.starts_with(&format!("{}/authorize?", peer.origin())), "{to_as}");
+    let query: std::collections::HashMap<String, String> =
+        url::Url::parse(&to_as).expect("url").query_pairs().into_owned().collect();
+    assert_eq!(query.get("code_challenge_method").map(String::as_str), Some("S256"), "{to_as}");
+    assert_eq!(query.get("resource"), Some(&peer.url), "{to_as}");
+    connect(&app, &dev, &legacy).await;
+    assert_eq!(stats(&peer).await["clients"].as_array().map(Vec::len), Some(1), "registered at /register");
+    let (status, body) = echo(&app, &dev, &legacy, "old server").await;
+    assert_eq!(status, 200, "{body}");
+
+    // The other app still refuses; and the setting goes only with OAuth.
+    assert_problem(&send(start(&strict)).await, 422, "oauth_failed");
+    let (status, body) = make("None", json!({"mode": "none", "legacy_endpoints": true})).await;
+    assert_eq!(status, 422, "{body}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbacks_with_a_wrong_issuer_or_garbage_tokens_are_refused() {
     let error_of = |location: &str| {
@@ -350,6 +514,43 @@ async fn the_callback_returns_to_the_page_that_started_the_connection() {
     let (status, location, _) = callback(&dev, &back).await;
     assert_eq!(status, 302);
     assert_eq!(location, format!("/chat?c=0190c3e5-1b2c-7def-8123-456789abcdef&oauth=connected&app={id}"));
+}
+
+/// OAuth over the legacy HTTP+SSE transport (`peers/oauth_server.py --transport sse`:
+/// the GET of the event stream and every POST to its endpoint behind the PyPI `mcp`
+/// SDK's bearer middleware). The GET answered 401 leads through discovery to Connect;
+/// then the token goes on the GET and on every POST (or neither would be answered),
+/// and a token the server refuses is renewed and the call sent again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth_works_over_the_legacy_sse_transport() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let peer = PeerProcess::python_oauth(&tools_file(dir.path()), &["--transport", "sse"]);
+    assert!(peer.url.ends_with("/sse"), "{}", peer.url);
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dev = developer(&app, "dev@example.com").await;
+    let body = json!({"name": "Legacy", "url": peer.url, "transport": "sse", "auth": {"mode": "oauth"}});
+    let (status, created) = send(post(&app, &dev, "/api/v1/connectors", body)).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["connector"]["id"].as_str().expect("id").to_owned();
+
+    // Without a token the event stream is refused: connect first.
+    let refused = send(post(&app, &dev, &format!("/api/v1/connectors/{id}/refresh"), json!({}))).await;
+    assert_problem(&refused, 409, "auth_required");
+    assert_eq!(refused.1["details"]["state"], "needs_connect");
+
+    connect(&app, &dev, &id).await;
+    let (_, got) = send(dev.client.get(app.at(&format!("/api/v1/connectors/{id}")))).await;
+    assert_eq!(got["tool_count"], 1, "the tools are listed over the event stream with the token: {got}");
+    let (status, body) = echo(&app, &dev, &id, "over sse").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"]["structuredContent"]["arguments"]["text"], "over sse", "{body}");
+
+    // The server forgets the access token: the POST is refused (401), renewed once, sent again.
+    poke(&peer, "expire-access").await;
+    let (status, body) = echo(&app, &dev, &id, "after 401").await;
+    assert_eq!(status, 200, "{body}");
+    let s = stats(&peer).await;
+    assert_eq!((s["refreshes"].as_u64(), s["code_exchanges"].as_u64()), (Some(1), Some(1)), "{s}");
 }
 
 /// Writes every log line into a shared buffer.
