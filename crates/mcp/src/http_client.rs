@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Once};
 
+use futures::future::BoxFuture;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use switchboard_core::network::{NetworkPolicy, check};
 use url::{Host, Url};
@@ -38,17 +39,30 @@ pub fn install_crypto_provider() {
     });
 }
 
+/// How a name is looked up: the system's resolver; tests script the answers, one
+/// lookup at a time.
+type Lookup = Arc<dyn Fn(String) -> BoxFuture<'static, std::io::Result<Vec<IpAddr>>> + Send + Sync>;
+
+fn system_lookup() -> Lookup {
+    Arc::new(|host: String| {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.map(|a| a.ip()).collect()) })
+    })
+}
+
 /// Resolves names and keeps only the addresses the policy allows.
 struct PolicyResolver {
     policy: NetworkPolicy,
+    lookup: Lookup,
 }
 
 impl Resolve for PolicyResolver {
     fn resolve(&self, name: Name) -> Resolving {
         let policy = self.policy;
+        let lookup = Arc::clone(&self.lookup);
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let found: Vec<SocketAddr> =
+                lookup(host.clone()).await?.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect();
             let mut refused = None;
             let allowed: Vec<SocketAddr> = found
                 .into_iter()
@@ -89,16 +103,17 @@ pub(crate) fn check_url(url: &Url, policy: &NetworkPolicy) -> Result<(), McpErro
 /// Check the URL and, for a name, what it resolves to now: the connection itself is
 /// checked again by the resolver, but a refusal found here can say exactly why.
 pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), McpError> {
+    preflight_with(url, policy, &system_lookup()).await
+}
+
+async fn preflight_with(url: &Url, policy: &NetworkPolicy, lookup: &Lookup) -> Result<(), McpError> {
     check_url(url, policy)?;
     let Some(Host::Domain(name)) = url.host() else { return Ok(()) };
-    let port = url.port_or_known_default().unwrap_or(80);
-    let found: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
-        .await
-        .map_err(|e| McpError::Connect(format!("cannot resolve {name}: {e}").into()))?
-        .collect();
+    let found: Vec<IpAddr> =
+        lookup(name.to_owned()).await.map_err(|e| McpError::Connect(format!("cannot resolve {name}: {e}").into()))?;
     let mut first_refusal = None;
-    for addr in &found {
-        match check(addr.ip(), policy) {
+    for ip in &found {
+        match check(*ip, policy) {
             Ok(()) => return Ok(()),
             Err(refused) => {
                 first_refusal.get_or_insert(refused);
@@ -114,9 +129,13 @@ pub(crate) async fn preflight(url: &Url, policy: &NetworkPolicy) -> Result<(), M
 /// A client that follows no redirect at all: OAuth token, registration and
 /// revocation requests carry credentials, and an answer that moves is refused.
 pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
+    build_without_redirects_with(options, system_lookup())
+}
+
+fn build_without_redirects_with(options: &ClientOptions, lookup: Lookup) -> Result<reqwest::Client, McpError> {
     install_crypto_provider();
     reqwest::Client::builder()
-        .dns_resolver(Arc::new(PolicyResolver { policy: options.network }))
+        .dns_resolver(Arc::new(PolicyResolver { policy: options.network, lookup }))
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -125,6 +144,10 @@ pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest
 }
 
 pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
+    build_with(options, system_lookup())
+}
+
+fn build_with(options: &ClientOptions, lookup: Lookup) -> Result<reqwest::Client, McpError> {
     install_crypto_provider();
     let policy = options.network;
     let redirects = reqwest::redirect::Policy::custom(move |attempt| {
@@ -143,7 +166,7 @@ pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError
         attempt.follow()
     });
     reqwest::Client::builder()
-        .dns_resolver(Arc::new(PolicyResolver { policy }))
+        .dns_resolver(Arc::new(PolicyResolver { policy, lookup }))
         .redirect(redirects)
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -157,12 +180,49 @@ mod tests {
 
     use super::*;
 
-    /// The lookup the policy checks is the one whose addresses are connected to, not
-    /// an earlier one: a name that resolved to a public address when it was first
-    /// looked up (the preflight) and to loopback now is refused by the connection
-    /// itself. There is no seam to make a name answer differently from one lookup to
-    /// the next, so this sends a request with no preflight at all, to a name that
-    /// resolves to loopback under a policy that refuses it.
+    /// A name that resolves to a public address on its first lookup (the preflight)
+    /// and to loopback on the next (DNS rebinding) is refused by the connection: the
+    /// lookup the policy checks is the one whose addresses are connected to.
+    #[tokio::test]
+    async fn a_name_that_resolves_to_loopback_on_the_second_lookup_is_refused() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("address").port();
+        let strict = ClientOptions {
+            network: NetworkPolicy { allow_private: false, ..NetworkPolicy::default() },
+            ..ClientOptions::default()
+        };
+        let url = Url::parse(&format!("http://rebinding.example:{port}/mcp")).expect("url");
+        for build_one in [build_with, build_without_redirects_with] {
+            let lookups = Arc::new(AtomicUsize::new(0));
+            let counted = Arc::clone(&lookups);
+            // Public the first time, loopback after: what a rebinding name server answers.
+            let rebinding: Lookup = Arc::new(move |_host| {
+                let n = counted.fetch_add(1, Ordering::SeqCst);
+                let ip: IpAddr = if n == 0 { [93, 184, 216, 34].into() } else { [127, 0, 0, 1].into() };
+                Box::pin(async move { Ok(vec![ip]) })
+            });
+            preflight_with(&url, &strict.network, &rebinding).await.expect("the first lookup passes");
+            let client = build_one(&strict, Arc::clone(&rebinding)).expect("client");
+            // A connection that got through would wait for an answer: bound the wait.
+            let sent = tokio::time::timeout(std::time::Duration::from_secs(10), client.get(url.clone()).send());
+            let err = sent.await.expect("refused at once, not left waiting for an answer").expect_err("refused");
+            let chain = crate::error::with_causes(&err);
+            assert!(chain.contains("rebinding.example resolves to") && chain.contains("loopback"), "{chain}");
+            assert_eq!(lookups.load(Ordering::SeqCst), 2, "the connection looked the name up itself");
+        }
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a connection reached the listener: {accepted:?}"
+        );
+    }
+
+    /// The same with no earlier lookup at all, through the system's resolver: a name
+    /// that resolves to loopback under a policy that refuses it is never connected to,
+    /// and under the default policy it is.
     #[tokio::test]
     async fn the_address_connected_to_is_checked_whatever_an_earlier_lookup_said() {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

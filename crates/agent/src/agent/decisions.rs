@@ -1,9 +1,11 @@
 //! The owner's decisions on waiting calls, and cancel.
 
+use std::time::Duration;
+
 use serde_json::json;
 use switchboard_core::approval;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, TurnState};
-use switchboard_core::{ConnectorId, ToolCallId, UserId};
+use switchboard_core::{ConnectorId, ConversationId, ToolCallId, UserId};
 use switchboard_store::{
     Conversation, DecisionRecord, Interruption, NewRememberedChoice, Note, RememberedTool, StoreError, ToolCall,
     TurnMove,
@@ -27,7 +29,11 @@ pub struct DecideCall<'a> {
     pub client_session: &'a str,
 }
 
-/// What a call of a turn whose driver stopped on a failed write is left with once cancelled.
+/// How long a failed turn's end is retried in the background (a full disk freed, a
+/// database back) before a cancel or the next start is left to end it.
+const END_RETRY_FOR: Duration = Duration::from_secs(600);
+
+/// What a call of a turn whose driver stopped on a failed write is left with once ended.
 const ABANDONED_CALL: &str = "this call was cut off when its turn could not be saved; it may or may not have \
                               taken effect, and it was not sent again";
 
@@ -145,14 +151,49 @@ impl Agent {
     }
 
     /// End the turn this server started and no longer drives; false when it is not such a turn.
-    async fn end_abandoned(&self, conversation: &Conversation) -> Result<bool, AgentError> {
+    async fn end_abandoned(&self, id: ConversationId) -> Result<bool, AgentError> {
         let result = json!({"error": ABANDONED_CALL});
         let interruption = Interruption {
             result: &result,
             model_content: ABANDONED_CALL,
             note: "This turn stopped because it could not be saved; what was saved before is kept.",
         };
-        Ok(self.store.end_abandoned_turn(conversation.id, &self.config.instance, interruption).await?)
+        Ok(self.store.end_abandoned_turn(id, &self.config.instance, interruption).await?)
+    }
+
+    /// After this server's driver of `id`'s turn failed (a step or its end could not
+    /// be saved), end the turn as a cancel would: at once, or, when that cannot be
+    /// saved either, in the background until it can (for at most [`END_RETRY_FOR`];
+    /// a cancel, or recovery at the next start, ends it after that). Returns the
+    /// state the conversation is in, `running` while its end waits.
+    pub(super) async fn end_failed(&self, id: ConversationId) -> TurnState {
+        match self.end_abandoned(id).await {
+            Ok(true) => TurnState::Idle,
+            // Not running here any more (it waits for a decision, say): as stored.
+            Ok(false) => self.store.conversation(id).await.map_or(TurnState::Running, |c| c.state),
+            Err(e) => {
+                tracing::warn!(conversation = %id, error = %e, "the failed turn's end could not be saved yet; retrying");
+                let agent = self.clone();
+                tokio::spawn(async move { agent.end_failed_later(id).await });
+                TurnState::Running
+            }
+        }
+    }
+
+    async fn end_failed_later(&self, id: ConversationId) {
+        let deadline = tokio::time::Instant::now() + END_RETRY_FOR;
+        let mut pause = Duration::from_millis(500);
+        while tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(pause).await;
+            match self.end_abandoned(id).await {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::debug!(conversation = %id, error = %e, "the failed turn's end still cannot be saved")
+                }
+            }
+            pause = (pause * 2).min(Duration::from_secs(15));
+        }
+        tracing::warn!(conversation = %id, "gave up ending the failed turn; a cancel or the next start ends it");
     }
 
     /// Stop the turn: a running one stops before its next step (a call already
@@ -164,7 +205,7 @@ impl Agent {
             TurnState::Running => {
                 if self.running.cancel(conversation.id) {
                     Ok(TurnState::Running)
-                } else if self.end_abandoned(conversation).await? {
+                } else if self.end_abandoned(conversation.id).await? {
                     // This server started the turn and no longer drives it: its driver
                     // stopped on a failed write and could not record its end.
                     Ok(TurnState::Idle)

@@ -77,20 +77,20 @@ async fn emit(tx: &Tx, event: TurnEvent) {
     let _ = tx.send(event).await;
 }
 
-/// The last events of a part of a turn that failed for a reason of ours.
-/// End the stream of a turn that failed on `error`: a full disk is said as such, since
-/// the person can have it fixed; anything else is in the server log.
-async fn emit_failure(tx: &Tx, error: &AgentError) {
+/// End the stream of a turn that failed on `error`, with the state the conversation
+/// is left in (`running` while its end could not be saved yet): a full disk is said
+/// as such, since the person can have it fixed; anything else is in the server log.
+async fn emit_failure(tx: &Tx, error: &AgentError, state: TurnState) {
     let (code, message) = match error {
         AgentError::Store(StoreError::StorageFull(_)) => (
             "storage_full",
-            "the turn could not be saved: the database has no space left on its disk; \
-             send the message again once space is freed",
+            "the turn could not be saved: the database has no space left on its disk; once space is freed \
+             the turn ends by itself and the message can be sent again",
         ),
         _ => ("internal", "the turn failed; see the server log"),
     };
     emit(tx, TurnEvent::Error { code, message: message.into() }).await;
-    emit(tx, TurnEvent::Done { state: TurnState::Idle, reason: DoneReason::Failed, citations: vec![] }).await;
+    emit(tx, TurnEvent::Done { state, reason: DoneReason::Failed, citations: vec![] }).await;
 }
 
 impl Agent {

@@ -136,7 +136,8 @@ impl Agent {
             drop(registered);
             if let Err(e) = result {
                 tracing::error!(conversation = %id, error = %e, "turn failed");
-                emit_failure(&tx, &e).await;
+                let state = agent.end_failed(id).await;
+                emit_failure(&tx, &e, state).await;
             }
         });
         rx
@@ -155,7 +156,8 @@ impl Agent {
         tokio::spawn(async move {
             if let Err(e) = agent.resume(id, decided, &client_session, &tx).await {
                 tracing::error!(conversation = %id, error = %e, "turn failed");
-                emit_failure(&tx, &e).await;
+                let state = agent.end_failed(id).await;
+                emit_failure(&tx, &e, state).await;
             }
         });
         rx

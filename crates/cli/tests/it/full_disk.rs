@@ -169,20 +169,27 @@ async fn a_turn_stored_on_a_full_disk_ends_plainly_and_the_conversation_goes_on(
     gate.open();
     let stream = tokio::time::timeout(Duration::from_secs(30), turn).await.expect("the turn ends").expect("stream");
     assert!(stream.contains("\"code\":\"storage_full\"") && stream.contains("no space left"), "{stream}");
-    assert!(stream.contains("\"reason\":\"failed\""), "{stream}");
-
-    disk.free();
-    // The end of the turn could not be saved either: it shows as running, and a cancel
-    // on the server that ran it ends it.
+    // The end of the turn could not be saved either: the stream says so truly.
+    assert!(stream.contains("\"reason\":\"failed\"") && stream.contains("\"state\":\"running\""), "{stream}");
     let detail = app.get(&format!("/api/v1/conversations/{id}")).await;
     assert_eq!(detail["state"], "running", "{detail}");
-    let (status, _, body) = app.post(&format!("/api/v1/conversations/{id}/cancel"), json!({})).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(serde_json::from_str::<Value>(&body).expect("json")["state"], "idle", "{body}");
+    // A cancel while the disk is still full is refused plainly.
+    let (status, kind, body) = app.post(&format!("/api/v1/conversations/{id}/cancel"), json!({})).await;
+    assert_told_disk_full(status, &kind, &body);
+
+    // Once space is freed the server ends the turn by itself.
+    disk.free();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let detail = loop {
+        let detail = app.get(&format!("/api/v1/conversations/{id}")).await;
+        if detail["state"] == "idle" {
+            break detail;
+        }
+        assert!(Instant::now() < deadline, "the failed turn was not ended once space was freed: {detail}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
 
     // Read back: the first turn whole, the second's message and completed read kept.
-    let detail = app.get(&format!("/api/v1/conversations/{id}")).await;
-    assert_eq!(detail["state"], "idle", "{detail}");
     let contents: Vec<&str> =
         detail["messages"].as_array().expect("messages").iter().filter_map(|m| m["content"].as_str()).collect();
     let said_last = contents.last().copied().unwrap_or_default();

@@ -689,6 +689,8 @@ async function afterTurn(done) {
       status.textContent = "Stopped.";
     }
     if (done.reason === "step_limit") status.textContent = "Stopped at the step limit.";
+    // A failed turn whose end could not be saved yet: the server ends it once it can.
+    if (done.state === "running" && id) watchRunning(id);
   }
   showTurnActions();
   loadConversations().catch(showError);
