@@ -132,6 +132,21 @@ async fn on_a_phone_the_list_is_a_drawer_the_composer_stays_and_nothing_is_wider
             browser.screenshot(name).await;
         }
     }
+    // The Create app form, OAuth's settings open: its fieldset and selects shrink to the screen.
+    browser.goto("/settings/apps").await;
+    browser.click("#create-app-open").await;
+    browser
+        .eval(
+            "const s = document.querySelector('#create-app-form select[name=auth]'); s.value = 'oauth'; \
+             s.dispatchEvent(new Event('change', {bubbles: true})); return null",
+        )
+        .await;
+    wait_eval(&browser, "return !document.getElementById('auth-oauth').hidden", json!(true)).await;
+    let fits = browser.eval(FITS).await;
+    assert_eq!(fits, json!(true), "the Create app form is no wider than the phone: {fits}");
+    browser.eval("document.getElementById('auth-oauth').scrollIntoView({block: 'center'}); return null").await;
+    browser.screenshot("apps-create-phone").await;
+
     browser.goto("/workspace/members").await;
     let cards = browser
         .eval(
