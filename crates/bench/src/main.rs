@@ -11,6 +11,7 @@ mod keep_alive;
 mod postgres;
 mod process;
 mod scale;
+mod sse;
 mod startup;
 mod stats;
 mod tool_call;
