@@ -45,6 +45,7 @@ use switchboard_testkit::{Reply, ScriptedModel, ToolCall};
 use crate::instance::{api_client, create_connector, owner_token};
 use crate::kanban::{TASKS, direct_session, fill_board, locate_kanban, start_kanban};
 use crate::process;
+use crate::sse::{Flow, read_events};
 use crate::startup::start_until_ready;
 use crate::stats::{Table, percentile};
 
@@ -342,7 +343,7 @@ impl Turns {
         let status = response.status();
         anyhow::ensure!(status == 200, "sending a message answered {status}: {}", response.text().await?);
         let mut turn = Turn { first_text: None, done: Duration::ZERO, cpu: Duration::ZERO, deltas: 0, results: vec![] };
-        read_events(response, |name, data| {
+        read_events(response, READ_LIMIT, |name, data| {
             match name {
                 "text_delta" => {
                     turn.first_text.get_or_insert_with(|| started.elapsed());
@@ -473,7 +474,7 @@ impl Direct {
         anyhow::ensure!(status == 200, "the model answered {status}: {}", response.text().await?);
         let mut streamed = Streamed { first_text: None, done: Duration::ZERO };
         let (mut deltas, mut calls) = (0, 0);
-        read_events(response, |_, data| {
+        read_events(response, READ_LIMIT, |_, data| {
             if data == "[DONE]" {
                 streamed.done = started.elapsed();
                 return Ok(Flow::Stop);
@@ -504,62 +505,4 @@ impl Direct {
         anyhow::ensure!(outcome.result["isError"] != true, "list_tasks failed: {}", outcome.result);
         Ok(took)
     }
-}
-
-/// Whether to read on after an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flow {
-    Go,
-    Stop,
-}
-
-/// Hand each server-sent event of `response` to `on` as its name (`message`
-/// when it has none) and its `data` parsed as JSON (a string when it is not
-/// JSON), until `on` says stop; then read the rest, so the connection can be
-/// used again.
-async fn read_events(
-    mut response: reqwest::Response,
-    mut on: impl FnMut(&str, &Value) -> anyhow::Result<Flow>,
-) -> anyhow::Result<()> {
-    let mut buffer: Vec<u8> = vec![];
-    let mut stopped = false;
-    while let Some(chunk) = next_chunk(&mut response).await? {
-        if stopped {
-            continue;
-        }
-        buffer.extend_from_slice(chunk.as_ref());
-        while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
-            let block: Vec<u8> = buffer.drain(..end + 2).collect();
-            let block = std::str::from_utf8(&block).context("an event that is not UTF-8")?;
-            let mut name = "message";
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(value) = line.strip_prefix("event:") {
-                    name = value.trim_start();
-                } else if let Some(value) = line.strip_prefix("data:") {
-                    if !data.is_empty() {
-                        data.push('\n');
-                    }
-                    data.push_str(value.strip_prefix(' ').unwrap_or(value));
-                }
-            }
-            if data.is_empty() {
-                continue; // a comment, such as a keep-alive
-            }
-            let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
-            if on(name, &data)? == Flow::Stop {
-                stopped = true;
-                break;
-            }
-        }
-    }
-    anyhow::ensure!(stopped, "the stream ended before its last event");
-    Ok(())
-}
-
-async fn next_chunk(response: &mut reqwest::Response) -> anyhow::Result<Option<impl AsRef<[u8]> + use<>>> {
-    tokio::time::timeout(READ_LIMIT, response.chunk())
-        .await
-        .with_context(|| format!("nothing more came in {READ_LIMIT:?}"))?
-        .context("reading a stream")
 }

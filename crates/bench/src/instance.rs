@@ -18,15 +18,34 @@ pub(crate) const OWNER: &str = "bench@example.com";
 /// their API token. An owner is an admin, so the workspace's default developer
 /// mode policy (`admins`) lets them create and call connectors.
 pub(crate) fn owner_token(switchboard: &Path, data_dir: &Path, database_url: Option<&str>) -> anyhow::Result<String> {
+    user_token(switchboard, &Instance { data_dir, database_url }, OWNER, "owner")
+}
+
+/// Where the CLI finds the instance: its data dir and, on PostgreSQL, its database.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Instance<'a> {
+    pub(crate) data_dir: &'a Path,
+    pub(crate) database_url: Option<&'a str>,
+}
+
+/// Add `email` with `role` (`owner`, `admin`, `member`, `auditor`) with
+/// `switchboard user add`, as an administrator would, and create their API
+/// token with `switchboard token create`; the token.
+pub(crate) fn user_token(
+    switchboard: &Path,
+    instance: &Instance<'_>,
+    email: &str,
+    role: &str,
+) -> anyhow::Result<String> {
     let cli = |args: &[&str]| {
         let mut command = clean_env(Command::new(switchboard));
-        command.args(args).arg("--data-dir").arg(data_dir);
-        if let Some(url) = database_url {
+        command.args(args).arg("--data-dir").arg(instance.data_dir);
+        if let Some(url) = instance.database_url {
             command.arg("--database-url").arg(url);
         }
         command
     };
-    let mut add = cli(&["user", "add", OWNER, "--role", "owner", "--password-stdin"]);
+    let mut add = cli(&["user", "add", email, "--role", role, "--password-stdin"]);
     add.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::inherit());
     let mut child = add.spawn().context("switchboard user add")?;
     {
@@ -34,12 +53,12 @@ pub(crate) fn owner_token(switchboard: &Path, data_dir: &Path, database_url: Opt
         let mut stdin = child.stdin.take().context("stdin")?;
         stdin.write_all(b"a long benchmark password\n").context("write the password")?;
     }
-    anyhow::ensure!(child.wait().context("switchboard user add")?.success(), "switchboard user add failed");
-    let out = cli(&["token", "create", OWNER, "--name", "bench"])
+    anyhow::ensure!(child.wait().context("switchboard user add")?.success(), "switchboard user add {email} failed");
+    let out = cli(&["token", "create", email, "--name", "bench"])
         .stderr(Stdio::inherit())
         .output()
         .context("switchboard token create")?;
-    anyhow::ensure!(out.status.success(), "switchboard token create failed");
+    anyhow::ensure!(out.status.success(), "switchboard token create {email} failed");
     Ok(String::from_utf8(out.stdout).context("token")?.trim().to_owned())
 }
 

@@ -8,9 +8,11 @@ mod http;
 mod instance;
 mod kanban;
 mod keep_alive;
+mod load;
 mod postgres;
 mod process;
 mod scale;
+mod sse;
 mod startup;
 mod stats;
 mod tool_call;
@@ -38,6 +40,11 @@ enum Command {
     /// A conversation turn with a scripted model that answers instantly: time
     /// added per tool round trip (model → tool → model) and per streamed token.
     AgentStep(agent_step::Args),
+    /// Many people streaming conversations at once (50 × 10 by default), each a
+    /// tool turn and a text turn: p50/p99 of the first token and of the tool
+    /// round trip against the same requests made directly, failures by kind, and
+    /// the server's descriptors and memory before, during and after.
+    Load(load::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +54,7 @@ fn main() -> ExitCode {
         Command::Startup(args) => startup::run(&args),
         Command::ToolCall(args) => tool_call::run(&args),
         Command::AgentStep(args) => agent_step::run(&args),
+        Command::Load(args) => load::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -67,6 +67,32 @@ impl Server {
     }
 }
 
+/// A database of a run's own on a PostgreSQL server, dropped when this is.
+#[derive(Debug)]
+pub(crate) struct Scratch {
+    server: Server,
+    name: String,
+    pub(crate) url: String,
+}
+
+impl Scratch {
+    /// Create the database `switchboard_bench_<pid>_<label>`.
+    pub(crate) fn create(server: Server, label: &str) -> anyhow::Result<Self> {
+        let name = server.scratch_name(label);
+        server.create(&name)?;
+        let url = server.url_of(&name);
+        Ok(Self { server, name, url })
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Err(e) = self.server.drop_database(&self.name) {
+            eprintln!("warning: {e:#}");
+        }
+    }
+}
+
 /// `url` with its database name replaced by `db`, keeping any query string.
 fn with_database(url: &str, db: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -210,6 +210,77 @@ fn parse_schedstat(text: &str) -> Option<u64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
+/// Open file descriptors of a process, from `/proc/PID/fd`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Descriptors {
+    pub(crate) total: usize,
+    /// Of which sockets (TCP connections and listeners, Unix sockets).
+    pub(crate) sockets: usize,
+}
+
+/// Count the open descriptors of `pid` and which of them are sockets.
+pub(crate) fn descriptors(pid: u32) -> anyhow::Result<Descriptors> {
+    let dir = format!("/proc/{pid}/fd");
+    let mut found = Descriptors::default();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {dir}"))? {
+        let entry = entry.context("cannot list the descriptors")?;
+        found.total += 1;
+        // A descriptor closed since the listing is counted, not classified.
+        let target = std::fs::read_link(entry.path()).unwrap_or_default();
+        if target.as_os_str().as_encoded_bytes().starts_with(b"socket:") {
+            found.sockets += 1;
+        }
+    }
+    Ok(found)
+}
+
+/// How many descriptors `pid` has open; cheaper than [`descriptors`], for sampling.
+pub(crate) fn descriptor_count(pid: u32) -> anyhow::Result<usize> {
+    let dir = format!("/proc/{pid}/fd");
+    Ok(std::fs::read_dir(&dir).with_context(|| format!("cannot list {dir}"))?.count())
+}
+
+/// A TCP socket a process holds open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TcpSocket {
+    pub(crate) local_port: u16,
+    pub(crate) remote_port: u16,
+    /// In the `LISTEN` state.
+    pub(crate) listening: bool,
+}
+
+/// The TCP sockets among the descriptors of `pid`: their inodes from
+/// `/proc/PID/fd`, their ports from `/proc/PID/net/tcp` and `tcp6`.
+pub(crate) fn tcp_sockets(pid: u32) -> anyhow::Result<Vec<TcpSocket>> {
+    let dir = format!("/proc/{pid}/fd");
+    let mut inodes = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot list {dir}"))? {
+        let target = std::fs::read_link(entry.context("cannot list the descriptors")?.path()).unwrap_or_default();
+        let target = target.to_string_lossy();
+        if let Some(inode) = target.strip_prefix("socket:[").and_then(|rest| rest.strip_suffix(']')) {
+            inodes.insert(inode.to_owned());
+        }
+    }
+    let mut sockets = vec![];
+    for table in ["tcp", "tcp6"] {
+        let path = format!("/proc/{pid}/net/{table}");
+        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {path}"))?;
+        sockets.extend(text.lines().skip(1).filter_map(|line| parse_tcp_line(line, &inodes)));
+    }
+    Ok(sockets)
+}
+
+/// One line of `/proc/net/tcp` (`sl local rem st … uid timeout inode`), if
+/// its inode is one of `inodes`.
+fn parse_tcp_line(line: &str, inodes: &std::collections::HashSet<String>) -> Option<TcpSocket> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if !inodes.contains(*fields.get(9)?) {
+        return None;
+    }
+    let port = |address: &str| u16::from_str_radix(address.rsplit_once(':')?.1, 16).ok();
+    Some(TcpSocket { local_port: port(fields[1])?, remote_port: port(fields[2])?, listening: fields[3] == "0A" })
+}
+
 /// The one-minute load average, to tell a quiet machine from a busy one.
 pub(crate) fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
@@ -217,7 +288,7 @@ pub(crate) fn load_average() -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_memory, parse_schedstat};
+    use super::{TcpSocket, parse_memory, parse_schedstat, parse_tcp_line};
 
     #[test]
     fn memory_from_proc_status() {
@@ -231,5 +302,18 @@ mod tests {
     fn run_time_from_schedstat() {
         assert_eq!(parse_schedstat("112246 1178163 2\n"), Some(112_246));
         assert_eq!(parse_schedstat(""), None);
+    }
+
+    #[test]
+    fn tcp_sockets_from_proc_net_tcp() {
+        let inodes = ["4242".to_owned()].into_iter().collect();
+        let established = "   3: 0100007F:A1B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0000000000000000 20 4 30 10 -1";
+        let expect = TcpSocket { local_port: 0xA1B2, remote_port: 0x1F90, listening: false };
+        assert_eq!(parse_tcp_line(established, &inodes), Some(expect));
+        let other = established.replace(" 4242 ", " 4243 ");
+        assert_eq!(parse_tcp_line(&other, &inodes), None);
+        let listening =
+            "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1";
+        assert_eq!(parse_tcp_line(listening, &inodes).map(|s| s.listening), Some(true));
     }
 }

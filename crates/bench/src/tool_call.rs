@@ -160,7 +160,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
                 url.starts_with("postgres://") || url.starts_with("postgresql://"),
                 "--database-url must be a postgres:// URL; leave it out to benchmark SQLite"
             );
-            Some(ScratchDatabase::create(postgres::Server::connect(url)?)?)
+            Some(postgres::Scratch::create(postgres::Server::connect(url)?, "tool_call")?)
         }
     };
     let database_url = database.as_ref().map(|d| d.url.clone());
@@ -588,29 +588,4 @@ fn median(values: Vec<f64>) -> f64 {
 
 fn load() -> String {
     process::load_average().map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
-}
-
-/// A database of the run's own on a PostgreSQL server, dropped afterwards.
-#[derive(Debug)]
-struct ScratchDatabase {
-    server: postgres::Server,
-    name: String,
-    url: String,
-}
-
-impl ScratchDatabase {
-    fn create(server: postgres::Server) -> anyhow::Result<Self> {
-        let name = server.scratch_name("tool_call");
-        server.create(&name)?;
-        let url = server.url_of(&name);
-        Ok(Self { server, name, url })
-    }
-}
-
-impl Drop for ScratchDatabase {
-    fn drop(&mut self) {
-        if let Err(e) = self.server.drop_database(&self.name) {
-            eprintln!("warning: {e:#}");
-        }
-    }
 }

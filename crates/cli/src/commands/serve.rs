@@ -14,6 +14,8 @@ pub(super) async fn run(common: &Common, serve: &Serve) -> anyhow::Result<()> {
     // Register the signal handlers first: a SIGTERM that arrives as soon as the
     // server answers must still shut it down gracefully.
     let signals = Signals::register()?;
+    #[cfg(unix)]
+    raise_open_file_limit();
     let store = super::open_store(common).await?;
     let listener =
         TcpListener::bind(serve.listen).await.with_context(|| format!("cannot listen on {}", serve.listen))?;
@@ -140,5 +142,28 @@ impl Signals {
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down: finishing requests in flight");
+    }
+}
+
+/// Raise the soft limit on open files to the hard one. Every client connection
+/// and every connection to a model or an MCP server is a descriptor: 500 turns
+/// at once hold about 1,300 (`bench load`), above the soft limit of 1,024 that
+/// many systems start a process with, and past it accepts and outgoing requests
+/// fail. The hard limit stays the operator's to set.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let (Some(soft), Some(hard)) = (limit.current, limit.maximum) else { return };
+    if soft >= hard {
+        return;
+    }
+    match setrlimit(Resource::Nofile, Rlimit { current: Some(hard), maximum: Some(hard) }) {
+        Ok(()) => tracing::info!(from = soft, to = hard, "raised the limit on open files to its hard limit"),
+        Err(e) => tracing::warn!(
+            error = %e,
+            limit = soft,
+            "could not raise the limit on open files; many concurrent conversations may fail, raise it (ulimit -n, LimitNOFILE)"
+        ),
     }
 }

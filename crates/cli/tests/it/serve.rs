@@ -105,3 +105,29 @@ fn flags_beat_environment_beat_config_file() {
     let server = Server::start_with_args(cmd, &["--public-url", "http://from-flag.example:3"]);
     assert!(server.stdout.iter().any(|l| l.contains("public URL http://from-flag.example:3")), "{:?}", server.stdout);
 }
+
+/// Under load every connection is a descriptor: 500 conversations at once held about
+/// 1,300 (`bench load`), and with the soft limit of 1,024 many systems start a process
+/// with, accepts and requests to the model failed. `serve` raises its soft limit to the
+/// hard one; the hard limit stays the operator's.
+#[cfg(target_os = "linux")]
+#[test]
+fn serve_raises_its_open_file_limit_to_the_hard_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let direct = switchboard(dir.path());
+    // The same command, started by a shell that first lowers the soft limit.
+    let mut cmd = std::process::Command::new("sh");
+    cmd.env_clear().arg("-c").arg(r#"ulimit -S -n 256 && exec "$0" "$@""#).arg(direct.get_program());
+    cmd.args(direct.get_args());
+    for (name, value) in direct.get_envs() {
+        if let Some(value) = value {
+            cmd.env(name, value);
+        }
+    }
+    let server = Server::start(cmd);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).expect("limits");
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).expect("Max open files");
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields.get(3), fields.get(4), "soft limit raised to the hard one: {line}");
+    assert_ne!(fields.get(3), Some(&"256"), "{line}");
+}
