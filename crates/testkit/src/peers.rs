@@ -191,7 +191,8 @@ impl PeerProcess {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/oidc_provider.mjs");
         let mut argv = vec!["node".to_owned(), script.display().to_string(), "--modules".into()];
         argv.push(oauth_modules().display().to_string());
-        argv.extend(["--resource-secret".to_owned(), resource_secret.to_owned()]);
+        // One argument with `=`: a random secret may start with `-`, which would read as an option.
+        argv.push(format!("--resource-secret={resource_secret}"));
         argv.extend(flags.iter().map(|f| (*f).to_owned()));
         Self::started(&argv, &[], "ready ")
     }
@@ -208,8 +209,8 @@ impl PeerProcess {
             tools.display().to_string(),
             "--issuer".into(),
             issuer.to_owned(),
-            "--resource-secret".into(),
-            resource_secret.to_owned(),
+            // One argument with `=`: a random secret may start with `-`.
+            format!("--resource-secret={resource_secret}"),
         ];
         Self::started(&argv, &[], "ready ")
     }
