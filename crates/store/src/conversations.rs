@@ -586,56 +586,6 @@ impl Store {
         Ok(touched)
     }
 
-    /// End `id`'s turn when `instance` had it running and nothing drives it any more
-    /// (its driver stopped on a failed write, such as a full disk): its calls left
-    /// running become `interrupted` (never sent again) and the conversation idle, or
-    /// waiting when a call of its still waits, with `interruption.note`; all in one
-    /// transaction. False, changing nothing, when the turn is not running or another
-    /// instance runs it.
-    pub async fn end_abandoned_turn(
-        &self,
-        id: ConversationId,
-        instance: &InstanceId,
-        interruption: Interruption<'_>,
-    ) -> Result<bool> {
-        let now = now();
-        let mut tx = self.pool.begin().await?;
-        // The conditional update first: it takes the write lock before anything is read.
-        let moved = sqlx::query(
-            "UPDATE conversations SET state = $2, updated_at = $3 WHERE id = $1 AND state = $2 AND instance_id = $4",
-        )
-        .bind(id.to_string())
-        .bind(TurnState::Running.as_str())
-        .bind(to_ms(now))
-        .bind(instance.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query(
-            "UPDATE tool_calls SET status = $1, result = $2, is_error = 1, model_content = $3, finished_at = $4 \
-             WHERE conversation_id = $5 AND status = $6",
-        )
-        .bind(CallStatus::Interrupted.as_str())
-        .bind(interruption.result.to_string())
-        .bind(interruption.model_content)
-        .bind(to_ms(now))
-        .bind(id.to_string())
-        .bind(CallStatus::Running.as_str())
-        .execute(&mut *tx)
-        .await?;
-        let state = state_after_interruption(&mut tx, &id.to_string()).await?;
-        sqlx::query("UPDATE conversations SET state = $2 WHERE id = $1")
-            .bind(id.to_string())
-            .bind(state.as_str())
-            .execute(&mut *tx)
-            .await?;
-        insert_message(&mut tx, id, MessageRole::Error, interruption.note, None, now).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
     pub async fn delete_conversation(&self, id: ConversationId) -> Result<()> {
         let done =
             sqlx::query("DELETE FROM conversations WHERE id = $1").bind(id.to_string()).execute(&self.pool).await?;

@@ -19,8 +19,8 @@ use crate::conversations::{CALL, classification_str, read_history};
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
-    AuditEvent, CallEnd, CallOutcome, History, Message, NewToolCall, RecordedStep, StartedTurn, StepRecord, StepUsage,
-    ToolCall, TurnMove, TurnStart,
+    AuditEvent, CallEnd, CallOutcome, History, Interruption, Message, NewToolCall, RecordedStep, StartedTurn,
+    StepRecord, StepUsage, ToolCall, TurnMove, TurnStart,
 };
 use crate::time_ms::{now, to_ms};
 
@@ -64,6 +64,16 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, seq, ro
      created_at, model, input_tokens, output_tokens, latency_ms, first_token_ms, turn_step) \
      SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM messages \
      WHERE conversation_id = $2 RETURNING seq";
+
+/// An abandoned turn's guard: still running, and by this instance.
+const ABANDONED: &str = "UPDATE conversations SET updated_at = $3 WHERE id = $1 AND state = $2 AND instance_id = $4";
+
+const INTERRUPT_CALLS: &str = "UPDATE tool_calls SET status = $1, result = $2, is_error = 1, model_content = $3, \
+     finished_at = $4 WHERE conversation_id = $5 AND status = $6";
+
+/// After an interruption: waiting while a call of the turn still waits for a decision, else idle.
+const SETTLE: &str = "UPDATE conversations SET state = CASE WHEN EXISTS (SELECT 1 FROM tool_calls \
+     WHERE conversation_id = $1 AND status = $2) THEN $3 ELSE $4 END WHERE id = $1";
 
 const FINISH_CALL: &str = "UPDATE tool_calls SET status = $2, result = $3, is_error = $4, model_content = $5, \
      exchange = $6, latency_us = $7, finished_at = $8 WHERE id = $1 AND status IN ($9, $10)";
@@ -288,6 +298,50 @@ impl Store {
             }
             None => Err(self.not_in(start.conversation, TurnState::Idle).await),
         }
+    }
+
+    /// End `id`'s turn when `instance` had it running and nothing drives it any more
+    /// (its driver stopped on a failed write, such as a full disk): its calls left
+    /// running become `interrupted` (never sent again) and the conversation idle, or
+    /// waiting when a call of its still waits, with `interruption.note`; all in one
+    /// transaction, on the turn writer's thread on a SQLite file. False, changing
+    /// nothing, when the turn is not running or another instance runs it.
+    pub async fn end_abandoned_turn(
+        &self,
+        id: ConversationId,
+        instance: &InstanceId,
+        interruption: Interruption<'_>,
+    ) -> Result<bool> {
+        let at = now();
+        let now = to_ms(at);
+        let conversation = id.to_string();
+        let guard = Stmt::new(
+            ABANDONED,
+            vec![conversation.clone().into(), TurnState::Running.as_str().into(), now.into(), instance.as_str().into()],
+        );
+        let mut write = TurnWrite::guarded(guard);
+        write.messages.push(new_message(id, MessageRole::Error, interruption.note, None, at, None).1);
+        write.inserts.push(Stmt::new(
+            INTERRUPT_CALLS,
+            vec![
+                CallStatus::Interrupted.as_str().into(),
+                interruption.result.to_string().into(),
+                interruption.model_content.into(),
+                now.into(),
+                conversation.clone().into(),
+                CallStatus::Running.as_str().into(),
+            ],
+        ));
+        write.inserts.push(Stmt::new(
+            SETTLE,
+            vec![
+                conversation.into(),
+                CallStatus::AwaitingApproval.as_str().into(),
+                TurnState::AwaitingApproval.as_str().into(),
+                TurnState::Idle.as_str().into(),
+            ],
+        ));
+        Ok(self.apply(write).await?.is_some())
     }
 
     /// A step of a running turn, in one transaction: the model's answer and the
