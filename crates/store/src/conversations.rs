@@ -20,7 +20,7 @@ use crate::records::{
     NewRememberedChoice, RememberedChoice, RememberedTool, StartedTurn, StepUsage, ToolCall, TurnRestart,
 };
 use crate::time_ms::{from_ms, now, opt_from_ms, to_ms};
-use crate::turns::insert_message;
+use crate::turns::{insert_message, settle_after_interruption};
 
 const CONVERSATION: &str = "id, owner_id, title, model, mode, connectors, state, steps, created_at, updated_at, pinned";
 pub(crate) const MESSAGE: &str = "id, conversation_id, seq, role, content, client_session, created_at, superseded, model, \
@@ -563,18 +563,9 @@ impl Store {
         ids.dedup();
         let mut touched = vec![];
         for id in &ids {
-            let state = state_after_interruption(&mut tx, id).await?;
             // Only turns still in progress: a call of an idle conversation (cancelled
             // while it ran) does not wake it.
-            let moved =
-                sqlx::query("UPDATE conversations SET state = $2, updated_at = $3 WHERE id = $1 AND state IN ($4, $5)")
-                    .bind(id)
-                    .bind(state.as_str())
-                    .bind(to_ms(now))
-                    .bind(TurnState::Running.as_str())
-                    .bind(TurnState::AwaitingApproval.as_str())
-                    .execute(&mut *tx)
-                    .await?;
+            let moved = settle_after_interruption(id, to_ms(now)).sqlx().execute(&mut *tx).await?;
             if moved.rows_affected() == 0 {
                 continue;
             }
@@ -594,18 +585,6 @@ impl Store {
         }
         Ok(())
     }
-}
-
-/// Where a turn whose running calls were just interrupted goes: it keeps waiting
-/// when a call of it still waits for a decision, else it ends.
-async fn state_after_interruption(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<TurnState> {
-    let waiting: i64 = sqlx::query("SELECT COUNT(*) AS n FROM tool_calls WHERE conversation_id = $1 AND status = $2")
-        .bind(id)
-        .bind(CallStatus::AwaitingApproval.as_str())
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("n")?;
-    Ok(if waiting > 0 { TurnState::AwaitingApproval } else { TurnState::Idle })
 }
 
 /// `text` with LIKE's wildcards and the escape character escaped (by `\`).

@@ -71,9 +71,26 @@ const ABANDONED: &str = "UPDATE conversations SET updated_at = $3 WHERE id = $1 
 const INTERRUPT_CALLS: &str = "UPDATE tool_calls SET status = $1, result = $2, is_error = 1, model_content = $3, \
      finished_at = $4 WHERE conversation_id = $5 AND status = $6";
 
-/// After an interruption: waiting while a call of the turn still waits for a decision, else idle.
+/// Where a turn in progress whose running calls were just interrupted goes: it keeps
+/// waiting when a call of it still waits for a decision, else it ends. Changes
+/// nothing when the turn is no longer in progress.
 const SETTLE: &str = "UPDATE conversations SET state = CASE WHEN EXISTS (SELECT 1 FROM tool_calls \
-     WHERE conversation_id = $1 AND status = $2) THEN $3 ELSE $4 END WHERE id = $1";
+     WHERE conversation_id = $1 AND status = $2) THEN $3 ELSE $4 END, updated_at = $5 WHERE id = $1 AND state IN ($6, $3)";
+
+/// [`SETTLE`] for conversation `id` at `now` (ms); used by recovery at start too.
+pub(crate) fn settle_after_interruption(id: &str, now: i64) -> Stmt {
+    Stmt::new(
+        SETTLE,
+        vec![
+            id.into(),
+            CallStatus::AwaitingApproval.as_str().into(),
+            TurnState::AwaitingApproval.as_str().into(),
+            TurnState::Idle.as_str().into(),
+            now.into(),
+            TurnState::Running.as_str().into(),
+        ],
+    )
+}
 
 const FINISH_CALL: &str = "UPDATE tool_calls SET status = $2, result = $3, is_error = $4, model_content = $5, \
      exchange = $6, latency_us = $7, finished_at = $8 WHERE id = $1 AND status IN ($9, $10)";
@@ -332,15 +349,7 @@ impl Store {
                 CallStatus::Running.as_str().into(),
             ],
         ));
-        write.inserts.push(Stmt::new(
-            SETTLE,
-            vec![
-                conversation.into(),
-                CallStatus::AwaitingApproval.as_str().into(),
-                TurnState::AwaitingApproval.as_str().into(),
-                TurnState::Idle.as_str().into(),
-            ],
-        ));
+        write.inserts.push(settle_after_interruption(&conversation, now));
         Ok(self.apply(write).await?.is_some())
     }
 
