@@ -129,28 +129,17 @@ async fn preflight_with(url: &Url, policy: &NetworkPolicy, lookup: &Lookup) -> R
 /// A client that follows no redirect at all: OAuth token, registration and
 /// revocation requests carry credentials, and an answer that moves is refused.
 pub(crate) fn build_without_redirects(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
-    build_without_redirects_with(options, system_lookup())
+    client(options, system_lookup(), reqwest::redirect::Policy::none())
 }
 
-fn build_without_redirects_with(options: &ClientOptions, lookup: Lookup) -> Result<reqwest::Client, McpError> {
-    install_crypto_provider();
-    reqwest::Client::builder()
-        .dns_resolver(Arc::new(PolicyResolver { policy: options.network, lookup }))
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(options.connect_timeout)
-        .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| McpError::Connect(crate::error::Cause::of(&e)))
-}
-
+/// A client that follows a few redirects, each to the same origin and to an
+/// address the policy allows.
 pub(crate) fn build(options: &ClientOptions) -> Result<reqwest::Client, McpError> {
-    build_with(options, system_lookup())
+    client(options, system_lookup(), same_origin_redirects(options.network))
 }
 
-fn build_with(options: &ClientOptions, lookup: Lookup) -> Result<reqwest::Client, McpError> {
-    install_crypto_provider();
-    let policy = options.network;
-    let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+fn same_origin_redirects(policy: NetworkPolicy) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
         let first = attempt.previous().first().map(|u| u.origin());
         if attempt.previous().len() > MAX_REDIRECTS {
             return attempt.error(Refusal(format!("more than {MAX_REDIRECTS} redirects")));
@@ -164,9 +153,17 @@ fn build_with(options: &ClientOptions, lookup: Lookup) -> Result<reqwest::Client
             return attempt.error(Refusal(e.to_string()));
         }
         attempt.follow()
-    });
+    })
+}
+
+fn client(
+    options: &ClientOptions,
+    lookup: Lookup,
+    redirects: reqwest::redirect::Policy,
+) -> Result<reqwest::Client, McpError> {
+    install_crypto_provider();
     reqwest::Client::builder()
-        .dns_resolver(Arc::new(PolicyResolver { policy, lookup }))
+        .dns_resolver(Arc::new(PolicyResolver { policy: options.network, lookup }))
         .redirect(redirects)
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
@@ -180,13 +177,8 @@ mod tests {
 
     use super::*;
 
-    /// A name that resolves to a public address on its first lookup (the preflight)
-    /// and to loopback on the next (DNS rebinding) is refused by the connection: the
-    /// lookup the policy checks is the one whose addresses are connected to.
-    #[tokio::test]
-    async fn a_name_that_resolves_to_loopback_on_the_second_lookup_is_refused() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-
+    /// A listener nothing should reach, its port, and options whose policy refuses loopback.
+    fn strict_listener() -> (TcpListener, u16, ClientOptions) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.set_nonblocking(true).expect("nonblocking");
         let port = listener.local_addr().expect("address").port();
@@ -194,8 +186,20 @@ mod tests {
             network: NetworkPolicy { allow_private: false, ..NetworkPolicy::default() },
             ..ClientOptions::default()
         };
+        (listener, port, strict)
+    }
+
+    /// A name that resolves to a public address on its first lookup (the preflight)
+    /// and to loopback on the next (DNS rebinding) is refused by the connection: the
+    /// lookup the policy checks is the one whose addresses are connected to.
+    #[tokio::test]
+    async fn a_name_that_resolves_to_loopback_on_the_second_lookup_is_refused() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let (listener, port, strict) = strict_listener();
         let url = Url::parse(&format!("http://rebinding.example:{port}/mcp")).expect("url");
-        for build_one in [build_with, build_without_redirects_with] {
+        let with_and_without_redirects = [same_origin_redirects(strict.network), reqwest::redirect::Policy::none()];
+        for redirects in with_and_without_redirects {
             let lookups = Arc::new(AtomicUsize::new(0));
             let counted = Arc::clone(&lookups);
             // Public the first time, loopback after: what a rebinding name server answers.
@@ -205,7 +209,7 @@ mod tests {
                 Box::pin(async move { Ok(vec![ip]) })
             });
             preflight_with(&url, &strict.network, &rebinding).await.expect("the first lookup passes");
-            let client = build_one(&strict, Arc::clone(&rebinding)).expect("client");
+            let client = client(&strict, Arc::clone(&rebinding), redirects).expect("client");
             // A connection that got through would wait for an answer: bound the wait.
             let sent = tokio::time::timeout(std::time::Duration::from_secs(10), client.get(url.clone()).send());
             let err = sent.await.expect("refused at once, not left waiting for an answer").expect_err("refused");
@@ -225,13 +229,7 @@ mod tests {
     /// and under the default policy it is.
     #[tokio::test]
     async fn the_address_connected_to_is_checked_whatever_an_earlier_lookup_said() {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("address").port();
-        let strict = ClientOptions {
-            network: NetworkPolicy { allow_private: false, ..NetworkPolicy::default() },
-            ..ClientOptions::default()
-        };
+        let (listener, port, strict) = strict_listener();
         for client in [build(&strict).expect("client"), build_without_redirects(&strict).expect("client")] {
             let err = client.get(format!("http://localhost:{port}/mcp")).send().await.expect_err("refused");
             let chain = crate::error::with_causes(&err);
