@@ -45,6 +45,7 @@ use switchboard_testkit::{Reply, ScriptedModel, ToolCall};
 use crate::instance::{api_client, create_connector, owner_token};
 use crate::kanban::{TASKS, direct_session, fill_board, locate_kanban, start_kanban};
 use crate::process;
+use crate::replay::{Streamed, recorded, replay};
 use crate::sse::{Flow, read_events};
 use crate::startup::start_until_ready;
 use crate::stats::{Table, percentile};
@@ -409,23 +410,11 @@ struct Bodies {
 impl Bodies {
     fn recorded(model: &ScriptedModel, tokens: usize) -> anyhow::Result<Self> {
         let requests = model.requests();
-        let find = |what: &str, role: &str, content: Option<&str>| {
-            let body = requests
-                .iter()
-                .rev()
-                .map(|r| &r.body)
-                .find(|body| {
-                    let last = body["messages"].as_array().and_then(|m| m.last());
-                    last.is_some_and(|m| m["role"] == role && content.is_none_or(|c| m["content"] == c))
-                })
-                .with_context(|| format!("Switchboard sent the model no request for {what}"))?;
-            serde_json::to_vec(body).context("a request body")
-        };
         Ok(Self {
-            call: find("the tool call", "user", Some(LIST))?,
-            closing: find("the closing answer", "tool", None)?,
-            short: find("the short answer", "user", Some(&format!("say {CLOSING_TOKENS}")))?,
-            long: find("the long answer", "user", Some(&format!("say {tokens}")))?,
+            call: recorded(&requests, "the tool call", "user", Some(LIST))?,
+            closing: recorded(&requests, "the closing answer", "tool", None)?,
+            short: recorded(&requests, "the short answer", "user", Some(&format!("say {CLOSING_TOKENS}")))?,
+            long: recorded(&requests, "the long answer", "user", Some(&format!("say {tokens}")))?,
         })
     }
 }
@@ -447,49 +436,11 @@ enum Expect {
     Text(usize),
 }
 
-/// A model reply as the direct client saw it.
-#[derive(Debug)]
-struct Streamed {
-    /// Request → the first frame with text.
-    first_text: Option<Duration>,
-    /// Request → `[DONE]`.
-    done: Duration,
-}
-
 impl Direct {
     /// Post `body` and read the stream to `[DONE]`.
     async fn model(&self, body: &[u8], expect: Expect) -> anyhow::Result<Streamed> {
-        let started = Instant::now();
-        let response = self
-            .client
-            .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "text/event-stream")
-            .bearer_auth("sk-bench")
-            .body(body.to_vec())
-            .send()
-            .await
-            .context("a direct model request")?;
-        let status = response.status();
-        anyhow::ensure!(status == 200, "the model answered {status}: {}", response.text().await?);
-        let mut streamed = Streamed { first_text: None, done: Duration::ZERO };
-        let (mut deltas, mut calls) = (0, 0);
-        read_events(response, READ_LIMIT, |_, data| {
-            if data == "[DONE]" {
-                streamed.done = started.elapsed();
-                return Ok(Flow::Stop);
-            }
-            let delta = &data["choices"][0]["delta"];
-            if delta["content"].as_str().is_some_and(|text| !text.is_empty()) {
-                streamed.first_text.get_or_insert_with(|| started.elapsed());
-                deltas += 1;
-            }
-            if delta["tool_calls"][0]["function"]["name"] == TOOL {
-                calls += 1;
-            }
-            Ok(Flow::Go)
-        })
-        .await?;
+        let streamed = replay(&self.client, &self.url, body, TOOL, READ_LIMIT).await?;
+        let (deltas, calls) = (streamed.deltas, streamed.calls);
         match expect {
             Expect::ToolCall => anyhow::ensure!(calls == 1, "expected one call of {TOOL}, got {calls}"),
             Expect::Text(n) => anyhow::ensure!(deltas == n, "expected {n} deltas, got {deltas}"),

@@ -48,9 +48,10 @@ use crate::echo::{Answer, EchoServers};
 use crate::instance::{Instance, OWNER, api_client, create_connector, user_token};
 use crate::postgres;
 use crate::process::{self, Descriptors, Memory, Running};
+use crate::replay::{Streamed, recorded, replay};
 use crate::sse::{Flow, StreamError, read_events};
 use crate::startup::{start_until_ready, stop};
-use crate::stats::{self, Summary, Table, percentile};
+use crate::stats::{self, Table, percentile};
 
 /// Deltas of every text answer: few, so that the figures are about the turn,
 /// not about streaming.
@@ -249,7 +250,7 @@ async fn measure(
         args.conversations,
         args.rounds,
         if args.postgres.is_some() { "PostgreSQL" } else { "SQLite" },
-        load()
+        process::load_text()
     );
 
     tokio::time::sleep(IDLE).await;
@@ -303,7 +304,7 @@ async fn measure(
         c.other,
         start.descriptors.total,
         mib(now.memory.rss_kib),
-        load()
+        process::load_text()
     );
     Ok(())
 }
@@ -564,22 +565,10 @@ struct Bodies {
 impl Bodies {
     fn recorded(model: &ScriptedModel) -> anyhow::Result<Self> {
         let requests = model.requests();
-        let find = |what: &str, role: &str, content: Option<&str>| {
-            let body = requests
-                .iter()
-                .rev()
-                .map(|r| &r.body)
-                .find(|body| {
-                    let last = body["messages"].as_array().and_then(|m| m.last());
-                    last.is_some_and(|m| m["role"] == role && content.is_none_or(|c| m["content"] == c))
-                })
-                .with_context(|| format!("Switchboard sent the model no request for {what}"))?;
-            serde_json::to_vec(body).context("a request body")
-        };
         Ok(Self {
-            call: find("the tool call", "user", Some(CALL))?,
-            closing: find("the closing answer", "tool", None)?,
-            text: find("the text answer", "user", Some(SAY))?,
+            call: recorded(&requests, "the tool call", "user", Some(CALL))?,
+            closing: recorded(&requests, "the closing answer", "tool", None)?,
+            text: recorded(&requests, "the text answer", "user", Some(SAY))?,
         })
     }
 }
@@ -645,49 +634,9 @@ async fn direct(
     })
 }
 
-/// A model reply as the direct client saw it.
-#[derive(Debug, Default)]
-struct Streamed {
-    /// Request → the first frame with text.
-    first_text: Option<Duration>,
-    /// Request → `[DONE]`.
-    done: Duration,
-    deltas: usize,
-    calls: usize,
-}
-
 /// Post `body` to the model server and read the stream to `[DONE]`.
 async fn model_reply(client: &reqwest::Client, url: &str, body: &[u8]) -> anyhow::Result<Streamed> {
-    let started = Instant::now();
-    let response = client
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(reqwest::header::ACCEPT, "text/event-stream")
-        .bearer_auth("sk-bench")
-        .body(body.to_vec())
-        .send()
-        .await
-        .context("a direct model request")?;
-    let status = response.status();
-    anyhow::ensure!(status == 200, "the model answered {status}: {}", response.text().await?);
-    let mut streamed = Streamed::default();
-    read_events(response, READ_LIMIT, |_, data| {
-        if data == "[DONE]" {
-            streamed.done = started.elapsed();
-            return Ok(Flow::Stop);
-        }
-        let delta = &data["choices"][0]["delta"];
-        if delta["content"].as_str().is_some_and(|text| !text.is_empty()) {
-            streamed.first_text.get_or_insert_with(|| started.elapsed());
-            streamed.deltas += 1;
-        }
-        if delta["tool_calls"][0]["function"]["name"] == TOOL {
-            streamed.calls += 1;
-        }
-        Ok(Flow::Go)
-    })
-    .await?;
-    Ok(streamed)
+    replay(client, url, body, TOOL, READ_LIMIT).await
 }
 
 /// The ports that tell the server's connections apart.
@@ -860,7 +809,7 @@ fn latency_table(rounds: &[Round]) -> Table {
             .iter()
             .map(|r| Paired { direct: Quantiles::of(&r.baseline, pick), through: Quantiles::of(&r.switchboard, pick) })
             .collect();
-        let over = |f: fn(&Paired) -> f64| median(per_round.iter().map(f).collect());
+        let over = |f: fn(&Paired) -> f64| stats::median(per_round.iter().map(f).collect());
         table.row(vec![
             name.to_owned(),
             format!("{:.2}", over(|p| p.direct.p50)),
@@ -974,15 +923,6 @@ fn resource_table(start: Reading, rounds: &[Round]) -> Table {
     table
 }
 
-/// The median of `values`; NaN for none.
-fn median(values: Vec<f64>) -> f64 {
-    Summary::of(&values).map_or(f64::NAN, |s| s.median)
-}
-
 fn mib(kib: u64) -> String {
     stats::mib(kib as f64)
-}
-
-fn load() -> String {
-    process::load_average().map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
 }

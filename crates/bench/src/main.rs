@@ -11,6 +11,7 @@ mod keep_alive;
 mod load;
 mod postgres;
 mod process;
+mod replay;
 mod scale;
 mod sse;
 mod startup;

@@ -281,6 +281,12 @@ fn parse_tcp_line(line: &str, inodes: &std::collections::HashSet<String>) -> Opt
     Some(TcpSocket { local_port: port(fields[1])?, remote_port: port(fields[2])?, listening: fields[3] == "0A" })
 }
 
+/// The one-minute load average as printed; above the CPU count, figures are
+/// inflated by other work.
+pub(crate) fn load_text() -> String {
+    load_average().map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
+}
+
 /// The one-minute load average, to tell a quiet machine from a busy one.
 pub(crate) fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()

@@ -117,7 +117,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
     print!("{}", timing_table(&runs).render());
     println!();
     print!("{}", memory_table(&runs).render());
-    println!("\nload average at the end: {}", load());
+    println!("\nload average at the end: {}", process::load_text());
     Ok(())
 }
 
@@ -128,7 +128,10 @@ fn print_setup(binary: &Path, backend: &Backend, runs: u32) {
         Backend::Postgres(_) => "PostgreSQL, a new database per run",
     };
     println!("binary: {}", binary.display());
-    println!("database: {database}; {runs} runs after one warm-up; {cpus} CPUs; load average {}\n", load());
+    println!(
+        "database: {database}; {runs} runs after one warm-up; {cpus} CPUs; load average {}\n",
+        process::load_text()
+    );
 }
 
 /// One iteration: the baseline, a first start with memory readings, a restart.
@@ -256,12 +259,6 @@ pub(crate) fn clean_env(mut command: Command) -> Command {
         }
     }
     command
-}
-
-/// The one-minute load average as printed; above the CPU count, figures are
-/// inflated by other work.
-fn load() -> String {
-    process::load_average().map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
 }
 
 fn millis(d: Duration) -> f64 {

@@ -102,6 +102,11 @@ impl Table {
     }
 }
 
+/// The median of `values`; NaN for none.
+pub(crate) fn median(values: Vec<f64>) -> f64 {
+    Summary::of(&values).map_or(f64::NAN, |s| s.median)
+}
+
 /// Milliseconds with a precision that suits the size.
 pub(crate) fn ms(value: f64) -> String {
     if value < 10.0 {

@@ -46,7 +46,7 @@ use crate::instance::{api_client, create_connector, owner_token};
 use crate::keep_alive::{Connection, find};
 use crate::process::{self, Running};
 use crate::startup::{start_until_ready, stop};
-use crate::stats::{Summary, Table, percentile};
+use crate::stats::{self, Summary, Table, percentile};
 use crate::{postgres, scale};
 
 /// Calls made on each batch's connections before the measured ones, not counted.
@@ -194,7 +194,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         args.rounds,
         if database_url.is_some() { "PostgreSQL" } else { "SQLite" },
         server.pid(),
-        load()
+        process::load_text()
     );
     let mut series: Vec<Series> = answers
         .iter()
@@ -256,7 +256,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<()> {
         IDLE.as_secs(),
         memory.rss_kib as f64 / 1024.0,
         memory.peak_kib as f64 / 1024.0,
-        load()
+        process::load_text()
     );
     stop(&mut server)?;
     Ok(())
@@ -481,9 +481,10 @@ fn table(series: &[Series]) -> Table {
         "throughput ratio",
     ]);
     for s in series {
-        let over_rounds = |batches: &[Batch], f: fn(&Batch) -> f64| median(batches.iter().map(f).collect());
-        let paired =
-            |f: fn(&Batch, &Batch) -> f64| median(s.direct.iter().zip(&s.switchboard).map(|(d, t)| f(d, t)).collect());
+        let over_rounds = |batches: &[Batch], f: fn(&Batch) -> f64| stats::median(batches.iter().map(f).collect());
+        let paired = |f: fn(&Batch, &Batch) -> f64| {
+            stats::median(s.direct.iter().zip(&s.switchboard).map(|(d, t)| f(d, t)).collect())
+        };
         table.row(vec![
             s.answer.label().to_owned(),
             s.connections.to_string(),
@@ -516,9 +517,10 @@ fn cpu_table(series: &[Series]) -> Table {
     ]);
     for s in series {
         let over_rounds =
-            |batches: &[Batch], f: fn(&CpuPerCall) -> f64| median(batches.iter().map(|b| f(&b.cpu)).collect());
-        let paired =
-            |f: fn(&Batch, &Batch) -> f64| median(s.direct.iter().zip(&s.switchboard).map(|(d, t)| f(d, t)).collect());
+            |batches: &[Batch], f: fn(&CpuPerCall) -> f64| stats::median(batches.iter().map(|b| f(&b.cpu)).collect());
+        let paired = |f: fn(&Batch, &Batch) -> f64| {
+            stats::median(s.direct.iter().zip(&s.switchboard).map(|(d, t)| f(d, t)).collect())
+        };
         table.row(vec![
             s.answer.label().to_owned(),
             s.connections.to_string(),
@@ -545,8 +547,8 @@ fn paced_table(series: &[Series]) -> Table {
         "paced: upstream CPU µs",
     ]);
     for s in series.iter().filter(|s| !s.paced.is_empty()) {
-        let over_rounds = |batches: &[Batch], f: fn(&Batch) -> f64| median(batches.iter().map(f).collect());
-        let added = median(s.paced.iter().zip(&s.switchboard).map(|(p, t)| t.p50_ms - p.p50_ms).collect());
+        let over_rounds = |batches: &[Batch], f: fn(&Batch) -> f64| stats::median(batches.iter().map(f).collect());
+        let added = stats::median(s.paced.iter().zip(&s.switchboard).map(|(p, t)| t.p50_ms - p.p50_ms).collect());
         table.row(vec![
             s.answer.label().to_owned(),
             format!("{:.3}", over_rounds(&s.direct, |b| b.p50_ms)),
@@ -579,13 +581,4 @@ fn ranges(series: &[Series]) -> String {
         })
         .collect();
     format!("over rounds (min to max): {}", parts.join("; "))
-}
-
-/// The median of `values`; NaN for none.
-fn median(values: Vec<f64>) -> f64 {
-    Summary::of(&values).map_or(f64::NAN, |s| s.median)
-}
-
-fn load() -> String {
-    process::load_average().map_or_else(|| "unknown".to_owned(), |l| format!("{l:.2}"))
 }
