@@ -28,6 +28,7 @@ pub mod tool_auth;
 pub mod tool_names;
 pub mod untrusted;
 pub mod usage;
+pub mod widget;
 
 pub use audit::AuditKind;
 pub use developer_mode::DeveloperModePolicy;
