@@ -2,6 +2,7 @@
 
 use switchboard_core::catalog::Tool;
 use switchboard_core::conversation::TurnState;
+use switchboard_core::widget::WidgetKind;
 use switchboard_core::{MessageId, ToolCallId};
 use switchboard_store::{StepUsage, ToolCall};
 
@@ -13,8 +14,9 @@ pub enum TurnEvent {
     /// A piece of the model's answer.
     TextDelta(String),
     /// The model asked for a tool call (recorded, not yet run), with the tool's
-    /// status texts (`openai/toolInvocation/invoking` and `…/invoked`) if it has them.
-    ToolCallProposed { call: ToolCall, status_text: Option<StatusText> },
+    /// status texts (`openai/toolInvocation/invoking` and `…/invoked`) if it has them,
+    /// and the kind of widget its result renders in, if it links one.
+    ToolCallProposed { call: ToolCall, status_text: Option<StatusText>, widget: Option<WidgetKind> },
     /// A running call's server reported progress.
     ToolProgress { call: ToolCallId, progress: CallProgress },
     /// A write action waits for the owner's decision.

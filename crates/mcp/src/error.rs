@@ -56,6 +56,8 @@ pub enum McpError {
     ForeignEndpoint { endpoint: String, origin: String },
     #[error("the server sent no endpoint event within {0:?}; check that the URL is the server's SSE endpoint")]
     NoEndpointEvent(Duration),
+    #[error("the resource {uri} is {bytes} bytes; Switchboard accepts at most {max}")]
+    ResourceTooLarge { uri: String, bytes: usize, max: usize },
     #[error("the server sent an event larger than {0} bytes; Switchboard accepts at most that much")]
     EventTooLarge(usize),
 }

@@ -46,5 +46,5 @@ pub async fn check_address(url: &url::Url, policy: &switchboard_core::network::N
     http_client::preflight(url, policy).await
 }
 pub use legacy_sse::{legacy_endpoint_url, legacy_sse_events};
-pub use session::{RESULT_REFERENCE, UpstreamOutcome, UpstreamSession};
+pub use session::{RESULT_REFERENCE, ResourceBody, ResourceRead, UpstreamOutcome, UpstreamSession};
 pub use wire::{ServerMessage, parse_server_message};

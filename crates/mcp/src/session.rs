@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
     ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ErrorCode, ErrorData, Implementation,
-    PaginatedRequestParams, ProtocolVersion, RequestId, ServerResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, RequestId, ServerResult,
 };
 #[expect(deprecated, reason = "sampling and roots are deprecated (SEP-2577) but servers still ask for them")]
 use rmcp::model::{CreateMessageRequestParams, CreateMessageResult, ListRootsResult};
@@ -33,6 +33,23 @@ use crate::tool_fields::ToolFields;
 
 /// Most times one call may be answered with a request for input and sent again.
 const MAX_INPUT_ROUNDS: usize = 8;
+
+/// One resource as `resources/read` returned it (its first contents).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceRead {
+    pub mime_type: Option<String>,
+    pub body: ResourceBody,
+    /// The contents' `_meta` (an MCP Apps view's `ui.csp`, an Apps SDK `openai/widgetCSP`).
+    pub meta: Option<Value>,
+}
+
+/// A resource's contents.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResourceBody {
+    Text(String),
+    /// Base64, as sent.
+    Blob(String),
+}
 
 /// What the call's response carries in the exchange instead of repeating the
 /// result, which [`UpstreamOutcome::result`] holds.
@@ -249,6 +266,37 @@ impl UpstreamSession {
         Ok(answers)
     }
 
+    /// Read a resource (`resources/read`): its first contents, text or a base64
+    /// blob, refused when larger than `max_bytes`.
+    pub async fn read_resource(&self, uri: &str, max_bytes: usize) -> Result<ResourceRead, McpError> {
+        let params = ReadResourceRequestParams::new(uri.to_owned());
+        let read = tokio::time::timeout(self.options.call_timeout, self.service.read_resource(params))
+            .await
+            .map_err(|_| McpError::Timeout(self.options.call_timeout))?
+            .map_err(|e| failed(e, self))?;
+        let first = read.contents.into_iter().next().ok_or_else(|| {
+            McpError::Protocol(format!("the server returned no contents for the resource {uri}").into())
+        })?;
+        // Read as JSON: the contents' variants may grow.
+        let first = serde_json::to_value(first).unwrap_or_default();
+        let text = |key: &str| first.get(key).and_then(Value::as_str).map(str::to_owned);
+        let body = match (text("text"), text("blob")) {
+            (Some(text), _) => ResourceBody::Text(text),
+            (None, Some(blob)) => ResourceBody::Blob(blob),
+            (None, None) => {
+                return Err(McpError::Protocol(format!("the resource {uri} has neither text nor a blob").into()));
+            }
+        };
+        let (mime_type, meta) = (text("mimeType"), first.get("_meta").cloned());
+        let bytes = match &body {
+            ResourceBody::Text(text) | ResourceBody::Blob(text) => text.len(),
+        };
+        if bytes > max_bytes {
+            return Err(McpError::ResourceTooLarge { uri: uri.to_owned(), bytes, max: max_bytes });
+        }
+        Ok(ResourceRead { mime_type, body, meta })
+    }
+
     /// The session can still carry requests.
     pub fn is_open(&self) -> bool {
         !self.service.is_closed() && !self.service.peer().is_transport_closed()
@@ -417,8 +465,14 @@ impl ClientHandler for Client {
     }
 }
 
+/// Switchboard's description of itself: it renders MCP Apps views (the
+/// `io.modelcontextprotocol/ui` extension), so servers may offer their UI.
 pub(crate) fn client_info() -> ClientConfig {
-    ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
+    let mut capabilities = ClientCapabilities::default();
+    let mut ui = Map::new();
+    ui.insert("mimeTypes".into(), serde_json::json!([switchboard_core::widget::MCP_APP_MIME]));
+    capabilities.extensions = Some([(switchboard_core::widget::UI_EXTENSION.to_owned(), ui)].into_iter().collect());
+    ClientConfig::new(capabilities, Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
 }
 
 /// The client's description and the lifecycle it follows: by default `server/discover`

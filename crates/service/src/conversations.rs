@@ -1,10 +1,13 @@
 //! Conversations as their owners and auditors reach them: whose they are, and
 //! what was said and called in them. Running turns is the agent's.
 
+use std::collections::HashMap;
+
 use switchboard_agent::Providers;
 use switchboard_core::conversation::{Mode, TurnState};
 use switchboard_core::permission::Action;
-use switchboard_core::{ConnectorId, ConversationId, UserId};
+use switchboard_core::widget::{self, WidgetKind};
+use switchboard_core::{ConnectorId, ConversationId, ToolCallId, UserId};
 use switchboard_store::{Conversation, Message, NewConversation, Store, StoreError, ToolCall, User};
 use time::OffsetDateTime;
 
@@ -28,6 +31,8 @@ pub struct NewChat {
 pub struct Transcript {
     pub messages: Vec<Message>,
     pub tool_calls: Vec<ToolCall>,
+    /// The calls whose tool (as its app defines it now) renders a widget, and its kind.
+    pub widgets: HashMap<ToolCallId, WidgetKind>,
 }
 
 /// Cheap to clone.
@@ -122,7 +127,20 @@ impl Conversations {
 
     /// The messages and tool calls of a conversation.
     pub async fn transcript(&self, c: &Conversation) -> Result<Transcript> {
-        Ok(Transcript { messages: self.store.messages(c.id).await?, tool_calls: self.store.tool_calls(c.id).await? })
+        let tool_calls = self.store.tool_calls(c.id).await?;
+        let mut widgets = HashMap::new();
+        for call in &tool_calls {
+            let (Some(connector), Some(tool)) = (call.connector_id, call.tool.as_deref()) else { continue };
+            let catalog = match self.connectors.catalog(connector).await {
+                Ok(found) => found,
+                Err(ServiceError::Store(StoreError::NotFound(_))) => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(template) = catalog.tool(tool).and_then(|t| widget::template(&t.stored.tool)) {
+                widgets.insert(call.id, template.kind);
+            }
+        }
+        Ok(Transcript { messages: self.store.messages(c.id).await?, tool_calls, widgets })
     }
 
     /// Conversations active in `[since, until)`, of one user or everyone, oldest

@@ -31,6 +31,7 @@ mod policy;
 mod sign_in;
 mod tool_host;
 mod usage;
+mod widgets;
 mod workspace;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub use freshness::Freshness;
 pub use models::{ModelList, Models};
 pub use sign_in::{SignInConfig, SignIns, StartedSession};
 pub use usage::{Usage, UsageReport};
+pub use widgets::{MAX_WIDGET_BYTES, MAX_WIDGET_STATE_BYTES, WidgetDocument, Widgets};
 pub use workspace::{SettingsChange, Workspace};
 
 /// What the services need to know about their deployment.
@@ -81,6 +83,7 @@ struct Inner {
     conversations: Conversations,
     agent: Agent,
     models: Models,
+    widgets: Widgets,
 }
 
 impl Services {
@@ -100,6 +103,7 @@ impl Services {
         let models = Models::new(config.providers.clone());
         let conversations = Conversations::new(store.clone(), connectors.clone(), config.providers.clone());
         let agent = Agent::new(store.clone(), config.providers, Arc::new(host), config.agent);
+        let widgets = Widgets::new(store.clone(), connectors.clone(), conversations.clone());
         Self(Arc::new(Inner {
             store,
             access,
@@ -112,6 +116,7 @@ impl Services {
             conversations,
             agent,
             models,
+            widgets,
         }))
     }
 
@@ -165,5 +170,10 @@ impl Services {
     /// Runs conversations' turns.
     pub fn agent(&self) -> &Agent {
         &self.0.agent
+    }
+
+    /// Tool calls' widgets, their calls and their state.
+    pub fn widgets(&self) -> &Widgets {
+        &self.0.widgets
     }
 }

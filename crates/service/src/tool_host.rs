@@ -11,6 +11,7 @@ use switchboard_agent::{
 use switchboard_core::approval;
 use switchboard_core::conversation::Mode;
 use switchboard_core::tool_names::{self, Action};
+use switchboard_core::widget;
 use switchboard_mcp::{Progress, ProgressWatcher};
 use switchboard_store::{Conversation, StoreError};
 
@@ -69,8 +70,11 @@ impl ToolHost for ServiceToolHost {
                 } else {
                     enabled
                 };
-                // Tools that run only as tasks wait until tasks are supported.
-                for tool in enabled.into_iter().filter(|t| !t.tool.requires_task()) {
+                // Tools that run only as tasks wait until tasks are supported; tools
+                // the server keeps for its widgets are never offered to the model.
+                let offered =
+                    enabled.into_iter().filter(|t| !t.tool.requires_task() && widget::visible_to_model(&t.tool));
+                for tool in offered {
                     let classification = tool.classification();
                     if approval::offered(conversation.mode, classification) {
                         picked.push((

@@ -35,6 +35,7 @@ mod turn_writer;
 mod turns;
 mod usage;
 mod users;
+mod widgets;
 
 pub use audit_log::AuditLog;
 pub use changes::{Recorded, Refreshed};
@@ -57,3 +58,4 @@ pub use records::{
 pub use sign_in::SignInAttempt;
 pub use tokens::TOKEN_USE_RESOLUTION_MS;
 pub use usage::{UsageFigures, UsageGroup};
+pub use widgets::{NewWidgetCall, WidgetCall, WidgetCallEnd};

@@ -10,6 +10,7 @@ use futures::StreamExt as _;
 use serde_json::Value;
 use switchboard_core::ConversationId;
 use switchboard_core::conversation::{CallStatus, Mode, TurnState};
+use switchboard_core::widget;
 use switchboard_store::{
     Answer, Conversation, History, Note, StepRecord, StepUsage, StoreError, ToolCall, TurnMove, TurnRestart, TurnStart,
 };
@@ -405,12 +406,13 @@ impl Agent {
             emit(tx, TurnEvent::StepUsage { message: answer.id, usage: usage.clone() }).await;
         }
         for call in &recorded.calls {
-            let status_text = drive
+            let offered = drive
                 .offered
                 .iter()
-                .find(|t| Some(t.connector_id) == call.connector_id && Some(&t.tool.name) == call.tool.as_ref())
-                .and_then(|t| StatusText::of(&t.tool));
-            emit(tx, TurnEvent::ToolCallProposed { call: call.clone(), status_text }).await;
+                .find(|t| Some(t.connector_id) == call.connector_id && Some(&t.tool.name) == call.tool.as_ref());
+            let status_text = offered.and_then(|t| StatusText::of(&t.tool));
+            let widget = offered.and_then(|t| widget::template(&t.tool)).map(|t| t.kind);
+            emit(tx, TurnEvent::ToolCallProposed { call: call.clone(), status_text, widget }).await;
             if call.status.is_final() {
                 emit(tx, TurnEvent::ToolResult(call.clone())).await;
             }

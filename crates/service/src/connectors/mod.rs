@@ -6,6 +6,7 @@ pub(crate) mod catalog;
 mod endpoint;
 mod governance;
 mod oauth;
+mod resources;
 
 use std::sync::Arc;
 use std::time::Duration;
