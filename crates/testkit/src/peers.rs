@@ -243,6 +243,30 @@ impl PeerProcess {
         Self::started(&argv, &[], "ready ")
     }
 
+    /// Our widgets server (`peers/widgets_server.py`): an Apps SDK component, a hostile
+    /// MCP Apps view and broken widgets; each call it runs is appended to `executed`.
+    pub fn widgets(executed: &Path) -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/widgets_server.py");
+        let argv = [python.display().to_string(), script.display().to_string(), "--executed".into()];
+        let mut argv = argv.to_vec();
+        argv.push(executed.display().to_string());
+        Self::started(&argv, &[], "ready ")
+    }
+
+    /// npm `@modelcontextprotocol/server-basic-vanillajs`, the MCP Apps example
+    /// server, over Streamable HTTP (`/mcp`) on a free port.
+    pub fn basic_vanillajs() -> PeerProcess {
+        let entry = must_exist(
+            peers_dir().join("apps/node_modules/@modelcontextprotocol/server-basic-vanillajs/dist/index.js"),
+        );
+        let port = free_port();
+        let child = spawn(&["node".into(), entry.display().to_string()], &[("PORT", port.to_string())]);
+        let peer = PeerProcess { child, url: format!("http://127.0.0.1:{port}/mcp") };
+        wait_for_port(port, Duration::from_secs(30));
+        peer
+    }
+
     /// The origin of the peer's URL (`http://127.0.0.1:PORT`).
     pub fn origin(&self) -> String {
         format!("http://127.0.0.1:{}", self.port())

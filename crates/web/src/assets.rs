@@ -28,6 +28,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/oauth.js", "text/javascript; charset=utf-8", include_str!("../static/js/oauth.js")),
     ("js/chat.js", "text/javascript; charset=utf-8", include_str!("../static/js/chat.js")),
     ("js/sse.js", "text/javascript; charset=utf-8", include_str!("../static/js/sse.js")),
+    ("js/widget.js", "text/javascript; charset=utf-8", include_str!("../static/js/widget.js")),
     ("js/markdown.js", "text/javascript; charset=utf-8", include_str!("../static/js/markdown.js")),
     // Third-party, vendored as published on npm (see static/vendor/README.md).
     (

@@ -69,7 +69,7 @@ impl AppError {
             | Self::Detailed { code, detail, .. }
             | Self::Limited { code, detail, .. } => (code, detail.clone()),
             Self::Unavailable(detail) | Self::StorageFull(detail) | Self::Internal(detail) => {
-                tracing::error!(error = %detail, "oauth callback failed");
+                tracing::error!(error = %detail, "a request failed on our side");
                 ("internal", "something went wrong on our side; try again".to_owned())
             }
         }

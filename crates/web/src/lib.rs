@@ -31,6 +31,7 @@ mod views_conversations;
 mod views_doctor;
 mod views_governance;
 mod views_usage;
+mod views_widgets;
 
 pub use client_address::{BadProxy, TrustedProxies};
 pub use config::WebConfig;

@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi};
         (name = "doctor", description = "Readiness reports for MCP servers"),
         (name = "workspace", description = "Workspace settings"),
         (name = "conversations", description = "Chat with a model using connectors' actions; write actions wait for the owner"),
+        (name = "widgets", description = "What a tool call's widget asks its host for: its app's tools (writes wait for the owner), resources and saved state"),
         (name = "compliance", description = "Exports for owners, admins and auditors"),
         (name = "audit", description = "The hash-chained audit trail of tool calls, decisions and admin changes, for owners, admins and auditors"),
         (name = "usage", description = "Tokens, turns and tool calls by user, app, model and day, for owners, admins and auditors"),

@@ -21,7 +21,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         audit as a, compliance as c, connectors as k, conversations as v, doctor as d, groups as g, me as m,
     };
     use crate::routes::{
-        models as mo, session as s, setup as su, tokens as t, usage as us, users as u, workspace as w,
+        models as mo, session as s, setup as su, tokens as t, usage as us, users as u, widgets as wi, workspace as w,
     };
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::healthz))
@@ -73,6 +73,11 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(v::forget_remembered::forget_remembered))
         .routes(routes!(v::cancel_turn::cancel_turn))
         .routes(routes!(v::decide_tool_call::decide_tool_call))
+        .routes(routes!(wi::call_widget_tool::call_widget_tool))
+        .routes(routes!(wi::decide_widget_call::decide_widget_call))
+        .routes(routes!(wi::list_widget_calls::list_widget_calls))
+        .routes(routes!(wi::read_widget_resource::read_widget_resource))
+        .routes(routes!(wi::save_widget_state::save_widget_state))
         .routes(routes!(c::export_conversations::export_conversations))
         .routes(routes!(a::list_audit::list_audit))
         .routes(routes!(a::export_audit::export_audit))

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use switchboard_agent::{Citation, TurnEvent};
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
+use switchboard_core::widget::WidgetKind;
 use switchboard_service::Transcript;
 use switchboard_store::{Conversation, Message, RememberedTool, StepUsage, ToolCall};
 use time::OffsetDateTime;
@@ -239,6 +240,11 @@ pub(crate) struct ToolCallView {
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub(crate) created_at: OffsetDateTime,
+    /// The widget the call's result renders in (`mcp_app` or `apps_sdk`), when its
+    /// tool links one: the page frames `/widgets/{conversation}/{call}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "mcp_app")]
+    pub(crate) widget: Option<WidgetKind>,
 }
 
 impl From<&ToolCall> for ToolCallView {
@@ -261,6 +267,7 @@ impl From<&ToolCall> for ToolCallView {
             exchange: outcome.and_then(|o| o.exchange.clone()),
             latency_ms: outcome.and_then(|o| o.latency_us).map(|us| us as f64 / 1000.0),
             created_at: c.created_at,
+            widget: None,
         }
     }
 }
@@ -280,7 +287,11 @@ impl ConversationDetail {
         Self {
             conversation: c.into(),
             messages: transcript.messages.iter().map(Into::into).collect(),
-            tool_calls: transcript.tool_calls.iter().map(Into::into).collect(),
+            tool_calls: transcript
+                .tool_calls
+                .iter()
+                .map(|call| ToolCallView { widget: transcript.widgets.get(&call.id).copied(), ..call.into() })
+                .collect(),
         }
     }
 }
@@ -348,8 +359,8 @@ impl From<&TurnEvent> for TurnEventView {
     fn from(e: &TurnEvent) -> Self {
         match e {
             TurnEvent::TextDelta(text) => Self::TextDelta { text: text.clone() },
-            TurnEvent::ToolCallProposed { call, status_text } => Self::ToolCallProposed {
-                call: call.into(),
+            TurnEvent::ToolCallProposed { call, status_text, widget } => Self::ToolCallProposed {
+                call: ToolCallView { widget: *widget, ..call.into() },
                 status_text: status_text
                     .as_ref()
                     .map(|s| StatusTextView { invoking: s.invoking.clone(), invoked: s.invoked.clone() }),

@@ -10,6 +10,7 @@ mod settings;
 mod setup;
 mod usage;
 mod usage_chart;
+mod widget;
 mod workspace;
 
 use std::borrow::Cow;
@@ -45,6 +46,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workspace/audit", get(audit::page))
         .route("/workspace/usage", get(usage::page))
         .route("/workspace/{tab}", get(workspace::page))
+        .route("/widgets/{conversation}/{call}", get(widget::page))
 }
 
 /// What the page frame (`base.html`) shows.

@@ -15,6 +15,7 @@ pub(crate) mod setup;
 pub(crate) mod tokens;
 pub(crate) mod usage;
 pub(crate) mod users;
+pub(crate) mod widgets;
 pub(crate) mod workspace;
 
 use std::str::FromStr;

@@ -7,6 +7,7 @@ import { api, ApiError } from "./api.js";
 import { connectButton, el, fill, jsonBlock, pretty, visible } from "./dom.js";
 import { copyButton, renderMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
+import { approvalCard, mountWidget, teardownWidgets } from "./widget.js";
 
 // One id per page load: a remembered approval lasts for this load only, so the
 // id lives in memory and a reload starts afresh.
@@ -45,6 +46,8 @@ const page = {
   following: true, // the thread keeps the newest message in view (false once the reader scrolls up)
   frame: 0, // the animation frame that renders the streaming answer, when one is due
   connected: new Set(), // apps the person has just connected to from this page (no Connect offered again)
+  widgets: new Map(), // call id → the kind of widget its result renders in
+  mounted: new Map(), // call id → its widget's box, once shown
 };
 
 // Shown at the end of the thread while a turn works and no text streams.
@@ -309,6 +312,7 @@ function showCall(call) {
   const known = page.cards.get(call.id);
   if (known) {
     renderCard(known, call);
+    showWidget(known, call);
     return known;
   }
   endBubble();
@@ -316,8 +320,49 @@ function showCall(call) {
   renderCard(card, call);
   page.cards.set(call.id, card);
   add(card);
+  showWidget(card, call);
   showWorking(true, call.status === "running" ? "Running the action…" : "Working…");
   return card;
+}
+
+/** A completed call whose tool links a widget: the widget, framed after its card. */
+function showWidget(card, call) {
+  if (call.widget) page.widgets.set(call.id, call.widget);
+  const kind = page.widgets.get(call.id);
+  if (!kind || call.status !== "completed" || page.mounted.has(call.id) || !page.conversation) return;
+  const box = mountWidget({
+    conversationId: page.conversation.id,
+    call: { ...call, widget: kind },
+    app: call.connector_name ?? "an app",
+    sendMessage: async (message) => {
+      if (page.busy) return false;
+      text.value = message;
+      send().catch(showError);
+      return true;
+    },
+  });
+  page.mounted.set(call.id, box);
+  card.after(box);
+}
+
+/** Writes that widgets asked for and that still wait (after a reload): decided here. */
+async function showWaitingWidgetCalls(id) {
+  const calls = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}/widget-calls`);
+  for (const call of calls.filter((c) => c.status === "awaiting_approval")) {
+    const after = page.mounted.get(call.widget_of) ?? page.cards.get(call.widget_of);
+    if (!after || page.conversation?.id !== id) continue;
+    const app = page.cards.get(call.widget_of)?.querySelector(".connector-name")?.textContent ?? "an app";
+    const card = approvalCard(app, call, async (decision) => {
+      const path = `/api/v1/conversations/${encodeURIComponent(id)}/widget-calls/${encodeURIComponent(call.id)}/decision`;
+      try {
+        const decided = await api("POST", path, { decision });
+        fill(card, el("p", { class: "small muted" }, `${visible(call.tool)}: ${STATUS[decided.status] ?? visible(decided.status)}`));
+      } catch (error) {
+        showError(error);
+      }
+    });
+    (after.querySelector(".widget-notes") ?? after).append(card);
+  }
 }
 
 /** A part of a tool card, folded: its title, a Copy button and the JSON. */
@@ -529,7 +574,10 @@ async function openConversation(id) {
   clearError();
   status.textContent = "";
   const detail = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}`);
+  await teardownWidgets();
+  page.mounted.clear();
   showDetail(detail);
+  showWaitingWidgetCalls(id).catch(showError);
   if (detail.state === "awaiting_approval") nextApproval();
   if (detail.state === "running") watchRunning(detail.id);
   loadRemembered().catch(showError);
@@ -552,6 +600,8 @@ function watchRunning(id) {
 function newChat() {
   page.abort?.abort();
   page.conversation = null;
+  teardownWidgets();
+  page.mounted.clear();
   page.cards.clear();
   page.waiting = [];
   page.bubble = null;

@@ -16,3 +16,4 @@ mod browser_oauth;
 mod browser_oauth_sdk;
 mod browser_phone;
 mod browser_usage;
+mod browser_widgets;

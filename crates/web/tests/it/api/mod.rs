@@ -32,6 +32,7 @@ mod tokens;
 mod upstream_failures;
 mod usage;
 mod users;
+mod widgets;
 mod workspace;
 
 use reqwest::{RequestBuilder, StatusCode};
