@@ -5,7 +5,7 @@ use switchboard_agent::Providers;
 use switchboard_core::conversation::{Mode, TurnState};
 use switchboard_core::permission::Action;
 use switchboard_core::{ConnectorId, ConversationId, UserId};
-use switchboard_store::{Conversation, Message, NewConversation, Store, StoreError, ToolCall, User};
+use switchboard_store::{Conversation, Elicitation, Message, NewConversation, Store, StoreError, ToolCall, User};
 use time::OffsetDateTime;
 
 use crate::connectors::Connectors;
@@ -28,6 +28,8 @@ pub struct NewChat {
 pub struct Transcript {
     pub messages: Vec<Message>,
     pub tool_calls: Vec<ToolCall>,
+    /// Requests for the owner's input that wait (elicitation).
+    pub elicitations: Vec<Elicitation>,
 }
 
 /// Cheap to clone.
@@ -122,7 +124,11 @@ impl Conversations {
 
     /// The messages and tool calls of a conversation.
     pub async fn transcript(&self, c: &Conversation) -> Result<Transcript> {
-        Ok(Transcript { messages: self.store.messages(c.id).await?, tool_calls: self.store.tool_calls(c.id).await? })
+        Ok(Transcript {
+            messages: self.store.messages(c.id).await?,
+            tool_calls: self.store.tool_calls(c.id).await?,
+            elicitations: self.store.pending_elicitations(c.id).await?,
+        })
     }
 
     /// Conversations active in `[since, until)`, of one user or everyone, oldest

@@ -73,6 +73,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(v::forget_remembered::forget_remembered))
         .routes(routes!(v::cancel_turn::cancel_turn))
         .routes(routes!(v::decide_tool_call::decide_tool_call))
+        .routes(routes!(v::answer_elicitation::answer_elicitation))
         .routes(routes!(c::export_conversations::export_conversations))
         .routes(routes!(a::list_audit::list_audit))
         .routes(routes!(a::export_audit::export_audit))

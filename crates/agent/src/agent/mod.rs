@@ -11,10 +11,12 @@
 //! - [`turn`]: starting a turn, the steps of a drive, its end;
 //! - [`decisions`]: the owner's decisions and cancel;
 //! - [`execution`]: what to do with each call the model asks for, and sending it;
+//! - [`asking`]: a running call's requests for the person's input (elicitation);
 //! - [`meter`]: what a model step used: tokens and time;
 //! - [`records`]: the audit entries of calls and decisions;
 //! - [`recovery`]: what a start does with the work a stop cut off.
 
+mod asking;
 mod decisions;
 mod execution;
 mod meter;
@@ -34,6 +36,7 @@ use crate::host::ToolHost;
 use crate::provider::Providers;
 use crate::running::Running;
 
+pub use asking::AnswerElicitation;
 pub use decisions::DecideCall;
 
 /// Limits of the loop.
@@ -68,6 +71,7 @@ pub struct Agent {
     host: Arc<dyn ToolHost>,
     config: AgentConfig,
     running: Running,
+    waiting: asking::Waiting,
 }
 
 type Tx = mpsc::Sender<TurnEvent>;
@@ -95,7 +99,7 @@ async fn emit_failure(tx: &Tx, error: &AgentError, state: TurnState) {
 
 impl Agent {
     pub fn new(store: Store, providers: Providers, host: Arc<dyn ToolHost>, config: AgentConfig) -> Self {
-        Self { store, providers, host, config, running: Running::default() }
+        Self { store, providers, host, config, running: Running::default(), waiting: asking::Waiting::default() }
     }
 
     pub fn providers(&self) -> &Providers {

@@ -19,7 +19,8 @@ use switchboard_core::network::NetworkPolicy;
 use switchboard_core::tool_auth::{AuthMode, ToolAuth, tool_auth};
 use switchboard_core::{AuditKind, ConnectorId, UserId};
 use switchboard_mcp::{
-    ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
+    ClientOptions, Elicitation, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome,
+    UpstreamSession,
 };
 use switchboard_store::{
     AuditEvent, AuditLog, Connector, ConnectorOAuth, ConnectorTool, NewConnector, Recorded, Store, StoreError, User,
@@ -135,7 +136,10 @@ impl Connectors {
 
     /// Upstream options with the workspace's current address policy.
     pub async fn client_options(&self) -> Result<ClientOptions> {
-        Ok(ClientOptions { network: self.network_policy().await?, ..self.0.config.options.clone() })
+        // Sessions made for people ask them when a server asks for input during a
+        // call (see `tool_host.rs` and the playground); with nobody to ask, `cancel`.
+        let elicitation = Elicitation::Ask;
+        Ok(ClientOptions { network: self.network_policy().await?, elicitation, ..self.0.config.options.clone() })
     }
 
     /// A connector with its catalog, from memory when it is there.

@@ -5,6 +5,7 @@
 // answers are Markdown built as elements from its tokens (markdown.js).
 import { api, ApiError } from "./api.js";
 import { connectButton, el, fill, jsonBlock, pretty, visible } from "./dom.js";
+import { endElicitation, keepOnly, showElicitation, waitingForPerson } from "./elicitation.js";
 import { copyButton, renderMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
 
@@ -463,7 +464,7 @@ function showHead() {
 }
 
 function showDetail(detail) {
-  const { messages, tool_calls: calls, ...conversation } = detail;
+  const { messages, tool_calls: calls, elicitations = [], ...conversation } = detail;
   page.conversation = conversation;
   page.cards.clear();
   page.bubble = null;
@@ -488,6 +489,9 @@ function showDetail(detail) {
     for (const call of byMessage.get(m.id) ?? []) showCall(call);
   }
   fold();
+  // Requests for the person's input that wait: at their calls, as typed so far.
+  keepOnly(new Set(elicitations.map((e) => e.id)));
+  for (const request of elicitations) placeElicitation(request);
   working.remove();
   $("chat-empty").hidden = shown.length > 0;
   page.waiting = calls.filter((c) => c.status === "awaiting_approval");
@@ -541,6 +545,8 @@ function watchRunning(id) {
   status.textContent = "A turn is running; its answer shows when it ends.";
   setTimeout(async () => {
     if (page.conversation?.id !== id || page.busy) return;
+    // Not while the person answers a request: reading again would redraw the form.
+    if (waitingForPerson()) return watchRunning(id);
     try {
       await openConversation(id);
     } catch (error) {
@@ -645,6 +651,12 @@ function onEvent(event) {
       }
       break;
     }
+    case "elicitation":
+      placeElicitation(event.elicitation);
+      break;
+    case "elicitation_ended":
+      endElicitation(event.elicitation_id);
+      break;
     case "awaiting_approval":
       showCall(event.call);
       if (!page.waiting.some((c) => c.id === event.call.id)) page.waiting.push(event.call);
@@ -667,6 +679,19 @@ function onEvent(event) {
       // A kind of event this page does not know yet: nothing to show.
       break;
   }
+}
+
+/** A running call's request for the person's input, right after the call's card. */
+function placeElicitation(request) {
+  showElicitation(request, {
+    place: (node) => {
+      const card = page.cards.get(request.call_id);
+      if (card) card.after(node);
+      else add(node);
+    },
+    answerPath: (r) => `/api/v1/conversations/${encodeURIComponent(r.conversation_id)}/elicitations/${encodeURIComponent(r.id)}`,
+  });
+  follow();
 }
 
 // After a stream: ask for the next decision, or say why the turn stopped.
