@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use switchboard_core::elicitation::{self, ElicitationAction, ElicitationAnswer, REDACTED};
-use switchboard_core::{AuditKind, ConnectorId, ElicitationId, ToolCallId, UserId};
+use switchboard_core::{AuditKind, ConnectorId, ConversationId, ElicitationId, ToolCallId, UserId};
 use switchboard_store::{AuditEvent, Conversation, Elicitation, ElicitationState, NewElicitation, StoreError};
 use time::OffsetDateTime;
 use tokio::sync::oneshot;
@@ -19,11 +19,19 @@ use crate::host::Ask;
 
 /// The requests this process waits on, with where each answer goes.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Waiting(Arc<Mutex<HashMap<ElicitationId, oneshot::Sender<ElicitationAnswer>>>>);
+pub(crate) struct Waiting(Arc<Mutex<HashMap<ElicitationId, (ConversationId, oneshot::Sender<ElicitationAnswer>)>>>);
+
+type Waiters = HashMap<ElicitationId, (ConversationId, oneshot::Sender<ElicitationAnswer>)>;
 
 impl Waiting {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<ElicitationId, oneshot::Sender<ElicitationAnswer>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Waiters> {
         self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stop waiting for answers to the requests of `conversation` (its turn was
+    /// stopped): each is marked expired and its server answered `cancel`.
+    pub(crate) fn stop(&self, conversation: ConversationId) {
+        self.lock().retain(|_, (of, _)| *of != conversation);
     }
 }
 
@@ -66,15 +74,14 @@ impl Agent {
             }
         };
         let (answered, answer) = oneshot::channel();
-        self.waiting.lock().insert(record.id, answered);
+        self.waiting.lock().insert(record.id, (by.conversation.id, answered));
         emit(tx, TurnEvent::Elicitation(record.clone())).await;
-        let stopped = self.running.stop_switch(by.conversation.id);
+        // Dropped unanswered when the turn is stopped (`Waiting::stop`).
         let answer = tokio::select! {
             answer = answer => answer.ok(),
             () = tokio::time::sleep(wait) => None,
             () = reply.closed() => None,
             () = by.call_over.cancelled() => None,
-            () = async { match &stopped { Some(s) => s.cancelled().await, None => std::future::pending().await } } => None,
         };
         self.waiting.lock().remove(&record.id);
         let answer = match answer {
@@ -141,7 +148,7 @@ impl Agent {
             other => other.into(),
         })?;
         match self.waiting.lock().remove(&id) {
-            Some(waiting) => {
+            Some((_, waiting)) => {
                 let _ = waiting.send(answer);
             }
             None => tracing::warn!(elicitation = %id, "a request for input ended just as it was answered"),

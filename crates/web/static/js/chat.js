@@ -535,7 +535,8 @@ async function openConversation(id) {
   const detail = await api("GET", `/api/v1/conversations/${encodeURIComponent(id)}`);
   showDetail(detail);
   if (detail.state === "awaiting_approval") nextApproval();
-  if (detail.state === "running") watchRunning(detail.id);
+  // A call still runs (an approved write, one waiting for the person's input): look again until it ends.
+  if (detail.state === "running" || detail.tool_calls.some((c) => c.status === "running")) watchRunning(detail.id);
   loadRemembered().catch(showError);
 }
 
@@ -651,9 +652,17 @@ function onEvent(event) {
       }
       break;
     }
-    case "elicitation":
+    case "elicitation": {
+      // Only a running call asks (an approved write, say).
+      const live = page.live.get(event.elicitation.call_id);
+      const card = page.cards.get(event.elicitation.call_id);
+      if (live && card) {
+        live.call = { ...live.call, status: "running" };
+        renderCard(card, live.call);
+      }
       placeElicitation(event.elicitation);
       break;
+    }
     case "elicitation_ended":
       endElicitation(event.elicitation_id);
       break;

@@ -180,6 +180,26 @@ mod sdk_form_accept_decline_cancel {
         let (turn, ()) = tokio::join!(turn, person);
         let (text, _) = outcome(&turn);
         assert!(text.contains("cancelled by the user"), "{text}");
+
+        // Stop: a request left waiting is answered cancel, and can no longer be answered.
+        script(&chat, "sdk__collect-user-info", json!({"infoType": "contact"}));
+        let turn = approved(&chat, &id, "Collect my details again");
+        let person = async {
+            let asked = request(&chat, &id).await;
+            let (status, body) = send(
+                me.client.post(chat.app.at(&format!("/api/v1/conversations/{id}/cancel"))).headers(me.csrf_headers()),
+            )
+            .await;
+            assert!(status.is_success(), "{body}");
+            let late = answer(&chat, me, &id, &asked["id"], json!({"action": "decline"})).await;
+            assert_problem(&late, 409, "not_waiting");
+        };
+        let (turn, ()) = tokio::join!(turn, person);
+        assert_eq!(turn.of("elicitation_ended").len(), 1, "{:?}", turn.events);
+        let results = turn.of("tool_result");
+        let text = results[0]["call"]["result"]["content"][0]["text"].as_str().unwrap_or_default();
+        assert!(text.contains("cancelled by the user"), "the server was told cancel: {:?}", turn.events);
+        assert!(chat.detail(&id).await.get("elicitations").is_none(), "nothing waits any more");
     }
 }
 
