@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use switchboard_core::elicitation::{self, ElicitationAction, ElicitationAnswer};
+use switchboard_service::HandAsk;
 use switchboard_store::Elicitation;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -12,8 +13,9 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct ElicitationView {
     pub(crate) id: Uuid,
-    pub(crate) conversation_id: Uuid,
-    pub(crate) call_id: Uuid,
+    /// The conversation and call that wait (absent for a call by hand in the playground).
+    pub(crate) conversation_id: Option<Uuid>,
+    pub(crate) call_id: Option<Uuid>,
     /// The app whose server asks (its name, as inert text).
     pub(crate) connector_name: String,
     /// `form` (fill in `requested_schema`) or `url` (open `url`, then say when done).
@@ -41,8 +43,47 @@ pub(crate) struct ElicitationView {
     pub(crate) expires_at: OffsetDateTime,
 }
 
+/// What every request has, wherever it waits.
+struct Parts<'a> {
+    id: Uuid,
+    connector_name: &'a str,
+    request: &'a Value,
+    state: &'a str,
+    created_at: OffsetDateTime,
+    expires_at: OffsetDateTime,
+}
+
 impl From<&Elicitation> for ElicitationView {
     fn from(e: &Elicitation) -> Self {
+        let mut view = Self::of(Parts {
+            id: e.id.as_uuid(),
+            connector_name: &e.connector_name,
+            request: &e.request,
+            state: e.state.as_str(),
+            created_at: e.created_at,
+            expires_at: e.expires_at,
+        });
+        view.conversation_id = Some(e.conversation_id.as_uuid());
+        view.call_id = Some(e.call_id.as_uuid());
+        view
+    }
+}
+
+impl From<&HandAsk> for ElicitationView {
+    fn from(a: &HandAsk) -> Self {
+        Self::of(Parts {
+            id: a.id.as_uuid(),
+            connector_name: &a.connector_name,
+            request: &a.request,
+            state: a.state,
+            created_at: a.created_at,
+            expires_at: a.expires_at,
+        })
+    }
+}
+
+impl ElicitationView {
+    fn of(e: Parts<'_>) -> Self {
         let text = |key: &str| e.request.get(key).and_then(Value::as_str).map(str::to_owned);
         let mode = text("mode").unwrap_or_else(|| "form".into());
         let schema = e.request.get("requestedSchema").cloned().filter(|_| mode == "form");
@@ -54,10 +95,10 @@ impl From<&Elicitation> for ElicitationView {
             .and_then(|u| url::Url::parse(u).ok())
             .and_then(|u| u.host_str().map(str::to_owned));
         Self {
-            id: e.id.as_uuid(),
-            conversation_id: e.conversation_id.as_uuid(),
-            call_id: e.call_id.as_uuid(),
-            connector_name: e.connector_name.clone(),
+            id: e.id,
+            conversation_id: None,
+            call_id: None,
+            connector_name: e.connector_name.to_owned(),
             message: text("message").unwrap_or_default(),
             secret_fields: schema.as_ref().map(elicitation::secret_fields).unwrap_or_default(),
             requested_schema: schema,
@@ -65,7 +106,7 @@ impl From<&Elicitation> for ElicitationView {
             url_host,
             url_openable,
             mode,
-            state: e.state.as_str().to_owned(),
+            state: e.state.to_owned(),
             created_at: e.created_at,
             expires_at: e.expires_at,
         }

@@ -5,6 +5,7 @@ mod calls;
 pub(crate) mod catalog;
 mod endpoint;
 mod governance;
+mod hand_asks;
 mod oauth;
 
 use std::sync::Arc;
@@ -30,6 +31,7 @@ pub use calls::HandCall;
 pub use catalog::{Catalog, CatalogTool};
 pub use endpoint::endpoint_of;
 pub use governance::{PublishRequest, PublishReview, ReviewedAction};
+pub use hand_asks::HandAsk;
 pub use oauth::{FlowFailure, FlowFinished, FlowOwner, OAuthCallback, OAuthConnection};
 
 use crate::access::Access;
@@ -94,6 +96,8 @@ struct Inner {
     policy: Cache<(), NetworkPolicy>,
     sessions: SessionPool<SessionKey>,
     oauth_metadata: oauth::MetadataCache,
+    /// Requests for input of calls by hand running here.
+    hand_asks: hand_asks::HandAsks,
 }
 
 impl Connectors {
@@ -114,6 +118,7 @@ impl Connectors {
             policy: Cache::new(freshness.clone(), 1),
             sessions,
             oauth_metadata: oauth::MetadataCache::default(),
+            hand_asks: hand_asks::HandAsks::default(),
             config,
         }));
         tokio::spawn(close_idle(Arc::downgrade(&connectors.0)));

@@ -157,7 +157,11 @@ async fn a_form_and_a_url_asked_for_during_calls() {
     let windows = browser.client().windows().await.expect("windows").len();
     browser.click(".elicitation button[data-action=confirm-open]").await;
     browser.wait_for_text(".elicitation-confirm", &format!("Open {host} in a new tab?")).await;
-    assert_eq!(browser.client().windows().await.expect("windows").len(), windows, "nothing opens before the confirmation");
+    assert_eq!(
+        browser.client().windows().await.expect("windows").len(),
+        windows,
+        "nothing opens before the confirmation"
+    );
     browser.screenshot("chat-elicitation-url").await;
     browser.click(".elicitation button[data-action=open]").await;
     for _ in 0..50 {
@@ -170,6 +174,29 @@ async fn a_form_and_a_url_asked_for_during_calls() {
     browser.click(".elicitation button[data-action=accept]").await;
     browser.wait_for_text(".message[data-role=assistant]", "Thanks for opening it.").await;
     browser.click(".tool-card[data-status=completed] details[data-part=output] summary").await;
-    browser.wait_for_text(".tool-card[data-status=completed] details[data-part=output] pre", "User completed the URL elicitation flow").await;
+    browser
+        .wait_for_text(
+            ".tool-card[data-status=completed] details[data-part=output] pre",
+            "User completed the URL elicitation flow",
+        )
+        .await;
+
+    // The playground: a call by hand whose server asks for a form shows it beside the call.
+    let sdk = PeerProcess::sdk_example();
+    let sdk_id = connector(&app, &owner, "SDK", &sdk.url.replace("127.0.0.1", "localhost")).await;
+    browser.goto(&format!("/settings/apps/{sdk_id}")).await;
+    browser.wait_for_text("#playground-tool", "collect-user-info").await;
+    browser.eval("const s = document.getElementById('playground-tool'); s.value = 'collect-user-info'; s.dispatchEvent(new Event('change')); return null").await;
+    browser.click("#playground-raw").await;
+    browser.fill("#playground-json", r#"{"infoType": "contact"}"#).await;
+    browser.click("#playground-call").await;
+    browser.wait_for_text("#playground-asks .elicitation .elicitation-head", "SDK asks for your input").await;
+    browser.fill("#playground-asks [data-field=name] input", "Ann Example").await;
+    browser.fill("#playground-asks [data-field=email] input", "ann@example.com").await;
+    browser.eval("document.getElementById('playground-asks').scrollIntoView(); return null").await;
+    browser.screenshot("app-playground-elicitation").await;
+    browser.click("#playground-asks button[data-action=accept]").await;
+    browser.wait_for_text("#playground-result pre.text-item", "Ann Example").await;
+    browser.assert_page_is_clean().await;
     browser.close().await;
 }

@@ -345,3 +345,58 @@ async fn everything_form_and_urls() {
     let error = results[0]["call"]["result"]["error"].as_str().unwrap_or_default();
     assert!(error.contains("modelcontextprotocol.io"), "{error}");
 }
+
+/// A call by hand (the playground) whose server asks for a form: the caller sees the
+/// request while the call runs, answers it, and the server gets the values.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn playground_call_asks_its_caller() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let me = &chat.owner;
+    let sdk = PeerProcess::sdk_example();
+    let app_id = chat.connector("SDK", &sdk.url.replace("127.0.0.1", "localhost")).await;
+    let other = chat.app.signed_in("bob@example.com", Role::Member).await;
+    let asks = format!("/api/v1/connectors/{app_id}/elicitations");
+
+    let call = send(
+        me.client
+            .post(chat.app.at(&format!("/api/v1/connectors/{app_id}/tools/collect-user-info/call")))
+            .headers(me.csrf_headers())
+            .json(&json!({"arguments": {"infoType": "contact"}})),
+    );
+    let person = async {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let asked = loop {
+            let (status, found) = send(me.client.get(chat.app.at(&asks))).await;
+            assert_eq!(status, 200, "{found}");
+            if let Some(first) = found.as_array().and_then(|a| a.first()) {
+                break first.clone();
+            }
+            assert!(Instant::now() < deadline, "no request for input came");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(asked["connector_name"], "SDK");
+        assert_eq!(asked["call_id"], Value::Null);
+        let path = format!("{asks}/{}", asked["id"].as_str().expect("id"));
+        // Someone else sees nothing and answers nothing.
+        let (status, theirs) = send(other.client.get(chat.app.at(&asks))).await;
+        assert!(status == 404 || theirs == json!([]), "{status} {theirs}");
+        let post =
+            |who: &Signed, body: Value| who.client.post(chat.app.at(&path)).headers(who.csrf_headers()).json(&body);
+        let theirs = send(post(&other, json!({"action": "accept", "content": {}}))).await;
+        assert_problem(&theirs, 404, "not_found");
+        let wrong = send(post(me, json!({"action": "accept", "content": {"name": "Ann"}}))).await;
+        assert_problem(&wrong, 422, "invalid_input");
+        let done =
+            send(post(me, json!({"action": "accept", "content": {"name": "Ann Hand", "email": "hand@example.com"}})))
+                .await;
+        assert_eq!(done.0, 200, "{}", done.1);
+        assert_eq!(done.1["state"], "accept");
+        let again = send(post(me, json!({"action": "decline"}))).await;
+        assert!(matches!(again.0.as_u16(), 404 | 409), "answered once: {}", again.1);
+    };
+    let ((status, result), ()) = tokio::join!(call, person);
+    assert_eq!(status, 200, "{result}");
+    let text = result["result"]["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("Ann Hand") && text.contains("hand@example.com"), "{text}");
+    assert!(result["exchange"].to_string().contains("elicitation/create"), "{result}");
+}
