@@ -19,7 +19,7 @@ use crate::host::Ask;
 
 /// The requests this process waits on, with where each answer goes.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Waiting(Arc<Mutex<HashMap<ElicitationId, (ConversationId, oneshot::Sender<ElicitationAnswer>)>>>);
+pub(crate) struct Waiting(Arc<Mutex<Waiters>>);
 
 type Waiters = HashMap<ElicitationId, (ConversationId, oneshot::Sender<ElicitationAnswer>)>;
 

@@ -65,7 +65,7 @@ impl Connectors {
         let wait = self.0.config.options.call_timeout;
         let asker = self.0.hand_asks.asker(user.id, c.id, c.name.clone(), wait);
         let call = self.call_upstream(user.id, c, &tool.stored.tool, arguments, None);
-        let outcome = match switchboard_mcp::elicitation::asking(asker, call).await {
+        let outcome = match Box::pin(switchboard_mcp::elicitation::asking(asker, call)).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 let reason = json!({"error": e.to_string()});
