@@ -114,7 +114,8 @@ impl Store {
             request: new.request.clone(),
             state: ElicitationState::Pending,
             created_at: created,
-            expires_at: new.expires_at,
+            // As stored: to the millisecond.
+            expires_at: from_ms(to_ms(new.expires_at))?,
             answered_by: None,
             answered_at: None,
         };
