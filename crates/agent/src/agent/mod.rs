@@ -6,7 +6,8 @@
 //! awaiting_approval`). A decision on the last waiting call resumes the turn
 //! (`awaiting_approval → running`). Every change is in the store before it is
 //! reported, so a restart loses nothing; nothing of the loop lives only in memory
-//! but the cancel switch of a turn running here.
+//! but the cancel switch of a turn running here and the hand-over of an answer
+//! to a call waiting for the person's input.
 //!
 //! - [`turn`]: starting a turn, the steps of a drive, its end;
 //! - [`decisions`]: the owner's decisions and cancel;
