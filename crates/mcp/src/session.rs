@@ -372,10 +372,12 @@ impl Drop for Pending {
     }
 }
 
-/// Switchboard as an MCP client. It offers the server no sampling, roots or
-/// elicitation, so it answers those requests with "method not found" (rmcp's
-/// defaults would answer roots with an empty list and decline elicitation, which
-/// reads as a person's choice); the answer is in the call's exchange.
+/// Switchboard as an MCP client. It offers the server no sampling or roots, so it
+/// answers those requests with "method not found" (rmcp's defaults would answer roots
+/// with an empty list and decline elicitation, which reads as a person's choice);
+/// elicitation is offered and answered as [`Elicitation`] says: refused, accepted with
+/// the form's defaults, or asked of the person whose call it is. Every answer is in
+/// the call's exchange.
 #[derive(Clone, Debug)]
 pub(crate) struct Client {
     info: ClientConfig,
