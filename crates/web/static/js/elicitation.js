@@ -190,8 +190,13 @@ function formOf(request, app) {
   const properties = schema.properties && typeof schema.properties === "object" ? schema.properties : {};
   const required = new Set(Array.isArray(schema.required) ? schema.required : []);
   const secretFields = Array.isArray(request.secret_fields) ? request.secret_fields : [];
-  const form = el("form", { class: "elicitation-form", novalidate: false });
-  for (const [name, property] of Object.entries(properties)) {
+  const form = el("form", { class: "elicitation-form" });
+  // The fields' order does not survive the trip (JSON objects are unordered on the way):
+  // required fields first, in the order the server lists them, then the others.
+  const order = Array.isArray(schema.required) ? schema.required : [];
+  const rank = (name) => (order.includes(name) ? order.indexOf(name) : order.length);
+  const fields = Object.entries(properties).sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const [name, property] of fields) {
     const id = `elicit-${request.id}-${name}`.replace(/[^A-Za-z0-9_-]/g, "_");
     const label = visible(property?.title ?? name);
     const secret = looksSecret(name, property, secretFields);
