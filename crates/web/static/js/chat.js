@@ -661,6 +661,7 @@ function onEvent(event) {
         renderCard(card, live.call);
       }
       placeElicitation(event.elicitation);
+      showWorking(true, `Waiting for your answer to ${visible(event.elicitation.connector_name || "the app")}…`);
       break;
     }
     case "elicitation_ended":
