@@ -8,9 +8,10 @@ import { el, fill, visible } from "./dom.js";
 // The cards shown, by request id, so a page that re-renders keeps what was typed.
 const shown = new Map();
 
-/** Whether any request waits on the person here. */
+/** Whether any request waits on the person here (and has not run out of time). */
 export function waitingForPerson() {
-  return [...shown.values()].some((node) => node.isConnected && node.dataset.state === "pending");
+  const open = (node) => !(Date.parse(node.dataset.expires) + 2000 < Date.now());
+  return [...shown.values()].some((node) => node.isConnected && node.dataset.state === "pending" && open(node));
 }
 
 /**
@@ -63,7 +64,7 @@ function card(request, answerPath, onAnswered) {
     "section",
     {
       class: "elicitation",
-      dataset: { elicitation: request.id, call: request.call_id, mode: request.mode, state: "pending" },
+      dataset: { elicitation: request.id, call: request.call_id ?? "", mode: request.mode, state: "pending", expires: request.expires_at ?? "" },
       "aria-label": `${app} asks for your input`,
     },
     el("header", { class: "elicitation-head" }, el("strong", { class: "connector-name" }, app), " asks for your input"),
