@@ -400,3 +400,51 @@ async fn playground_call_asks_its_caller() {
     assert!(text.contains("Ann Hand") && text.contains("hand@example.com"), "{text}");
     assert!(result["exchange"].to_string().contains("elicitation/create"), "{result}");
 }
+
+/// Nobody answers: after the call's time limit the server is answered cancel, the
+/// request is expired and the stream says so; a late answer is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_request_times_out_as_cancel() {
+    let model = switchboard_testkit::ScriptedModel::start().await;
+    let providers = model.providers("openai/scripted");
+    let app = switchboard_testkit::TestApp::start_with(DbKind::Sqlite, move |mut c| {
+        c.providers = providers;
+        c.upstream.call_timeout = Duration::from_secs(2);
+        c
+    })
+    .await;
+    let me = app.signed_in("owner@example.com", Role::Owner).await;
+    let vault = PeerProcess::python_elicit();
+    let post = |path: String, body: Value| me.client.post(app.at(&path)).headers(me.csrf_headers()).json(&body);
+    let (_, created) = send(post("/api/v1/connectors".into(), json!({"name": "Vault", "url": vault.url}))).await;
+    let app_id = created["connector"]["id"].as_str().expect("id").to_owned();
+    let (_, c) = send(post("/api/v1/conversations".into(), json!({"connectors": [app_id]}))).await;
+    let id = c["id"].as_str().expect("id").to_owned();
+    model.push(Reply::tool_calls(vec![ToolCall::new("t1", "vault__sign_in", json!({"service": "Acme"}))]));
+    model.push(Reply::text("Nobody answered."));
+    let said =
+        post(format!("/api/v1/conversations/{id}/messages"), json!({"content": "Sign in", "client_session": "p"}));
+    let turn = Turn::read(said.send().await.expect("send")).await;
+    let call = turn.waiting();
+    let decided = post(
+        format!("/api/v1/conversations/{id}/tool-calls/{call}/decision"),
+        json!({"decision": "approve", "client_session": "p"}),
+    );
+    let started = Instant::now();
+    let turn = Turn::read(decided.send().await.expect("send")).await;
+    assert!(started.elapsed() >= Duration::from_secs(2), "it waited for the person first");
+    assert_eq!(turn.of("elicitation").len(), 1, "{:?}", turn.events);
+    let ended = turn.of("elicitation_ended");
+    assert_eq!(ended.len(), 1, "{:?}", turn.events);
+    let results = turn.of("tool_result");
+    assert_eq!(results[0]["call"]["status"], "completed", "{:?}", turn.events);
+    let text = results[0]["call"]["result"]["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(text.contains("cancel"), "the server was answered cancel: {text}");
+    let eid = ended[0]["elicitation_id"].as_str().expect("id");
+    let late = send(post(
+        format!("/api/v1/conversations/{id}/elicitations/{eid}"),
+        json!({"action": "accept", "content": {}}),
+    ))
+    .await;
+    assert_problem(&late, 409, "not_waiting");
+}
