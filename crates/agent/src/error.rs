@@ -15,6 +15,9 @@ pub enum AgentError {
     /// The tool call named does not wait for a decision (unknown, or decided).
     #[error("{0}")]
     NotWaiting(String),
+    /// What was sent does not fit what it answers (a form's schema).
+    #[error("{0}")]
+    Invalid(String),
     /// Nothing to answer again: the conversation has no message of its owner.
     #[error("{0}")]
     NoMessage(String),

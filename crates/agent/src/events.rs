@@ -3,8 +3,8 @@
 use switchboard_core::catalog::Tool;
 use switchboard_core::conversation::TurnState;
 use switchboard_core::widget::WidgetKind;
-use switchboard_core::{MessageId, ToolCallId};
-use switchboard_store::{StepUsage, ToolCall};
+use switchboard_core::{ElicitationId, MessageId, ToolCallId};
+use switchboard_store::{Elicitation, StepUsage, ToolCall};
 
 use crate::host::CallProgress;
 
@@ -19,6 +19,10 @@ pub enum TurnEvent {
     ToolCallProposed { call: ToolCall, status_text: Option<StatusText>, widget: Option<WidgetKind> },
     /// A running call's server reported progress.
     ToolProgress { call: ToolCallId, progress: CallProgress },
+    /// A running call's server asks the owner for input (recorded, pending).
+    Elicitation(Elicitation),
+    /// A request for input ended unanswered (time ran out, the turn was stopped, the call ended).
+    ElicitationEnded { id: ElicitationId, call: ToolCallId },
     /// A write action waits for the owner's decision.
     AwaitingApproval(ToolCall),
     /// A call is over: it ran, failed, was denied or was invalid.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use switchboard_core::ConnectorId;
 use switchboard_core::catalog::{Classification, Tool};
+use switchboard_core::elicitation::{ElicitationAnswer, ElicitationRequest};
 use switchboard_store::Conversation;
 
 /// A boxed future, so the host can be a trait object.
@@ -45,6 +46,18 @@ pub struct CallProgress {
 
 /// Where a host sends the progress of a call while it runs.
 pub type ProgressSink = tokio::sync::mpsc::UnboundedSender<CallProgress>;
+
+/// A call's server asks the person for input (elicitation); the answer goes to `reply`.
+#[derive(Debug)]
+pub struct Ask {
+    pub request: ElicitationRequest,
+    /// How long the call can wait for the answer; then it is answered `cancel`.
+    pub wait: Duration,
+    pub reply: tokio::sync::oneshot::Sender<ElicitationAnswer>,
+}
+
+/// Where a host sends a call's requests for the person's input while it runs.
+pub type AskSink = tokio::sync::mpsc::UnboundedSender<Ask>;
 
 /// Why an action could not be listed or called; worded for the person.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -90,4 +103,18 @@ pub trait ToolHost: Send + Sync + std::fmt::Debug {
         arguments: Map<String, Value>,
         progress: ProgressSink,
     ) -> HostFuture<'a, Result<CallResult, HostError>>;
+
+    /// [`ToolHost::call`], sending the server's requests for the person's input to
+    /// `asks`. A host that cannot ask leaves them to [`ToolHost::call`].
+    fn call_asking<'a>(
+        &'a self,
+        conversation: &'a Conversation,
+        tool: &'a OfferedTool,
+        arguments: Map<String, Value>,
+        progress: ProgressSink,
+        asks: AskSink,
+    ) -> HostFuture<'a, Result<CallResult, HostError>> {
+        drop(asks);
+        self.call(conversation, tool, arguments, progress)
+    }
 }

@@ -16,9 +16,11 @@ pub mod provider;
 pub mod resolve;
 mod running;
 
-pub use agent::{Agent, AgentConfig, DecideCall, TurnEvents};
+pub use agent::{Agent, AgentConfig, AnswerElicitation, DecideCall, TurnEvents};
 pub use error::AgentError;
 pub use events::{Citation, DoneReason, StatusText, TurnEvent};
-pub use host::{AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
+pub use host::{
+    Ask, AskSink, AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost,
+};
 pub use model::{ModelEvent, ModelMessage, ModelRequest, StopReason, ToolCallRequest, ToolSpec, Usage};
 pub use provider::{ModelProvider, ModelStream, ProviderConfig, ProviderError, ProviderKind, Providers, ResolvedModel};

@@ -24,6 +24,8 @@ pub enum AuditKind {
     ToolCall,
     /// A person's decision on a conversation's write call.
     Decision,
+    /// A person's answer to a server's request for input during a call (the choice, never the content).
+    Elicitation,
     UserCreated,
     UserRenamed,
     UserRoleChanged,
@@ -59,9 +61,10 @@ pub enum AuditKind {
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 26] = [
+    pub const ALL: [AuditKind; 27] = [
         AuditKind::ToolCall,
         AuditKind::Decision,
+        AuditKind::Elicitation,
         AuditKind::UserCreated,
         AuditKind::UserRenamed,
         AuditKind::UserRoleChanged,
@@ -92,6 +95,7 @@ impl AuditKind {
         match self {
             Self::ToolCall => "tool_call",
             Self::Decision => "decision",
+            Self::Elicitation => "elicitation",
             Self::UserCreated => "user.created",
             Self::UserRenamed => "user.renamed",
             Self::UserRoleChanged => "user.role_changed",
@@ -122,7 +126,7 @@ impl AuditKind {
     /// A change an owner, admin or user made to the workspace or their account,
     /// rather than a tool call or a decision on one.
     pub fn is_admin_change(self) -> bool {
-        !matches!(self, Self::ToolCall | Self::Decision)
+        !matches!(self, Self::ToolCall | Self::Decision | Self::Elicitation)
     }
 }
 

@@ -94,6 +94,10 @@ id_type!(
     ToolCallId
 );
 id_type!(
+    /// A server's request for the person's input during a tool call (elicitation).
+    ElicitationId
+);
+id_type!(
     /// A change set a refresh recorded for a published app, awaiting review.
     ChangeId
 );

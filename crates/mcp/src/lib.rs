@@ -14,6 +14,7 @@
 mod auth_discovery;
 mod diagnosis;
 mod doctor;
+pub mod elicitation;
 mod endpoint;
 mod error;
 mod handshakes;

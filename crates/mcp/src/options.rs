@@ -32,6 +32,9 @@ pub enum Elicitation {
     /// Offer form elicitation and accept every form with the defaults its schema gives
     /// (a headless client with nobody to ask).
     AcceptDefaults,
+    /// Offer form and URL elicitation and ask the person whose call is running
+    /// (see [`crate::elicitation::asking`]); with nobody to ask, answer `cancel`.
+    Ask,
 }
 
 /// The handshake a session makes (Streamable HTTP and stdio).

@@ -143,6 +143,11 @@ impl Journal {
         }
     }
 
+    /// The calls a server request was filed with (its response stream's call, or every call then in flight).
+    pub(crate) fn filed_with(&self, server_request: &RequestId) -> Vec<RequestId> {
+        self.lock().server_requests.get(server_request).cloned().unwrap_or_default()
+    }
+
     /// Our answer to a server request: with the calls the request was filed with.
     fn note_answer(&self, server_request: &RequestId, message: impl FnOnce() -> Option<Value>) {
         let mut calls = self.lock();

@@ -19,8 +19,10 @@ use rmcp::transport::streamable_http_client::{StreamableHttpClientTransportConfi
 use rmcp::{ClientHandler, RoleClient};
 use serde_json::{Map, Value};
 use switchboard_core::catalog::Tool;
+use switchboard_core::elicitation::{ElicitationAnswer, ElicitationRequest};
 use url::Url;
 
+use crate::elicitation::{Asker, Askers, URL_ELICITATION_REQUIRED, defaults_of, redact_exchange, required_urls};
 use crate::endpoint::{Endpoint, HttpTransport};
 use crate::error::{Cause, McpError};
 use crate::http_client;
@@ -100,6 +102,7 @@ pub struct UpstreamSession {
     options: ClientOptions,
     journal: Journal,
     fields: ToolFields,
+    askers: Askers,
 }
 
 /// What a session watches on its transport: the messages of each call, and the
@@ -108,6 +111,8 @@ pub struct UpstreamSession {
 struct Watched {
     journal: Journal,
     fields: ToolFields,
+    /// Whom each call's server requests for input go to.
+    askers: Askers,
 }
 
 impl UpstreamSession {
@@ -117,7 +122,8 @@ impl UpstreamSession {
     pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<UpstreamSession, McpError> {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
-        let watched = Watched { journal: Journal::new(options.max_result_bytes), fields: ToolFields::default() };
+        let journal = Journal::new(options.max_result_bytes);
+        let watched = Watched { journal: journal.clone(), fields: ToolFields::default(), askers: Askers::new(journal) };
         let (service, transport) =
             tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, watched.clone()))
                 .await
@@ -125,7 +131,7 @@ impl UpstreamSession {
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
-        let Watched { journal, fields } = watched;
+        let Watched { journal, fields, askers } = watched;
         Ok(UpstreamSession {
             service,
             protocol_version,
@@ -134,6 +140,7 @@ impl UpstreamSession {
             options: options.clone(),
             journal,
             fields,
+            askers,
         })
     }
 
@@ -198,18 +205,35 @@ impl UpstreamSession {
         let mut params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments.clone());
         let mut exchange = vec![];
         let mut round = 0;
+        // Whom to ask when the server asks for input: the caller's person, if it runs the call inside `asking`.
+        let asker = crate::elicitation::current().filter(|_| self.options.elicitation == Elicitation::Ask);
         let (result, request_id) = loop {
-            let request = ClientRequest::CallToolRequest(CallToolRequest::new(params));
+            let request = ClientRequest::CallToolRequest(CallToolRequest::new(params.clone()));
             let options = PeerRequestOptions::with_timeout(self.options.call_timeout);
             let handle = peer.send_cancellable_request(request, options).await.map_err(|e| failed(e, self))?;
             if let Some(watcher) = &watcher {
                 self.journal.watch(&handle.id, watcher.clone());
             }
+            let _filed = asker.as_ref().map(|a| self.askers.file(&handle.id, a.clone()));
             let request_id = serde_json::to_value(&handle.id).unwrap_or_default();
             let mut pending =
                 Pending { peer: peer.clone(), id: Some(handle.id.clone()), journal: self.journal.clone() };
             let answer = handle.await_response().await;
             exchange.extend(pending.finish());
+            if let Err(ServiceError::McpError(refused)) = &answer
+                && refused.code.0 == URL_ELICITATION_REQUIRED
+            {
+                // The person must open a URL first (sign in, consent, pay); once they
+                // say they did, the call is sent again as it was: it did not run.
+                round += 1;
+                if round > MAX_INPUT_ROUNDS {
+                    return Err(McpError::Protocol(
+                        format!("the server still asked for input after {MAX_INPUT_ROUNDS} rounds").into(),
+                    ));
+                }
+                complete_urls(required_urls(refused.data.as_ref()), asker.as_ref(), &refused.message).await?;
+                continue;
+            }
             match answer.map_err(|e| failed(e, self))? {
                 ServerResult::CallToolResult(result) => break (result, request_id),
                 ServerResult::InputRequiredResult(asked) => {
@@ -221,7 +245,8 @@ impl UpstreamSession {
                             format!("the server still asked for input after {MAX_INPUT_ROUNDS} rounds").into(),
                         ));
                     }
-                    let responses = self.answer_inputs(asked.input_requests.unwrap_or_default())?;
+                    let responses =
+                        self.answer_inputs(asked.input_requests.unwrap_or_default(), asker.as_ref()).await?;
                     params = CallToolRequestParams::new(name.to_owned())
                         .with_arguments(arguments.clone())
                         .with_input_responses(responses);
@@ -241,18 +266,29 @@ impl UpstreamSession {
         let bytes = json_len(&result);
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
         point_to_result(&mut exchange, &request_id);
+        redact_exchange(&mut exchange);
         Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange })
     }
 
     /// The answers to a server's requests for input during a call: forms accepted with
-    /// their defaults where the session answers elicitation so, nothing else.
-    fn answer_inputs(&self, asked: InputRequests) -> Result<InputResponses, McpError> {
+    /// their defaults where the session answers elicitation so, or the person's answers
+    /// where it asks (`cancel` with nobody to ask); nothing else.
+    async fn answer_inputs(&self, asked: InputRequests, asker: Option<&Asker>) -> Result<InputResponses, McpError> {
         let mut answers = InputResponses::new();
         for (key, request) in asked {
             let request = serde_json::to_value(&request).unwrap_or_default();
             let method = request.get("method").and_then(Value::as_str).unwrap_or_default();
             let params = request.get("params").cloned().unwrap_or_default();
             let form = params.get("mode").and_then(Value::as_str).is_none_or(|m| m == "form");
+            if self.options.elicitation == Elicitation::Ask && method == "elicitation/create" {
+                let answer = match (ElicitationRequest::from_params(&params), asker) {
+                    (Ok(request), Some(asker)) => asker(request).await,
+                    (Ok(_), None) => ElicitationAnswer::cancel(),
+                    (Err(e), _) => return Err(McpError::Protocol(format!("the server asked for input: {e}").into())),
+                };
+                answers.insert(key, answer.to_result());
+                continue;
+            }
             if self.options.elicitation != Elicitation::AcceptDefaults || method != "elicitation/create" || !form {
                 return Err(McpError::Protocol(
                     format!("the server asked for input ({method}) during the call, which this client does not give")
@@ -384,41 +420,76 @@ impl Drop for Pending {
     }
 }
 
-/// Switchboard as an MCP client. It offers the server no sampling, roots or
-/// elicitation, so it answers those requests with "method not found" (rmcp's
-/// defaults would answer roots with an empty list and decline elicitation, which
-/// reads as a person's choice); the answer is in the call's exchange.
+/// Switchboard as an MCP client. It offers the server no sampling or roots, so it
+/// answers those requests with "method not found" (rmcp's defaults would answer roots
+/// with an empty list and decline elicitation, which reads as a person's choice);
+/// elicitation is offered and answered as [`Elicitation`] says: refused, accepted with
+/// the form's defaults, or asked of the person whose call it is. Every answer is in
+/// the call's exchange.
 #[derive(Clone, Debug)]
 pub(crate) struct Client {
     info: ClientConfig,
     elicitation: Elicitation,
+    askers: Option<Askers>,
 }
 
 impl Client {
     pub(crate) fn new(info: ClientConfig) -> Self {
-        Self { info, elicitation: Elicitation::Refuse }
+        Self { info, elicitation: Elicitation::Refuse, askers: None }
     }
 
-    /// A client that answers elicitation as `elicitation` says (and offers it when it answers).
-    fn answering(mut info: ClientConfig, elicitation: Elicitation) -> Self {
-        if elicitation == Elicitation::AcceptDefaults {
+    /// A client that answers elicitation as `elicitation` says (and offers it when it
+    /// answers), asking through `askers` when it asks.
+    fn answering(mut info: ClientConfig, elicitation: Elicitation, askers: &Askers) -> Self {
+        let offered = match elicitation {
+            Elicitation::Refuse => None,
             // Form elicitation only: what a headless client can answer.
-            if let Ok(capability) = serde_json::from_value(serde_json::json!({"form": {}})) {
-                info.capabilities.elicitation = Some(capability);
-            }
+            Elicitation::AcceptDefaults => Some(serde_json::json!({"form": {}})),
+            Elicitation::Ask => Some(serde_json::json!({"form": {}, "url": {}})),
+        };
+        if let Some(capability) = offered.and_then(|c| serde_json::from_value(c).ok()) {
+            info.capabilities.elicitation = Some(capability);
         }
-        Self { info, elicitation }
+        Self { info, elicitation, askers: Some(askers.clone()) }
+    }
+
+    /// The asker of the call `server_request` is about. A request may cross the
+    /// transport just before its call's asker is filed: wait a moment for it.
+    async fn asker_for(&self, server_request: &RequestId) -> Option<Asker> {
+        let askers = self.askers.as_ref()?;
+        for _ in 0..20 {
+            if let Some(asker) = askers.for_server_request(server_request) {
+                return Some(asker);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        None
     }
 }
 
-/// A form's answer made of the defaults of its schema's properties.
-fn defaults_of(schema: &Value) -> Map<String, Value> {
-    let properties = schema.get("properties").and_then(Value::as_object);
-    properties
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, property)| Some((name.clone(), property.get("default")?.clone())))
-        .collect()
+/// Have the person open each URL a `-32042` error lists; an error unless they all say done.
+async fn complete_urls(urls: Vec<ElicitationRequest>, asker: Option<&Asker>, message: &str) -> Result<(), McpError> {
+    let listed = urls
+        .iter()
+        .filter_map(|u| match u {
+            ElicitationRequest::Url { url, .. } => Some(url.as_str()),
+            ElicitationRequest::Form { .. } => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Some(asker) = asker.filter(|_| !urls.is_empty()) else {
+        return Err(McpError::Protocol(
+            format!("{message}: the server needs the person to open {listed} first, then try again").into(),
+        ));
+    };
+    for request in urls {
+        if asker(request).await.action != switchboard_core::elicitation::ElicitationAction::Accept {
+            return Err(McpError::Protocol(
+                format!("the person did not complete what the server asked first (opening {listed})").into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn unsupported(method: &str) -> ErrorData {
@@ -447,8 +518,19 @@ impl ClientHandler for Client {
     async fn create_elicitation(
         &self,
         request: ElicitRequestParams,
-        _context: RequestContext<RoleClient>,
+        context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
+        if self.elicitation == Elicitation::Ask {
+            let params = serde_json::to_value(&request).unwrap_or_default();
+            let request = ElicitationRequest::from_params(&params).map_err(|e| ErrorData::invalid_params(e, None))?;
+            // Nobody to ask (a call made outside a person's turn): nobody answered.
+            let answer = match self.asker_for(&context.id).await {
+                Some(asker) => asker(request).await,
+                None => ElicitationAnswer::cancel(),
+            };
+            return serde_json::from_value(answer.to_result())
+                .map_err(|e| ErrorData::internal_error(e.to_string(), None));
+        }
         match (self.elicitation, request) {
             (Elicitation::AcceptDefaults, ElicitRequestParams::FormElicitationParams { requested_schema, .. }) => {
                 let schema = serde_json::to_value(&requested_schema).unwrap_or_default();
@@ -478,10 +560,10 @@ pub(crate) fn client_info() -> ClientConfig {
 /// The client's description and the lifecycle it follows: by default `server/discover`
 /// first, `initialize` at 2025-11-25 for a server that does not know it; or the one
 /// lifecycle of the protocol version asked for.
-fn lifecycle(options: &ClientOptions) -> Result<(Client, ClientLifecycleMode), McpError> {
+fn lifecycle(options: &ClientOptions, askers: &Askers) -> Result<(Client, ClientLifecycleMode), McpError> {
     match &options.handshake {
         Handshake::Auto => Ok((
-            Client::answering(client_info(), options.elicitation),
+            Client::answering(client_info(), options.elicitation, askers),
             ClientLifecycleMode::Auto {
                 preferred_versions: vec![ProtocolVersion::V_2026_07_28],
                 legacy_version: Some(ProtocolVersion::V_2025_11_25),
@@ -496,12 +578,16 @@ fn lifecycle(options: &ClientOptions) -> Result<(Client, ClientLifecycleMode), M
             };
             Ok(if version.has_initialize() {
                 (
-                    Client::answering(client_info().with_protocol_version(version.clone()), options.elicitation),
+                    Client::answering(
+                        client_info().with_protocol_version(version.clone()),
+                        options.elicitation,
+                        askers,
+                    ),
                     ClientLifecycleMode::Initialize,
                 )
             } else {
                 (
-                    Client::answering(client_info(), options.elicitation),
+                    Client::answering(client_info(), options.elicitation, askers),
                     ClientLifecycleMode::Discover { preferred_versions: vec![version.clone()] },
                 )
             })
@@ -518,7 +604,7 @@ async fn handshake(
     match endpoint {
         Endpoint::Http { url, transport } => serve_http(url, *transport, options, deadline, watched).await,
         Endpoint::Stdio(command) => {
-            let (client, mode) = lifecycle(options)?;
+            let (client, mode) = lifecycle(options, &watched.askers)?;
             let (child, stderr) = stdio::spawn(command, watched.fields)?;
             let transport = Recording::new(child, watched.journal);
             match client.serve_with_lifecycle(transport, mode).await {
@@ -553,7 +639,7 @@ async fn serve_http(
     let http = SessionAwareClient::new(client.clone(), watched.fields.clone());
     let listening = http.listening();
     let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
-    let (handler, mode) = lifecycle(options)?;
+    let (handler, mode) = lifecycle(options, &watched.askers)?;
     match handler.serve_with_lifecycle(streamable, mode).await {
         Ok(service) => {
             // A request of the server's about the first call must have somewhere to go.

@@ -8,7 +8,7 @@ use switchboard_core::conversation::{Mode, TurnState};
 use switchboard_core::permission::Action;
 use switchboard_core::widget::{self, WidgetKind};
 use switchboard_core::{ConnectorId, ConversationId, ToolCallId, UserId};
-use switchboard_store::{Conversation, Message, NewConversation, Store, StoreError, ToolCall, User};
+use switchboard_store::{Conversation, Elicitation, Message, NewConversation, Store, StoreError, ToolCall, User};
 use time::OffsetDateTime;
 
 use crate::connectors::Connectors;
@@ -33,6 +33,8 @@ pub struct Transcript {
     pub tool_calls: Vec<ToolCall>,
     /// The calls whose tool (as its app defines it now) renders a widget, and its kind.
     pub widgets: HashMap<ToolCallId, WidgetKind>,
+    /// Requests for the owner's input that wait (elicitation).
+    pub elicitations: Vec<Elicitation>,
 }
 
 /// Cheap to clone.
@@ -140,7 +142,12 @@ impl Conversations {
                 widgets.insert(call.id, template.kind);
             }
         }
-        Ok(Transcript { messages: self.store.messages(c.id).await?, tool_calls, widgets })
+        Ok(Transcript {
+            messages: self.store.messages(c.id).await?,
+            tool_calls,
+            widgets,
+            elicitations: self.store.pending_elicitations(c.id).await?,
+        })
     }
 
     /// Conversations active in `[since, until)`, of one user or everyone, oldest

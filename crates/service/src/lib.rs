@@ -43,8 +43,8 @@ pub use access::{Access, DeveloperMode, Standing};
 pub use accounts::{AccountChange, Accounts, NewAccount, NewToken, PasswordChange};
 pub use audit::{Audit, AuditExport, AuditPage, AuditRecord};
 pub use connectors::{
-    AppStanding, Catalog, CatalogTool, Connectors, DraftAuth, FlowFailure, FlowFinished, FlowOwner, HandCall, NewDraft,
-    OAuthCallback, OAuthConnection, PublishRequest, PublishReview, Refresh, ReviewedAction, UpstreamConfig,
+    AppStanding, Catalog, CatalogTool, Connectors, DraftAuth, FlowFailure, FlowFinished, FlowOwner, HandAsk, HandCall,
+    NewDraft, OAuthCallback, OAuthConnection, PublishRequest, PublishReview, Refresh, ReviewedAction, UpstreamConfig,
 };
 pub use conversations::{Conversations, NewChat, Transcript};
 pub use error::{Result, ServiceError};

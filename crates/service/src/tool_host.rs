@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use switchboard_agent::{
-    AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost,
+    Ask, AskSink, AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost,
 };
 use switchboard_core::approval;
 use switchboard_core::conversation::Mode;
+use switchboard_core::elicitation::ElicitationAnswer;
 use switchboard_core::tool_names::{self, Action};
 use switchboard_core::widget;
+use switchboard_mcp::elicitation::{Asker, asking};
 use switchboard_mcp::{Progress, ProgressWatcher};
 use switchboard_store::{Conversation, StoreError};
 
@@ -119,6 +121,31 @@ impl ToolHost for ServiceToolHost {
                 .collect(),
             Err(e) => vec![format!("the server's inputSchema for this tool is not a valid JSON Schema: {e}")],
         }
+    }
+
+    fn call_asking<'a>(
+        &'a self,
+        conversation: &'a Conversation,
+        tool: &'a OfferedTool,
+        arguments: Map<String, Value>,
+        progress: ProgressSink,
+        asks: AskSink,
+    ) -> HostFuture<'a, Result<CallResult, HostError>> {
+        Box::pin(async move {
+            // A request for input can wait as long as the call itself may take.
+            let wait = self.connectors.client_options().await.map_err(unreadable)?.call_timeout;
+            let asker: Asker = Arc::new(move |request| {
+                let (reply, answer) = tokio::sync::oneshot::channel();
+                let sent = asks.send(Ask { request, wait, reply }).is_ok();
+                Box::pin(async move {
+                    if !sent {
+                        return ElicitationAnswer::cancel();
+                    }
+                    answer.await.unwrap_or_else(|_| ElicitationAnswer::cancel())
+                })
+            });
+            asking(asker, self.call(conversation, tool, arguments, progress)).await
+        })
     }
 
     fn call<'a>(

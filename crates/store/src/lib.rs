@@ -19,6 +19,7 @@ mod connectors;
 mod conversations;
 pub mod crypto;
 mod db;
+mod elicitations;
 mod error;
 mod generation;
 mod groups;
@@ -42,6 +43,7 @@ pub use changes::{Recorded, Refreshed};
 pub use connectors::Publication;
 pub use crypto::MasterKey;
 pub use db::{Backend, ConnectOptions, Store};
+pub use elicitations::{Elicitation, ElicitationState, NewElicitation};
 pub use error::StoreError;
 pub use instance::InstanceId;
 pub use oauth::{

@@ -231,6 +231,27 @@ impl PeerProcess {
         peer
     }
 
+    /// The npm MCP SDK's example server `simpleStreamableHttp` without OAuth: its
+    /// `collect-user-info` tool asks the client for a form (`elicitation/create`).
+    pub fn sdk_example() -> PeerProcess {
+        let entry = oauth_modules().join("@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js");
+        let entry = must_exist(entry);
+        let port = free_port();
+        let argv = ["node".to_owned(), entry.display().to_string()];
+        let mut peer =
+            Self::started(&argv, &[("MCP_PORT", port.to_string())], "MCP Streamable HTTP Server listening on port ");
+        peer.url = format!("http://127.0.0.1:{port}/mcp");
+        peer
+    }
+
+    /// `peers/elicit_server.py` on PyPI `mcp`: a tool that asks for a username and an API
+    /// token (an `input_required` result at 2026-07-28, a request during the call before).
+    pub fn python_elicit() -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/elicit_server.py");
+        Self::started(&[python.display().to_string(), script.display().to_string()], &[], "ready ")
+    }
+
     /// The hostile MCP server (`peers/hostile_server.py`): it appends each request a
     /// defence should have stopped to `record`, one JSON line each. See
     /// [`crate::hostile::HostileServer`], which reads that file.

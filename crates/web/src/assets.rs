@@ -27,6 +27,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("js/governance.js", "text/javascript; charset=utf-8", include_str!("../static/js/governance.js")),
     ("js/oauth.js", "text/javascript; charset=utf-8", include_str!("../static/js/oauth.js")),
     ("js/chat.js", "text/javascript; charset=utf-8", include_str!("../static/js/chat.js")),
+    ("js/elicitation.js", "text/javascript; charset=utf-8", include_str!("../static/js/elicitation.js")),
     ("js/sse.js", "text/javascript; charset=utf-8", include_str!("../static/js/sse.js")),
     ("js/widget.js", "text/javascript; charset=utf-8", include_str!("../static/js/widget.js")),
     ("js/markdown.js", "text/javascript; charset=utf-8", include_str!("../static/js/markdown.js")),

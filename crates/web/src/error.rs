@@ -90,6 +90,7 @@ impl From<switchboard_agent::AgentError> for AppError {
             AgentError::Conflict(detail) => Self::conflict("conversation_busy", detail),
             AgentError::NotWaiting(detail) => Self::conflict("not_waiting", detail),
             AgentError::NoMessage(detail) => Self::conflict("no_message", detail),
+            AgentError::Invalid(detail) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_answer", detail),
             AgentError::Model(e) => Self::invalid(e.to_string()),
             AgentError::Store(e) => e.into(),
         }

@@ -29,6 +29,7 @@ mod views_audit;
 mod views_connectors;
 mod views_conversations;
 mod views_doctor;
+mod views_elicitations;
 mod views_governance;
 mod views_usage;
 mod views_widgets;

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::views_connectors::ClassificationName;
+use crate::views_elicitations::ElicitationView;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -280,6 +281,9 @@ pub(crate) struct ConversationDetail {
     pub(crate) conversation: ConversationView,
     pub(crate) messages: Vec<MessageView>,
     pub(crate) tool_calls: Vec<ToolCallView>,
+    /// Requests of running calls' servers that wait for the owner's input (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) elicitations: Vec<ElicitationView>,
 }
 
 impl ConversationDetail {
@@ -292,6 +296,7 @@ impl ConversationDetail {
                 .iter()
                 .map(|call| ToolCallView { widget: transcript.widgets.get(&call.id).copied(), ..call.into() })
                 .collect(),
+            elicitations: transcript.elicitations.iter().map(Into::into).collect(),
         }
     }
 }
@@ -321,6 +326,11 @@ pub(crate) enum TurnEventView {
     ToolCallProposed { call: ToolCallView, status_text: Option<StatusTextView> },
     /// A running call's server reported progress (`notifications/progress`).
     ToolProgress { call_id: Uuid, progress: f64, total: Option<f64>, message: Option<String> },
+    /// A running call's server asks the owner for input (a form, or a URL to open);
+    /// answer it at `/api/v1/conversations/{id}/elicitations/{elicitation_id}`.
+    Elicitation { elicitation: ElicitationView },
+    /// A request for input ended unanswered (time ran out, the turn was stopped, the call ended).
+    ElicitationEnded { elicitation_id: Uuid, call_id: Uuid },
     /// A write action waits for the owner's decision.
     AwaitingApproval { call: ToolCallView },
     /// A call is over: completed, failed, denied, invalid, cancelled.
@@ -346,6 +356,8 @@ impl TurnEventView {
             Self::TextDelta { .. } => "text_delta",
             Self::ToolCallProposed { .. } => "tool_call_proposed",
             Self::ToolProgress { .. } => "tool_progress",
+            Self::Elicitation { .. } => "elicitation",
+            Self::ElicitationEnded { .. } => "elicitation_ended",
             Self::AwaitingApproval { .. } => "awaiting_approval",
             Self::ToolResult { .. } => "tool_result",
             Self::StepUsage { .. } => "step_usage",
@@ -371,6 +383,10 @@ impl From<&TurnEvent> for TurnEventView {
                 total: progress.total,
                 message: progress.message.clone(),
             },
+            TurnEvent::Elicitation(e) => Self::Elicitation { elicitation: e.into() },
+            TurnEvent::ElicitationEnded { id, call } => {
+                Self::ElicitationEnded { elicitation_id: id.as_uuid(), call_id: call.as_uuid() }
+            }
             TurnEvent::AwaitingApproval(c) => Self::AwaitingApproval { call: c.into() },
             TurnEvent::ToolResult(c) => Self::ToolResult { call: c.into() },
             TurnEvent::StepUsage { message, usage } => {

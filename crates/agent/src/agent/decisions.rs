@@ -200,6 +200,9 @@ impl Agent {
     /// sent is left to finish); waiting calls are cancelled.
     pub async fn cancel(&self, conversation: &Conversation) -> Result<TurnState, AgentError> {
         let current = self.store.conversation(conversation.id).await?;
+        // A call waiting for the person's input (a running one, or an approved write
+        // that runs while the turn awaits other decisions) is answered `cancel`.
+        self.waiting.stop(conversation.id);
         match current.state {
             TurnState::Idle => Ok(TurnState::Idle),
             TurnState::Running => {

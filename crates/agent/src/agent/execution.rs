@@ -8,6 +8,7 @@ use switchboard_core::{ToolCallId, untrusted};
 use switchboard_store::{CallEnd, Conversation, NewToolCall, ToolCall};
 use tokio::sync::mpsc;
 
+use super::asking::AskedBy;
 use super::records::call_entry;
 use super::{Agent, Tx, emit};
 use crate::error::AgentError;
@@ -182,11 +183,18 @@ impl Agent {
         tx: &Tx,
     ) -> Result<CallResult, HostError> {
         let (sink, mut progress) = mpsc::unbounded_channel();
-        let call = self.host.call(conversation, tool, arguments, sink);
+        let (asks, mut asked) = mpsc::unbounded_channel();
+        let call = self.host.call_asking(conversation, tool, arguments, sink, asks);
         tokio::pin!(call);
+        // The server's requests for the person's input, each waiting for its answer.
+        let call_over = tokio_util::sync::CancellationToken::new();
+        let mut waiting = futures::stream::FuturesUnordered::new();
         loop {
             tokio::select! {
                 result = &mut call => {
+                    // Requests still waiting are answered `cancel` and marked so.
+                    call_over.cancel();
+                    while futures::StreamExt::next(&mut waiting).await.is_some() {}
                     // What came just before the answer is still reported, in order.
                     while let Ok(p) = progress.try_recv() {
                         emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await;
@@ -194,6 +202,16 @@ impl Agent {
                     return result;
                 }
                 Some(p) = progress.recv() => emit(tx, TurnEvent::ToolProgress { call: id, progress: p }).await,
+                Some(ask) = asked.recv() => {
+                    let by = AskedBy {
+                        conversation,
+                        call: id,
+                        connector_name: &tool.connector_name,
+                        call_over: &call_over,
+                    };
+                    waiting.push(self.ask_person(by, ask, tx));
+                }
+                Some(()) = futures::StreamExt::next(&mut waiting), if !waiting.is_empty() => {}
             }
         }
     }

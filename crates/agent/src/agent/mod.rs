@@ -6,15 +6,18 @@
 //! awaiting_approval`). A decision on the last waiting call resumes the turn
 //! (`awaiting_approval → running`). Every change is in the store before it is
 //! reported, so a restart loses nothing; nothing of the loop lives only in memory
-//! but the cancel switch of a turn running here.
+//! but the cancel switch of a turn running here and the hand-over of an answer
+//! to a call waiting for the person's input.
 //!
 //! - [`turn`]: starting a turn, the steps of a drive, its end;
 //! - [`decisions`]: the owner's decisions and cancel;
 //! - [`execution`]: what to do with each call the model asks for, and sending it;
+//! - [`asking`]: a running call's requests for the person's input (elicitation);
 //! - [`meter`]: what a model step used: tokens and time;
 //! - [`records`]: the audit entries of calls and decisions;
 //! - [`recovery`]: what a start does with the work a stop cut off.
 
+mod asking;
 mod decisions;
 mod execution;
 mod meter;
@@ -34,6 +37,7 @@ use crate::host::ToolHost;
 use crate::provider::Providers;
 use crate::running::Running;
 
+pub use asking::AnswerElicitation;
 pub use decisions::DecideCall;
 
 /// Limits of the loop.
@@ -68,6 +72,7 @@ pub struct Agent {
     host: Arc<dyn ToolHost>,
     config: AgentConfig,
     running: Running,
+    waiting: asking::Waiting,
 }
 
 type Tx = mpsc::Sender<TurnEvent>;
@@ -95,7 +100,7 @@ async fn emit_failure(tx: &Tx, error: &AgentError, state: TurnState) {
 
 impl Agent {
     pub fn new(store: Store, providers: Providers, host: Arc<dyn ToolHost>, config: AgentConfig) -> Self {
-        Self { store, providers, host, config, running: Running::default() }
+        Self { store, providers, host, config, running: Running::default(), waiting: asking::Waiting::default() }
     }
 
     pub fn providers(&self) -> &Providers {

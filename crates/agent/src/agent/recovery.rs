@@ -20,6 +20,11 @@ impl Agent {
             model_content: message,
             note: "The server stopped during this turn; what was running then was not sent again.",
         };
+        // The server requests those calls waited on died with their connections.
+        let expired = self.store.expire_elicitations_of(&self.config.instance).await?;
+        if expired > 0 {
+            tracing::info!(expired, "requests for input left unanswered by the stop were expired");
+        }
         Ok(self.store.interrupt_unfinished(&self.config.instance, interruption).await?)
     }
 }

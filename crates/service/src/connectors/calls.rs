@@ -61,7 +61,11 @@ impl Connectors {
             detail: json!({"source": "playground", "arguments": arguments, "result": result}),
         };
         let recorded_arguments = Value::Object(arguments.clone());
-        let outcome = match self.call_upstream(user.id, c, &tool.stored.tool, arguments, None).await {
+        // The server's requests for input go to the person, who sees them beside the call.
+        let wait = self.0.config.options.call_timeout;
+        let asker = self.0.hand_asks.asker(user.id, c.id, c.name.clone(), wait);
+        let call = self.call_upstream(user.id, c, &tool.stored.tool, arguments, None);
+        let outcome = match Box::pin(switchboard_mcp::elicitation::asking(asker, call)).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 let reason = json!({"error": e.to_string()});

@@ -5,6 +5,7 @@ mod calls;
 pub(crate) mod catalog;
 mod endpoint;
 mod governance;
+mod hand_asks;
 mod oauth;
 mod resources;
 
@@ -20,7 +21,8 @@ use switchboard_core::network::NetworkPolicy;
 use switchboard_core::tool_auth::{AuthMode, ToolAuth, tool_auth};
 use switchboard_core::{AuditKind, ConnectorId, UserId};
 use switchboard_mcp::{
-    ClientOptions, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome, UpstreamSession,
+    ClientOptions, Elicitation, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome,
+    UpstreamSession,
 };
 use switchboard_store::{
     AuditEvent, AuditLog, Connector, ConnectorOAuth, ConnectorTool, NewConnector, Recorded, Store, StoreError, User,
@@ -30,6 +32,7 @@ pub use calls::HandCall;
 pub use catalog::{Catalog, CatalogTool};
 pub use endpoint::endpoint_of;
 pub use governance::{PublishRequest, PublishReview, ReviewedAction};
+pub use hand_asks::HandAsk;
 pub use oauth::{FlowFailure, FlowFinished, FlowOwner, OAuthCallback, OAuthConnection};
 
 use crate::access::Access;
@@ -94,6 +97,8 @@ struct Inner {
     policy: Cache<(), NetworkPolicy>,
     sessions: SessionPool<SessionKey>,
     oauth_metadata: oauth::MetadataCache,
+    /// Requests for input of calls by hand running here.
+    hand_asks: hand_asks::HandAsks,
 }
 
 impl Connectors {
@@ -114,6 +119,7 @@ impl Connectors {
             policy: Cache::new(freshness.clone(), 1),
             sessions,
             oauth_metadata: oauth::MetadataCache::default(),
+            hand_asks: hand_asks::HandAsks::default(),
             config,
         }));
         tokio::spawn(close_idle(Arc::downgrade(&connectors.0)));
@@ -136,7 +142,10 @@ impl Connectors {
 
     /// Upstream options with the workspace's current address policy.
     pub async fn client_options(&self) -> Result<ClientOptions> {
-        Ok(ClientOptions { network: self.network_policy().await?, ..self.0.config.options.clone() })
+        // Sessions made for people ask them when a server asks for input during a
+        // call (see `tool_host.rs` and the playground); with nobody to ask, `cancel`.
+        let elicitation = Elicitation::Ask;
+        Ok(ClientOptions { network: self.network_policy().await?, elicitation, ..self.0.config.options.clone() })
     }
 
     /// A connector with its catalog, from memory when it is there.

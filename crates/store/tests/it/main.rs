@@ -31,6 +31,7 @@ macro_rules! on_both_backends {
 mod audit;
 mod connectors;
 mod conversations;
+mod elicitations;
 mod files;
 mod groups;
 mod oauth;

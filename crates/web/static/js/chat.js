@@ -5,6 +5,7 @@
 // answers are Markdown built as elements from its tokens (markdown.js).
 import { api, ApiError } from "./api.js";
 import { connectButton, el, fill, jsonBlock, pretty, visible } from "./dom.js";
+import { endElicitation, keepOnly, showElicitation, waitingForPerson } from "./elicitation.js";
 import { copyButton, renderMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
 import { approvalCard, mountWidget, teardownWidgets } from "./widget.js";
@@ -508,7 +509,7 @@ function showHead() {
 }
 
 function showDetail(detail) {
-  const { messages, tool_calls: calls, ...conversation } = detail;
+  const { messages, tool_calls: calls, elicitations = [], ...conversation } = detail;
   page.conversation = conversation;
   page.cards.clear();
   page.bubble = null;
@@ -533,6 +534,9 @@ function showDetail(detail) {
     for (const call of byMessage.get(m.id) ?? []) showCall(call);
   }
   fold();
+  // Requests for the person's input that wait: at their calls, as typed so far.
+  keepOnly(new Set(elicitations.map((e) => e.id)));
+  for (const request of elicitations) placeElicitation(request);
   working.remove();
   $("chat-empty").hidden = shown.length > 0;
   page.waiting = calls.filter((c) => c.status === "awaiting_approval");
@@ -579,7 +583,8 @@ async function openConversation(id) {
   showDetail(detail);
   showWaitingWidgetCalls(id).catch(showError);
   if (detail.state === "awaiting_approval") nextApproval();
-  if (detail.state === "running") watchRunning(detail.id);
+  // A call still runs (an approved write, one waiting for the person's input): look again until it ends.
+  if (detail.state === "running" || detail.tool_calls.some((c) => c.status === "running")) watchRunning(detail.id);
   loadRemembered().catch(showError);
 }
 
@@ -589,6 +594,8 @@ function watchRunning(id) {
   status.textContent = "A turn is running; its answer shows when it ends.";
   setTimeout(async () => {
     if (page.conversation?.id !== id || page.busy) return;
+    // Not while the person answers a request: reading again would redraw the form.
+    if (waitingForPerson()) return watchRunning(id);
     try {
       await openConversation(id);
     } catch (error) {
@@ -695,6 +702,21 @@ function onEvent(event) {
       }
       break;
     }
+    case "elicitation": {
+      // Only a running call asks (an approved write, say).
+      const live = page.live.get(event.elicitation.call_id);
+      const card = page.cards.get(event.elicitation.call_id);
+      if (live && card) {
+        live.call = { ...live.call, status: "running" };
+        renderCard(card, live.call);
+      }
+      placeElicitation(event.elicitation);
+      showWorking(true, `Waiting for your answer to ${visible(event.elicitation.connector_name || "the app")}…`);
+      break;
+    }
+    case "elicitation_ended":
+      endElicitation(event.elicitation_id);
+      break;
     case "awaiting_approval":
       showCall(event.call);
       if (!page.waiting.some((c) => c.id === event.call.id)) page.waiting.push(event.call);
@@ -717,6 +739,19 @@ function onEvent(event) {
       // A kind of event this page does not know yet: nothing to show.
       break;
   }
+}
+
+/** A running call's request for the person's input, right after the call's card. */
+function placeElicitation(request) {
+  showElicitation(request, {
+    place: (node) => {
+      const card = page.cards.get(request.call_id);
+      if (card) card.after(node);
+      else add(node);
+    },
+    answerPath: (r) => `/api/v1/conversations/${encodeURIComponent(r.conversation_id)}/elicitations/${encodeURIComponent(r.id)}`,
+  });
+  follow();
 }
 
 // After a stream: ask for the next decision, or say why the turn stopped.

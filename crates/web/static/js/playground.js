@@ -2,6 +2,7 @@
 // arguments), the call, and its result with the raw JSON-RPC exchange.
 import { api } from "./api.js";
 import { connectButton, el, fill, jsonBlock, jsonDetails, pretty, visible } from "./dom.js";
+import { showElicitation } from "./elicitation.js";
 
 // The kind of control a property gets.
 function kindOf(prop) {
@@ -290,6 +291,7 @@ export class Playground {
     button.disabled = true;
     this.status.textContent = `Calling ${tool.name}…`;
     this.result.hidden = true;
+    const stopAsking = this.watchAsks();
     try {
       const outcome = await api("POST", `${this.base}/tools/${encodeURIComponent(tool.name)}/call`, { arguments: args });
       this.status.textContent = "";
@@ -298,8 +300,42 @@ export class Playground {
       this.status.textContent = "";
       this.showFailure(error);
     } finally {
+      stopAsking();
       button.disabled = false;
     }
+  }
+
+  // While a call runs, its server may ask for input: look for such requests and
+  // show each as a form (or a URL) to answer. Returns what stops looking.
+  watchAsks() {
+    if (!this.asks) {
+      this.asks = el("div", { class: "playground-asks", id: "playground-asks" });
+      this.result.before(this.asks);
+    }
+    fill(this.asks);
+    let stopped = false;
+    const look = async () => {
+      if (stopped) return;
+      try {
+        const asks = await api("GET", `${this.base}/elicitations`);
+        for (const request of stopped ? [] : asks) {
+          showElicitation(request, {
+            place: (node) => {
+              if (node.parentNode !== this.asks) this.asks.append(node);
+            },
+            answerPath: (r) => `${this.base}/elicitations/${encodeURIComponent(r.id)}`,
+          });
+        }
+      } catch {
+        // The call's own answer says what went wrong.
+      }
+      if (!stopped) setTimeout(look, 400);
+    };
+    setTimeout(look, 200);
+    return () => {
+      stopped = true;
+      for (const node of this.asks.querySelectorAll(".elicitation[data-state=pending]")) node.remove();
+    };
   }
 
   showFailure(error) {

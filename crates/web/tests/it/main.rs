@@ -10,6 +10,7 @@ mod browser_chat;
 mod browser_chat_render;
 mod browser_connectors;
 mod browser_conversations;
+mod browser_elicitation;
 mod browser_governance;
 mod browser_hostile;
 mod browser_oauth;

@@ -3,6 +3,7 @@
 //! `switchboard_service::Connectors`; these handlers translate HTTP.
 
 pub(crate) mod accept_change;
+pub(crate) mod answer_playground_elicitation;
 pub(crate) mod call_tool;
 pub(crate) mod create_connector;
 pub(crate) mod delete_connector;
@@ -11,6 +12,7 @@ pub(crate) mod get_connector;
 pub(crate) mod get_oauth;
 pub(crate) mod list_changes;
 pub(crate) mod list_connectors;
+pub(crate) mod list_playground_elicitations;
 pub(crate) mod list_tools;
 pub(crate) mod publish_connector;
 pub(crate) mod publish_review;

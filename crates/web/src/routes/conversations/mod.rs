@@ -2,6 +2,7 @@
 //! stream of the turn), answer the last message again or edit and resend it,
 //! decide write actions, cancel.
 
+pub(crate) mod answer_elicitation;
 pub(crate) mod cancel_turn;
 pub(crate) mod create_conversation;
 pub(crate) mod decide_tool_call;

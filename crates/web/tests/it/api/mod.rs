@@ -8,6 +8,7 @@ mod conversation_management;
 mod conversations;
 mod conversations_failures;
 mod doctor;
+mod elicitation;
 mod errors;
 mod freshness;
 mod governance;
