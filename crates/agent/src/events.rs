@@ -17,6 +17,9 @@ pub enum TurnEvent {
     ToolCallProposed { call: ToolCall, status_text: Option<StatusText> },
     /// A running call's server reported progress.
     ToolProgress { call: ToolCallId, progress: CallProgress },
+    /// A call that runs as a task on its server: the task's status (`working`,
+    /// `input_required`, `completed`, `failed`, `cancelled`) and status message.
+    ToolTask { call: ToolCallId, status: String, message: Option<String> },
     /// A write action waits for the owner's decision.
     AwaitingApproval(ToolCall),
     /// A call is over: it ran, failed, was denied or was invalid.

@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use switchboard_core::ConnectorId;
 use switchboard_core::catalog::{Classification, Tool};
-use switchboard_store::Conversation;
+use switchboard_store::{CallTask, Conversation};
+use tokio_util::sync::CancellationToken;
 
 /// A boxed future, so the host can be a trait object.
 pub type HostFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -33,6 +34,17 @@ pub struct CallResult {
     /// The JSON-RPC messages of the call.
     pub exchange: Value,
     pub latency: Duration,
+    /// Set when the call ran as a task on its server.
+    pub task: Option<TaskOutcome>,
+}
+
+/// How a call that ran as a task ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskOutcome {
+    /// `completed`, `failed` or `cancelled`.
+    pub status: String,
+    /// Switchboard cancelled it upstream: the turn was stopped, or the task outlived its deadline.
+    pub cancelled: bool,
 }
 
 /// How far a running call has got, as its server reports it.
@@ -45,6 +57,28 @@ pub struct CallProgress {
 
 /// Where a host sends the progress of a call while it runs.
 pub type ProgressSink = tokio::sync::mpsc::UnboundedSender<CallProgress>;
+
+/// What a host reports about a call that runs as a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskNews {
+    /// The server created the task; what it takes to follow it again (status `working`).
+    Created(CallTask),
+    /// Its status or status message changed.
+    Status { status: String, message: Option<String> },
+}
+
+/// Where a host sends what it learns of a call's task.
+pub type TaskSink = tokio::sync::mpsc::UnboundedSender<TaskNews>;
+
+/// What a call reports while it runs, and the switch that stops it.
+#[derive(Clone, Debug)]
+pub struct CallControl {
+    pub progress: ProgressSink,
+    pub task: TaskSink,
+    /// Thrown by the turn's Stop: a call that runs as a task is cancelled upstream
+    /// (any other call is left to finish, as it may already have taken effect).
+    pub stop: CancellationToken,
+}
 
 /// Why an action could not be listed or called; worded for the person.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -82,12 +116,22 @@ pub trait ToolHost: Send + Sync + std::fmt::Debug {
     /// The errors of `arguments` against the tool's `inputSchema` (empty: valid).
     fn validate(&self, tool: &OfferedTool, arguments: &Value) -> Vec<String>;
 
-    /// Send the call to the tool's server, reporting its progress to `progress`.
+    /// Send the call to the tool's server, reporting its progress and its task (if it
+    /// runs as one) to `control`.
     fn call<'a>(
         &'a self,
         conversation: &'a Conversation,
         tool: &'a OfferedTool,
         arguments: Map<String, Value>,
-        progress: ProgressSink,
+        control: CallControl,
+    ) -> HostFuture<'a, Result<CallResult, HostError>>;
+
+    /// Follow `task`, which an earlier call of `tool` runs as (before a restart), to its end.
+    fn resume<'a>(
+        &'a self,
+        conversation: &'a Conversation,
+        tool: &'a OfferedTool,
+        task: &'a CallTask,
+        control: CallControl,
     ) -> HostFuture<'a, Result<CallResult, HostError>>;
 }

@@ -19,6 +19,9 @@ mod running;
 pub use agent::{Agent, AgentConfig, DecideCall, TurnEvents};
 pub use error::AgentError;
 pub use events::{Citation, DoneReason, StatusText, TurnEvent};
-pub use host::{AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost};
+pub use host::{
+    AuthRequired, CallControl, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, TaskNews,
+    TaskOutcome, TaskSink, ToolHost,
+};
 pub use model::{ModelEvent, ModelMessage, ModelRequest, StopReason, ToolCallRequest, ToolSpec, Usage};
 pub use provider::{ModelProvider, ModelStream, ProviderConfig, ProviderError, ProviderKind, Providers, ResolvedModel};

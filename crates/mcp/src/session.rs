@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
     ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ErrorCode, ErrorData, Implementation,
-    PaginatedRequestParams, ProtocolVersion, RequestId, ServerResult,
+    PaginatedRequestParams, ProtocolVersion, RequestId, ServerResult, TASKS_EXTENSION_ID,
 };
 #[expect(deprecated, reason = "sampling and roots are deprecated (SEP-2577) but servers still ask for them")]
 use rmcp::model::{CreateMessageRequestParams, CreateMessageResult, ListRootsResult};
@@ -28,7 +28,8 @@ use crate::legacy_sse::LegacySseTransport;
 use crate::options::{ClientOptions, Elicitation, Handshake};
 use crate::recording::{Direction, Exchanged, Journal, ProgressWatcher, Recording, json_len};
 use crate::stdio;
-use crate::streamable::SessionAwareClient;
+use crate::streamable::{SessionAwareClient, SessionIdSlot};
+use crate::tasks::{self, CallWatch, TaskEnd};
 use crate::tool_fields::ToolFields;
 
 /// Most times one call may be answered with a request for input and sent again.
@@ -40,7 +41,7 @@ pub const RESULT_REFERENCE: &str = "switchboard/see";
 
 /// Replace the `result` of the call's response in `exchange` by a reference to
 /// [`UpstreamOutcome::result`], so a result is kept (and sent, and stored) once.
-fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
+pub(crate) fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
     for item in exchange.iter_mut() {
         let message = &mut item.message;
         if item.direction == Direction::ServerToClient
@@ -68,6 +69,8 @@ pub struct UpstreamOutcome {
     /// the response or the error. A message larger than `max_result_bytes` is a
     /// stand-in that says how large it was.
     pub exchange: Vec<Exchanged>,
+    /// Set when the call ran as a task: which, and how it ended (`tasks.rs`).
+    pub task: Option<TaskEnd>,
 }
 
 /// Longest wait, after the handshake, for the session's stream of server requests to open.
@@ -76,13 +79,15 @@ const LISTEN_WAIT: Duration = Duration::from_secs(2);
 /// A connected, handshaken MCP client session.
 #[derive(Debug)]
 pub struct UpstreamSession {
-    service: RunningService<RoleClient, Client>,
+    pub(crate) service: RunningService<RoleClient, Client>,
     protocol_version: String,
     server_info: Value,
     transport: &'static str,
-    options: ClientOptions,
-    journal: Journal,
-    fields: ToolFields,
+    pub(crate) options: ClientOptions,
+    pub(crate) journal: Journal,
+    pub(crate) fields: ToolFields,
+    /// The `Mcp-Session-Id` of a Streamable HTTP session, once the server gave one.
+    pub(crate) http_session: SessionIdSlot,
 }
 
 /// What a session watches on its transport: the messages of each call, and the
@@ -91,6 +96,7 @@ pub struct UpstreamSession {
 struct Watched {
     journal: Journal,
     fields: ToolFields,
+    http_session: SessionIdSlot,
 }
 
 impl UpstreamSession {
@@ -100,7 +106,13 @@ impl UpstreamSession {
     pub async fn connect(endpoint: &Endpoint, options: &ClientOptions) -> Result<UpstreamSession, McpError> {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
-        let watched = Watched { journal: Journal::new(options.max_result_bytes), fields: ToolFields::default() };
+        let watched = Watched {
+            journal: Journal::new(options.max_result_bytes),
+            fields: ToolFields::default(),
+            http_session: SessionIdSlot::default(),
+        };
+        // The handshake's answer is looked at raw too, for the capabilities rmcp drops.
+        let handshaking = watched.fields.listing();
         let (service, transport) =
             tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, watched.clone()))
                 .await
@@ -108,7 +120,8 @@ impl UpstreamSession {
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
-        let Watched { journal, fields } = watched;
+        drop(handshaking);
+        let Watched { journal, fields, http_session } = watched;
         Ok(UpstreamSession {
             service,
             protocol_version,
@@ -117,6 +130,7 @@ impl UpstreamSession {
             options: options.clone(),
             journal,
             fields,
+            http_session,
         })
     }
 
@@ -176,6 +190,22 @@ impl UpstreamSession {
         arguments: Map<String, Value>,
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome, McpError> {
+        self.call_tool_with(name, arguments, &CallWatch::from(watcher)).await
+    }
+
+    /// [`UpstreamSession::call_tool_watched`] for a tool that may run as a task
+    /// (`tasks.rs`): asked for as one where the session's protocol and the tool's
+    /// `taskSupport` say so, followed when the server makes one, reported to `watch`.
+    pub async fn call_tool_with(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        watch: &CallWatch,
+    ) -> Result<UpstreamOutcome, McpError> {
+        if tasks::wants_task(self, watch) {
+            return tasks::call_as_task(self, name, arguments, watch).await;
+        }
+        let watcher = watch.progress.clone();
         let started = Instant::now();
         let peer = self.service.peer();
         let mut params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments.clone());
@@ -195,6 +225,11 @@ impl UpstreamSession {
             exchange.extend(pending.finish());
             match answer.map_err(|e| failed(e, self))? {
                 ServerResult::CallToolResult(result) => break (result, request_id),
+                ServerResult::CreateTaskResult(created) => {
+                    let created =
+                        serde_json::to_value(&created).map_err(|e| McpError::Protocol(e.to_string().into()))?;
+                    return tasks::follow_created(self, created, exchange, watch, started).await;
+                }
                 ServerResult::InputRequiredResult(asked) => {
                     // SEP-2322: answer what was asked, then send the call again (a new
                     // request, so a new id) with the answers and the state, untouched.
@@ -224,12 +259,12 @@ impl UpstreamSession {
         let bytes = json_len(&result);
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
         point_to_result(&mut exchange, &request_id);
-        Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange })
+        Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange, task: None })
     }
 
     /// The answers to a server's requests for input during a call: forms accepted with
     /// their defaults where the session answers elicitation so, nothing else.
-    fn answer_inputs(&self, asked: InputRequests) -> Result<InputResponses, McpError> {
+    pub(crate) fn answer_inputs(&self, asked: InputRequests) -> Result<InputResponses, McpError> {
         let mut answers = InputResponses::new();
         for (key, request) in asked {
             let request = serde_json::to_value(&request).unwrap_or_default();
@@ -262,7 +297,7 @@ impl UpstreamSession {
 
 type Service = RunningService<RoleClient, Client>;
 
-fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
+pub(crate) fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
     if let ServiceError::TransportSend(e) = &error
         && let Some(refused) = legacy_refusal(e.error.as_ref())
     {
@@ -418,7 +453,10 @@ impl ClientHandler for Client {
 }
 
 pub(crate) fn client_info() -> ClientConfig {
-    ClientConfig::new(ClientCapabilities::default(), Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
+    // Tasks of 2026-07-28 are the server's choice once the client declares the extension.
+    let mut capabilities = ClientCapabilities::default();
+    capabilities.extensions = Some([(TASKS_EXTENSION_ID.to_owned(), Map::new())].into_iter().collect());
+    ClientConfig::new(capabilities, Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
 }
 
 /// The client's description and the lifecycle it follows: by default `server/discover`
@@ -496,7 +534,8 @@ async fn serve_http(
     if let Some(token) = &options.bearer {
         config = config.auth_header(token.expose());
     }
-    let http = SessionAwareClient::new(client.clone(), watched.fields.clone());
+    let http =
+        SessionAwareClient::new(client.clone(), watched.fields.clone()).remembering(watched.http_session.clone());
     let listening = http.listening();
     let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
     let (handler, mode) = lifecycle(options)?;
@@ -592,7 +631,7 @@ fn initialize_failure(error: &ClientInitializeError) -> &ClientInitializeError {
 }
 
 /// Replace an oversized result by its beginning, as one text block, marked as truncated.
-fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
+pub(crate) fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
     if bytes <= max {
         return (result, false);
     }

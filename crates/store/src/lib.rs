@@ -13,6 +13,7 @@ mod audit;
 mod audit_log;
 mod audit_sqlite;
 mod audit_verify;
+mod call_tasks;
 mod changes;
 mod columns;
 mod connectors;
@@ -37,6 +38,7 @@ mod usage;
 mod users;
 
 pub use audit_log::AuditLog;
+pub use call_tasks::CallTask;
 pub use changes::{Recorded, Refreshed};
 pub use connectors::Publication;
 pub use crypto::MasterKey;

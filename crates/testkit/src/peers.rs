@@ -215,6 +215,20 @@ impl PeerProcess {
         Self::started(&argv, &[], "ready ")
     }
 
+    /// The npm MCP SDK's example server `simpleStreamableHttp` without authorization: among
+    /// its tools `delay`, which runs only as a task (MCP 2025-11-25) and completes after
+    /// `duration` milliseconds. `url` is `http://localhost:PORT/mcp`.
+    pub fn sdk_example() -> PeerProcess {
+        let entry = oauth_modules().join("@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js");
+        let entry = must_exist(entry);
+        let port = free_port();
+        let argv = ["node".to_owned(), entry.display().to_string()];
+        let env = [("MCP_PORT", port.to_string())];
+        let mut peer = Self::started(&argv, &env, "MCP Streamable HTTP Server listening on port ");
+        peer.url = format!("http://localhost:{port}/mcp");
+        peer
+    }
+
     /// The npm MCP SDK's example server `simpleStreamableHttp --oauth`, with the SDK's
     /// demo authorization server beside it (which approves every authorization at once
     /// and issues no refresh token). Both name themselves `localhost`, so `url` is

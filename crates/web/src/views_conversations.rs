@@ -310,6 +310,9 @@ pub(crate) enum TurnEventView {
     ToolCallProposed { call: ToolCallView, status_text: Option<StatusTextView> },
     /// A running call's server reported progress (`notifications/progress`).
     ToolProgress { call_id: Uuid, progress: f64, total: Option<f64>, message: Option<String> },
+    /// A running call runs as a task on its server: the task's `status` (`working`,
+    /// `input_required`, `completed`, `failed`, `cancelled`) and the server's status message.
+    ToolTask { call_id: Uuid, status: String, message: Option<String> },
     /// A write action waits for the owner's decision.
     AwaitingApproval { call: ToolCallView },
     /// A call is over: completed, failed, denied, invalid, cancelled.
@@ -335,6 +338,7 @@ impl TurnEventView {
             Self::TextDelta { .. } => "text_delta",
             Self::ToolCallProposed { .. } => "tool_call_proposed",
             Self::ToolProgress { .. } => "tool_progress",
+            Self::ToolTask { .. } => "tool_task",
             Self::AwaitingApproval { .. } => "awaiting_approval",
             Self::ToolResult { .. } => "tool_result",
             Self::StepUsage { .. } => "step_usage",
@@ -360,6 +364,9 @@ impl From<&TurnEvent> for TurnEventView {
                 total: progress.total,
                 message: progress.message.clone(),
             },
+            TurnEvent::ToolTask { call, status, message } => {
+                Self::ToolTask { call_id: call.as_uuid(), status: status.clone(), message: message.clone() }
+            }
             TurnEvent::AwaitingApproval(c) => Self::AwaitingApproval { call: c.into() },
             TurnEvent::ToolResult(c) => Self::ToolResult { call: c.into() },
             TurnEvent::StepUsage { message, usage } => {

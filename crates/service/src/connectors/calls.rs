@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use switchboard_core::{AuditKind, ConnectorId};
-use switchboard_mcp::UpstreamOutcome;
+use switchboard_mcp::{CallWatch, UpstreamOutcome};
 use switchboard_store::{AuditEvent, User};
 
 use super::Connectors;
@@ -61,7 +61,7 @@ impl Connectors {
             detail: json!({"source": "playground", "arguments": arguments, "result": result}),
         };
         let recorded_arguments = Value::Object(arguments.clone());
-        let outcome = match self.call_upstream(user.id, c, &tool.stored.tool, arguments, None).await {
+        let outcome = match self.call_upstream(user.id, c, &tool.stored.tool, arguments, CallWatch::default()).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 let reason = json!({"error": e.to_string()});
