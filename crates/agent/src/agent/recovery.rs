@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 use switchboard_core::ConversationId;
 use switchboard_core::conversation::TurnState;
-use switchboard_store::{CallTask, Interruption, ToolCall, TurnMove};
+use switchboard_store::{CallTask, Conversation, Interruption, ToolCall, TurnMove};
 use tokio::sync::mpsc;
 
 use super::Agent;
@@ -62,20 +62,29 @@ impl Agent {
         });
         futures::future::join_all(runs).await;
         let calls = self.store.tool_calls(id).await?;
+        // A task approved while its turn waited ran with the turn `awaiting_approval`;
+        // one of a read, with the turn `running`.
+        let state = self.store.conversation(id).await?.state;
+        let move_to =
+            |from, to| TurnMove { from, to, steps: conversation.steps, instance: &self.config.instance, note: None };
         if calls.iter().any(|c| !c.status.is_final()) {
             // A write of the same step waits for its decision.
-            let change = TurnMove {
-                from: TurnState::Running,
-                to: TurnState::AwaitingApproval,
-                steps: conversation.steps,
-                instance: &self.config.instance,
-                note: None,
-            };
-            self.store.move_turn(id, change).await?;
+            if state == TurnState::Running {
+                self.store.move_turn(id, move_to(TurnState::Running, TurnState::AwaitingApproval)).await?;
+            }
             return Ok(());
+        }
+        match state {
+            TurnState::Running => {}
+            TurnState::AwaitingApproval => {
+                self.store.move_turn(id, move_to(TurnState::AwaitingApproval, TurnState::Running)).await?;
+            }
+            // Stopped meanwhile.
+            TurnState::Idle => return Ok(()),
         }
         let messages = self.store.messages(id).await?;
         let history = model_messages(&messages, &calls);
-        self.drive_with(conversation, offered, history, &client_session, &tx, &registered.cancel).await
+        let running = Conversation { state: TurnState::Running, ..conversation };
+        self.drive_with(running, offered, history, &client_session, &tx, &registered.cancel).await
     }
 }
