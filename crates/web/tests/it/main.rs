@@ -15,4 +15,5 @@ mod browser_hostile;
 mod browser_oauth;
 mod browser_oauth_sdk;
 mod browser_phone;
+mod browser_tasks;
 mod browser_usage;
