@@ -133,7 +133,7 @@ impl ToolHost for ServiceToolHost {
             let stop = control.stop.clone().cancelled_owned();
             let (watch, switch) = watch_for(control);
             let call = self.connectors.call_upstream(owner, c, &tool.tool, arguments, watch);
-            let outcome = stopping(call, stop, switch).await;
+            let outcome = stopping(Box::pin(call), stop, switch).await;
             result_of(c, outcome)
         })
     }
@@ -160,7 +160,7 @@ impl ToolHost for ServiceToolHost {
             let stop = control.stop.clone().cancelled_owned();
             let (watch, switch) = watch_for(control);
             let followed = self.connectors.resume_upstream_task(conversation.owner_id, c, &tool.tool, &task, watch);
-            let outcome = stopping(followed, stop, switch).await;
+            let outcome = stopping(Box::pin(followed), stop, switch).await;
             result_of(c, outcome)
         })
     }

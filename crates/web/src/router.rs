@@ -49,6 +49,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::routes::oauth::client_metadata::client_metadata))
         .routes(routes!(k::update_tool::update_tool))
         .routes(routes!(k::call_tool::call_tool))
+        .routes(routes!(k::call_tool_stream::call_tool_stream))
         .routes(routes!(k::refresh_connector::refresh_connector))
         .routes(routes!(k::publish_review::publish_review))
         .routes(routes!(k::publish_connector::publish_connector))

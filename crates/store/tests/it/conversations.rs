@@ -299,12 +299,12 @@ mod a_turn_is_recorded_as_it_happens {
     }
 }
 
-mod recovery_touches_only_its_own_instance {
+pub(crate) mod recovery_touches_only_its_own_instance {
     use super::*;
 
     /// A conversation whose turn `instance` started and whose first step asks for
     /// one call in `status`.
-    pub(super) async fn turn_with_a_call(
+    pub(crate) async fn turn_with_a_call(
         store: &switchboard_store::Store,
         owner: UserId,
         instance: &InstanceId,
