@@ -159,6 +159,14 @@ impl PeerProcess {
         Self::started(&argv, &[], "ready ")
     }
 
+    /// A PyPI `mcp` server with the tasks extension of 2026-07-28 (`peers/tasks_server.py`):
+    /// its `brew` tool runs as a task the server chose to make, over Streamable HTTP.
+    pub fn python_tasks() -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/tasks_server.py");
+        Self::started(&[python.display().to_string(), script.display().to_string()], &[], "ready ")
+    }
+
     /// The same on a given port: a server restarted where it was.
     pub fn python_tools_on(tools: &Path, transport: &str, port: u16) -> PeerProcess {
         let port = port.to_string();

@@ -105,3 +105,49 @@ async fn a_tasks_request_for_input_goes_where_a_calls_does() {
         session.close().await;
     }
 }
+
+/// The 2026-07-28 extension, against a PyPI `mcp` server of ours that declares it: the
+/// server makes a task of a plain `tools/call`, `tasks/get` carries the result inline,
+/// and a stop cancels it with `tasks/cancel`.
+#[tokio::test]
+async fn a_2026_server_makes_a_task_of_a_plain_call() {
+    let peer = PeerProcess::python_tasks();
+    let session = connect(&http(&peer.url)).await;
+    assert_eq!(session.protocol_version(), "2026-07-28");
+    let seen = Arc::default();
+    // The tool says nothing of tasks: the server decides.
+    let plain = CallWatch { task_support: TaskSupport::Forbidden, ..watch(&seen) };
+    let outcome = session
+        .call_tool_with("brew", arguments(json!({"tea": "oolong", "seconds": 1})), &plain)
+        .await
+        .expect("the task ends");
+    assert_eq!(outcome.result["content"][0]["text"], "Brewed oolong", "{:?}", outcome.result);
+    let task = outcome.task.expect("a task");
+    assert_eq!((task.status.as_str(), task.task.dialect), ("completed", switchboard_mcp::TaskDialect::V2026));
+    let messages: Vec<String> = seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter_map(|u| match u {
+            TaskUpdate::Status { message, .. } => message.clone(),
+            TaskUpdate::Created(_) => None,
+        })
+        .collect();
+    assert!(messages.contains(&"Steeping".to_owned()), "{messages:?}");
+
+    let (switch, stop) = switchboard_mcp::stop_switch();
+    let stopping = CallWatch { stop: Some(stop), ..plain.clone() };
+    let later = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        switch.stop();
+    });
+    let outcome =
+        session.call_tool_with("brew", arguments(json!({"seconds": 60})), &stopping).await.expect("the task ends");
+    later.await.expect("stopped");
+    let task = outcome.task.expect("a task");
+    assert_eq!((task.status.as_str(), task.cancelled_by), ("cancelled", Some(switchboard_mcp::CancelReason::Stopped)));
+    let exchange = serde_json::to_value(&outcome.exchange).expect("json");
+    let last = exchange.as_array().and_then(|m| m.last()).cloned().unwrap_or_default();
+    assert_eq!(last["message"]["result"]["status"], "cancelled", "the server's own tasks/get afterwards: {exchange}");
+    session.close().await;
+}
