@@ -50,6 +50,8 @@ pub const MAX_POLL: Duration = Duration::from_secs(10);
 const DEFAULT_POLL: Duration = Duration::from_secs(1);
 /// How much longer than the deadline the server is asked to keep a task (`ttl`).
 const TTL_MARGIN: Duration = Duration::from_secs(60);
+/// Polls in a row that may fail (no answer, an error) before the task is given up.
+const MAX_FAILED_POLLS: u32 = 5;
 /// Largest answer read from a server when a task is followed with plain POSTs.
 const MAX_RAW_BODY: usize = 16 * 1024 * 1024;
 
@@ -499,6 +501,7 @@ async fn follow(
     let mut stop = watch.stop.clone();
     let mut last = first;
     let mut polls = 0;
+    let mut failed_polls = 0;
     watch.report(TaskUpdate::Status { status: last.status.clone(), message: last.message.clone() });
     let mut interval = poll_interval(last.poll);
     let mut inline: Option<Value> = None;
@@ -576,14 +579,20 @@ async fn follow(
             Ok(answer) => answer,
             Err(e) => {
                 // A poll that fails says nothing about the task: record it and try again later,
-                // until the deadline.
+                // waiting longer each time, a few times in a row at most.
                 wire.record(Direction::ClientToServer, &sent);
                 wire.record(Direction::ServerToClient, &json!({"error": e.to_string()}));
                 tracing::debug!(task = %task.task_id, error = %e, "a poll of a task failed");
+                failed_polls += 1;
+                if failed_polls >= MAX_FAILED_POLLS {
+                    let words = format!("the server stopped answering about the task ({e}); it may or may not finish");
+                    return (Followed::Failed(words), polls);
+                }
                 interval = (interval * 2).min(MAX_POLL);
                 continue;
             }
         };
+        failed_polls = 0;
         let Some(now) = Snapshot::of(&result) else {
             wire.record(Direction::ClientToServer, &sent);
             wire.record(Direction::ServerToClient, &received);
