@@ -369,8 +369,8 @@ pub(crate) async fn call_as_task(
     };
     let first = Snapshot::of(created).unwrap_or(Snapshot { status: "working".into(), message: None, poll: None });
     watch.report(TaskUpdate::Created(task.clone()));
+    // `entry` stays armed: a caller that gives up on the task leaves no messages behind.
     let wire = SessionWire { session, key };
-    entry.key = None;
     let end = follow(&wire, &task, first, watch, options).await;
     Ok(finish(end, task, started, wire.finish(), options))
 }
