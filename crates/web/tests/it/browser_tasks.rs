@@ -110,6 +110,9 @@ async fn a_task_shows_its_status_in_the_call_card() {
     browser.wait_for_text("#playground-status", "Task: working").await;
     browser.eval("document.getElementById('playground').scrollIntoView(); return null").await;
     browser.screenshot("app-playground-task").await;
+    browser.client().set_window_size(390, 844).await.expect("resize");
+    browser.eval("document.getElementById('playground-stop').scrollIntoView({block: 'center'}); return null").await;
+    browser.screenshot("app-playground-task-phone").await;
     let since = time::OffsetDateTime::now_utc() - time::Duration::minutes(5);
     browser.click("#playground-stop").await;
     browser.wait_for_text("#playground-status", "Stopped: the task was cancelled on the server.").await;
