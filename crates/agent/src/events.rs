@@ -23,6 +23,9 @@ pub enum TurnEvent {
     Elicitation(Elicitation),
     /// A request for input ended unanswered (time ran out, the turn was stopped, the call ended).
     ElicitationEnded { id: ElicitationId, call: ToolCallId },
+    /// A call that runs as a task on its server: the task's status (`working`,
+    /// `input_required`, `completed`, `failed`, `cancelled`) and status message.
+    ToolTask { call: ToolCallId, status: String, message: Option<String> },
     /// A write action waits for the owner's decision.
     AwaitingApproval(ToolCall),
     /// A call is over: it ran, failed, was denied or was invalid.

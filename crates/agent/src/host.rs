@@ -9,7 +9,8 @@ use serde_json::{Map, Value};
 use switchboard_core::ConnectorId;
 use switchboard_core::catalog::{Classification, Tool};
 use switchboard_core::elicitation::{ElicitationAnswer, ElicitationRequest};
-use switchboard_store::Conversation;
+use switchboard_store::{CallTask, Conversation};
+use tokio_util::sync::CancellationToken;
 
 /// A boxed future, so the host can be a trait object.
 pub type HostFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -34,6 +35,17 @@ pub struct CallResult {
     /// The JSON-RPC messages of the call.
     pub exchange: Value,
     pub latency: Duration,
+    /// Set when the call ran as a task on its server.
+    pub task: Option<TaskOutcome>,
+}
+
+/// How a call that ran as a task ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskOutcome {
+    /// `completed`, `failed` or `cancelled`.
+    pub status: String,
+    /// Switchboard cancelled it upstream: the turn was stopped, or the task outlived its deadline.
+    pub cancelled: bool,
 }
 
 /// How far a running call has got, as its server reports it.
@@ -58,6 +70,30 @@ pub struct Ask {
 
 /// Where a host sends a call's requests for the person's input while it runs.
 pub type AskSink = tokio::sync::mpsc::UnboundedSender<Ask>;
+
+/// What a host reports about a call that runs as a task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskNews {
+    /// The server created the task; what it takes to follow it again (status `working`).
+    Created(CallTask),
+    /// Its status or status message changed.
+    Status { status: String, message: Option<String> },
+}
+
+/// Where a host sends what it learns of a call's task.
+pub type TaskSink = tokio::sync::mpsc::UnboundedSender<TaskNews>;
+
+/// What a call reports while it runs, and the switch that stops it.
+#[derive(Clone, Debug)]
+pub struct CallControl {
+    pub progress: ProgressSink,
+    pub task: TaskSink,
+    /// Thrown by the turn's Stop: a call that runs as a task is cancelled upstream
+    /// (any other call is left to finish, as it may already have taken effect).
+    pub stop: CancellationToken,
+    /// The server's requests for the person's input (elicitation) during the call.
+    pub ask: AskSink,
+}
 
 /// Why an action could not be listed or called; worded for the person.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -95,26 +131,22 @@ pub trait ToolHost: Send + Sync + std::fmt::Debug {
     /// The errors of `arguments` against the tool's `inputSchema` (empty: valid).
     fn validate(&self, tool: &OfferedTool, arguments: &Value) -> Vec<String>;
 
-    /// Send the call to the tool's server, reporting its progress to `progress`.
+    /// Send the call to the tool's server, reporting its progress and its task (if it
+    /// runs as one) to `control`.
     fn call<'a>(
         &'a self,
         conversation: &'a Conversation,
         tool: &'a OfferedTool,
         arguments: Map<String, Value>,
-        progress: ProgressSink,
+        control: CallControl,
     ) -> HostFuture<'a, Result<CallResult, HostError>>;
 
-    /// [`ToolHost::call`], sending the server's requests for the person's input to
-    /// `asks`. A host that cannot ask leaves them to [`ToolHost::call`].
-    fn call_asking<'a>(
+    /// Follow `task`, which an earlier call of `tool` runs as (before a restart), to its end.
+    fn resume<'a>(
         &'a self,
         conversation: &'a Conversation,
         tool: &'a OfferedTool,
-        arguments: Map<String, Value>,
-        progress: ProgressSink,
-        asks: AskSink,
-    ) -> HostFuture<'a, Result<CallResult, HostError>> {
-        drop(asks);
-        self.call(conversation, tool, arguments, progress)
-    }
+        task: &'a CallTask,
+        control: CallControl,
+    ) -> HostFuture<'a, Result<CallResult, HostError>>;
 }

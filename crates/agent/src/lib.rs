@@ -20,7 +20,8 @@ pub use agent::{Agent, AgentConfig, AnswerElicitation, DecideCall, TurnEvents};
 pub use error::AgentError;
 pub use events::{Citation, DoneReason, StatusText, TurnEvent};
 pub use host::{
-    Ask, AskSink, AuthRequired, CallProgress, CallResult, HostError, HostFuture, OfferedTool, ProgressSink, ToolHost,
+    Ask, AskSink, AuthRequired, CallControl, CallProgress, CallResult, HostError, HostFuture, OfferedTool,
+    ProgressSink, TaskNews, TaskOutcome, TaskSink, ToolHost,
 };
 pub use model::{ModelEvent, ModelMessage, ModelRequest, StopReason, ToolCallRequest, ToolSpec, Usage};
 pub use provider::{ModelProvider, ModelStream, ProviderConfig, ProviderError, ProviderKind, Providers, ResolvedModel};

@@ -37,6 +37,11 @@ impl Running {
         Registered { drives: self.0.clone(), conversation, serial, cancel }
     }
 
+    /// The cancel switch of the drive of `conversation` running here, if one does.
+    pub(crate) fn token(&self, conversation: ConversationId) -> Option<CancellationToken> {
+        self.0.by_conversation.lock().unwrap_or_else(|e| e.into_inner()).get(&conversation).map(|(_, t)| t.clone())
+    }
+
     /// Cancel the turn if it runs here; whether it did.
     pub(crate) fn cancel(&self, conversation: ConversationId) -> bool {
         match self.0.by_conversation.lock().unwrap_or_else(|e| e.into_inner()).get(&conversation) {

@@ -45,6 +45,8 @@ pub(crate) struct FileConfig {
     pub(crate) upstream_connect_timeout_seconds: Option<u64>,
     /// One request to an MCP server (a page of tools, a tool call).
     pub(crate) upstream_call_timeout_seconds: Option<u64>,
+    /// Longest a tool call that runs as a task may take before it is cancelled upstream.
+    pub(crate) upstream_task_deadline_seconds: Option<u64>,
     /// Largest tool result kept; larger ones are truncated and say so.
     pub(crate) upstream_max_result_bytes: Option<usize>,
     /// Most upstream sessions kept at once (every person's and connector's together).
@@ -277,6 +279,7 @@ pub(crate) fn upstream(file: &FileConfig) -> switchboard_mcp::ClientOptions {
             .map(Duration::from_secs)
             .unwrap_or(defaults.connect_timeout),
         call_timeout: file.upstream_call_timeout_seconds.map(Duration::from_secs).unwrap_or(defaults.call_timeout),
+        task_deadline: file.upstream_task_deadline_seconds.map(Duration::from_secs).unwrap_or(defaults.task_deadline),
         max_result_bytes: file.upstream_max_result_bytes.unwrap_or(defaults.max_result_bytes),
         ..defaults
     }

@@ -80,10 +80,19 @@ impl Tool {
     }
 
     /// The server runs the tool only as a task (`execution.taskSupport` is
-    /// `"required"`): a plain `tools/call` is refused. Such tools are not offered
-    /// to models until Switchboard supports tasks.
+    /// `"required"`): a plain `tools/call` is refused.
     pub fn requires_task(&self) -> bool {
-        self.extra.get("execution").and_then(|e| e.get("taskSupport")).and_then(Value::as_str) == Some("required")
+        self.task_support() == TaskSupport::Required
+    }
+
+    /// Whether the tool runs as a task (`execution.taskSupport`); anything but
+    /// `"required"` and `"optional"` is `Forbidden`, the specification's default.
+    pub fn task_support(&self) -> TaskSupport {
+        match self.extra.get("execution").and_then(|e| e.get("taskSupport")).and_then(Value::as_str) {
+            Some("required") => TaskSupport::Required,
+            Some("optional") => TaskSupport::Optional,
+            _ => TaskSupport::Forbidden,
+        }
     }
 
     /// SHA-256 (hex) of the whole definition's canonical JSON: name, title,
@@ -97,6 +106,18 @@ impl Tool {
     pub fn effective_classification(&self, admin_override: Option<Classification>) -> Classification {
         tighten(self.classification(), admin_override)
     }
+}
+
+/// Whether a tool runs as a task (`execution.taskSupport`, MCP 2025-11-25).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TaskSupport {
+    /// A plain call only (also when the tool says nothing).
+    #[default]
+    Forbidden,
+    /// A task when the client asks for one, a plain call otherwise.
+    Optional,
+    /// Only as a task: a plain `tools/call` is refused.
+    Required,
 }
 
 /// Apply an override that may only raise risk: `Write` wins over `Read`.
@@ -201,6 +222,13 @@ mod tests {
             }
             let t: Tool = serde_json::from_value(raw.clone()).expect("a tool");
             assert_eq!(t.requires_task(), required, "execution {execution:?}");
+            let optional = execution.as_ref().is_some_and(|e| e["taskSupport"] == "optional");
+            let expect = match (required, optional) {
+                (true, _) => TaskSupport::Required,
+                (false, true) => TaskSupport::Optional,
+                (false, false) => TaskSupport::Forbidden,
+            };
+            assert_eq!(t.task_support(), expect, "execution {execution:?}");
             assert_eq!(serde_json::to_value(&t).expect("serialises"), raw, "kept whole");
         }
     }

@@ -30,6 +30,7 @@ mod session;
 mod stderr_tail;
 mod stdio;
 mod streamable;
+mod tasks;
 mod tool_fields;
 mod wire;
 
@@ -48,4 +49,8 @@ pub async fn check_address(url: &url::Url, policy: &switchboard_core::network::N
 }
 pub use legacy_sse::{legacy_endpoint_url, legacy_sse_events};
 pub use session::{RESULT_REFERENCE, ResourceBody, ResourceRead, UpstreamOutcome, UpstreamSession};
+pub use tasks::{
+    CallWatch, CancelReason, MAX_POLL, MIN_POLL, Stop, StopSwitch, TaskDialect, TaskEnd, TaskRef, TaskUpdate,
+    TaskWatcher, resume_task_in_session, stop_switch,
+};
 pub use wire::{ServerMessage, parse_server_message};

@@ -11,6 +11,9 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// One request (a page of tools, a tool call).
     pub call_timeout: Duration,
+    /// Longest a tool call that runs as a task may take, from its creation: then it
+    /// is cancelled upstream (`tasks/cancel`) and ends cancelled.
+    pub task_deadline: Duration,
     /// Largest tool result kept; larger results are truncated and say so.
     pub max_result_bytes: usize,
     /// Most tools accepted from one server (all pages together).
@@ -53,6 +56,7 @@ impl Default for ClientOptions {
         Self {
             connect_timeout: Duration::from_secs(15),
             call_timeout: Duration::from_secs(60),
+            task_deadline: Duration::from_secs(15 * 60),
             max_result_bytes: 1024 * 1024,
             max_tools: 10_000,
             network: NetworkPolicy::default(),

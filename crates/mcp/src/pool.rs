@@ -27,6 +27,7 @@ use crate::error::McpError;
 use crate::options::ClientOptions;
 use crate::recording::ProgressWatcher;
 use crate::session::{UpstreamOutcome, UpstreamSession};
+use crate::tasks::CallWatch;
 
 /// How many sessions a pool keeps, and for how long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +124,7 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome, McpError> {
         let session = self.session(key, endpoint, options).await?;
-        self.call_tool_on(key, session, endpoint, options, name, arguments, watcher).await
+        self.call_tool_on(key, session, endpoint, options, name, arguments, CallWatch::from(watcher)).await
     }
 
     /// [`SessionPool::call_tool`] on `session`, the kept session for `key` its
@@ -137,15 +138,15 @@ impl<K: Hash + Eq + Clone> SessionPool<K> {
         options: &ClientOptions,
         name: &str,
         arguments: Map<String, Value>,
-        watcher: Option<ProgressWatcher>,
+        watch: CallWatch,
     ) -> Result<UpstreamOutcome, McpError> {
-        let outcome = session.call_tool_watched(name, arguments.clone(), watcher.clone()).await;
+        let outcome = session.call_tool_with(name, arguments.clone(), &watch).await;
         let outcome = match outcome {
             Err(McpError::SessionExpired) => {
                 tracing::debug!("the server forgot the session; sending the call again on a new one");
                 self.forget(key, &session).await;
                 let session = self.session(key, endpoint, options).await?;
-                let again = session.call_tool_watched(name, arguments, watcher).await;
+                let again = session.call_tool_with(name, arguments, &watch).await;
                 return self.settle(key, &session, again).await;
             }
             other => other,

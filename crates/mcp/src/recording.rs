@@ -111,6 +111,17 @@ impl Journal {
         calls.by_id.insert(id.clone(), Call { messages: vec![first], progress_token: token, watcher });
     }
 
+    /// Open the entry of a call that did not start with a `tools/call` of its own on
+    /// this session (a task followed after a restart), under an id of our choosing.
+    pub(crate) fn open(&self, id: &RequestId, messages: Vec<Exchanged>) {
+        self.lock().by_id.insert(id.clone(), Call { messages, progress_token: None, watcher: None });
+    }
+
+    /// Add a message of ours (a task's request, the answer to it) to a call being watched.
+    pub(crate) fn push(&self, id: &RequestId, direction: Direction, message: &Value) {
+        self.note(id, direction, || bounded(message, self.max_bytes));
+    }
+
     /// Add a message to a call being watched; ignore it otherwise.
     fn note(&self, id: &RequestId, direction: Direction, message: impl FnOnce() -> Option<Value>) {
         let mut calls = self.lock();
@@ -250,7 +261,7 @@ pub(crate) fn json_len(value: &impl Serialize) -> usize {
 
 /// `message` as JSON when it is at most `max` bytes; otherwise its `jsonrpc`, `id`
 /// and `method` with a note of how large it was.
-fn bounded(message: &impl Serialize, max: usize) -> Option<Value> {
+pub(crate) fn bounded(message: &impl Serialize, max: usize) -> Option<Value> {
     let bytes = json_len(message);
     if bytes <= max {
         return serde_json::to_value(message).ok();
@@ -304,7 +315,10 @@ impl<T: Transport<RoleClient>> Transport<RoleClient> for Recording<T> {
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let journal = &self.journal;
         match &item {
-            JsonRpcMessage::Request(request) if matches!(request.request, ClientRequest::CallToolRequest(_)) => {
+            JsonRpcMessage::Request(request)
+                if matches!(&request.request, ClientRequest::CallToolRequest(_))
+                    || matches!(&request.request, ClientRequest::CustomRequest(r) if r.method == "tools/call") =>
+            {
                 if let Some(message) = journal.bounded(&item) {
                     journal.note_request(&request.id, message);
                 }

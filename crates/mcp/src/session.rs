@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, CancelledNotificationParam, ClientCapabilities, ClientConfig,
     ClientRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ErrorCode, ErrorData, Implementation,
-    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, RequestId, ServerResult,
+    PaginatedRequestParams, ProtocolVersion, ReadResourceRequestParams, RequestId, ServerResult, TASKS_EXTENSION_ID,
 };
 #[expect(deprecated, reason = "sampling and roots are deprecated (SEP-2577) but servers still ask for them")]
 use rmcp::model::{CreateMessageRequestParams, CreateMessageResult, ListRootsResult};
@@ -30,7 +30,8 @@ use crate::legacy_sse::LegacySseTransport;
 use crate::options::{ClientOptions, Elicitation, Handshake};
 use crate::recording::{Direction, Exchanged, Journal, ProgressWatcher, Recording, json_len};
 use crate::stdio;
-use crate::streamable::SessionAwareClient;
+use crate::streamable::{SessionAwareClient, SessionIdSlot};
+use crate::tasks::{self, CallWatch, TaskEnd};
 use crate::tool_fields::ToolFields;
 
 /// Most times one call may be answered with a request for input and sent again.
@@ -59,7 +60,7 @@ pub const RESULT_REFERENCE: &str = "switchboard/see";
 
 /// Replace the `result` of the call's response in `exchange` by a reference to
 /// [`UpstreamOutcome::result`], so a result is kept (and sent, and stored) once.
-fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
+pub(crate) fn point_to_result(exchange: &mut [Exchanged], request_id: &Value) {
     for item in exchange.iter_mut() {
         let message = &mut item.message;
         if item.direction == Direction::ServerToClient
@@ -87,6 +88,8 @@ pub struct UpstreamOutcome {
     /// the response or the error. A message larger than `max_result_bytes` is a
     /// stand-in that says how large it was.
     pub exchange: Vec<Exchanged>,
+    /// Set when the call ran as a task: which, and how it ended (`tasks.rs`).
+    pub task: Option<TaskEnd>,
 }
 
 /// Longest wait, after the handshake, for the session's stream of server requests to open.
@@ -95,14 +98,16 @@ const LISTEN_WAIT: Duration = Duration::from_secs(2);
 /// A connected, handshaken MCP client session.
 #[derive(Debug)]
 pub struct UpstreamSession {
-    service: RunningService<RoleClient, Client>,
+    pub(crate) service: RunningService<RoleClient, Client>,
     protocol_version: String,
     server_info: Value,
     transport: &'static str,
-    options: ClientOptions,
-    journal: Journal,
-    fields: ToolFields,
-    askers: Askers,
+    pub(crate) options: ClientOptions,
+    pub(crate) journal: Journal,
+    pub(crate) fields: ToolFields,
+    /// The `Mcp-Session-Id` of a Streamable HTTP session, once the server gave one.
+    pub(crate) http_session: SessionIdSlot,
+    pub(crate) askers: Askers,
 }
 
 /// What a session watches on its transport: the messages of each call, and the
@@ -113,6 +118,7 @@ struct Watched {
     fields: ToolFields,
     /// Whom each call's server requests for input go to.
     askers: Askers,
+    http_session: SessionIdSlot,
 }
 
 impl UpstreamSession {
@@ -123,7 +129,14 @@ impl UpstreamSession {
         // One deadline for connecting and the handshake, whichever transports are tried.
         let deadline = tokio::time::Instant::now() + options.connect_timeout;
         let journal = Journal::new(options.max_result_bytes);
-        let watched = Watched { journal: journal.clone(), fields: ToolFields::default(), askers: Askers::new(journal) };
+        let watched = Watched {
+            journal: journal.clone(),
+            fields: ToolFields::default(),
+            askers: Askers::new(journal),
+            http_session: SessionIdSlot::default(),
+        };
+        // The handshake's answer is looked at raw too, for the capabilities rmcp drops.
+        let handshaking = watched.fields.listing();
         let (service, transport) =
             tokio::time::timeout_at(deadline, handshake(endpoint, options, deadline, watched.clone()))
                 .await
@@ -131,7 +144,8 @@ impl UpstreamSession {
         let peer = service.peer_info();
         let protocol_version = peer.as_ref().map(|p| p.protocol_version.to_string()).unwrap_or_default();
         let server_info = peer.as_ref().and_then(|p| serde_json::to_value(&p.server_info).ok()).unwrap_or(Value::Null);
-        let Watched { journal, fields, askers } = watched;
+        drop(handshaking);
+        let Watched { journal, fields, askers, http_session } = watched;
         Ok(UpstreamSession {
             service,
             protocol_version,
@@ -141,6 +155,7 @@ impl UpstreamSession {
             journal,
             fields,
             askers,
+            http_session,
         })
     }
 
@@ -200,6 +215,22 @@ impl UpstreamSession {
         arguments: Map<String, Value>,
         watcher: Option<ProgressWatcher>,
     ) -> Result<UpstreamOutcome, McpError> {
+        self.call_tool_with(name, arguments, &CallWatch::from(watcher)).await
+    }
+
+    /// [`UpstreamSession::call_tool_watched`] for a tool that may run as a task
+    /// (`tasks.rs`): asked for as one where the session's protocol and the tool's
+    /// `taskSupport` say so, followed when the server makes one, reported to `watch`.
+    pub async fn call_tool_with(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        watch: &CallWatch,
+    ) -> Result<UpstreamOutcome, McpError> {
+        if tasks::wants_task(self, watch) {
+            return tasks::call_as_task(self, name, arguments, watch).await;
+        }
+        let watcher = watch.progress.clone();
         let started = Instant::now();
         let peer = self.service.peer();
         let mut params = CallToolRequestParams::new(name.to_owned()).with_arguments(arguments.clone());
@@ -236,6 +267,11 @@ impl UpstreamSession {
             }
             match answer.map_err(|e| failed(e, self))? {
                 ServerResult::CallToolResult(result) => break (result, request_id),
+                ServerResult::CreateTaskResult(created) => {
+                    let created =
+                        serde_json::to_value(&created).map_err(|e| McpError::Protocol(e.to_string().into()))?;
+                    return tasks::follow_created(self, created, exchange, watch, started).await;
+                }
                 ServerResult::InputRequiredResult(asked) => {
                     // SEP-2322: answer what was asked, then send the call again (a new
                     // request, so a new id) with the answers and the state, untouched.
@@ -267,13 +303,17 @@ impl UpstreamSession {
         let (result, truncated) = cap(result, bytes, self.options.max_result_bytes);
         point_to_result(&mut exchange, &request_id);
         redact_exchange(&mut exchange);
-        Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange })
+        Ok(UpstreamOutcome { result, truncated, bytes, latency, exchange, task: None })
     }
 
     /// The answers to a server's requests for input during a call: forms accepted with
     /// their defaults where the session answers elicitation so, or the person's answers
     /// where it asks (`cancel` with nobody to ask); nothing else.
-    async fn answer_inputs(&self, asked: InputRequests, asker: Option<&Asker>) -> Result<InputResponses, McpError> {
+    pub(crate) async fn answer_inputs(
+        &self,
+        asked: InputRequests,
+        asker: Option<&Asker>,
+    ) -> Result<InputResponses, McpError> {
         let mut answers = InputResponses::new();
         for (key, request) in asked {
             let request = serde_json::to_value(&request).unwrap_or_default();
@@ -346,7 +386,7 @@ impl UpstreamSession {
 
 type Service = RunningService<RoleClient, Client>;
 
-fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
+pub(crate) fn failed(error: ServiceError, session: &UpstreamSession) -> McpError {
     if let ServiceError::TransportSend(e) = &error
         && let Some(refused) = legacy_refusal(e.error.as_ref())
     {
@@ -550,10 +590,16 @@ impl ClientHandler for Client {
 /// Switchboard's description of itself: it renders MCP Apps views (the
 /// `io.modelcontextprotocol/ui` extension), so servers may offer their UI.
 pub(crate) fn client_info() -> ClientConfig {
+    // Switchboard renders MCP Apps views; tasks of 2026-07-28 are the server's choice
+    // once the client declares the extension.
     let mut capabilities = ClientCapabilities::default();
     let mut ui = Map::new();
     ui.insert("mimeTypes".into(), serde_json::json!([switchboard_core::widget::MCP_APP_MIME]));
-    capabilities.extensions = Some([(switchboard_core::widget::UI_EXTENSION.to_owned(), ui)].into_iter().collect());
+    capabilities.extensions = Some(
+        [(switchboard_core::widget::UI_EXTENSION.to_owned(), ui), (TASKS_EXTENSION_ID.to_owned(), Map::new())]
+            .into_iter()
+            .collect(),
+    );
     ClientConfig::new(capabilities, Implementation::new("switchboard", env!("CARGO_PKG_VERSION")))
 }
 
@@ -636,7 +682,8 @@ async fn serve_http(
     if let Some(token) = &options.bearer {
         config = config.auth_header(token.expose());
     }
-    let http = SessionAwareClient::new(client.clone(), watched.fields.clone());
+    let http =
+        SessionAwareClient::new(client.clone(), watched.fields.clone()).remembering(watched.http_session.clone());
     let listening = http.listening();
     let streamable = Recording::new(StreamableHttpClientTransport::with_client(http, config), watched.journal.clone());
     let (handler, mode) = lifecycle(options, &watched.askers)?;
@@ -732,7 +779,7 @@ fn initialize_failure(error: &ClientInitializeError) -> &ClientInitializeError {
 }
 
 /// Replace an oversized result by its beginning, as one text block, marked as truncated.
-fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
+pub(crate) fn cap(result: Value, bytes: usize, max: usize) -> (Value, bool) {
     if bytes <= max {
         return (result, false);
     }

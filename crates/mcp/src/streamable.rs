@@ -49,11 +49,36 @@ pub(crate) struct SessionAwareClient {
     client: reqwest::Client,
     fields: ToolFields,
     listening: Listening,
+    session_id: SessionIdSlot,
+}
+
+/// The `Mcp-Session-Id` the session's requests last carried, kept so that a task can
+/// be followed on the same server session after a restart (`tasks.rs`).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SessionIdSlot(Arc<std::sync::Mutex<Option<Arc<str>>>>);
+
+impl SessionIdSlot {
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_deref().map(str::to_owned)
+    }
+
+    fn set(&self, id: &Arc<str>) {
+        let mut kept = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.as_ref() != Some(id) {
+            *kept = Some(id.clone());
+        }
+    }
 }
 
 impl SessionAwareClient {
     pub(crate) fn new(client: reqwest::Client, fields: ToolFields) -> Self {
-        Self { client, fields, listening: Listening::default() }
+        Self { client, fields, listening: Listening::default(), session_id: SessionIdSlot::default() }
+    }
+
+    /// Keep the session id the requests carry in `slot`.
+    pub(crate) fn remembering(mut self, slot: SessionIdSlot) -> Self {
+        self.session_id = slot;
+        self
     }
 
     /// Whether the session's stream for the server's own requests is open yet.
@@ -118,8 +143,9 @@ impl StreamableHttpClient for SessionAwareClient {
         custom_headers: HashMap<HeaderName, HeaderValue>,
         max_sse_event_size: usize,
     ) -> Result<StreamableHttpPostResponse, HttpError> {
-        if session_id.is_some() {
+        if let Some(id) = &session_id {
             self.listening.in_session.store(true, std::sync::atomic::Ordering::Release);
+            self.session_id.set(id);
         }
         let post = Post { uri: &uri, message: &message, auth_header, custom_headers, max_sse_event_size };
         match session_id {

@@ -28,6 +28,9 @@ struct Inner {
     listings: AtomicUsize,
     /// Tool name → the fields rmcp dropped.
     dropped: Mutex<HashMap<String, Map<String, Value>>>,
+    /// The handshake's answer declared `capabilities.tasks.requests.tools.call`
+    /// (tasks of 2025-11-25, which rmcp's typed capabilities drop).
+    task_calls: std::sync::atomic::AtomicBool,
 }
 
 /// A listing in flight; its end stops the looking (and, for the last one, forgets).
@@ -60,6 +63,14 @@ impl ToolFields {
         if !self.wanted() || !contains(message, b"\"tools\"") {
             return;
         }
+        if contains(message, b"\"capabilities\"") && contains(message, b"\"tasks\"") {
+            let declared = serde_json::from_slice::<Value>(message)
+                .is_ok_and(|m| m["result"]["capabilities"]["tasks"]["requests"]["tools"]["call"].is_object());
+            if declared {
+                self.0.task_calls.store(true, Ordering::Release);
+            }
+            return;
+        }
         let Ok(Value::Object(mut message)) = serde_json::from_slice::<Value>(message) else { return };
         let Some(Value::Object(mut result)) = message.remove("result") else { return };
         let Some(Value::Array(tools)) = result.remove("tools") else { return };
@@ -72,6 +83,12 @@ impl ToolFields {
                 dropped.insert(name, tool);
             }
         }
+    }
+
+    /// Whether the server declared, in its handshake, that it runs `tools/call` as a
+    /// task of 2025-11-25 (seen only when the handshake was watched as a listing).
+    pub(crate) fn task_calls_declared(&self) -> bool {
+        self.0.task_calls.load(Ordering::Acquire)
     }
 
     /// Put back into `definition` (rmcp's `Tool` as JSON) what the listing dropped.

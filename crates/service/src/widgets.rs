@@ -13,7 +13,7 @@ use switchboard_core::catalog::{Classification, Tool};
 use switchboard_core::conversation::{CallStatus, DecisionKind};
 use switchboard_core::widget::{self, Template, WidgetKind};
 use switchboard_core::{AuditKind, ConversationId, ToolCallId};
-use switchboard_mcp::ResourceBody;
+use switchboard_mcp::{CallWatch, ResourceBody};
 use switchboard_store::{
     AuditEvent, Conversation, NewWidgetCall, Store, StoreError, ToolCall, User, WidgetCall, WidgetCallEnd,
 };
@@ -304,7 +304,8 @@ impl Widgets {
         let Value::Object(arguments) = call.arguments.clone() else {
             return self.fail(user, call, "arguments must be a JSON object").await;
         };
-        match self.connectors.call_upstream(user.id, c, &current.stored.tool, arguments, None).await {
+        let watch = CallWatch { task_support: current.stored.tool.task_support(), ..CallWatch::default() };
+        match self.connectors.call_upstream(user.id, c, &current.stored.tool, arguments, watch).await {
             Ok(outcome) => {
                 let end = WidgetCallEnd {
                     status: CallStatus::Completed,

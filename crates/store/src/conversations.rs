@@ -535,10 +535,14 @@ impl Store {
     ) -> Result<Vec<ConversationId>> {
         let now = now();
         let mut tx = self.pool.begin().await?;
-        // The calls first: the update takes the write lock before anything is read.
+        // The calls first: the update takes the write lock before anything is read. A call
+        // that runs as a task on its server is left running: it is followed again
+        // (`running_call_tasks`), and so is its turn.
         let calls = sqlx::query(
             "UPDATE tool_calls SET status = $1, result = $2, is_error = 1, model_content = $3, finished_at = $4 \
-             WHERE status = $5 AND (instance_id = $6 OR instance_id IS NULL) RETURNING conversation_id",
+             WHERE status = $5 AND (instance_id = $6 OR instance_id IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM tool_call_tasks t WHERE t.call_id = tool_calls.id) \
+             RETURNING conversation_id",
         )
         .bind(CallStatus::Interrupted.as_str())
         .bind(interruption.result.to_string())
@@ -550,12 +554,25 @@ impl Store {
         .await?;
         let mut ids: Vec<String> =
             calls.iter().map(|r| r.try_get("conversation_id")).collect::<std::result::Result<_, _>>()?;
-        let running =
-            sqlx::query("SELECT id FROM conversations WHERE state = $1 AND (instance_id = $2 OR instance_id IS NULL)")
-                .bind(TurnState::Running.as_str())
-                .bind(instance.as_str())
-                .fetch_all(&mut *tx)
-                .await?;
+        let running = sqlx::query(
+            "SELECT id FROM conversations WHERE state = $1 AND (instance_id = $2 OR instance_id IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM tool_calls c JOIN tool_call_tasks t ON t.call_id = c.id \
+             WHERE c.conversation_id = conversations.id AND c.status = $3)",
+        )
+        .bind(TurnState::Running.as_str())
+        .bind(instance.as_str())
+        .bind(CallStatus::Running.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        // Turns whose task still runs go on once it ends.
+        let following: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT c.conversation_id FROM tool_calls c JOIN tool_call_tasks t ON t.call_id = c.id \
+             WHERE c.status = $1",
+        )
+        .bind(CallStatus::Running.as_str())
+        .fetch_all(&mut *tx)
+        .await?;
+        ids.retain(|id| !following.contains(id));
         for row in &running {
             ids.push(row.try_get("id")?);
         }

@@ -13,6 +13,7 @@ mod audit;
 mod audit_log;
 mod audit_sqlite;
 mod audit_verify;
+mod call_tasks;
 mod changes;
 mod columns;
 mod connectors;
@@ -39,6 +40,7 @@ mod users;
 mod widgets;
 
 pub use audit_log::AuditLog;
+pub use call_tasks::CallTask;
 pub use changes::{Recorded, Refreshed};
 pub use connectors::Publication;
 pub use crypto::MasterKey;

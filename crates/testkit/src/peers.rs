@@ -159,6 +159,14 @@ impl PeerProcess {
         Self::started(&argv, &[], "ready ")
     }
 
+    /// A PyPI `mcp` server with the tasks extension of 2026-07-28 (`peers/tasks_server.py`):
+    /// its `brew` tool runs as a task the server chose to make, over Streamable HTTP.
+    pub fn python_tasks() -> PeerProcess {
+        let python = must_exist(peers_dir().join("py/bin/python"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/tasks_server.py");
+        Self::started(&[python.display().to_string(), script.display().to_string()], &[], "ready ")
+    }
+
     /// The same on a given port: a server restarted where it was.
     pub fn python_tools_on(tools: &Path, transport: &str, port: u16) -> PeerProcess {
         let port = port.to_string();
@@ -215,6 +223,21 @@ impl PeerProcess {
         Self::started(&argv, &[], "ready ")
     }
 
+    /// The npm MCP SDK's example server `simpleStreamableHttp` without authorization: among
+    /// its tools `delay`, which runs only as a task (MCP 2025-11-25) and completes after
+    /// `duration` milliseconds, and `collect-user-info`, which asks the client for a form
+    /// (`elicitation/create`). `url` is `http://localhost:PORT/mcp`.
+    pub fn sdk_example() -> PeerProcess {
+        let entry = oauth_modules().join("@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js");
+        let entry = must_exist(entry);
+        let port = free_port();
+        let argv = ["node".to_owned(), entry.display().to_string()];
+        let env = [("MCP_PORT", port.to_string())];
+        let mut peer = Self::started(&argv, &env, "MCP Streamable HTTP Server listening on port ");
+        peer.url = format!("http://localhost:{port}/mcp");
+        peer
+    }
+
     /// The npm MCP SDK's example server `simpleStreamableHttp --oauth`, with the SDK's
     /// demo authorization server beside it (which approves every authorization at once
     /// and issues no refresh token). Both name themselves `localhost`, so `url` is
@@ -228,19 +251,6 @@ impl PeerProcess {
         let mut peer = Self::started(&argv, &env, "MCP Streamable HTTP Server listening on port ");
         wait_for_port(auth_port, Duration::from_secs(30));
         peer.url = format!("http://localhost:{mcp_port}/mcp");
-        peer
-    }
-
-    /// The npm MCP SDK's example server `simpleStreamableHttp` without OAuth: its
-    /// `collect-user-info` tool asks the client for a form (`elicitation/create`).
-    pub fn sdk_example() -> PeerProcess {
-        let entry = oauth_modules().join("@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js");
-        let entry = must_exist(entry);
-        let port = free_port();
-        let argv = ["node".to_owned(), entry.display().to_string()];
-        let mut peer =
-            Self::started(&argv, &[("MCP_PORT", port.to_string())], "MCP Streamable HTTP Server listening on port ");
-        peer.url = format!("http://127.0.0.1:{port}/mcp");
         peer
     }
 

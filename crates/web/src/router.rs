@@ -51,6 +51,7 @@ pub(crate) fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(k::call_tool::call_tool))
         .routes(routes!(k::list_playground_elicitations::list_playground_elicitations))
         .routes(routes!(k::answer_playground_elicitation::answer_playground_elicitation))
+        .routes(routes!(k::call_tool_stream::call_tool_stream))
         .routes(routes!(k::refresh_connector::refresh_connector))
         .routes(routes!(k::publish_review::publish_review))
         .routes(routes!(k::publish_connector::publish_connector))

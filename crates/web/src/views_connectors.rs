@@ -390,4 +390,55 @@ pub(crate) struct CallToolView {
     /// stand-in with its `jsonrpc`, `id`, `method` and `switchboard/cut: {bytes, max}`.
     #[schema(value_type = Vec<Object>)]
     pub(crate) exchange: Value,
+    /// Set when the call ran as a task on its server.
+    pub(crate) task: Option<CallTaskView>,
+}
+
+/// The task a playground call ran as.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CallTaskView {
+    pub(crate) task_id: String,
+    /// The last status: `completed`, `failed` or `cancelled`.
+    pub(crate) status: String,
+    /// `stop` or `deadline` when Switchboard cancelled it.
+    pub(crate) cancelled_by: Option<&'static str>,
+}
+
+/// One Server-Sent Event of a followed playground call, as it goes over the wire:
+/// `event` names it (`progress`, `task`, `result`, `error`) and `data` is the
+/// [`CallEventView`] as JSON text, whose `type` is the same name.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CallEventEnvelope {
+    /// `progress`, `task`, `result` or `error`.
+    pub(crate) event: String,
+    /// JSON: `{type: "progress", progress, total, message}`, `{type: "task", status,
+    /// message}`, `{type: "result", call}` (the body of the plain call) or
+    /// `{type: "error", code, detail}`.
+    pub(crate) data: String,
+}
+
+/// One event of a playground call's stream: its progress and its task's status
+/// while it runs, then its result (or why it failed).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub(crate) enum CallEventView {
+    /// The server's `notifications/progress`.
+    Progress { progress: f64, total: Option<f64>, message: Option<String> },
+    /// The call runs as a task: its status and status message.
+    Task { status: String, message: Option<String> },
+    /// The call is over.
+    Result { call: CallToolView },
+    /// The call could not be made: the problem's `code` and `detail`.
+    Error { code: String, detail: String },
+}
+
+impl CallEventView {
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::Progress { .. } => "progress",
+            Self::Task { .. } => "task",
+            Self::Result { .. } => "result",
+            Self::Error { .. } => "error",
+        }
+    }
 }

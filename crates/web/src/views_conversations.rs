@@ -331,6 +331,9 @@ pub(crate) enum TurnEventView {
     Elicitation { elicitation: ElicitationView },
     /// A request for input ended unanswered (time ran out, the turn was stopped, the call ended).
     ElicitationEnded { elicitation_id: Uuid, call_id: Uuid },
+    /// A running call runs as a task on its server: the task's `status` (`working`,
+    /// `input_required`, `completed`, `failed`, `cancelled`) and the server's status message.
+    ToolTask { call_id: Uuid, status: String, message: Option<String> },
     /// A write action waits for the owner's decision.
     AwaitingApproval { call: ToolCallView },
     /// A call is over: completed, failed, denied, invalid, cancelled.
@@ -358,6 +361,7 @@ impl TurnEventView {
             Self::ToolProgress { .. } => "tool_progress",
             Self::Elicitation { .. } => "elicitation",
             Self::ElicitationEnded { .. } => "elicitation_ended",
+            Self::ToolTask { .. } => "tool_task",
             Self::AwaitingApproval { .. } => "awaiting_approval",
             Self::ToolResult { .. } => "tool_result",
             Self::StepUsage { .. } => "step_usage",
@@ -386,6 +390,9 @@ impl From<&TurnEvent> for TurnEventView {
             TurnEvent::Elicitation(e) => Self::Elicitation { elicitation: e.into() },
             TurnEvent::ElicitationEnded { id, call } => {
                 Self::ElicitationEnded { elicitation_id: id.as_uuid(), call_id: call.as_uuid() }
+            }
+            TurnEvent::ToolTask { call, status, message } => {
+                Self::ToolTask { call_id: call.as_uuid(), status: status.clone(), message: message.clone() }
             }
             TurnEvent::AwaitingApproval(c) => Self::AwaitingApproval { call: c.into() },
             TurnEvent::ToolResult(c) => Self::ToolResult { call: c.into() },

@@ -217,6 +217,8 @@ impl Agent {
                 }
             }
             TurnState::AwaitingApproval => {
+                // An approved call that runs as a task here is cancelled upstream.
+                self.running.cancel(conversation.id);
                 for call in self.store.tool_calls(conversation.id).await? {
                     if call.status == CallStatus::AwaitingApproval {
                         let message = "the user cancelled the turn before deciding on this call";

@@ -173,6 +173,8 @@ impl Agent {
         tx: &Tx,
     ) -> Result<(), AgentError> {
         let conversation = self.store.conversation(id).await?;
+        // Registered before the approved calls run, so that Stop reaches a call that runs as a task.
+        let registered = self.running.start(id);
         // Read again: what was turned off while the call waited is not sent.
         let offered = self.host.offered(&conversation).await;
         let available = offered.as_deref().unwrap_or_default();
@@ -222,13 +224,12 @@ impl Agent {
         let messages = self.store.messages(id).await?;
         let history = model_messages(&messages, &calls);
         let running = Conversation { state: TurnState::Running, ..conversation };
-        let registered = self.running.start(id);
         self.drive_with(running, offered, history, client_session, tx, &registered.cancel).await
     }
 
     /// Drive the running turn with the actions offered (or end it when they could
     /// not be listed) and its history.
-    async fn drive_with(
+    pub(super) async fn drive_with(
         &self,
         conversation: Conversation,
         offered: Result<Vec<OfferedTool>, HostError>,

@@ -14,3 +14,4 @@ mod restart;
 mod serve;
 mod small_disk;
 mod soak;
+mod task_restart;

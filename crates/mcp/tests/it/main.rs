@@ -9,6 +9,7 @@ mod pool;
 mod server_requests;
 mod stdio;
 mod streamable_http;
+mod tasks;
 mod tool_fields;
 
 use std::path::Path;

@@ -8,6 +8,7 @@ mod governance;
 mod hand_asks;
 mod oauth;
 mod resources;
+mod tasks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use switchboard_core::network::NetworkPolicy;
 use switchboard_core::tool_auth::{AuthMode, ToolAuth, tool_auth};
 use switchboard_core::{AuditKind, ConnectorId, UserId};
 use switchboard_mcp::{
-    ClientOptions, Elicitation, Endpoint, McpError, PoolLimits, ProgressWatcher, SessionPool, UpstreamOutcome,
+    CallWatch, ClientOptions, Elicitation, Endpoint, McpError, PoolLimits, SessionPool, UpstreamOutcome,
     UpstreamSession,
 };
 use switchboard_store::{
@@ -438,19 +439,20 @@ impl Connectors {
         c: &Connector,
         tool: &Tool,
         arguments: serde_json::Map<String, serde_json::Value>,
-        watcher: Option<ProgressWatcher>,
+        mut watch: CallWatch,
     ) -> Result<UpstreamOutcome> {
+        watch.task_support = tool.task_support();
         let endpoint = endpoint_of(c)?;
         let name = tool.name.as_str();
         let need = tool_auth(auth_mode(c), tool);
         let (options, step_ups) = self.options_for(user, c, &need, None).await?;
         let key = (user, c.id);
         let sent_token = options.bearer.is_some();
-        let done = match self.call_with(&key, c, &endpoint, &options, name, arguments.clone(), watcher.clone()).await {
+        let done = match self.call_with(&key, c, &endpoint, &options, name, arguments.clone(), watch.clone()).await {
             // The server refused the token before running anything: renew it once and send again.
             Err(ServiceError::Upstream(McpError::Unauthorized { .. })) if sent_token => {
                 let (options, _) = self.options_for(user, c, &need, options.bearer.as_ref()).await?;
-                self.call_with(&key, c, &endpoint, &options, name, arguments, watcher).await.map_err(|e| match e {
+                self.call_with(&key, c, &endpoint, &options, name, arguments, watch).await.map_err(|e| match e {
                     ServiceError::Upstream(e) => self.unauthorized_or(c, e),
                     other => other,
                 })
@@ -493,7 +495,7 @@ impl Connectors {
         options: &ClientOptions,
         name: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
-        watcher: Option<ProgressWatcher>,
+        watch: CallWatch,
     ) -> Result<UpstreamOutcome> {
         // Connecting apart from calling, so that a server that cannot be reached gets its diagnosis.
         let session = match self.0.sessions.session(key, endpoint, options).await {
@@ -503,7 +505,7 @@ impl Connectors {
         };
         self.0
             .sessions
-            .call_tool_on(key, session, endpoint, options, name, arguments, watcher)
+            .call_tool_on(key, session, endpoint, options, name, arguments, watch)
             .await
             .map_err(ServiceError::Upstream)
     }

@@ -29,6 +29,7 @@ macro_rules! on_both_backends {
 }
 
 mod audit;
+mod call_tasks;
 mod connectors;
 mod conversations;
 mod elicitations;

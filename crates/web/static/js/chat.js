@@ -473,6 +473,7 @@ function liveLine(call) {
   const running = call.status === "running";
   const text = running ? live.statusText?.invoking : call.status === "completed" ? live.statusText?.invoked : null;
   const p = running ? live.progress : null;
+  const task = running ? taskLine(live.task) : null;
   const progress = p
     ? [
         typeof p.total === "number" ? el("progress", { value: p.progress, max: p.total }) : null,
@@ -480,8 +481,23 @@ function liveLine(call) {
         p.message ? ` — ${visible(p.message)}` : null,
       ]
     : null;
-  if (!text && !progress) return null;
-  return el("p", { class: "call-live small", "aria-live": "polite" }, text ? visible(text) : null, progress);
+  if (!text && !progress && !task) return null;
+  return el("p", { class: "call-live small", "aria-live": "polite" }, text ? visible(text) : null, progress, task);
+}
+
+const TASK_STATUS = {
+  working: "Working",
+  input_required: "Waiting for input",
+  completed: "Completed",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+/** A call that runs as a task on its server: its status and the server's status message. */
+function taskLine(task) {
+  if (!task) return null;
+  const status = TASK_STATUS[task.status] ?? visible(task.status);
+  return el("span", { class: "call-task" }, `Task: ${status}`, task.message ? ` — ${visible(task.message)}` : null);
 }
 
 function formatMs(ms) {
@@ -717,6 +733,16 @@ function onEvent(event) {
     case "elicitation_ended":
       endElicitation(event.elicitation_id);
       break;
+    case "tool_task": {
+      const live = page.live.get(event.call_id);
+      if (live) {
+        live.task = { status: event.status, message: event.message };
+        live.call = { ...live.call, status: "running" };
+        const card = page.cards.get(event.call_id);
+        if (card) renderCard(card, live.call);
+      }
+      break;
+    }
     case "awaiting_approval":
       showCall(event.call);
       if (!page.waiting.some((c) => c.id === event.call.id)) page.waiting.push(event.call);

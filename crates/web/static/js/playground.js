@@ -1,8 +1,14 @@
 // The playground: a form generated from an action's inputSchema (or raw JSON
 // arguments), the call, and its result with the raw JSON-RPC exchange.
-import { api } from "./api.js";
+import { ApiError, api } from "./api.js";
 import { connectButton, el, fill, jsonBlock, jsonDetails, pretty, visible } from "./dom.js";
 import { showElicitation } from "./elicitation.js";
+import { readEvents } from "./sse.js";
+
+const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+
+// Whether the action runs as a task on its server (`execution.taskSupport`).
+const runsAsTask = (tool) => ["required", "optional"].includes(tool.definition?.execution?.taskSupport);
 
 // The kind of control a property gets.
 function kindOf(prop) {
@@ -291,6 +297,10 @@ export class Playground {
     button.disabled = true;
     this.status.textContent = `Calling ${tool.name}…`;
     this.result.hidden = true;
+    if (runsAsTask(tool)) {
+      await this.follow(tool, args, button);
+      return;
+    }
     const stopAsking = this.watchAsks();
     try {
       const outcome = await api("POST", `${this.base}/tools/${encodeURIComponent(tool.name)}/call`, { arguments: args });
@@ -336,6 +346,57 @@ export class Playground {
       stopped = true;
       for (const node of this.asks.querySelectorAll(".elicitation[data-state=pending]")) node.remove();
     };
+  }
+
+  // A call that runs as a task: its status as it goes, and Stop, which closes the
+  // stream (the server then cancels the task upstream).
+  async follow(tool, args, button) {
+    const controller = new AbortController();
+    const stop = this.root.querySelector("#playground-stop");
+    stop.hidden = false;
+    stop.disabled = false;
+    stop.onclick = () => {
+      stop.disabled = true;
+      this.status.textContent = "Stopping…";
+      controller.abort();
+    };
+    try {
+      const response = await fetch(`${this.base}/tools/${encodeURIComponent(tool.name)}/call/stream`, {
+        method: "POST",
+        headers: { Accept: "text/event-stream", "Content-Type": "application/json", "X-CSRF-Token": csrf() },
+        body: JSON.stringify({ arguments: args }),
+        credentials: "same-origin",
+        signal: controller.signal,
+      });
+      if (!response.ok) {
+        const problem = await response.json().catch(() => ({ detail: `the server answered ${response.status}` }));
+        throw new ApiError(response.status, problem);
+      }
+      for await (const event of readEvents(response.body)) {
+        if (event.type === "task") {
+          const status = visible(event.status);
+          this.status.textContent = event.message ? `Task: ${status} — ${visible(event.message)}` : `Task: ${status}`;
+        } else if (event.type === "progress") {
+          const total = typeof event.total === "number" ? ` / ${event.total}` : "";
+          this.status.textContent = `Progress: ${event.progress}${total}${event.message ? ` — ${visible(event.message)}` : ""}`;
+        } else if (event.type === "result") {
+          this.status.textContent = "";
+          this.showResult(tool, args, event.call);
+        } else if (event.type === "error") {
+          throw new ApiError(502, { code: event.code, detail: event.detail });
+        }
+      }
+    } catch (error) {
+      if (controller.signal.aborted) {
+        this.status.textContent = "Stopped: the task was cancelled on the server.";
+      } else {
+        this.status.textContent = "";
+        this.showFailure(error);
+      }
+    } finally {
+      stop.hidden = true;
+      button.disabled = false;
+    }
   }
 
   showFailure(error) {

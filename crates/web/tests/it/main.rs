@@ -16,5 +16,6 @@ mod browser_hostile;
 mod browser_oauth;
 mod browser_oauth_sdk;
 mod browser_phone;
+mod browser_tasks;
 mod browser_usage;
 mod browser_widgets;

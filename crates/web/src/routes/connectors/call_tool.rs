@@ -1,6 +1,6 @@
 use axum::extract::{Path, State};
 use serde_json::Value;
-use switchboard_mcp::Exchanged;
+use switchboard_mcp::{CancelReason, Exchanged, UpstreamOutcome};
 use switchboard_service::HandCall;
 
 use crate::auth::Actor;
@@ -8,7 +8,7 @@ use crate::error::ApiResult;
 use crate::json::Json;
 use crate::routes::parse_id;
 use crate::state::AppState;
-use crate::views_connectors::{CallToolRequest, CallToolView};
+use crate::views_connectors::{CallTaskView, CallToolRequest, CallToolView};
 
 /// Call one action by hand (the playground). Arguments are checked against the
 /// tool's `inputSchema` first; a disabled action is refused.
@@ -29,15 +29,27 @@ pub(crate) async fn call_tool(
 ) -> ApiResult<Json<CallToolView>> {
     let call = HandCall { connector: parse_id(&id, "connector")?, tool: &name, arguments: body.arguments };
     let outcome = state.services.connectors().call_by_hand(&actor.user, call).await?;
+    Ok(Json(call_view(outcome)))
+}
+
+pub(crate) fn call_view(outcome: UpstreamOutcome) -> CallToolView {
     let exchange = exchange_view(&outcome.exchange);
-    Ok(Json(CallToolView {
+    CallToolView {
         is_error: outcome.result["isError"] == true,
         result: outcome.result,
         truncated: outcome.truncated,
         bytes: outcome.bytes,
         latency_ms: outcome.latency.as_secs_f64() * 1000.0,
         exchange,
-    }))
+        task: outcome.task.map(|t| CallTaskView {
+            task_id: t.task.task_id,
+            status: t.status,
+            cancelled_by: t.cancelled_by.map(|c| match c {
+                CancelReason::Stopped => "stop",
+                CancelReason::Deadline => "deadline",
+            }),
+        }),
+    }
 }
 
 /// Every message of the call, in the order it crossed, as `{direction, message}`.

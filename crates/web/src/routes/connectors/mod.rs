@@ -5,6 +5,7 @@
 pub(crate) mod accept_change;
 pub(crate) mod answer_playground_elicitation;
 pub(crate) mod call_tool;
+pub(crate) mod call_tool_stream;
 pub(crate) mod create_connector;
 pub(crate) mod delete_connector;
 pub(crate) mod disconnect_oauth;

@@ -42,11 +42,19 @@ pub(crate) struct Chat {
 
 impl Chat {
     pub(crate) async fn start(kind: DbKind) -> Chat {
+        Self::start_with(kind, |c| c).await
+    }
+
+    /// [`Chat::start`] with the server's configuration changed by `configure`.
+    pub(crate) async fn start_with(
+        kind: DbKind,
+        configure: impl FnOnce(switchboard_web::WebConfig) -> switchboard_web::WebConfig,
+    ) -> Chat {
         let model = ScriptedModel::start().await;
         let providers = model.providers("openai/scripted");
         let app = TestApp::start_with(kind, move |mut c| {
             c.providers = providers;
-            c
+            configure(c)
         })
         .await;
         let owner = app.signed_in("admin@example.com", Role::Admin).await;

@@ -29,6 +29,7 @@ mod schemathesis;
 mod session;
 mod setup;
 mod stale_sessions;
+mod tasks;
 mod tokens;
 mod upstream_failures;
 mod usage;
