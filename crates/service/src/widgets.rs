@@ -12,10 +12,10 @@ use switchboard_core::approval;
 use switchboard_core::catalog::{Classification, Tool};
 use switchboard_core::conversation::{CallStatus, DecisionKind};
 use switchboard_core::widget::{self, Template, WidgetKind};
-use switchboard_core::{AuditKind, ConversationId, ToolCallId};
+use switchboard_core::{AuditKind, ConnectorId, ConversationId, ToolCallId};
 use switchboard_mcp::{CallWatch, ResourceBody};
 use switchboard_store::{
-    AuditEvent, Conversation, NewWidgetCall, Store, StoreError, ToolCall, User, WidgetCall, WidgetCallEnd,
+    AuditEvent, Connector, Conversation, NewWidgetCall, Store, StoreError, ToolCall, User, WidgetCall, WidgetCallEnd,
 };
 
 use crate::connectors::{Catalog, Connectors};
@@ -109,8 +109,52 @@ impl Widgets {
         call: ToolCallId,
     ) -> Result<WidgetDocument> {
         let parent = self.parent(user, conversation, call).await?;
-        let c = &parent.catalog.connector;
-        let read = self.connectors.read_resource_upstream(user.id, c, &parent.template.uri, MAX_WIDGET_BYTES).await?;
+        let (kind, html, resource_meta) = self.read_template(user, &parent.catalog.connector, &parent.template).await?;
+        let arguments = serde_json::from_str(&parent.call.arguments).unwrap_or(Value::Object(Map::new()));
+        let tool_result = parent.call.outcome.as_ref().filter(|_| parent.call.status == CallStatus::Completed);
+        Ok(WidgetDocument {
+            kind,
+            html,
+            resource_meta,
+            app: parent.catalog.connector.name.clone(),
+            tool: parent.tool,
+            tool_input: arguments,
+            tool_result: tool_result.map(|o| o.result.clone()),
+            widget_state: self.store.widget_state(parent.call.id).await?,
+        })
+    }
+
+    /// The widget of `tool` of app `connector` for a call by hand (the playground):
+    /// the app must be one `user` may see, the tool one they may call.
+    pub async fn app_document(&self, user: &User, connector: ConnectorId, tool: &str) -> Result<WidgetDocument> {
+        let (catalog, standing) = self.connectors.opened(user, connector).await?;
+        let found = catalog
+            .tool(tool)
+            .filter(|t| t.stored.enabled || standing.manage)
+            .ok_or_else(|| ServiceError::not_found("widget"))?;
+        let tool = found.stored.tool.clone();
+        let template = widget::template(&tool).ok_or_else(|| ServiceError::not_found("widget"))?;
+        let (kind, html, resource_meta) = self.read_template(user, &catalog.connector, &template).await?;
+        Ok(WidgetDocument {
+            kind,
+            html,
+            resource_meta,
+            app: catalog.connector.name.clone(),
+            tool,
+            tool_input: Value::Object(Map::new()),
+            tool_result: None,
+            widget_state: None,
+        })
+    }
+
+    /// A template's HTML, read on `user`'s behalf: HTML only, at most [`MAX_WIDGET_BYTES`].
+    async fn read_template(
+        &self,
+        user: &User,
+        c: &Connector,
+        template: &Template,
+    ) -> Result<(WidgetKind, String, Option<Value>)> {
+        let read = self.connectors.read_resource_upstream(user.id, c, &template.uri, MAX_WIDGET_BYTES).await?;
         let mime = read.mime_type.clone().unwrap_or_default();
         if !widget::is_renderable(&mime) {
             return Err(ServiceError::conflict(
@@ -118,32 +162,18 @@ impl Widgets {
                 format!(
                     "{} sent {} as {}, not HTML; it cannot be shown",
                     c.name,
-                    parent.template.uri,
+                    template.uri,
                     if mime.is_empty() { "no type" } else { mime.as_str() }
                 ),
             ));
         }
-        let html = match read.body {
-            ResourceBody::Text(text) => text,
-            ResourceBody::Blob(_) => {
-                return Err(ServiceError::conflict(
-                    "widget_not_html",
-                    format!("{} sent its widget as binary data, not HTML text; it cannot be shown", c.name),
-                ));
-            }
-        };
-        let arguments = serde_json::from_str(&parent.call.arguments).unwrap_or(Value::Object(Map::new()));
-        let tool_result = parent.call.outcome.as_ref().filter(|_| parent.call.status == CallStatus::Completed);
-        Ok(WidgetDocument {
-            kind: parent.template.kind,
-            html,
-            resource_meta: read.meta,
-            app: c.name.clone(),
-            tool: parent.tool,
-            tool_input: arguments,
-            tool_result: tool_result.map(|o| o.result.clone()),
-            widget_state: self.store.widget_state(parent.call.id).await?,
-        })
+        match read.body {
+            ResourceBody::Text(text) => Ok((template.kind, text, read.meta)),
+            ResourceBody::Blob(_) => Err(ServiceError::conflict(
+                "widget_not_html",
+                format!("{} sent its widget as binary data, not HTML text; it cannot be shown", c.name),
+            )),
+        }
     }
 
     /// A resource of the widget's own app, read for the widget (`resources/read`).

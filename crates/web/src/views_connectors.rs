@@ -63,6 +63,11 @@ pub(crate) struct ToolView {
     /// `none` (no token), `optional` (yours when you have one) or `oauth` (yours).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) auth: Option<&'static str>,
+    /// The widget its results render in (`mcp_app` or `apps_sdk`), when it links one:
+    /// the playground frames `/widgets/apps/{id}/{name}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = "mcp_app")]
+    pub(crate) widget: Option<switchboard_core::widget::WidgetKind>,
 }
 
 impl ToolView {
@@ -91,6 +96,7 @@ impl From<&ConnectorTool> for ToolView {
             digest: t.tool.definition_digest(),
             definition: serde_json::to_value(&t.tool).unwrap_or(Value::Null),
             auth: None,
+            widget: switchboard_core::widget::template(&t.tool).map(|t| t.kind),
         }
     }
 }

@@ -47,6 +47,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workspace/usage", get(usage::page))
         .route("/workspace/{tab}", get(workspace::page))
         .route("/widgets/{conversation}/{call}", get(widget::page))
+        .route("/widgets/apps/{connector}/{tool}", get(widget::app_page))
 }
 
 /// What the page frame (`base.html`) shows.

@@ -26,6 +26,7 @@ const OPENAI_SHIM: &str = include_str!("../../static/js/openai_shim.js");
 /// The policy of a page that only says why there is no widget.
 const MESSAGE_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'; sandbox";
 
+/// The widget of a call in a conversation.
 pub(crate) async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -38,9 +39,29 @@ pub(crate) async fn page(
         let call = parse_id(&call, "tool call")?;
         Ok::<_, AppError>(state.services.widgets().document(&actor.user, conversation, call).await?)
     };
-    match document.await {
+    serve(&state, &headers, document.await)
+}
+
+/// The widget of an app's tool, for a call by hand in the playground (its data
+/// comes over the bridge).
+pub(crate) async fn app_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((connector, tool)): Path<(String, String)>,
+    actor: Result<Actor, AppError>,
+) -> Response {
+    let document = async {
+        let actor = actor?;
+        let connector = parse_id(&connector, "app")?;
+        Ok::<_, AppError>(state.services.widgets().app_document(&actor.user, connector, &tool).await?)
+    };
+    serve(&state, &headers, document.await)
+}
+
+fn serve(state: &AppState, headers: &HeaderMap, document: Result<WidgetDocument, AppError>) -> Response {
+    match document {
         Ok(document) => {
-            let own = own_origins(&state, &headers);
+            let own = own_origins(state, headers);
             let declared = widget::declared_csp(document.resource_meta.as_ref(), &own);
             if !declared.refused.is_empty() {
                 tracing::info!(app = %document.app, refused = ?declared.refused, "a widget declared domains that were left out");

@@ -8,7 +8,7 @@ import { connectButton, el, fill, jsonBlock, pretty, visible } from "./dom.js";
 import { endElicitation, keepOnly, showElicitation, waitingForPerson } from "./elicitation.js";
 import { copyButton, renderMarkdown } from "./markdown.js";
 import { readEvents } from "./sse.js";
-import { approvalCard, mountWidget, teardownWidgets } from "./widget.js";
+import { approvalCard, conversationHost, mountWidget, teardownWidgets } from "./widget.js";
 
 // One id per page load: a remembered approval lasts for this load only, so the
 // id lives in memory and a reload starts afresh.
@@ -331,16 +331,16 @@ function showWidget(card, call) {
   if (call.widget) page.widgets.set(call.id, call.widget);
   const kind = page.widgets.get(call.id);
   if (!kind || call.status !== "completed" || page.mounted.has(call.id) || !page.conversation) return;
+  const sendMessage = async (message) => {
+    if (page.busy) return false;
+    text.value = message;
+    send().catch(showError);
+    return true;
+  };
   const box = mountWidget({
-    conversationId: page.conversation.id,
     call: { ...call, widget: kind },
     app: call.connector_name ?? "an app",
-    sendMessage: async (message) => {
-      if (page.busy) return false;
-      text.value = message;
-      send().catch(showError);
-      return true;
-    },
+    host: conversationHost(page.conversation.id, call.id, sendMessage),
   });
   page.mounted.set(call.id, box);
   card.after(box);

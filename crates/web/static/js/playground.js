@@ -4,6 +4,7 @@ import { ApiError, api } from "./api.js";
 import { connectButton, el, fill, jsonBlock, jsonDetails, pretty, visible } from "./dom.js";
 import { showElicitation } from "./elicitation.js";
 import { readEvents } from "./sse.js";
+import { RpcError, confirmWrite, mountWidget } from "./widget.js";
 
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 
@@ -449,5 +450,36 @@ export class Playground {
       jsonDetails("Arguments sent", args),
     );
     this.result.hidden = false;
+    this.showWidget(tool, args, outcome);
+  }
+
+  // A tool that links a widget: the widget, given this call's input and result. What
+  // it calls is a call by hand of this app (a write only after the person confirms
+  // it in the widget's box); it keeps no state and sends no message here.
+  showWidget(tool, args, outcome) {
+    if (!tool.widget || outcome.is_error) return;
+    const app = document.getElementById("app")?.dataset.name || "this app";
+    const call = { id: `by-hand-${Date.now()}`, name: tool.name, tool: tool.name, arguments: args, result: outcome.result, status: "completed", widget: tool.widget };
+    const host = {
+      src: `/widgets/apps/${this.base.split("/").pop()}/${encodeURIComponent(tool.name)}`,
+      callTool: async (widget, name, callArgs) => {
+        const target = this.tools.find((t) => t.name === name);
+        if (target && target.classification !== "read" && !(await confirmWrite(widget, { tool: name, arguments: callArgs }))) {
+          throw new RpcError(-32000, "the person denied this call");
+        }
+        try {
+          const made = await api("POST", `${this.base}/tools/${encodeURIComponent(name)}/call`, { arguments: callArgs });
+          return made.result;
+        } catch (error) {
+          throw new RpcError(-32000, error.message);
+        }
+      },
+      readResource: async () => {
+        throw new RpcError(-32601, "a widget reads no resources in the playground");
+      },
+      saveState: async () => {},
+      sendMessage: async () => false,
+    };
+    this.result.append(el("h4", {}, "Widget"), mountWidget({ call, app, host }));
   }
 }

@@ -34,7 +34,7 @@ function theme() {
   return window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light";
 }
 
-class RpcError extends Error {
+export class RpcError extends Error {
   constructor(code, message) {
     super(message);
     this.code = code;
@@ -58,17 +58,43 @@ function webUrl(raw) {
 }
 
 /**
- * Mount the widget of `call` (a ToolCallView with `widget`) of conversation
- * `conversationId`. `app` names the app; `sendMessage(text)` posts a follow-up
- * message as the person (false when it cannot now). Returns the element to place
- * after the call's card.
+ * What a widget of a conversation's call asks goes to the API under that call: its
+ * tool calls (a write waits for the person's decision in the widget's box), its
+ * resources and its state. `sendMessage(text)` posts a follow-up message as the
+ * person (false when it cannot now).
  */
-export function mountWidget({ conversationId, call, app, sendMessage }) {
-  const base = `/api/v1/conversations/${encodeURIComponent(conversationId)}/tool-calls/${encodeURIComponent(call.id)}/widget`;
+export function conversationHost(conversationId, callId, sendMessage) {
+  const base = `/api/v1/conversations/${encodeURIComponent(conversationId)}/tool-calls/${encodeURIComponent(callId)}/widget`;
+  return {
+    src: `/widgets/${encodeURIComponent(conversationId)}/${encodeURIComponent(callId)}`,
+    async callTool(widget, name, args) {
+      let made;
+      try {
+        made = await api("POST", `${base}/calls`, { name, arguments: args });
+      } catch (error) {
+        throw new RpcError(-32000, error.message);
+      }
+      if (made.status === "awaiting_approval") made = await approval(widget, conversationId, made);
+      if (made.status === "completed" && made.result && typeof made.result === "object") return made.result;
+      const why = typeof made.result?.error === "string" ? made.result.error : `the call ended ${made.status}`;
+      throw new RpcError(-32000, why);
+    },
+    readResource: (uri) => api("POST", `${base}/resources/read`, { uri }),
+    saveState: (state) => api("PUT", `${base}/state`, { state }),
+    sendMessage,
+  };
+}
+
+/**
+ * Mount the widget of `call` (a ToolCallView, or a call by hand, with `widget`)
+ * whose requests `host` serves (see `conversationHost`). `app` names the app.
+ * Returns the element to place after the call's card.
+ */
+export function mountWidget({ call, app, host }) {
   const frame = el("iframe", {
     class: "widget-iframe",
     sandbox: "allow-scripts allow-forms",
-    src: `/widgets/${encodeURIComponent(conversationId)}/${encodeURIComponent(call.id)}`,
+    src: host.src,
     title: `Widget of ${visible(app)}: ${visible(call.tool ?? call.name)}`,
     referrerpolicy: "no-referrer",
     allow: "",
@@ -94,9 +120,7 @@ export function mountWidget({ conversationId, call, app, sendMessage }) {
     notes,
     call,
     app,
-    base,
-    conversationId,
-    sendMessage,
+    host,
     initialized: false,
     mode: "inline",
     pending: new Map(),
@@ -163,10 +187,11 @@ async function request(widget, method, params) {
       widget.initialized = true;
       return initializeResult(widget, params);
     case "tools/call":
-      return toolsCall(widget, params);
+      if (typeof params.name !== "string" || !params.name) throw new RpcError(-32602, "tools/call needs a tool name");
+      return widget.host.callTool(widget, params.name, params.arguments ?? {});
     case "resources/read":
       if (typeof params.uri !== "string") throw new RpcError(-32602, "resources/read needs a uri");
-      return api("POST", `${widget.base}/resources/read`, { uri: params.uri });
+      return widget.host.readResource(params.uri);
     case "ui/message":
       return message(widget, params);
     case "ui/open-link":
@@ -174,7 +199,7 @@ async function request(widget, method, params) {
     case "ui/request-display-mode":
       return { mode: setMode(widget, params.mode) };
     case "switchboard/widget-state":
-      await api("PUT", `${widget.base}/state`, { state: params.state ?? null });
+      await widget.host.saveState(params.state ?? null);
       return {};
     case "ping":
       return {};
@@ -211,31 +236,16 @@ function sendToolData(widget) {
   }
 }
 
-async function toolsCall(widget, params) {
-  if (typeof params.name !== "string" || !params.name) throw new RpcError(-32602, "tools/call needs a tool name");
-  const args = params.arguments ?? {};
-  let made;
-  try {
-    made = await api("POST", `${widget.base}/calls`, { name: params.name, arguments: args });
-  } catch (error) {
-    throw new RpcError(-32000, error.message);
-  }
-  if (made.status === "awaiting_approval") made = await approval(widget, made);
-  if (made.status === "completed" && made.result && typeof made.result === "object") return made.result;
-  const why = typeof made.result?.error === "string" ? made.result.error : `the call ended ${made.status}`;
-  throw new RpcError(-32000, why);
-}
-
 /**
  * Ask the person about a widget's write, in the widget's own box; resolves with
  * the call once decided (and, when approved, run).
  */
-export function approval(widget, call) {
+function approval(widget, conversationId, call) {
   return new Promise((resolve, reject) => {
     const decide = async (decision) => {
       for (const b of card.querySelectorAll("button")) b.disabled = true;
       try {
-        const path = `/api/v1/conversations/${encodeURIComponent(widget.conversationId)}/widget-calls/${encodeURIComponent(call.id)}/decision`;
+        const path = `/api/v1/conversations/${encodeURIComponent(conversationId)}/widget-calls/${encodeURIComponent(call.id)}/decision`;
         const decided = await api("POST", path, { decision });
         card.remove();
         resolve(decided);
@@ -249,6 +259,22 @@ export function approval(widget, call) {
       }
     };
     const card = approvalCard(widget.app, call, decide);
+    widget.notes.append(card);
+    card.querySelector("button[data-decision=deny]").focus();
+  });
+}
+
+/**
+ * Ask the person, in the widget's box, whether its write `call` ({tool, arguments})
+ * may run; resolves true or false. For calls by hand, where the person's own call
+ * is what the server checks.
+ */
+export function confirmWrite(widget, call) {
+  return new Promise((resolve) => {
+    const card = approvalCard(widget.app, call, (decision) => {
+      card.remove();
+      resolve(decision === "approve");
+    });
     widget.notes.append(card);
     card.querySelector("button[data-decision=deny]").focus();
   });
@@ -281,7 +307,7 @@ async function message(widget, params) {
     .join("\n")
     .trim();
   if (params?.role !== "user" || !text) throw new RpcError(-32602, "ui/message needs role user and text content");
-  const sent = await widget.sendMessage(text);
+  const sent = await widget.host.sendMessage(text);
   return sent ? {} : { isError: true };
 }
 

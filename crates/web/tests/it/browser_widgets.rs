@@ -303,3 +303,43 @@ async fn a_hostile_widget_reaches_nothing_it_should_not() {
     assert!(!ran.contains("add_task") && !ran.contains("switched_off"), "{ran}");
     browser.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_playground_shows_a_tools_widget_and_confirms_its_writes() {
+    let app = TestApp::start(DbKind::Sqlite).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = dir.path().join("executed.jsonl");
+    let server = PeerProcess::widgets(&record);
+    let (_member, ids) = member_with(&app, &[("Board", &server.url)]).await;
+    let browser = browser_for(&app).await;
+    browser.goto("/login").await;
+    browser.fill("#login-form input[name=email]", "grace@example.com").await;
+    browser.fill("#login-form input[name=password]", PASSWORD).await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_for_url("/chat").await;
+    browser.goto(&format!("/settings/apps/{}", ids[0])).await;
+    browser.wait_for_text("#playground-tool", "show_board").await;
+    browser
+        .eval(
+            "const s = document.getElementById('playground-tool'); s.value = 'show_board'; \
+             s.dispatchEvent(new Event('change')); return null",
+        )
+        .await;
+    browser.click("#playground-call").await;
+    browser.wait_for_text("#playground-result .widget .widget-label", "Widget from").await;
+    wait_in_widget(&browser, "return document.getElementById('tasks').textContent", "Write the release notes").await;
+
+    // The widget's write is confirmed in its box first; Deny sends nothing.
+    click_in_widget(&browser, "#add").await;
+    browser.wait_for_text("#playground-result .widget-approval code", "add_task").await;
+    browser.click(".widget-approval button[data-decision=deny]").await;
+    wait_in_widget(&browser, "return document.getElementById('status').textContent", "refused: ").await;
+    assert!(!std::fs::read_to_string(&record).unwrap_or_default().contains("add_task"));
+    click_in_widget(&browser, "#add").await;
+    browser.wait_for_text("#playground-result .widget-approval code", "add_task").await;
+    browser.screenshot("app-playground-widget").await;
+    browser.click(".widget-approval button[data-decision=approve]").await;
+    wait_in_widget(&browser, "return document.getElementById('status').textContent", "Ship it").await;
+    assert!(std::fs::read_to_string(&record).unwrap_or_default().contains("add_task"));
+    browser.close().await;
+}
