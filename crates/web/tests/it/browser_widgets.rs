@@ -295,6 +295,17 @@ async fn a_hostile_widget_reaches_nothing_it_should_not() {
     // The host page is untouched, and its title is still its own.
     assert_eq!(browser.eval("return document.title").await, "Chat · Switchboard");
 
+    // A message from any other window than the widget's frame — here the page itself —
+    // is not the widget's: ignored, nothing asked, nothing sent.
+    browser
+        .eval(
+            "window.postMessage({jsonrpc: '2.0', id: 9, method: 'tools/call', \
+               params: {name: 'add_task', arguments: {title: 'from another window'}}}, '*'); return null",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(browser.count(".widget-approval").await, 1, "only the probe's own write waits");
+
     // Denied, the write never reaches the server, and the widget is told.
     browser.screenshot("chat-widget-hostile").await;
     browser.click(".widget-approval button[data-decision=deny]").await;
