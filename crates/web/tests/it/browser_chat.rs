@@ -9,10 +9,11 @@ use std::path::Path;
 
 use fantoccini::key::Key;
 use serde_json::{Value, json};
-use switchboard_core::{DeveloperModePolicy, Role};
 use switchboard_testkit::app::PASSWORD;
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{Browser, DbKind, RecordedRequest, Reply, ScriptedModel, Signed, TestApp, ToolCall};
+
+use crate::developer::member_with_apps;
 
 const LIST: &str = "kanban__list_tasks";
 const CREATE: &str = "kanban__create_task";
@@ -21,41 +22,10 @@ async fn browser_for(app: &TestApp) -> Browser {
     Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await
 }
 
-/// A workspace with an owner, and a member granted developer mode who has it
-/// on and has connected the Kanban example as a draft app.
+/// A member in developer mode who has connected the Kanban example as a draft app.
 async fn member_with_kanban(app: &TestApp, board: &PeerProcess) -> (Signed, String) {
-    let setup = TestApp::client()
-        .post(app.at("/api/v1/setup"))
-        .json(&json!({"token": app.setup_token, "name": "Owner", "email": "owner@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("reach the server");
-    assert_eq!(setup.status(), 201, "set up the workspace");
-    let member = app.signed_in("grace@example.com", Role::Member).await;
-    let group = app.store.create_group("devs").await.expect("group");
-    app.store.add_group_member(group.id, member.user.id).await.expect("member");
-    app.store.set_developer_mode_policy(DeveloperModePolicy::Rbac, &[group.id]).await.expect("policy");
-    let on = member
-        .client
-        .put(app.at("/api/v1/me/developer-mode"))
-        .headers(member.csrf_headers())
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .expect("turn developer mode on");
-    assert_eq!(on.status(), 200, "developer mode on");
-    let created = member
-        .client
-        .post(app.at("/api/v1/connectors"))
-        .headers(member.csrf_headers())
-        .json(&json!({"name": "Kanban", "url": board.url}))
-        .send()
-        .await
-        .expect("create the app");
-    assert_eq!(created.status(), 201, "create the Kanban app");
-    let created: Value = created.json().await.expect("json");
-    let id = created["connector"]["id"].as_str().expect("connector id").to_owned();
-    (member, id)
+    let (member, mut ids) = member_with_apps(app, &[("Kanban", &board.url)]).await;
+    (member, ids.remove(0))
 }
 
 async fn sign_in(browser: &Browser, email: &str) {

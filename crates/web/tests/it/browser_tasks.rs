@@ -7,10 +7,10 @@
 use std::path::Path;
 
 use serde_json::{Value, json};
-use switchboard_core::{DeveloperModePolicy, Role};
-use switchboard_testkit::app::PASSWORD;
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{Browser, DbKind, Reply, ScriptedModel, TestApp, ToolCall};
+
+use crate::developer::{member_with_apps, sign_in_member};
 
 const RESEARCH: &str = "everything__simulate-research-query";
 
@@ -24,44 +24,11 @@ async fn a_task_shows_its_status_in_the_call_card() {
     })
     .await;
     let everything = PeerProcess::everything("streamableHttp");
-    let setup = TestApp::client()
-        .post(app.at("/api/v1/setup"))
-        .json(&json!({"token": app.setup_token, "name": "Owner", "email": "owner@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("reach the server");
-    assert_eq!(setup.status(), 201, "set up the workspace");
-    let member = app.signed_in("grace@example.com", Role::Member).await;
-    let group = app.store.create_group("devs").await.expect("group");
-    app.store.add_group_member(group.id, member.user.id).await.expect("member");
-    app.store.set_developer_mode_policy(DeveloperModePolicy::Rbac, &[group.id]).await.expect("policy");
-    let on = member
-        .client
-        .put(app.at("/api/v1/me/developer-mode"))
-        .headers(member.csrf_headers())
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .expect("developer mode");
-    assert_eq!(on.status(), 200);
-    let created = member
-        .client
-        .post(app.at("/api/v1/connectors"))
-        .headers(member.csrf_headers())
-        .json(&json!({"name": "Everything", "url": everything.url}))
-        .send()
-        .await
-        .expect("create the app");
-    assert_eq!(created.status(), 201);
-    let created: Value = created.json().await.expect("json");
-    let everything_id = created["connector"]["id"].as_str().expect("id").to_owned();
+    let (member, ids) = member_with_apps(&app, &[("Everything", &everything.url)]).await;
+    let everything_id = ids[0].clone();
 
     let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
-    browser.goto("/login").await;
-    browser.fill("#login-form input[name=email]", "grace@example.com").await;
-    browser.fill("#login-form input[name=password]", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_url("/chat").await;
+    sign_in_member(&browser).await;
     browser.click("#composer-plus").await;
     browser.click("#menu-apps").await;
     browser.click(&format!("#app-choices input[value='{everything_id}']")).await;

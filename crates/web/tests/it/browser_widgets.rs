@@ -12,61 +12,18 @@ use std::time::{Duration, Instant};
 use fantoccini::Locator;
 use fantoccini::key::Key;
 use serde_json::{Value, json};
-use switchboard_core::{DeveloperModePolicy, Role};
-use switchboard_testkit::app::PASSWORD;
 use switchboard_testkit::peers::PeerProcess;
-use switchboard_testkit::{Browser, DbKind, Reply, ScriptedModel, Signed, TestApp, ToolCall};
+use switchboard_testkit::{Browser, DbKind, Reply, ScriptedModel, TestApp, ToolCall};
+
+use crate::developer::{member_with_apps, sign_in_member};
 
 async fn browser_for(app: &TestApp) -> Browser {
     Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await
 }
 
-/// A member with developer mode on and the apps `apps` (name, URL) connected; their ids.
-async fn member_with(app: &TestApp, apps: &[(&str, &str)]) -> (Signed, Vec<String>) {
-    let setup = TestApp::client()
-        .post(app.at("/api/v1/setup"))
-        .json(&json!({"token": app.setup_token, "name": "Owner", "email": "owner@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .expect("reach the server");
-    assert_eq!(setup.status(), 201, "set up the workspace");
-    let member = app.signed_in("grace@example.com", Role::Member).await;
-    let group = app.store.create_group("devs").await.expect("group");
-    app.store.add_group_member(group.id, member.user.id).await.expect("member");
-    app.store.set_developer_mode_policy(DeveloperModePolicy::Rbac, &[group.id]).await.expect("policy");
-    let on = member
-        .client
-        .put(app.at("/api/v1/me/developer-mode"))
-        .headers(member.csrf_headers())
-        .json(&json!({"enabled": true}))
-        .send()
-        .await
-        .expect("turn developer mode on");
-    assert_eq!(on.status(), 200, "developer mode on");
-    let mut ids = vec![];
-    for (name, url) in apps {
-        let created = member
-            .client
-            .post(app.at("/api/v1/connectors"))
-            .headers(member.csrf_headers())
-            .json(&json!({"name": name, "url": url}))
-            .send()
-            .await
-            .expect("create the app");
-        assert_eq!(created.status(), 201, "create {name}");
-        let created: Value = created.json().await.expect("json");
-        ids.push(created["connector"]["id"].as_str().expect("connector id").to_owned());
-    }
-    (member, ids)
-}
-
 /// Sign in, choose the apps in the composer and ask something.
 async fn ask(browser: &Browser, ids: &[String], question: &str) {
-    browser.goto("/login").await;
-    browser.fill("#login-form input[name=email]", "grace@example.com").await;
-    browser.fill("#login-form input[name=password]", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_url("/chat").await;
+    sign_in_member(browser).await;
     browser.wait_for_text("#model-status", "openai/scripted").await;
     browser.click("#composer-plus").await;
     browser.click("#menu-apps").await;
@@ -117,7 +74,7 @@ async fn an_mcp_apps_widget_renders_its_result_and_calls_its_tool() {
     })
     .await;
     let clock = PeerProcess::basic_vanillajs();
-    let (member, ids) = member_with(&app, &[("Clock", &clock.url)]).await;
+    let (member, ids) = member_with_apps(&app, &[("Clock", &clock.url)]).await;
     let browser = browser_for(&app).await;
     model.push(Reply::tool_calls(vec![ToolCall::new("c1", "clock__get-time", json!({}))]));
     model.push(Reply::text("Here is the server's time."));
@@ -202,7 +159,7 @@ async fn an_apps_sdk_component_keeps_its_state_and_asks_before_writing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let record = dir.path().join("executed.jsonl");
     let server = PeerProcess::widgets(&record);
-    let (_member, ids) = member_with(&app, &[("Board", &server.url)]).await;
+    let (_member, ids) = member_with_apps(&app, &[("Board", &server.url)]).await;
     let browser = browser_for(&app).await;
     model.push(Reply::tool_calls(vec![ToolCall::new("c1", "board__show_board", json!({}))]));
     model.push(Reply::text("Here is the board."));
@@ -252,7 +209,7 @@ async fn a_hostile_widget_reaches_nothing_it_should_not() {
     let record = dir.path().join("executed.jsonl");
     let server = PeerProcess::widgets(&record);
     let kanban = PeerProcess::kanban();
-    let (member, ids) = member_with(&app, &[("Board", &server.url), ("Kanban", &kanban.url)]).await;
+    let (member, ids) = member_with_apps(&app, &[("Board", &server.url), ("Kanban", &kanban.url)]).await;
     let off = member
         .client
         .patch(app.at(&format!("/api/v1/connectors/{}/tools/switched_off", ids[0])))
@@ -321,13 +278,9 @@ async fn the_playground_shows_a_tools_widget_and_confirms_its_writes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let record = dir.path().join("executed.jsonl");
     let server = PeerProcess::widgets(&record);
-    let (_member, ids) = member_with(&app, &[("Board", &server.url)]).await;
+    let (_member, ids) = member_with_apps(&app, &[("Board", &server.url)]).await;
     let browser = browser_for(&app).await;
-    browser.goto("/login").await;
-    browser.fill("#login-form input[name=email]", "grace@example.com").await;
-    browser.fill("#login-form input[name=password]", PASSWORD).await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_for_url("/chat").await;
+    sign_in_member(&browser).await;
     browser.goto(&format!("/settings/apps/{}", ids[0])).await;
     browser.wait_for_text("#playground-tool", "show_board").await;
     browser

@@ -19,3 +19,4 @@ mod browser_phone;
 mod browser_tasks;
 mod browser_usage;
 mod browser_widgets;
+mod developer;
