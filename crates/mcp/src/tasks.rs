@@ -350,6 +350,10 @@ pub(crate) async fn call_as_task(
     if let Some(watcher) = &watch.progress {
         session.journal.watch(&handle.id, watcher.clone());
     }
+    // What the server asks the person while the task runs (on the `tasks/result`
+    // stream, filed with this call) goes to the caller's person, as during a plain call.
+    let asker = crate::elicitation::current().filter(|_| options.elicitation == Elicitation::Ask);
+    let _filed = asker.map(|a| session.askers.file(&handle.id, a));
     let key = handle.id.clone();
     let mut entry = Entry { journal: &session.journal, key: Some(key.clone()) };
     let request_id = serde_json::to_value(&key).unwrap_or_default();

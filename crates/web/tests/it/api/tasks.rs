@@ -186,3 +186,47 @@ async fn wait_until_running(chat: &Chat, id: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_needs_input_asks_the_person() {
+    let chat = Chat::start(DbKind::Sqlite).await;
+    let everything = PeerProcess::everything("streamableHttp");
+    let everything_id = chat.connector("Everything", &everything.url).await;
+    let id = chat.conversation(&chat.owner, json!({"connectors": [everything_id]})).await;
+    let me = &chat.owner;
+    chat.model.push(Reply::tool_calls(vec![call("t", RESEARCH, json!({"topic": "python", "ambiguous": true}))]));
+    chat.model.push(Reply::text("Researched."));
+    let asked = chat.say(me, &id, "Research python", "p").await;
+    let waiting = asked.waiting();
+    // The task turns `input_required`: its question reaches the person as a form,
+    // whose answer goes back to the server, which goes on with it.
+    let answering = async {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let request = loop {
+            let detail = chat.detail(&id).await;
+            if let Some(found) = detail["elicitations"].as_array().and_then(|e| e.first()).cloned() {
+                break found;
+            }
+            assert!(Instant::now() < deadline, "the task's question never reached the person: {detail}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert_eq!(request["connector_name"], "Everything", "{request}");
+        let schema = &request["requested_schema"]["properties"]["interpretation"];
+        let choice = schema["oneOf"][0]["const"].as_str().expect("a choice").to_owned();
+        let eid = request["id"].as_str().expect("id");
+        let (status, body) = send(
+            me.client
+                .post(chat.app.at(&format!("/api/v1/conversations/{id}/elicitations/{eid}")))
+                .headers(me.csrf_headers())
+                .json(&json!({"action": "accept", "content": {"interpretation": choice}})),
+        )
+        .await;
+        assert!(status.is_success(), "{status}: {body}");
+        choice
+    };
+    let (turn, choice) = tokio::join!(chat.decide(me, &id, &waiting, "approve", false, "p"), answering);
+    assert_eq!(turn.done()["reason"], "answered", "{:?}", turn.events);
+    let result = turn.of("tool_result")[0]["call"].clone();
+    let report = result["result"]["content"][0]["text"].as_str().unwrap_or_default();
+    assert!(report.contains(&choice), "the report follows the person's answer {choice:?}: {report}");
+}
