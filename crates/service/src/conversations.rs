@@ -8,7 +8,9 @@ use switchboard_core::conversation::{Mode, TurnState};
 use switchboard_core::permission::Action;
 use switchboard_core::widget::{self, WidgetKind};
 use switchboard_core::{ConnectorId, ConversationId, ToolCallId, UserId};
-use switchboard_store::{Conversation, Elicitation, Message, NewConversation, Store, StoreError, ToolCall, User};
+use switchboard_store::{
+    Conversation, Elicitation, Message, NewConversation, Store, StoreError, ToolCall, User, WidgetCall,
+};
 use time::OffsetDateTime;
 
 use crate::connectors::Connectors;
@@ -35,6 +37,8 @@ pub struct Transcript {
     pub widgets: HashMap<ToolCallId, WidgetKind>,
     /// Requests for the owner's input that wait (elicitation).
     pub elicitations: Vec<Elicitation>,
+    /// The tool calls widgets made, oldest first (not part of the model's history).
+    pub widget_calls: Vec<WidgetCall>,
 }
 
 /// Cheap to clone.
@@ -147,6 +151,7 @@ impl Conversations {
             tool_calls,
             widgets,
             elicitations: self.store.pending_elicitations(c.id).await?,
+            widget_calls: self.store.widget_calls(c.id).await?,
         })
     }
 

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::views_connectors::ClassificationName;
 use crate::views_elicitations::ElicitationView;
+use crate::views_widgets::WidgetCallView;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -284,6 +285,9 @@ pub(crate) struct ConversationDetail {
     /// Requests of running calls' servers that wait for the owner's input (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) elicitations: Vec<ElicitationView>,
+    /// The tool calls widgets made, oldest first (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) widget_calls: Vec<WidgetCallView>,
 }
 
 impl ConversationDetail {
@@ -297,6 +301,7 @@ impl ConversationDetail {
                 .map(|call| ToolCallView { widget: transcript.widgets.get(&call.id).copied(), ..call.into() })
                 .collect(),
             elicitations: transcript.elicitations.iter().map(Into::into).collect(),
+            widget_calls: transcript.widget_calls.iter().map(Into::into).collect(),
         }
     }
 }

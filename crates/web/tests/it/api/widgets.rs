@@ -108,6 +108,13 @@ mod a_widget_is_served_and_its_calls_are_checked {
         assert_eq!(approved["decision"], "approved");
         assert!(approved["result"]["structuredContent"]["tasks"].to_string().contains("Ship it"), "{approved}");
         assert_eq!(executed(&record).iter().filter(|t| *t == "add_task").count(), 1);
+        // The compliance export holds the widget's calls with the model's.
+        let export = me.client.get(chat.app.at("/api/v1/compliance/conversations")).send().await.expect("export");
+        let export = export.text().await.expect("ndjson");
+        let line = export.lines().find(|l| l.contains(&id)).expect("the conversation is exported");
+        let line: Value = serde_json::from_str(line).expect("json");
+        let exported = line["widget_calls"].as_array().cloned().unwrap_or_default();
+        assert!(exported.iter().any(|c| c["tool"] == "add_task" && c["decision"] == "approved"), "{exported:?}");
         let (status, again) = send(decision(me, json!({"decision": "deny"}))).await;
         assert_eq!(status, 409, "decided once: {again}");
 
