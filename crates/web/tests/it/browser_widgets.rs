@@ -177,6 +177,17 @@ async fn an_apps_sdk_component_keeps_its_state_and_asks_before_writing() {
     browser.client().refresh().await.expect("reload");
     browser.wait_for_text(".widget[data-kind=apps_sdk] .widget-label", "Widget from Board").await;
     wait_in_widget(&browser, "return document.getElementById('count').textContent", "2").await;
+    // In the dark theme the frame keeps its boundary and the widget is told the theme.
+    browser.eval("localStorage.setItem('switchboard-theme', 'dark'); return null").await;
+    browser.client().refresh().await.expect("reload");
+    browser.wait_for_text(".widget[data-kind=apps_sdk] .widget-label", "Widget from Board").await;
+    wait_in_widget(&browser, "return String(window.openai.theme)", "dark").await;
+    browser.eval("document.querySelector('.widget').scrollIntoView(); return null").await;
+    browser.screenshot("chat-widget-dark").await;
+    browser.eval("localStorage.setItem('switchboard-theme', 'light'); return null").await;
+    browser.client().refresh().await.expect("reload");
+    browser.wait_for_text(".widget[data-kind=apps_sdk] .widget-label", "Widget from Board").await;
+    wait_in_widget(&browser, "return document.getElementById('count').textContent", "2").await;
 
     // Its write waits for the person: nothing runs until Approve.
     click_in_widget(&browser, "#add").await;
