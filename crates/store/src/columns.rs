@@ -5,7 +5,7 @@
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
 
-use crate::error::{Result, writer_error};
+use crate::error::{Result, StoreError, writer_error};
 
 /// The column types the schema uses: TEXT and BIGINT, each maybe NULL.
 pub(crate) trait Columns {
@@ -49,6 +49,20 @@ impl Columns for rusqlite::Row<'_> {
     fn opt_int(&self, name: &str) -> Result<Option<i64>> {
         self.get(name).map_err(|e| writer_error(&e))
     }
+}
+
+/// A column's text parsed as `T` (an id, say); a value that does not parse is corrupt data.
+pub(crate) fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e| StoreError::corrupt(what, e))
+}
+
+/// A TEXT column that holds JSON, maybe NULL.
+pub(crate) fn json_column(row: &impl Columns, name: &str) -> Result<Option<serde_json::Value>> {
+    let text = row.opt_text(name)?;
+    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt(name, e))).transpose()
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use std::sync::LazyLock;
 
-use serde_json::Value;
 use sqlx::Row;
 use switchboard_core::catalog::Classification;
 use switchboard_core::conversation::{CallStatus, Decision, DecisionKind, MessageRole, Mode, TurnState};
@@ -12,7 +11,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::audit::append_in;
-use crate::columns::Columns;
+use crate::columns::{Columns, json_column, parse};
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::{
@@ -29,13 +28,6 @@ pub(crate) const CALL: &str = "id, conversation_id, message_id, position, provid
                     tool, classification, arguments, arguments_digest, status, decision, decided_by, decided_at, \
                     client_session, result, is_error, model_content, exchange, latency_us, created_at, finished_at, \
                     definition_digest";
-
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e| StoreError::corrupt(what, e))
-}
 
 /// A conversation's messages in order (`$1`: its id).
 pub(crate) static MESSAGES_SQL: LazyLock<String> =
@@ -88,11 +80,6 @@ pub(crate) fn message_from_row(row: &impl Columns) -> Result<Message> {
             None => None,
         },
     })
-}
-
-fn json_column(row: &impl Columns, name: &str) -> Result<Option<Value>> {
-    let text = row.opt_text(name)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt(name, e))).transpose()
 }
 
 /// The conversation's history, read in the transaction `tx`.

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::audit::append_in;
-use crate::columns::Columns;
+use crate::columns::{Columns, parse};
 use crate::error::{Result, StoreError};
 use crate::instance::InstanceId;
 use crate::records::AuditEvent;
@@ -77,13 +77,6 @@ pub struct NewElicitation<'a> {
 
 const COLUMNS: &str = "id, conversation_id, call_id, connector_name, request, state, created_at, expires_at, \
                        answered_by, answered_at";
-
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e| StoreError::corrupt(what, e))
-}
 
 fn from_row(row: &impl Columns) -> Result<Elicitation> {
     let state = row.text("state")?;

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::Store;
 use crate::audit::append_in;
-use crate::columns::Columns;
+use crate::columns::{Columns, json_column, parse};
 use crate::conversations::{classification_from_str, classification_str};
 use crate::error::{Result, StoreError};
 use crate::records::AuditEvent;
@@ -69,18 +69,6 @@ pub struct WidgetCallEnd {
     pub latency_us: Option<i64>,
 }
 
-fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T>
-where
-    T::Err: std::fmt::Display,
-{
-    s.parse().map_err(|e| StoreError::corrupt(what, e))
-}
-
-fn json(row: &impl Columns, name: &str) -> Result<Option<Value>> {
-    let text = row.opt_text(name)?;
-    text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::corrupt(name, e))).transpose()
-}
-
 fn widget_call_from_row(row: &impl Columns) -> Result<WidgetCall> {
     let status = row.text("status")?;
     let decision = row.opt_text("decision")?;
@@ -91,7 +79,7 @@ fn widget_call_from_row(row: &impl Columns) -> Result<WidgetCall> {
         connector_id: parse("connector id", &row.text("connector_id")?)?,
         tool: row.text("tool")?,
         classification: classification_from_str(&row.text("classification")?)?,
-        arguments: json(row, "arguments")?.unwrap_or_default(),
+        arguments: json_column(row, "arguments")?.unwrap_or_default(),
         arguments_digest: row.text("arguments_digest")?,
         definition_digest: row.text("definition_digest")?,
         status: CallStatus::parse(&status).ok_or_else(|| StoreError::corrupt("call status", &status))?,
@@ -99,7 +87,7 @@ fn widget_call_from_row(row: &impl Columns) -> Result<WidgetCall> {
             .map(|d| DecisionKind::parse(&d).ok_or_else(|| StoreError::corrupt("decision", &d)))
             .transpose()?,
         decided_by: row.opt_text("decided_by")?.map(|u| parse("decided by", &u)).transpose()?,
-        result: json(row, "result")?,
+        result: json_column(row, "result")?,
         is_error: row.int("is_error")? != 0,
         latency_us: row.opt_int("latency_us")?,
         created_at: from_ms(row.int("created_at")?)?,
@@ -277,7 +265,7 @@ impl Store {
             .bind(call.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| json(&r, "state")).transpose().map(Option::flatten)
+        row.map(|r| json_column(&r, "state")).transpose().map(Option::flatten)
     }
 
     /// Replace the state a widget keeps for `call` of `conversation`.
