@@ -367,9 +367,28 @@ impl Widgets {
     }
 }
 
+/// The audit entry of a widget's call as it ended.
 fn call_entry(call: &WidgetCall, user: &User) -> AuditEvent {
+    let detail = json!({
+        "source": "widget",
+        "widget_of": call.parent_call_id,
+        "arguments": call.arguments,
+        "result": call.result,
+        "is_error": call.is_error,
+        "decided_by": call.decided_by,
+    });
+    entry(AuditKind::ToolCall, call, user, detail)
+}
+
+/// The audit entry of the owner's decision on a widget's write.
+fn decision_entry(call: &WidgetCall, user: &User) -> AuditEvent {
+    let detail = json!({"source": "widget", "widget_of": call.parent_call_id, "arguments": call.arguments});
+    AuditEvent { latency_us: None, ..entry(AuditKind::Decision, call, user, detail) }
+}
+
+fn entry(kind: AuditKind, call: &WidgetCall, user: &User, detail: Value) -> AuditEvent {
     AuditEvent {
-        kind: AuditKind::ToolCall,
+        kind,
         actor_id: Some(user.id),
         conversation_id: Some(call.conversation_id),
         tool_call_id: Some(call.id),
@@ -379,29 +398,6 @@ fn call_entry(call: &WidgetCall, user: &User) -> AuditEvent {
         decision: call.decision,
         status: Some(call.status.as_str().into()),
         latency_us: call.latency_us,
-        detail: json!({
-            "source": "widget",
-            "widget_of": call.parent_call_id,
-            "arguments": call.arguments,
-            "result": call.result,
-            "is_error": call.is_error,
-            "decided_by": call.decided_by,
-        }),
-    }
-}
-
-fn decision_entry(call: &WidgetCall, user: &User) -> AuditEvent {
-    AuditEvent {
-        kind: AuditKind::Decision,
-        actor_id: Some(user.id),
-        conversation_id: Some(call.conversation_id),
-        tool_call_id: Some(call.id),
-        connector_id: Some(call.connector_id),
-        tool: Some(call.tool.clone()),
-        classification: Some(call.classification),
-        decision: call.decision,
-        status: Some(call.status.as_str().into()),
-        latency_us: None,
-        detail: json!({"source": "widget", "widget_of": call.parent_call_id, "arguments": call.arguments}),
+        detail,
     }
 }

@@ -14,19 +14,7 @@ use switchboard_testkit::app::PASSWORD;
 use switchboard_testkit::peers::PeerProcess;
 use switchboard_testkit::{Browser, DbKind, Reply, ScriptedModel, Signed, TestApp, ToolCall};
 
-async fn connector(app: &TestApp, who: &Signed, name: &str, url: &str) -> String {
-    let created = who
-        .client
-        .post(app.at("/api/v1/connectors"))
-        .headers(who.csrf_headers())
-        .json(&json!({"name": name, "url": url}))
-        .send()
-        .await
-        .expect("create the app");
-    assert_eq!(created.status(), 201, "create {name}");
-    let created: Value = created.json().await.expect("json");
-    created["connector"]["id"].as_str().expect("id").to_owned()
-}
+use crate::developer::create_app;
 
 async fn conversation(app: &TestApp, who: &Signed, connector: &str) -> String {
     let created = who
@@ -72,7 +60,7 @@ async fn a_form_and_a_url_asked_for_during_calls() {
     .await;
     let owner = app.signed_in("owner@example.com", Role::Owner).await;
     let vault = PeerProcess::python_elicit();
-    let vault_id = connector(&app, &owner, "Vault", &vault.url).await;
+    let vault_id = create_app(&app, &owner, "Vault", &vault.url).await;
     let id = conversation(&app, &owner, &vault_id).await;
 
     let browser = Browser::start(&app.url, Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots")).await;
@@ -140,7 +128,7 @@ async fn a_form_and_a_url_asked_for_during_calls() {
 
     // A URL: shown whole with its host emphasised, opened in a new tab only after the person confirms.
     let everything = PeerProcess::everything("streamableHttp");
-    let everything_id = connector(&app, &owner, "Everything", &everything.url).await;
+    let everything_id = create_app(&app, &owner, "Everything", &everything.url).await;
     let id = conversation(&app, &owner, &everything_id).await;
     browser.goto(&format!("/chat?c={id}")).await;
     let target = format!("{}/healthz?from=elicitation", app.url);
@@ -183,7 +171,7 @@ async fn a_form_and_a_url_asked_for_during_calls() {
 
     // The playground: a call by hand whose server asks for a form shows it beside the call.
     let sdk = PeerProcess::sdk_example();
-    let sdk_id = connector(&app, &owner, "SDK", &sdk.url.replace("127.0.0.1", "localhost")).await;
+    let sdk_id = create_app(&app, &owner, "SDK", &sdk.url.replace("127.0.0.1", "localhost")).await;
     browser.goto(&format!("/settings/apps/{sdk_id}")).await;
     browser.wait_for_text("#playground-tool", "collect-user-info").await;
     browser.eval("const s = document.getElementById('playground-tool'); s.value = 'collect-user-info'; s.dispatchEvent(new Event('change')); return null").await;

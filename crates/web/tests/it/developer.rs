@@ -34,19 +34,24 @@ pub(crate) async fn member_with_apps(app: &TestApp, apps: &[(&str, &str)]) -> (S
     assert_eq!(on.status(), 200, "developer mode on");
     let mut ids = vec![];
     for (name, url) in apps {
-        let created = member
-            .client
-            .post(app.at("/api/v1/connectors"))
-            .headers(member.csrf_headers())
-            .json(&json!({"name": name, "url": url}))
-            .send()
-            .await
-            .expect("create the app");
-        assert_eq!(created.status(), 201, "create {name}");
-        let created: Value = created.json().await.expect("json");
-        ids.push(created["connector"]["id"].as_str().expect("connector id").to_owned());
+        ids.push(create_app(app, &member, name, url).await);
     }
     (member, ids)
+}
+
+/// `who` connects the server at `url` as the app `name`; its id.
+pub(crate) async fn create_app(app: &TestApp, who: &Signed, name: &str, url: &str) -> String {
+    let created = who
+        .client
+        .post(app.at("/api/v1/connectors"))
+        .headers(who.csrf_headers())
+        .json(&json!({"name": name, "url": url}))
+        .send()
+        .await
+        .expect("create the app");
+    assert_eq!(created.status(), 201, "create {name}");
+    let created: Value = created.json().await.expect("json");
+    created["connector"]["id"].as_str().expect("connector id").to_owned()
 }
 
 /// Sign the member in; the browser is on the chat page after.
